@@ -1,0 +1,187 @@
+"""The small protocols between the core and its adapters (ports and adapters).
+
+A *source* yields canonical records since a cursor; a *channel* delivers one melding and returns
+a receipt or raises a classified ``DeliveryError`` (see ``gateway.errors``). Adapters register
+factories under the entry point groups named here, so a vendor can ship one as its own package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol, runtime_checkable
+
+from gateway.model import AttendanceRecord, Calendar, Student
+from gateway.signals import Signal
+
+SOURCES_GROUP = "verzuim_gateway.sources"
+CHANNELS_GROUP = "verzuim_gateway.channels"
+SANDBOXES_GROUP = "verzuim_gateway.sandboxes"
+COMMANDS_GROUP = "verzuim_gateway.commands"
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceProblem:
+    """A record a source could not map; it is held back, never guessed."""
+
+    where: str
+    message: str
+    record_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceBatch:
+    """What one pull from a source yields: canonical data since the cursor, and the next cursor."""
+
+    students: list[Student] = field(default_factory=list)
+    records: list[AttendanceRecord] = field(default_factory=list)
+    withdrawn_record_ids: list[str] = field(default_factory=list)
+    calendar: Calendar | None = None
+    cursor: str | None = None
+    problems: list[SourceProblem] = field(default_factory=list)
+
+
+@runtime_checkable
+class Source(Protocol):
+    """A school information system, read through one adapter."""
+
+    name: str
+
+    def fetch(self, cursor: str | None) -> SourceBatch:
+        """Return what changed since ``cursor`` (None: everything the source offers)."""
+        ...
+
+
+class SourceFactory(Protocol):
+    """Entry point ``verzuim_gateway.sources``: build a source from its configuration."""
+
+    def __call__(self, config: Mapping[str, Any]) -> Source: ...
+
+
+# --- channels --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchoolIdentity:
+    """The sending school, as a receiver must see it."""
+
+    brin: str
+    oin: str
+    name: str
+    location: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+
+
+@dataclass(frozen=True)
+class StudentDetails:
+    """Personal data a melding needs; never logged, encrypted at rest."""
+
+    student_id: str
+    birth_date: date
+    bsn: str | None = None
+    onderwijsnummer: str | None = None
+    given_names: str | None = None
+    family_name: str | None = None
+    street: str | None = None
+    house_number: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    woongemeente: str | None = None
+    crebo: str | None = None
+    opleiding: str | None = None
+    leerjaar: int | None = None
+    leerweg: str | None = None
+    niveau: int | None = None
+
+
+CONCERNS = ("problemen_buiten_school", "startkwalificatie_in_gevaar", "dreigende_uitval")
+
+
+@dataclass(frozen=True)
+class MeldingContent:
+    """What the verzuimcoördinator adds to a signal before it goes out."""
+
+    actie_gewenst: bool | None = None
+    toelichting: str | None = None
+    concerns: frozenset[str] = frozenset()
+    actions_taken: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecipientAddress:
+    """Where a mail-channel melding goes: an address and the certificate to encrypt to (PEM)."""
+
+    organisation: str
+    email: str
+    certificate_pem: bytes
+
+
+@dataclass(frozen=True)
+class OutgoingMelding:
+    """One melding as a channel receives it: stable ids, the parties, the signal, the content."""
+
+    melding_id: str
+    message_id: str
+    school: SchoolIdentity
+    student: StudentDetails
+    signal: Signal
+    content: MeldingContent = MeldingContent()
+    recipients: tuple[RecipientAddress, ...] = ()
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The receiver's acknowledgement of one delivery (or withdrawal)."""
+
+    message_id: str
+    channel: str
+    receiver_reference: str | None
+    received_at: datetime
+    status: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """What the receiver knows of a message id: used to resolve an in-doubt delivery."""
+
+    message_id: str
+    found: bool
+    receiver_reference: str | None = None
+    status: str | None = None
+
+
+@runtime_checkable
+class Channel(Protocol):
+    """A delivery route to a receiver; raises a ``DeliveryError`` subclass on failure."""
+
+    name: str
+
+    def deliver(self, melding: OutgoingMelding) -> Receipt:
+        """Deliver one melding; idempotent by its ``message_id`` at the receiver."""
+        ...
+
+    def withdraw(self, melding: OutgoingMelding, reason: str) -> Receipt:
+        """Withdraw a melding delivered earlier (status Ingetrokken)."""
+        ...
+
+    def status(self, melding: OutgoingMelding) -> StatusReport | None:
+        """Ask the receiver about this melding; None when the channel cannot tell."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class ChannelFactory(Protocol):
+    """Entry point ``verzuim_gateway.channels``: build a channel from its configuration."""
+
+    def __call__(self, config: Mapping[str, Any]) -> Channel: ...

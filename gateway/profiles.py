@@ -1,0 +1,130 @@
+"""Regional rule profiles: TOML data under ``mappings/profiles/``, validated, with overrides."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gateway.errors import ConfigurationError
+
+DEFAULT_PROFILE_DIR = Path(__file__).resolve().parent.parent / "mappings" / "profiles"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Verzuim16u(_Section):
+    """The "16 uur in 4 lesweken" rule and its herhaalmeldingen."""
+
+    threshold: float = Field(16, gt=0)
+    compare: Literal[">=", ">"] = ">="
+    max_age: int = Field(18, ge=1, le=30)
+
+
+class Lateness(_Section):
+    """When a late arrival counts as absence, and the optional te-laat melding."""
+
+    late_minutes: int = Field(10, ge=0)
+    arrivals_threshold: int | None = Field(None, ge=1)
+
+
+class NoShow(_Section):
+    """The no-show rule at the start of the school year."""
+
+    bol_school_days: int = Field(5, ge=1)
+    bbl_school_days: int = Field(1, ge=1)
+    max_age: int = Field(27, ge=1)
+    report_by_school_day: int = Field(7, ge=1)
+
+
+class Sickness(_Section):
+    """Internal care signals for long or frequent sickness (profile options)."""
+
+    long_sick_school_days: int | None = Field(None, ge=1)
+    frequent_episodes: int | None = Field(None, ge=2)
+    frequent_span_lesweken: int | None = Field(None, ge=1)
+
+
+class Intern10u(_Section):
+    """The internal signal on unauthorised hours in 4 lesweken (Noorderpoort)."""
+
+    hours: float | None = Field(None, gt=0)
+
+
+class Profile(BaseModel):
+    """A regional rule profile; ``version`` stamps every decision made with it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    version: str
+    description: str = ""
+    report_within_workdays: int = Field(5, ge=0)
+    verzuim_16u: Verzuim16u = Verzuim16u()
+    lateness: Lateness = Lateness()
+    no_show: NoShow = NoShow()
+    sickness: Sickness = Sickness()
+    intern_10u: Intern10u = Intern10u()
+    actie_gewenst: dict[str, bool] = Field(default_factory=dict)
+    routes: dict[str, Literal["duo", "mail"]] = Field(default_factory=dict)
+
+    @property
+    def stamp(self) -> str:
+        """Version plus a digest of the effective values, so an override changes the stamp."""
+        digest = hashlib.sha256(
+            json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        ).hexdigest()[:10]
+        return f"{self.name}@{self.version}+{digest}"
+
+
+def available_profiles(directory: Path = DEFAULT_PROFILE_DIR) -> list[str]:
+    """Names of the profiles in ``directory``."""
+    return sorted(p.stem for p in directory.glob("*.toml"))
+
+
+def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overrides.items():
+        if "." in key:
+            head, _, rest = key.partition(".")
+            merged[head] = _merge(dict(merged.get(head) or {}), {rest: value})
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_profile(
+    name: str,
+    overrides: Mapping[str, Any] | None = None,
+    directory: Path = DEFAULT_PROFILE_DIR,
+) -> Profile:
+    """Load profile ``name`` (or a path to a TOML file) and apply a school's single-value overrides.
+
+    Overrides use section keys, nested or dotted: ``{"verzuim_16u.max_age": 23}``.
+    """
+    path = Path(name) if name.endswith(".toml") else directory / f"{name}.toml"
+    if not path.is_file():
+        known = ", ".join(available_profiles(directory)) or "geen"
+        raise ConfigurationError(f"onbekend profiel '{name}' (beschikbaar: {known})")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"profiel {path.name}: geen geldige TOML ({exc})") from exc
+    if overrides:
+        data = _merge(data, overrides)
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigurationError(f"profiel {path.name} is ongeldig: {problems}") from exc

@@ -1,0 +1,239 @@
+"""Columnar attendance and the per-day / per-lesweek matrices every rule reads.
+
+Records become numpy columns once; each rule then works on dense (school day x student)
+matrices, so a school year of 20,000 students is evaluated with a loop over days, not records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+
+from gateway.calendar import SchoolCalendar
+from gateway.model import AttendanceRecord, Student
+from gateway.profiles import Profile
+from gateway.reasons import AUTHORISED, NO_REASON, REASON_INDEX
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+STATUS_PRESENT, STATUS_ABSENT, STATUS_LATE = 0, 1, 2
+STATUS_CODES = {"present": STATUS_PRESENT, "absent": STATUS_ABSENT, "late": STATUS_LATE}
+
+# What one record counts as, once the profile's late limit is applied.
+CLS_PRESENT = 0        # present
+CLS_LATE_ARRIVAL = 1   # late within the limit, no authorised reason: one late arrival
+CLS_UNAUTHORISED = 2   # unauthorised absence (incl. lateness over the limit): its hours count
+CLS_AUTHORISED = 3     # absent with an authorised reason
+CLS_EXCUSED_LATE = 4   # late with an authorised reason: counts as nothing
+
+_AUTHORISED_CODES = np.array(sorted(REASON_INDEX[r] for r in AUTHORISED), dtype=np.int16)
+ZIEK = REASON_INDEX["ziek"]
+LUXE = REASON_INDEX["luxe_verzuim"]
+
+
+@dataclass(frozen=True)
+class AttendanceColumns:
+    """Deduplicated attendance as columns; ``ids[row]`` is the source id of row ``row``."""
+
+    student: npt.NDArray[np.int32]       # index into the student list
+    day_ordinal: npt.NDArray[np.int32]   # date.toordinal()
+    minutes: npt.NDArray[np.int32]
+    status: npt.NDArray[np.int8]
+    reason: npt.NDArray[np.int16]        # REASON_INDEX code, NO_REASON for none
+    minutes_late: npt.NDArray[np.int32]
+    ids: Sequence[str]
+
+    def __len__(self) -> int:
+        return int(self.student.shape[0])
+
+
+def columns_from_records(
+    students: Sequence[Student], records: Iterable[AttendanceRecord]
+) -> AttendanceColumns:
+    """Deduplicate records by id (a later one replaces an earlier one) and turn them into columns.
+
+    Records of students not in ``students`` are skipped; validation of references happens upstream.
+    """
+    index = {s.id: i for i, s in enumerate(students)}
+    latest: dict[str, AttendanceRecord] = {}
+    for record in records:
+        latest.pop(record.id, None)  # re-insert so the replacement keeps the later position
+        latest[record.id] = record
+    kept = [r for r in latest.values() if r.student_id in index]
+    n = len(kept)
+    return AttendanceColumns(
+        student=np.fromiter((index[r.student_id] for r in kept), np.int32, n),
+        day_ordinal=np.fromiter((r.date.toordinal() for r in kept), np.int32, n),
+        minutes=np.fromiter((r.minutes for r in kept), np.int32, n),
+        status=np.fromiter((STATUS_CODES[r.status] for r in kept), np.int8, n),
+        reason=np.fromiter(
+            (REASON_INDEX[r.reason] if r.reason else NO_REASON for r in kept), np.int16, n
+        ),
+        minutes_late=np.fromiter((r.minutes_late or 0 for r in kept), np.int32, n),
+        ids=[r.id for r in kept],
+    )
+
+
+def classify(columns: AttendanceColumns, late_minutes: int) -> npt.NDArray[np.int8]:
+    """What each record counts as under the profile's late limit (CLS_* codes)."""
+    authorised = np.isin(columns.reason, _AUTHORISED_CODES)
+    late = columns.status == STATUS_LATE
+    over = late & (columns.minutes_late > late_minutes)
+    cls = np.full(len(columns), CLS_PRESENT, dtype=np.int8)
+    cls[(columns.status == STATUS_ABSENT) & authorised] = CLS_AUTHORISED
+    cls[(columns.status == STATUS_ABSENT) & ~authorised] = CLS_UNAUTHORISED
+    cls[late & authorised] = CLS_EXCUSED_LATE
+    cls[over & ~authorised] = CLS_UNAUTHORISED
+    cls[late & ~over & ~authorised] = CLS_LATE_ARRIVAL
+    return cls
+
+
+def _birthday_ordinal(birth: date, years: int) -> int:
+    # A 29 February birthday falls on 1 March in other years: age = year difference minus one
+    # until the (month, day) of birth has passed, the usual reckoning.
+    try:
+        return date(birth.year + years, birth.month, birth.day).toordinal()
+    except ValueError:
+        return date(birth.year + years, 3, 1).toordinal()
+
+
+def age_on(birth: date, day: date) -> int:
+    """Age in whole years on ``day``."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+class EvaluationFrame:
+    """Everything the rules read for one evaluation: calendar, students and day/week matrices.
+
+    Matrices are indexed ``[school_day, student]`` for the school days up to ``as_of``.
+    """
+
+    def __init__(
+        self,
+        calendar: SchoolCalendar,
+        students: Sequence[Student],
+        columns: AttendanceColumns,
+        profile: Profile,
+        as_of: date,
+    ) -> None:
+        self.calendar = calendar
+        self.students = students
+        self.profile = profile
+        self.as_of = as_of
+        self.n_students = len(students)
+        self.n_days = calendar.count_until(as_of)
+        self.day_dates: tuple[date, ...] = calendar.school_days[: self.n_days]
+        self.day_ordinal = np.array([d.toordinal() for d in self.day_dates], dtype=np.int64)
+        self.day_week = np.array(calendar.day_lesweek[: self.n_days], dtype=np.int64)
+        self.n_weeks = int(self.day_week[-1]) + 1 if self.n_days else 0
+        self.week_first_day = np.array(calendar.lesweek_first_day[: self.n_weeks], dtype=np.int64)
+        self.week_last_day = np.array(calendar.lesweek_last_day[: self.n_weeks], dtype=np.int64)
+        # A lesweek counts only once as_of has reached its last school day.
+        self.week_complete = self.week_last_day < self.n_days
+        # Window of day d: its lesweek and the 3 before; first school day of that span.
+        self.window_first_day = self.week_first_day[np.maximum(self.day_week - 3, 0)]
+
+        births = [s.birth_date for s in students]
+        self.birthday = {
+            age: np.array([_birthday_ordinal(b, age) for b in births], dtype=np.int64)
+            for age in (18, 23, 27, profile.verzuim_16u.max_age, profile.no_show.max_age)
+        }
+        self.startkwalificatie = np.array([s.startkwalificatie for s in students], dtype=bool)
+
+        self._index_records(columns)
+        self._build_matrices()
+
+    # --- records ------------------------------------------------------------------------------
+
+    def _index_records(self, columns: AttendanceColumns) -> None:
+        ordinals = np.array([d.toordinal() for d in self.calendar.school_days], dtype=np.int64)
+        pos = np.searchsorted(ordinals, columns.day_ordinal)
+        pos_clipped = np.minimum(pos, max(len(ordinals) - 1, 0))
+        on_school_day = (
+            (pos < len(ordinals)) & (ordinals[pos_clipped] == columns.day_ordinal)
+            if len(ordinals) else np.zeros(len(columns), dtype=bool)
+        )
+        keep = on_school_day & (pos < self.n_days)  # only school days up to as_of count
+        rows = np.flatnonzero(keep)
+        day = pos[rows]
+        student = columns.student[rows].astype(np.int64)
+        order = np.lexsort((rows, day, student))  # by student, day, then source order
+        self.rec_row = rows[order]
+        self.rec_student = student[order]
+        self.rec_day = day[order]
+        self.rec_minutes = columns.minutes[self.rec_row].astype(np.int64)
+        self.rec_status = columns.status[self.rec_row]
+        self.rec_reason = columns.reason[self.rec_row]
+        self.rec_class = classify(columns, self.profile.lateness.late_minutes)[self.rec_row]
+        self.ids = columns.ids
+        self.student_offsets = np.searchsorted(
+            self.rec_student, np.arange(self.n_students + 1, dtype=np.int64)
+        )
+
+    def _count(self, mask: BoolArray, weights: npt.NDArray[np.int64] | None = None) -> IntArray:
+        flat = self.rec_day[mask] * self.n_students + self.rec_student[mask]
+        size = self.n_days * self.n_students
+        w = None if weights is None else weights[mask]
+        counts = np.bincount(flat, weights=w, minlength=size)
+        return counts.astype(np.int64).reshape(self.n_days, self.n_students)
+
+    def _build_matrices(self) -> None:
+        cls, status, reason = self.rec_class, self.rec_status, self.rec_reason
+        everything = np.ones(len(cls), dtype=bool)
+        unauthorised = cls == CLS_UNAUTHORISED
+        absent = status == STATUS_ABSENT
+        self.records = self._count(everything)
+        self.unauthorised = self._count(unauthorised)
+        self.unauthorised_minutes = self._count(unauthorised, self.rec_minutes)
+        self.late_arrivals = self._count(cls == CLS_LATE_ARRIVAL)
+        self.ziek = self._count(absent & (reason == ZIEK))
+        self.luxe = self._count(absent & (reason == LUXE))
+        self.present_or_late = self._count(status != STATUS_ABSENT)
+        self.authorised_absent = self._count(cls == CLS_AUTHORISED)
+        self.absent = self._count(absent)
+        self.week_records = self._per_week(self.records)
+        self.week_unauthorised = self._per_week(self.unauthorised)
+        self.week_ziek = self._per_week(self.ziek)
+
+    def _per_week(self, matrix: IntArray) -> IntArray:
+        if self.n_days == 0:
+            return np.zeros((0, self.n_students), dtype=np.int64)
+        return np.add.reduceat(matrix, self.week_first_day, axis=0)
+
+    # --- helpers for rules --------------------------------------------------------------------
+
+    def age_at_least(self, years: int, day: int, students: IntArray | slice = slice(None)) -> BoolArray:
+        """Whether each student is at least ``years`` old on school day ``day``."""
+        at_least: BoolArray = self.birthday[years][students] <= self.day_ordinal[day]
+        return at_least
+
+    def age(self, student: int, day: int) -> int:
+        """Age of one student on school day ``day``."""
+        return age_on(self.students[student].birth_date, self.day_dates[day])
+
+    def reportable(self, student: int, day: int) -> bool:
+        """Reportable to DUO: younger than 23 and without startkwalificatie."""
+        return not self.startkwalificatie[student] and self.age(student, day) < 23
+
+    def evidence(
+        self, student: int, first_day: int, last_day: int, classes: Sequence[int] | None = None,
+        reason: int | None = None, status: int | None = None,
+    ) -> tuple[str, ...]:
+        """Ids of the student's records between two school days, optionally filtered."""
+        lo, hi = self.student_offsets[student], self.student_offsets[student + 1]
+        days = self.rec_day[lo:hi]
+        start = lo + int(np.searchsorted(days, first_day, side="left"))
+        stop = lo + int(np.searchsorted(days, last_day, side="right"))
+        mask = np.ones(stop - start, dtype=bool)
+        if classes is not None:
+            mask &= np.isin(self.rec_class[start:stop], np.array(classes, dtype=np.int8))
+        if reason is not None:
+            mask &= self.rec_reason[start:stop] == reason
+        if status is not None:
+            mask &= self.rec_status[start:stop] == status
+        return tuple(self.ids[int(r)] for r in self.rec_row[start:stop][mask])

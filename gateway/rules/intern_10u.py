@@ -1,0 +1,38 @@
+"""Rule ``intern-10u``: an internal signal at 10 unauthorised hours in 4 lesweken (Noorderpoort)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gateway.rules.catalogue import Firing
+from gateway.rules.frame import CLS_UNAUTHORISED, BoolArray, EvaluationFrame, IntArray
+from gateway.rules.window import scan_windows
+
+
+def fire(frame: EvaluationFrame) -> list[Firing]:
+    """Fires for every student where the profile sets ``intern_10u.hours``; compared with ``>=``."""
+    hours = frame.profile.intern_10u.hours
+    if hours is None:
+        return []
+
+    def everyone(students: IntArray, day: int) -> BoolArray:
+        return np.ones(students.shape[0], dtype=bool)
+
+    hits = scan_windows(frame, frame.unauthorised_minutes, round(hours * 60), strict=False,
+                        eligible=everyone)
+    return [
+        Firing(
+            rule="intern-10u",
+            student=hit.student,
+            trigger_day=hit.day,
+            start_day=hit.start_day,
+            recipient="school",
+            evidence=frame.evidence(hit.student, hit.first_counted_day, hit.day,
+                                    classes=(CLS_UNAUTHORISED,)),
+            needs_reportable=False,
+            hours_minutes=hit.total,
+            use_default_due=False,
+            facts={"threshold": hours},
+        )
+        for hit in hits
+    ]

@@ -1,0 +1,37 @@
+"""Rule ``te-laat``: more late arrivals in 4 lesweken than the profile allows (Utrecht: 10)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gateway.calendar import add_working_days
+from gateway.rules.catalogue import Firing, recipient_by_age
+from gateway.rules.frame import CLS_LATE_ARRIVAL, BoolArray, EvaluationFrame, IntArray
+from gateway.rules.window import scan_windows
+
+
+def fire(frame: EvaluationFrame) -> list[Firing]:
+    """Fires where the profile sets ``lateness.arrivals_threshold``; compared with ``>``."""
+    threshold = frame.profile.lateness.arrivals_threshold
+    if threshold is None:
+        return []
+
+    def everyone(students: IntArray, day: int) -> BoolArray:
+        return np.ones(students.shape[0], dtype=bool)
+
+    hits = scan_windows(frame, frame.late_arrivals, threshold, strict=True, eligible=everyone)
+    return [
+        Firing(
+            rule="te-laat",
+            student=hit.student,
+            trigger_day=hit.day,
+            start_day=hit.start_day,
+            recipient=recipient_by_age(frame.age(hit.student, hit.day)),
+            evidence=frame.evidence(hit.student, hit.first_counted_day, hit.day,
+                                    classes=(CLS_LATE_ARRIVAL,)),
+            needs_reportable=True,
+            due_date=add_working_days(frame.day_dates[hit.day], frame.profile.report_within_workdays),
+            facts={"late_arrivals": hit.total, "threshold": threshold},
+        )
+        for hit in hits
+    ]
