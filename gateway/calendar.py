@@ -54,6 +54,7 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and not is_public_holiday(day)
 
 
+@cache
 def add_working_days(day: date, count: int) -> date:
     """The ``count``-th working day after ``day`` (``day`` itself is not counted)."""
     current = day

@@ -4,6 +4,10 @@
 """
 
 from gateway.rules.catalogue import RULE_IDS
-from gateway.rules.engine import evaluate, evaluate_columns
+from gateway.rules.engine import evaluate, evaluate_columns, evaluate_frame
+from gateway.rules.frame import AttendanceColumns, EvaluationFrame, columns_from_records
 
-__all__ = ["RULE_IDS", "evaluate", "evaluate_columns"]
+__all__ = [
+    "RULE_IDS", "AttendanceColumns", "EvaluationFrame", "columns_from_records", "evaluate",
+    "evaluate_columns", "evaluate_frame",
+]

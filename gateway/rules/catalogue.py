@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from gateway.rules.frame import EvidenceSpec
 
 RULE_IDS: Final = (
     "verzuim-16u", "herhaalmelding", "lrv", "rmc-4w", "luxe-verzuim", "no-show",
@@ -70,12 +73,11 @@ class Firing:
     trigger_day: int
     start_day: int
     recipient: str
-    evidence: tuple[str, ...]
+    evidence: EvidenceSpec
     needs_reportable: bool
     hours_minutes: int | None = None
     open_end: bool = False
     due_date: date | None = None
-    use_default_due: bool = True
     facts: dict[str, object] = field(default_factory=dict)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -69,8 +69,19 @@ def evaluate_columns(
     as_of: date,
 ) -> list[Signal]:
     """As ``evaluate``, on deduplicated columnar attendance (the bulk path)."""
-    frame = EvaluationFrame(calendar, students, columns, profile, as_of)
+    return evaluate_frame(EvaluationFrame(calendar, students, columns, profile, as_of))
+
+
+def evaluate_frame(frame: EvaluationFrame, since: date | None = None) -> list[Signal]:
+    """Signals of a prepared frame; with ``since``, only those triggered on or after it.
+
+    Evaluation is causal, so the daily job extends yesterday's frame by one day
+    (``EvaluationFrame.extended``) and asks only for the signals of the new day.
+    """
     firings = fire_all(frame)
+    if since is not None:
+        first = frame.calendar.count_until(since - timedelta(days=1))
+        firings = [f for f in firings if f.trigger_day >= first]
     signals = [to_signal(frame, f) for f in firings]
     signals.sort(key=lambda s: (s.student_id, s.trigger_date, s.rule))
     return signals
@@ -131,10 +142,10 @@ def to_signal(frame: EvaluationFrame, firing: Firing) -> Signal:
         hours=hours,
         actie_gewenst=_actie_gewenst(firing.rule, frame.profile),
         legal_basis=legal_basis,
-        evidence=firing.evidence,
+        evidence=frame.evidence(firing.student, firing.evidence),
         explanation=explain(firing, start=start, trigger=trigger, due=due, recipient=recipient,
                             weeks=weeks, hours=hours, reportable=reportable or not firing.needs_reportable),
         profile=frame.profile.name,
-        profile_version=frame.profile.stamp,
+        profile_version=frame.profile_stamp,
         extra={k: v for k, v in firing.facts.items() if k != "first_week"},
     )

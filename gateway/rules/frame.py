@@ -107,6 +107,63 @@ def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+@dataclass(frozen=True)
+class EvidenceSpec:
+    """Which of a student's records a firing counted: a range of school days and a filter."""
+
+    first_day: int
+    last_day: int
+    record_class: int | None = None
+    reason: int | None = None
+    status: int | None = None
+
+
+class RecordChunk:
+    """One batch of records, kept on school days up to ``n_days`` and sorted by student and day.
+
+    A frame holds one chunk per batch, so the daily job adds a day without re-sorting the year.
+    """
+
+    def __init__(self, calendar: SchoolCalendar, columns: AttendanceColumns, n_students: int,
+                 n_days: int, late_minutes: int) -> None:
+        ordinals = np.array([d.toordinal() for d in calendar.school_days], dtype=np.int64)
+        pos = np.searchsorted(ordinals, columns.day_ordinal)
+        if len(ordinals):
+            on_school_day = (pos < len(ordinals)) & (
+                ordinals[np.minimum(pos, len(ordinals) - 1)] == columns.day_ordinal)
+        else:
+            on_school_day = np.zeros(len(columns), dtype=bool)
+        rows = np.flatnonzero(on_school_day & (pos < n_days))  # only school days up to as_of
+        day = pos[rows]
+        student = columns.student[rows].astype(np.int64)
+        order = np.lexsort((rows, day, student))  # by student, day, then source order
+        self.row = rows[order]
+        self.student = student[order]
+        self.day = day[order]
+        self.minutes = columns.minutes[self.row].astype(np.int64)
+        self.status = columns.status[self.row]
+        self.reason = columns.reason[self.row]
+        self.record_class = classify(columns, late_minutes)[self.row]
+        self.ids = columns.ids
+        self.offsets = np.searchsorted(self.student, np.arange(n_students + 1, dtype=np.int64))
+
+    def select(self, student: int, spec: EvidenceSpec) -> list[tuple[int, int, str]]:
+        """(day, row, id) of the student's records that ``spec`` selects."""
+        lo, hi = int(self.offsets[student]), int(self.offsets[student + 1])
+        days = self.day[lo:hi]
+        start = lo + int(np.searchsorted(days, spec.first_day, side="left"))
+        stop = lo + int(np.searchsorted(days, spec.last_day, side="right"))
+        mask = np.ones(stop - start, dtype=bool)
+        if spec.record_class is not None:
+            mask &= self.record_class[start:stop] == spec.record_class
+        if spec.reason is not None:
+            mask &= self.reason[start:stop] == spec.reason
+        if spec.status is not None:
+            mask &= self.status[start:stop] == spec.status
+        picked = np.flatnonzero(mask) + start
+        return [(int(self.day[i]), int(self.row[i]), self.ids[int(self.row[i])]) for i in picked]
+
+
 class EvaluationFrame:
     """Everything the rules read for one evaluation: calendar, students and day/week matrices.
 
@@ -121,9 +178,18 @@ class EvaluationFrame:
         profile: Profile,
         as_of: date,
     ) -> None:
+        self._setup(calendar, students, profile, as_of)
+        chunk = RecordChunk(calendar, columns, self.n_students, self.n_days,
+                            profile.lateness.late_minutes)
+        self.chunks: list[RecordChunk] = [chunk]
+        self._set_matrices(self._count_chunk(chunk))
+
+    def _setup(self, calendar: SchoolCalendar, students: Sequence[Student], profile: Profile,
+               as_of: date) -> None:
         self.calendar = calendar
         self.students = students
         self.profile = profile
+        self.profile_stamp = profile.stamp
         self.as_of = as_of
         self.n_students = len(students)
         self.n_days = calendar.count_until(as_of)
@@ -137,7 +203,6 @@ class EvaluationFrame:
         self.week_complete = self.week_last_day < self.n_days
         # Window of day d: its lesweek and the 3 before; first school day of that span.
         self.window_first_day = self.week_first_day[np.maximum(self.day_week - 3, 0)]
-
         births = [s.birth_date for s in students]
         self.birthday = {
             age: np.array([_birthday_ordinal(b, age) for b in births], dtype=np.int64)
@@ -145,57 +210,65 @@ class EvaluationFrame:
         }
         self.startkwalificatie = np.array([s.startkwalificatie for s in students], dtype=bool)
 
-        self._index_records(columns)
-        self._build_matrices()
+    def extended(self, columns: AttendanceColumns, as_of: date) -> EvaluationFrame:
+        """A frame with new records added and ``as_of`` moved on (the daily job).
 
-    # --- records ------------------------------------------------------------------------------
+        The new records must not replace records already in the frame; a correction needs a fresh
+        frame for the students it touches.
+        """
+        frame = EvaluationFrame.__new__(EvaluationFrame)
+        frame._setup(self.calendar, self.students, self.profile, as_of)
+        chunk = RecordChunk(self.calendar, columns, frame.n_students, frame.n_days,
+                            self.profile.lateness.late_minutes)
+        frame.chunks = [*self.chunks, chunk]
+        counts = frame._count_chunk(chunk)
+        for name, matrix in self._matrices().items():
+            counts[name][: matrix.shape[0]] += matrix[: frame.n_days]
+        frame._set_matrices(counts)
+        return frame
 
-    def _index_records(self, columns: AttendanceColumns) -> None:
-        ordinals = np.array([d.toordinal() for d in self.calendar.school_days], dtype=np.int64)
-        pos = np.searchsorted(ordinals, columns.day_ordinal)
-        pos_clipped = np.minimum(pos, max(len(ordinals) - 1, 0))
-        on_school_day = (
-            (pos < len(ordinals)) & (ordinals[pos_clipped] == columns.day_ordinal)
-            if len(ordinals) else np.zeros(len(columns), dtype=bool)
-        )
-        keep = on_school_day & (pos < self.n_days)  # only school days up to as_of count
-        rows = np.flatnonzero(keep)
-        day = pos[rows]
-        student = columns.student[rows].astype(np.int64)
-        order = np.lexsort((rows, day, student))  # by student, day, then source order
-        self.rec_row = rows[order]
-        self.rec_student = student[order]
-        self.rec_day = day[order]
-        self.rec_minutes = columns.minutes[self.rec_row].astype(np.int64)
-        self.rec_status = columns.status[self.rec_row]
-        self.rec_reason = columns.reason[self.rec_row]
-        self.rec_class = classify(columns, self.profile.lateness.late_minutes)[self.rec_row]
-        self.ids = columns.ids
-        self.student_offsets = np.searchsorted(
-            self.rec_student, np.arange(self.n_students + 1, dtype=np.int64)
-        )
+    # --- matrices -----------------------------------------------------------------------------
 
-    def _count(self, mask: BoolArray, weights: npt.NDArray[np.int64] | None = None) -> IntArray:
-        flat = self.rec_day[mask] * self.n_students + self.rec_student[mask]
+    MATRICES = ("records", "unauthorised", "unauthorised_minutes", "late_arrivals", "ziek", "luxe",
+                "present_or_late", "authorised_absent", "absent")
+
+    def _count_chunk(self, chunk: RecordChunk) -> dict[str, IntArray]:
         size = self.n_days * self.n_students
-        w = None if weights is None else weights[mask]
-        counts = np.bincount(flat, weights=w, minlength=size)
-        return counts.astype(np.int64).reshape(self.n_days, self.n_students)
+        flat = chunk.day * self.n_students + chunk.student
 
-    def _build_matrices(self) -> None:
-        cls, status, reason = self.rec_class, self.rec_status, self.rec_reason
-        everything = np.ones(len(cls), dtype=bool)
+        def count(mask: BoolArray, weights: IntArray | None = None) -> IntArray:
+            w = None if weights is None else weights[mask]
+            counts = np.bincount(flat[mask], weights=w, minlength=size)
+            return counts.astype(np.int64).reshape(self.n_days, self.n_students)
+
+        cls, status, reason = chunk.record_class, chunk.status, chunk.reason
         unauthorised = cls == CLS_UNAUTHORISED
         absent = status == STATUS_ABSENT
-        self.records = self._count(everything)
-        self.unauthorised = self._count(unauthorised)
-        self.unauthorised_minutes = self._count(unauthorised, self.rec_minutes)
-        self.late_arrivals = self._count(cls == CLS_LATE_ARRIVAL)
-        self.ziek = self._count(absent & (reason == ZIEK))
-        self.luxe = self._count(absent & (reason == LUXE))
-        self.present_or_late = self._count(status != STATUS_ABSENT)
-        self.authorised_absent = self._count(cls == CLS_AUTHORISED)
-        self.absent = self._count(absent)
+        return {
+            "records": count(np.ones(len(cls), dtype=bool)),
+            "unauthorised": count(unauthorised),
+            "unauthorised_minutes": count(unauthorised, chunk.minutes),
+            "late_arrivals": count(cls == CLS_LATE_ARRIVAL),
+            "ziek": count(absent & (reason == ZIEK)),
+            "luxe": count(absent & (reason == LUXE)),
+            "present_or_late": count(status != STATUS_ABSENT),
+            "authorised_absent": count(cls == CLS_AUTHORISED),
+            "absent": count(absent),
+        }
+
+    def _matrices(self) -> dict[str, IntArray]:
+        return {name: getattr(self, name) for name in self.MATRICES}
+
+    def _set_matrices(self, counts: dict[str, IntArray]) -> None:
+        self.records = counts["records"]
+        self.unauthorised = counts["unauthorised"]
+        self.unauthorised_minutes = counts["unauthorised_minutes"]
+        self.late_arrivals = counts["late_arrivals"]
+        self.ziek = counts["ziek"]
+        self.luxe = counts["luxe"]
+        self.present_or_late = counts["present_or_late"]
+        self.authorised_absent = counts["authorised_absent"]
+        self.absent = counts["absent"]
         self.week_records = self._per_week(self.records)
         self.week_unauthorised = self._per_week(self.unauthorised)
         self.week_ziek = self._per_week(self.ziek)
@@ -220,20 +293,9 @@ class EvaluationFrame:
         """Reportable to DUO: younger than 23 and without startkwalificatie."""
         return not self.startkwalificatie[student] and self.age(student, day) < 23
 
-    def evidence(
-        self, student: int, first_day: int, last_day: int, classes: Sequence[int] | None = None,
-        reason: int | None = None, status: int | None = None,
-    ) -> tuple[str, ...]:
-        """Ids of the student's records between two school days, optionally filtered."""
-        lo, hi = self.student_offsets[student], self.student_offsets[student + 1]
-        days = self.rec_day[lo:hi]
-        start = lo + int(np.searchsorted(days, first_day, side="left"))
-        stop = lo + int(np.searchsorted(days, last_day, side="right"))
-        mask = np.ones(stop - start, dtype=bool)
-        if classes is not None:
-            mask &= np.isin(self.rec_class[start:stop], np.array(classes, dtype=np.int8))
-        if reason is not None:
-            mask &= self.rec_reason[start:stop] == reason
-        if status is not None:
-            mask &= self.rec_status[start:stop] == status
-        return tuple(self.ids[int(r)] for r in self.rec_row[start:stop][mask])
+    def evidence(self, student: int, spec: EvidenceSpec) -> tuple[str, ...]:
+        """Ids of the student's records that ``spec`` selects, by day and source order."""
+        picked = [hit for chunk in self.chunks for hit in chunk.select(student, spec)]
+        if len(self.chunks) > 1:
+            picked.sort(key=lambda hit: hit[0])
+        return tuple(hit[2] for hit in picked)

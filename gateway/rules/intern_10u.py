@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from gateway.rules.catalogue import Firing
-from gateway.rules.frame import CLS_UNAUTHORISED, BoolArray, EvaluationFrame, IntArray
+from gateway.rules.frame import CLS_UNAUTHORISED, BoolArray, EvaluationFrame, EvidenceSpec, IntArray
 from gateway.rules.window import scan_windows
 
 
@@ -27,11 +27,10 @@ def fire(frame: EvaluationFrame) -> list[Firing]:
             trigger_day=hit.day,
             start_day=hit.start_day,
             recipient="school",
-            evidence=frame.evidence(hit.student, hit.first_counted_day, hit.day,
-                                    classes=(CLS_UNAUTHORISED,)),
+            evidence=EvidenceSpec(hit.first_counted_day, hit.day,
+                                    record_class=CLS_UNAUTHORISED),
             needs_reportable=False,
             hours_minutes=hit.total,
-            use_default_due=False,
             facts={"threshold": hours},
         )
         for hit in hits

@@ -6,7 +6,7 @@ import numpy as np
 
 from gateway.calendar import add_working_days
 from gateway.rules.catalogue import Firing
-from gateway.rules.frame import LUXE, STATUS_ABSENT, EvaluationFrame
+from gateway.rules.frame import LUXE, STATUS_ABSENT, EvaluationFrame, EvidenceSpec
 
 
 def fire(frame: EvaluationFrame) -> list[Firing]:
@@ -28,7 +28,7 @@ def fire(frame: EvaluationFrame) -> list[Firing]:
             start_day=day,
             recipient="leerplicht",
             # Only the trigger day: later days of the run must not change a signal already given.
-            evidence=frame.evidence(student, day, day, reason=LUXE, status=STATUS_ABSENT),
+            evidence=EvidenceSpec(day, day, reason=LUXE, status=STATUS_ABSENT),
             needs_reportable=True,
             due_date=add_working_days(frame.day_dates[day], frame.profile.report_within_workdays),
         ))

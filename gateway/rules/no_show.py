@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gateway.rules.catalogue import Firing
-from gateway.rules.frame import STATUS_ABSENT, EvaluationFrame
+from gateway.rules.frame import STATUS_ABSENT, EvaluationFrame, EvidenceSpec
 
 
 def fire(frame: EvaluationFrame) -> list[Firing]:
@@ -39,10 +39,9 @@ def fire(frame: EvaluationFrame) -> list[Firing]:
             trigger_day=trigger,
             start_day=first,
             recipient="leerplicht" if frame.age(student, trigger) < 18 else "dsp",
-            evidence=frame.evidence(student, first, trigger, status=STATUS_ABSENT),
+            evidence=EvidenceSpec(first, trigger, status=STATUS_ABSENT),
             needs_reportable=False,
             due_date=due,
-            use_default_due=False,
             facts={"school_days": days_for},
         ))
     return firings

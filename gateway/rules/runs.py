@@ -12,7 +12,7 @@ from datetime import date
 import numpy as np
 
 from gateway.rules.catalogue import Firing
-from gateway.rules.frame import BoolArray, EvaluationFrame, IntArray
+from gateway.rules.frame import BoolArray, EvaluationFrame, EvidenceSpec, IntArray
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,7 @@ def fully_unauthorised_weeks(frame: EvaluationFrame) -> BoolArray:
 def run_firing(
     frame: EvaluationFrame, hit: RunHit, rule: str, recipient: str, *, all_of: IntArray,
     needs_reportable: bool, open_end: bool = False, due_date: date | None = None,
-    use_default_due: bool = True,
-) -> Firing:
+    ) -> Firing:
     """Turn a run into a firing: period from the run's start, evidence every record up to the trigger."""
     start = run_start_day(frame, hit.student, hit.first_week, all_of)
     return Firing(
@@ -82,10 +81,9 @@ def run_firing(
         trigger_day=hit.trigger_day,
         start_day=start,
         recipient=recipient,
-        evidence=frame.evidence(hit.student, start, hit.trigger_day),
+        evidence=EvidenceSpec(start, hit.trigger_day),
         needs_reportable=needs_reportable,
         open_end=open_end,
         due_date=due_date,
-        use_default_due=use_default_due,
         facts={"lesweken": hit.length, "first_week": hit.first_week},
     )

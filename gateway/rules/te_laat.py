@@ -6,7 +6,7 @@ import numpy as np
 
 from gateway.calendar import add_working_days
 from gateway.rules.catalogue import Firing, recipient_by_age
-from gateway.rules.frame import CLS_LATE_ARRIVAL, BoolArray, EvaluationFrame, IntArray
+from gateway.rules.frame import CLS_LATE_ARRIVAL, BoolArray, EvaluationFrame, EvidenceSpec, IntArray
 from gateway.rules.window import scan_windows
 
 
@@ -27,8 +27,8 @@ def fire(frame: EvaluationFrame) -> list[Firing]:
             trigger_day=hit.day,
             start_day=hit.start_day,
             recipient=recipient_by_age(frame.age(hit.student, hit.day)),
-            evidence=frame.evidence(hit.student, hit.first_counted_day, hit.day,
-                                    classes=(CLS_LATE_ARRIVAL,)),
+            evidence=EvidenceSpec(hit.first_counted_day, hit.day,
+                                    record_class=CLS_LATE_ARRIVAL),
             needs_reportable=True,
             due_date=add_working_days(frame.day_dates[hit.day], frame.profile.report_within_workdays),
             facts={"late_arrivals": hit.total, "threshold": threshold},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gateway.calendar import add_working_days
 from gateway.rules.catalogue import Firing, recipient_by_age
-from gateway.rules.frame import CLS_UNAUTHORISED, BoolArray, EvaluationFrame, IntArray
+from gateway.rules.frame import CLS_UNAUTHORISED, BoolArray, EvaluationFrame, EvidenceSpec, IntArray
 from gateway.rules.window import scan_windows
 
 
@@ -37,8 +37,8 @@ def fire(frame: EvaluationFrame, silence_from: BoolArray) -> list[Firing]:
             trigger_day=hit.day,
             start_day=hit.start_day,
             recipient=recipient_by_age(frame.age(hit.student, hit.day)),
-            evidence=frame.evidence(hit.student, hit.first_counted_day, hit.day,
-                                    classes=(CLS_UNAUTHORISED,)),
+            evidence=EvidenceSpec(hit.first_counted_day, hit.day,
+                                    record_class=CLS_UNAUTHORISED),
             needs_reportable=True,
             hours_minutes=hit.total,
             due_date=add_working_days(frame.day_dates[hit.day], frame.profile.report_within_workdays),

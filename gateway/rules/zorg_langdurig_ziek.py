@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from gateway.rules.catalogue import Firing
-from gateway.rules.frame import STATUS_ABSENT, ZIEK, EvaluationFrame
+from gateway.rules.frame import STATUS_ABSENT, ZIEK, EvaluationFrame, EvidenceSpec
 
 
 def fire(frame: EvaluationFrame) -> list[Firing]:
@@ -30,9 +30,8 @@ def fire(frame: EvaluationFrame) -> list[Firing]:
                 trigger_day=day,
                 start_day=first,
                 recipient="school",
-                evidence=frame.evidence(student, first, day, reason=ZIEK, status=STATUS_ABSENT),
+                evidence=EvidenceSpec(first, day, reason=ZIEK, status=STATUS_ABSENT),
                 needs_reportable=False,
-                use_default_due=False,
                 facts={"sick_days": length},
             ))
     return firings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from gateway.rules.catalogue import Firing
-from gateway.rules.frame import STATUS_ABSENT, ZIEK, EvaluationFrame
+from gateway.rules.frame import STATUS_ABSENT, ZIEK, EvaluationFrame, EvidenceSpec
 
 
 def episode_starts(frame: EvaluationFrame) -> list[tuple[int, int]]:
@@ -52,9 +52,8 @@ def fire(frame: EvaluationFrame) -> list[Firing]:
             trigger_day=day,
             start_day=counted[0],
             recipient="school",
-            evidence=frame.evidence(student, counted[0], day, reason=ZIEK, status=STATUS_ABSENT),
+            evidence=EvidenceSpec(counted[0], day, reason=ZIEK, status=STATUS_ABSENT),
             needs_reportable=False,
-            use_default_due=False,
             facts={"episodes": len(counted), "span_lesweken": span},
         ))
     return firings
