@@ -8,7 +8,7 @@ setup:
 	@bash scripts/bootstrap.sh
 
 demo: setup
-	$(BIN)/verzuim-gateway evaluate examples/school-year.json --format table
+	$(BIN)/verzuim-gateway evaluate examples/example.json --format table
 
 lint: setup
 	$(BIN)/ruff check gateway adapters tests bench
