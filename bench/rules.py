@@ -22,9 +22,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.school import make_school  # noqa: E402
-from gateway.profiles import load_profile  # noqa: E402
-from gateway.rules import AttendanceColumns, EvaluationFrame, evaluate_frame  # noqa: E402
+from bench.school import make_school
+from gateway.profiles import load_profile
+from gateway.rules import AttendanceColumns, EvaluationFrame, evaluate_frame
 
 
 class _Rows:

@@ -16,50 +16,8 @@ from gateway.errors import ConfigurationError
 DEFAULT_PROFILE_DIR = Path(__file__).resolve().parent.parent / "mappings" / "profiles"
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Verzuim16u(_Section):
-    """The "16 uur in 4 lesweken" rule and its herhaalmeldingen."""
-
-    threshold: float = Field(16, gt=0)
-    compare: Literal[">=", ">"] = ">="
-    max_age: int = Field(18, ge=1, le=30)
-
-
-class Lateness(_Section):
-    """When a late arrival counts as absence, and the optional te-laat melding."""
-
-    late_minutes: int = Field(10, ge=0)
-    arrivals_threshold: int | None = Field(None, ge=1)
-
-
-class NoShow(_Section):
-    """The no-show rule at the start of the school year."""
-
-    bol_school_days: int = Field(5, ge=1)
-    bbl_school_days: int = Field(1, ge=1)
-    max_age: int = Field(27, ge=1)
-    report_by_school_day: int = Field(7, ge=1)
-
-
-class Sickness(_Section):
-    """Internal care signals for long or frequent sickness (profile options)."""
-
-    long_sick_school_days: int | None = Field(None, ge=1)
-    frequent_episodes: int | None = Field(None, ge=2)
-    frequent_span_lesweken: int | None = Field(None, ge=1)
-
-
-class Intern10u(_Section):
-    """The internal signal on unauthorised hours in 4 lesweken (Noorderpoort)."""
-
-    hours: float | None = Field(None, gt=0)
-
-
 class Profile(BaseModel):
-    """A regional rule profile; ``version`` stamps every decision made with it."""
+    """A regional rule profile; key names follow DESIGN.md section 3. ``stamp`` marks decisions."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -67,11 +25,24 @@ class Profile(BaseModel):
     version: str
     description: str = ""
     report_within_workdays: int = Field(5, ge=0)
-    verzuim_16u: Verzuim16u = Verzuim16u()
-    lateness: Lateness = Lateness()
-    no_show: NoShow = NoShow()
-    sickness: Sickness = Sickness()
-    intern_10u: Intern10u = Intern10u()
+    # verzuim-16u and herhaalmelding
+    verzuim_16u_threshold: float = Field(16, gt=0)
+    verzuim_16u_compare: Literal[">=", ">"] = ">="
+    verzuim_16u_max_age: int = Field(18, ge=1, le=30)
+    # lateness: over late_minutes a lesson counts as absent; te-laat only where the threshold is set
+    late_minutes: int = Field(10, ge=0)
+    late_arrivals_threshold: int | None = Field(None, ge=1)
+    # no-show
+    no_show_bol_school_days: int = Field(5, ge=1)
+    no_show_bbl_school_days: int = Field(1, ge=1)
+    no_show_max_age: int = Field(27, ge=1)
+    no_show_report_by_school_day: int = Field(7, ge=1)
+    # care signals (profile options)
+    long_sick_school_days: int | None = Field(None, ge=1)
+    frequent_sick_episodes: int | None = Field(None, ge=2)
+    frequent_sick_span_lesweken: int | None = Field(None, ge=1)
+    intern_10u_hours: float | None = Field(None, gt=0)
+    # defaults where the catalogue leaves actie_gewenst null; delivery routes per rule
     actie_gewenst: dict[str, bool] = Field(default_factory=dict)
     routes: dict[str, Literal["duo", "mail"]] = Field(default_factory=dict)
 
@@ -92,11 +63,8 @@ def available_profiles(directory: Path = DEFAULT_PROFILE_DIR) -> list[str]:
 def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in overrides.items():
-        if "." in key:
-            head, _, rest = key.partition(".")
-            merged[head] = _merge(dict(merged.get(head) or {}), {rest: value})
-        elif isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
         else:
             merged[key] = value
     return merged
@@ -109,7 +77,7 @@ def load_profile(
 ) -> Profile:
     """Load profile ``name`` (or a path to a TOML file) and apply a school's single-value overrides.
 
-    Overrides use section keys, nested or dotted: ``{"verzuim_16u.max_age": 23}``.
+    Overrides use the profile's keys: ``{"verzuim_16u_max_age": 23}``.
     """
     path = Path(name) if name.endswith(".toml") else directory / f"{name}.toml"
     if not path.is_file():

@@ -180,7 +180,7 @@ class EvaluationFrame:
     ) -> None:
         self._setup(calendar, students, profile, as_of)
         chunk = RecordChunk(calendar, columns, self.n_students, self.n_days,
-                            profile.lateness.late_minutes)
+                            profile.late_minutes)
         self.chunks: list[RecordChunk] = [chunk]
         self._set_matrices(self._count_chunk(chunk))
 
@@ -206,7 +206,7 @@ class EvaluationFrame:
         births = [s.birth_date for s in students]
         self.birthday = {
             age: np.array([_birthday_ordinal(b, age) for b in births], dtype=np.int64)
-            for age in (18, 23, 27, profile.verzuim_16u.max_age, profile.no_show.max_age)
+            for age in (18, 23, 27, profile.verzuim_16u_max_age, profile.no_show_max_age)
         }
         self.startkwalificatie = np.array([s.startkwalificatie for s in students], dtype=bool)
 
@@ -219,7 +219,7 @@ class EvaluationFrame:
         frame = EvaluationFrame.__new__(EvaluationFrame)
         frame._setup(self.calendar, self.students, self.profile, as_of)
         chunk = RecordChunk(self.calendar, columns, frame.n_students, frame.n_days,
-                            self.profile.lateness.late_minutes)
+                            self.profile.late_minutes)
         frame.chunks = [*self.chunks, chunk]
         counts = frame._count_chunk(chunk)
         for name, matrix in self._matrices().items():

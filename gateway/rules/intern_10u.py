@@ -10,8 +10,8 @@ from gateway.rules.window import scan_windows
 
 
 def fire(frame: EvaluationFrame) -> list[Firing]:
-    """Fires for every student where the profile sets ``intern_10u.hours``; compared with ``>=``."""
-    hours = frame.profile.intern_10u.hours
+    """Fires for every student where the profile sets ``intern_10u_hours``; compared with ``>=``."""
+    hours = frame.profile.intern_10u_hours
     if hours is None:
         return []
 

@@ -8,11 +8,12 @@ from gateway.rules.frame import STATUS_ABSENT, EvaluationFrame, EvidenceSpec
 
 def fire(frame: EvaluationFrame) -> list[Firing]:
     """BOL: the first 5 school days, BBL: the first; VO is out of scope (Leerplicht handles it)."""
-    settings = frame.profile.no_show
+    profile = frame.profile
     calendar = frame.calendar
+    school_days = {"BOL": profile.no_show_bol_school_days, "BBL": profile.no_show_bbl_school_days}
     firings = []
     for student, s in enumerate(frame.students):
-        days_for = {"BOL": settings.bol_school_days, "BBL": settings.bbl_school_days}.get(s.leerweg)
+        days_for = school_days.get(s.leerweg)
         if (
             days_for is None or s.intro_attended or s.startkwalificatie
             or s.enrolled_on is None or s.enrolled_on >= calendar.source.first_school_day
@@ -22,7 +23,7 @@ def fire(frame: EvaluationFrame) -> list[Firing]:
         if first is None:
             continue
         trigger = first + days_for - 1
-        if trigger >= frame.n_days or frame.age(student, trigger) >= settings.max_age:
+        if trigger >= frame.n_days or frame.age(student, trigger) >= profile.no_show_max_age:
             continue
         span = slice(first, trigger + 1)
         if (
@@ -31,7 +32,7 @@ def fire(frame: EvaluationFrame) -> list[Firing]:
             or frame.absent[span, student].sum() == 0
         ):
             continue
-        report_by = first + settings.report_by_school_day - 1
+        report_by = first + profile.no_show_report_by_school_day - 1
         due = calendar.school_days[report_by] if report_by < len(calendar.school_days) else None
         firings.append(Firing(
             rule="no-show",

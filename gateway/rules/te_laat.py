@@ -11,8 +11,8 @@ from gateway.rules.window import scan_windows
 
 
 def fire(frame: EvaluationFrame) -> list[Firing]:
-    """Fires where the profile sets ``lateness.arrivals_threshold``; compared with ``>``."""
-    threshold = frame.profile.lateness.arrivals_threshold
+    """Fires where the profile sets ``late_arrivals_threshold``; compared with ``>``."""
+    threshold = frame.profile.late_arrivals_threshold
     if threshold is None:
         return []
 

@@ -14,8 +14,8 @@ def fire(frame: EvaluationFrame, silence_from: BoolArray) -> list[Firing]:
     ``silence_from`` marks lrv / rmc-4w trigger days: from there on nothing fires until the
     student has a record that is not an unauthorised absence.
     """
-    settings = frame.profile.verzuim_16u
-    max_age = settings.max_age
+    profile = frame.profile
+    max_age = profile.verzuim_16u_max_age
 
     def younger_than_max(students: IntArray, day: int) -> BoolArray:
         return ~frame.age_at_least(max_age, day, students)
@@ -23,8 +23,8 @@ def fire(frame: EvaluationFrame, silence_from: BoolArray) -> list[Firing]:
     hits = scan_windows(
         frame,
         frame.unauthorised_minutes,
-        threshold=round(settings.threshold * 60),
-        strict=settings.compare == ">",
+        threshold=round(profile.verzuim_16u_threshold * 60),
+        strict=profile.verzuim_16u_compare == ">",
         eligible=younger_than_max,
         silence_from=silence_from,
     )
@@ -42,6 +42,6 @@ def fire(frame: EvaluationFrame, silence_from: BoolArray) -> list[Firing]:
             needs_reportable=True,
             hours_minutes=hit.total,
             due_date=add_working_days(frame.day_dates[hit.day], frame.profile.report_within_workdays),
-            facts={"threshold": settings.threshold, "compare": settings.compare},
+            facts={"threshold": profile.verzuim_16u_threshold, "compare": profile.verzuim_16u_compare},
         ))
     return firings

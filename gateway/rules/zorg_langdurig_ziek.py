@@ -10,7 +10,7 @@ from gateway.rules.frame import STATUS_ABSENT, ZIEK, EvaluationFrame, EvidenceSp
 
 def fire(frame: EvaluationFrame) -> list[Firing]:
     """Counts only days with records: a school day without records neither breaks nor extends a run."""
-    length = frame.profile.sickness.long_sick_school_days
+    length = frame.profile.long_sick_school_days
     if length is None:
         return []
     run = np.zeros(frame.n_students, dtype=np.int64)

@@ -28,8 +28,8 @@ def episode_starts(frame: EvaluationFrame) -> list[tuple[int, int]]:
 def fire(frame: EvaluationFrame) -> list[Firing]:
     """Counts episodes starting in the newest episode's lesweek and the span-1 before it;
     after a firing, only episodes that start after its trigger date."""
-    sickness = frame.profile.sickness
-    count, span = sickness.frequent_episodes, sickness.frequent_span_lesweken
+    count = frame.profile.frequent_sick_episodes
+    span = frame.profile.frequent_sick_span_lesweken
     if count is None or span is None:
         return []
     firings = []
