@@ -1,0 +1,212 @@
+"""The zeep client: an httpx transport over mutual TLS, and the project's own plugins.
+
+Per call the channel sets a ``CallContext`` (a context variable, so threads do not mix calls);
+the addressing plugin writes the Edukoppeling WS-Addressing headers from it, the validation
+plugin checks the body against the XSD, and ``WsSecurity`` signs the result and verifies the
+answer (including SignatureConfirmation and RelatesTo).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from lxml import etree
+from zeep import Client, Plugin, Settings, Transport
+
+from adapters.duo.security import (
+    SignatureInvalid,
+    Signer,
+    Verifier,
+    confirmations,
+)
+from adapters.duo.xmlsafe import ANONYMOUS, SOAP_ENV, WSA, validate_payload, wsdl_path
+from gateway.pki import oin_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CallContext:
+    """What one SOAP call needs beyond its payload, and what came back."""
+
+    to: str
+    from_oin: str
+    message_id: str
+    sent_signature: str | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+
+
+CURRENT_CALL: contextvars.ContextVar[CallContext] = contextvars.ContextVar("duo_call")
+
+
+class RequestInvalid(Exception):
+    """The outgoing body does not validate against the service XSD."""
+
+
+class ResponseInvalid(Exception):
+    """The answer failed a check: signature, confirmation, or RelatesTo."""
+
+
+class HttpStatusError(Exception):
+    """The service answered with an HTTP error status and no SOAP envelope."""
+
+    def __init__(self, status_code: int, text: str) -> None:
+        self.status_code = status_code
+        self.text = text
+        super().__init__(f"HTTP {status_code}")
+
+
+def oin_address(base: str, oin: str) -> str:
+    """An address with the Edukoppeling ``?oin=`` suffix."""
+    return f"{base}{'&' if '?' in base else '?'}oin={oin}"
+
+
+class AddressingPlugin(Plugin):
+    """WS-Addressing per Edukoppeling 2W-be-S: To/From with ?oin=, stable MessageID, Action."""
+
+    def egress(self, envelope: etree._Element, http_headers: dict[str, str],
+               operation: Any, binding_options: Any) -> tuple[etree._Element, dict[str, str]]:
+        call = CURRENT_CALL.get()
+        header = envelope.find(f"{{{SOAP_ENV}}}Header")
+        if header is None:
+            header = etree.Element(f"{{{SOAP_ENV}}}Header")
+            envelope.insert(0, header)
+        for old in [el for el in header if isinstance(el.tag, str)
+                    and el.tag.startswith(f"{{{WSA}}}")]:
+            header.remove(old)
+        action = operation.soapaction
+        nsmap = {"wsa": WSA}
+        etree.SubElement(header, f"{{{WSA}}}Action", nsmap=nsmap).text = action
+        etree.SubElement(header, f"{{{WSA}}}MessageID", nsmap=nsmap).text = call.message_id
+        etree.SubElement(header, f"{{{WSA}}}To", nsmap=nsmap).text = call.to
+        sender = etree.SubElement(header, f"{{{WSA}}}From", nsmap=nsmap)
+        etree.SubElement(sender, f"{{{WSA}}}Address").text = oin_address(ANONYMOUS,
+                                                                          call.from_oin)
+        reply_to = etree.SubElement(header, f"{{{WSA}}}ReplyTo", nsmap=nsmap)
+        etree.SubElement(reply_to, f"{{{WSA}}}Address").text = ANONYMOUS
+        http_headers["SOAPAction"] = f'"{action}"'
+        return envelope, http_headers
+
+    def ingress(self, envelope: etree._Element, http_headers: Any,
+                operation: Any) -> tuple[etree._Element, Any]:
+        call = CURRENT_CALL.get()
+        header = envelope.find(f"{{{SOAP_ENV}}}Header")
+        if header is not None:
+            for el in header:
+                if isinstance(el.tag, str) and el.tag.startswith(f"{{{WSA}}}"):
+                    call.response_headers[etree.QName(el).localname] = (el.text or "").strip()
+        return envelope, http_headers
+
+
+class ValidationPlugin(Plugin):
+    """Every request body validates against the XSD before it leaves."""
+
+    def egress(self, envelope: etree._Element, http_headers: dict[str, str],
+               operation: Any, binding_options: Any) -> tuple[etree._Element, dict[str, str]]:
+        body = envelope.find(f"{{{SOAP_ENV}}}Body")
+        payload = body[0] if body is not None and len(body) else None
+        if payload is None:
+            raise RequestInvalid("lege SOAP Body")
+        error = validate_payload(payload)
+        if error:
+            raise RequestInvalid(error)
+        return envelope, http_headers
+
+
+class WsSecurity:
+    """zeep's wsse hook: sign requests, verify responses (faults carry no outcome: skipped)."""
+
+    def __init__(self, signer: Signer, verifier: Verifier, expected_oin: str | None) -> None:
+        self._signer = signer
+        self._verifier = verifier
+        self._expected_oin = expected_oin
+
+    def apply(self, envelope: etree._Element,
+              headers: dict[str, str]) -> tuple[etree._Element, dict[str, str]]:
+        """Sign the outgoing envelope and remember its SignatureValue for the confirmation."""
+        CURRENT_CALL.get().sent_signature = self._signer.sign(envelope)
+        return envelope, headers
+
+    def verify(self, envelope: etree._Element) -> etree._Element:
+        """Verify the answer's signature, signer, confirmation and RelatesTo."""
+        if envelope.find(f"{{{SOAP_ENV}}}Body/{{{SOAP_ENV}}}Fault") is not None:
+            return envelope
+        try:
+            cert, _ = self._verifier.verify(envelope)
+        except SignatureInvalid as exc:
+            raise ResponseInvalid(f"antwoord van DUO niet vertrouwd: {exc}") from exc
+        if self._expected_oin and oin_of(cert) != self._expected_oin:
+            raise ResponseInvalid("antwoord ondertekend door een ander dan DUO")
+        call = CURRENT_CALL.get()
+        if call.sent_signature and call.sent_signature not in confirmations(envelope):
+            raise ResponseInvalid("antwoord bevestigt onze handtekening niet")
+        relates = envelope.findtext(f"{{{SOAP_ENV}}}Header/{{{WSA}}}RelatesTo")
+        if (relates or "").strip() != call.message_id:
+            raise ResponseInvalid("antwoord hoort niet bij dit bericht (RelatesTo)")
+        return envelope
+
+
+class HttpxTransport(Transport):
+    """zeep transport on one pooled ``httpx.Client``; loads WSDL/XSD only from local files."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.cache = None
+        self.load_timeout = None
+        self.operation_timeout = None
+        self.logger = log
+        self._close_session = False
+        self.session = None
+        self.client = client
+
+    def post(self, address: str, message: bytes, headers: dict[str, str]) -> httpx.Response:
+        """POST one envelope; HTTP errors without a SOAP envelope raise ``HttpStatusError``."""
+        headers = {**headers, "Content-Type": 'text/xml; charset="utf-8"'}
+        response = self.client.post(address, content=message, headers=headers)
+        media = response.headers.get("content-type", "").split(";")[0].strip()
+        is_fault = response.status_code == 500 and media in ("text/xml", "application/soap+xml")
+        if response.status_code >= 400 and not is_fault:
+            raise HttpStatusError(response.status_code, response.text[:500])
+        return response
+
+    def post_xml(self, address: str, envelope: etree._Element,
+                 headers: dict[str, str]) -> httpx.Response:
+        """Serialise without pretty printing (the signature must survive) and POST."""
+        return self.post(address, etree.tostring(envelope, encoding="utf-8",
+                                                 xml_declaration=True), headers)
+
+    def load(self, url: str) -> bytes:
+        """Load a WSDL/XSD from the package; never over the network."""
+        if "://" in url and not url.startswith("file://"):
+            raise ValueError(f"schema's worden niet opgehaald: {url}")
+        return Path(url.removeprefix("file://")).read_bytes()
+
+    def _load_remote_data(self, url: str) -> bytes:
+        raise ValueError(f"schema's worden niet opgehaald: {url}")
+
+
+def tls_context(ca_path: Path, cert_path: Path, key_path: Path) -> ssl.SSLContext:
+    """Client TLS: TLS 1.2 or later, only the given CA trusted, the gateway certificate."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.set_ciphers("ECDHE+AESGCM:ECDHE+CHACHA20")
+    ctx.load_verify_locations(cafile=str(ca_path))
+    ctx.load_cert_chain(str(cert_path), str(key_path))
+    ctx.check_hostname = True
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+def build_client(http: httpx.Client, wsse: WsSecurity) -> Client:
+    """A zeep client for the packaged WSDL with the project's plugins and signer."""
+    settings = Settings(strict=True, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True,
+                        forbid_external=True, xsd_ignore_sequence_order=False)
+    return Client(
+        str(wsdl_path()), transport=HttpxTransport(http), settings=settings, wsse=wsse,
+        plugins=[AddressingPlugin(), ValidationPlugin()],
+    )

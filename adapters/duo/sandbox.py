@@ -1,0 +1,42 @@
+"""``verzuim-gateway sandbox duo``: run the Verzuimloket stand-in over mutual TLS."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from adapters.duo.standin import StandinConfig, VerzuimloketStandin, make_server
+from gateway.pki import DEMO_DUO_OIN, demo_pki
+
+
+@click.command(name="duo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8443, show_default=True, type=int)
+@click.option("--pki-dir", type=click.Path(path_type=Path), default=None,
+              help="Map met ca.crt en duo-server.{crt,key}; ontbreken ze, dan wordt een "
+                   "demo-PKI aangemaakt.")
+@click.option("--duo-oin", default=None, help="OIN van DUO (standaard: dat van de demo-PKI).")
+@click.option("--save-dir", type=click.Path(path_type=Path), default=None,
+              help="Schrijf elk ontvangen SOAP-verzoek als XML-bestand in deze map.")
+@click.option("--status-step", default=60.0, show_default=True, type=float,
+              help="Seconden per statusstap (Geregistreerd → In behandeling → Afgesloten).")
+def command(host: str, port: int, pki_dir: Path | None, duo_oin: str | None,
+            save_dir: Path | None, status_step: float) -> None:
+    """Lokale stand-in van het DUO Verzuimloket (HTTPS met clientcertificaat)."""
+    directory = pki_dir or Path(".sandbox/pki")
+    if not (directory / "duo-server.crt").exists():
+        pki = demo_pki(directory)
+        click.echo(f"Demo-PKI aangemaakt in {directory}")
+        duo_oin = duo_oin or pki.duo_oin
+    config = StandinConfig(
+        server_cert=directory / "duo-server.crt", server_key=directory / "duo-server.key",
+        ca=directory / "ca.crt", duo_oin=duo_oin or DEMO_DUO_OIN, save_dir=save_dir,
+        status_step=timedelta(seconds=status_step) if status_step > 0 else None,
+    )
+    server, sock = make_server(VerzuimloketStandin(config), host, port)
+    bound = sock.getsockname()
+    click.echo(f"DUO-stand-in luistert op https://{bound[0]}:{bound[1]}/verzuimloket/v1 "
+               f"(OIN DUO {config.duo_oin}); Ctrl-C stopt.")
+    server.run(sockets=[sock])

@@ -1,0 +1,584 @@
+"""A local stand-in of DUO's Verzuimloket: a raw ASGI app served by uvicorn over mutual TLS.
+
+It checks what DUO would check (hardened parsing, XSD, WS-Addressing with ?oin=, the
+WS-Security signature and its signer), registers meldingen with a meldingsnummer, answers a
+repeated MessageID with the original answer, moves statuses on over time, and has
+fault-injection knobs (latency, 503s, dropped connections, SOAP faults) adjustable at run time,
+from Python or through ``POST /_admin/faults``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import re
+import socket
+import ssl
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from lxml import etree
+
+from adapters.duo.codes import OPEN_END_ALLOWED
+from adapters.duo.security import SignatureInvalid, Signer, Verifier
+from adapters.duo.xmlsafe import (
+    ACTIONS,
+    ANONYMOUS,
+    MAX_MESSAGE_BYTES,
+    SOAP_ENV,
+    VZ,
+    WSA,
+    WSSE,
+    UnsafeXml,
+    elfproef,
+    hardened_parser,
+    parse_untrusted,
+    validate_payload,
+    wsdl_path,
+)
+from gateway.pki import oin_of
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+STATUS_FLOW = ("Geregistreerd", "In behandeling", "Afgesloten")
+OIN_RE = re.compile(r"^[0-9A-Z]{20}$")
+
+
+@dataclass
+class Faults:
+    """Fault-injection knobs; counters go down by one for each request they hit."""
+
+    latency: float = 0.0
+    unavailable_503: int = 0
+    outage_until: float = 0.0  # time.monotonic() deadline: answer 503 or drop until then
+    drop_before: int = 0  # close the connection without processing
+    drop_after: int = 0  # process (register), then close without answering
+    soap_fault: str | None = None  # Digikoppeling fault code to answer with
+    soap_fault_count: int = 0
+
+    def outage(self, seconds: float) -> None:
+        """Answer every request with 503 or a dropped connection for ``seconds``."""
+        self.outage_until = time.monotonic() + seconds
+
+    def update(self, values: dict[str, Any]) -> None:
+        """Set knobs from a mapping (the admin endpoint); unknown names are refused."""
+        for name, value in values.items():
+            if name == "outage_seconds":
+                self.outage(float(value))
+            elif name in self.__dataclass_fields__:
+                setattr(self, name, value)
+            else:
+                raise ValueError(f"onbekende knop {name}")
+
+
+@dataclass
+class Registration:
+    """One melding as the stand-in holds it."""
+
+    kenmerk: str
+    message_id: str
+    school_oin: str
+    meldingsnummer: str
+    registered_at: datetime
+    verzuimsoort: str
+    withdrawn_at: datetime | None = None
+
+    def status_at(self, now: datetime, step: timedelta | None) -> tuple[str, datetime]:
+        """The status and when it last changed, as seen at ``now``."""
+        if self.withdrawn_at is not None:
+            return "Ingetrokken", self.withdrawn_at
+        if step is None or step.total_seconds() <= 0:
+            return STATUS_FLOW[0], self.registered_at
+        steps = min(int((now - self.registered_at) / step), len(STATUS_FLOW) - 1)
+        return STATUS_FLOW[steps], self.registered_at + steps * step
+
+
+@dataclass
+class StandinConfig:
+    """What the stand-in trusts and how it behaves."""
+
+    server_cert: Path
+    server_key: Path
+    ca: Path
+    duo_oin: str
+    gateway_oins: frozenset[str] | None = None  # None: every signer under the CA
+    save_dir: Path | None = None
+    status_step: timedelta | None = timedelta(minutes=1)
+    max_bytes: int = MAX_MESSAGE_BYTES
+
+
+class Fault(Exception):
+    """A Digikoppeling SOAP fault to answer with."""
+
+    def __init__(self, code: str, text: str, client: bool = True) -> None:
+        self.code = code
+        self.text = text
+        self.client = client
+        super().__init__(f"{code}: {text}")
+
+
+@dataclass
+class Stats:
+    """Counters for tests and benchmarks."""
+
+    requests: int = 0
+    registered: int = 0
+    duplicates: int = 0
+    faults: int = 0
+    dropped: int = 0
+    by_operation: dict[str, int] = field(default_factory=dict)
+
+
+class VerzuimloketStandin:
+    """The ASGI application (state lives here; one instance per server)."""
+
+    def __init__(self, config: StandinConfig,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.config = config
+        self.clock = clock
+        self.faults = Faults()
+        self.stats = Stats()
+        self.registrations: dict[str, Registration] = {}  # by kenmerk
+        self._answers: dict[str, bytes] = {}  # answer content by wsa:MessageID
+        self._numbers = itertools.count(1)
+        self._saved = itertools.count(1)
+        self._lock = threading.Lock()
+        # Signatures use real time; ``clock`` drives registrations and statuses only.
+        self._signer = Signer(config.server_cert.read_bytes(), config.server_key.read_bytes())
+        self._verifier = Verifier(config.ca.read_bytes())
+        if config.save_dir:
+            config.save_dir.mkdir(parents=True, exist_ok=True)
+
+    # --- ASGI --------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path, method = scope["path"], scope["method"]
+        if path == "/_admin/faults" and method == "POST":
+            await self._admin(receive, send)
+        elif path == "/_admin/stats" and method == "GET":
+            await _respond(send, 200, json.dumps(asdict(self.stats)).encode(), "application/json")
+        elif method == "GET" and scope.get("query_string", b"") == b"wsdl":
+            await _respond(send, 200, wsdl_path().read_bytes(), "text/xml; charset=utf-8")
+        elif method == "POST":
+            await self._soap(scope, receive, send)
+        else:
+            await _respond(send, 405, b"alleen POST", "text/plain")
+
+    async def _admin(self, receive: Receive, send: Send) -> None:
+        body = await _read_body(receive, 64 * 1024)
+        try:
+            values = json.loads(body or b"{}")
+            with self._lock:
+                self.faults.update(values)
+        except (ValueError, TypeError) as exc:
+            await _respond(send, 400, str(exc).encode(), "text/plain")
+            return
+        await _respond(send, 200, json.dumps(asdict(self.faults)).encode(), "application/json")
+
+    async def _soap(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with self._lock:
+            self.stats.requests += 1
+            action = self._take_fault()
+        if self.faults.latency:
+            await asyncio.sleep(self.faults.latency)
+        if action == "503":
+            await _respond(send, 503, b"Service Unavailable", "text/plain")
+            return
+        if action == "drop":
+            self.stats.dropped += 1
+            _abort(send)
+            return
+        body = await _read_body(receive, self.config.max_bytes)
+        if body is None:
+            await _respond(send, 413, b"bericht te groot", "text/plain")
+            return
+        if action == "fault" and self.faults.soap_fault:
+            await self._send_fault(send, Fault(self.faults.soap_fault, "ingestelde storing",
+                                               client=self.faults.soap_fault != "0051"))
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        try:
+            answer, drop = self._handle(body, headers.get("soapaction"), action == "drop_after")
+        except Fault as fault:
+            await self._send_fault(send, fault)
+            return
+        if drop:
+            self.stats.dropped += 1
+            _abort(send)
+            return
+        await _respond(send, 200, answer, "text/xml; charset=utf-8")
+
+    def _take_fault(self) -> str | None:
+        f = self.faults
+        if f.outage_until and time.monotonic() < f.outage_until:
+            return "503" if self.stats.requests % 2 else "drop"
+        if f.unavailable_503 > 0:
+            f.unavailable_503 -= 1
+            return "503"
+        if f.drop_before > 0:
+            f.drop_before -= 1
+            return "drop"
+        if f.soap_fault and f.soap_fault_count > 0:
+            f.soap_fault_count -= 1
+            return "fault"
+        if f.drop_after > 0:
+            f.drop_after -= 1
+            return "drop_after"
+        return None
+
+    async def _send_fault(self, send: Send, fault: Fault) -> None:
+        with self._lock:
+            self.stats.faults += 1
+        await _respond(send, 500, fault_envelope(fault), "text/xml; charset=utf-8")
+
+    # --- SOAP processing ---------------------------------------------------------------------
+
+    def _handle(self, body: bytes, soap_action: str | None,
+                drop_after: bool) -> tuple[bytes, bool]:
+        try:
+            envelope = parse_untrusted(body, self.config.max_bytes)
+        except UnsafeXml as exc:
+            raise Fault("0001", f"ongeldige envelope: {exc}") from exc
+        if envelope.tag != f"{{{SOAP_ENV}}}Envelope":
+            raise Fault("0001", "geen SOAP 1.1 Envelope")
+        header = envelope.find(f"{{{SOAP_ENV}}}Header")
+        body_el = envelope.find(f"{{{SOAP_ENV}}}Body")
+        if header is None or body_el is None or len(body_el) != 1:
+            raise Fault("0001", "Header en Body met precies één element verplicht")
+        for child in header:
+            if isinstance(child.tag, str) and not child.tag.startswith((f"{{{WSA}}}",
+                                                                        f"{{{WSSE}}}")):
+                raise Fault("0010", f"header {etree.QName(child).localname} niet toegestaan")
+        wsa = {etree.QName(el).localname: el for el in header if isinstance(el.tag, str)
+               and el.tag.startswith(f"{{{WSA}}}")}
+        to = (wsa["To"].text or "").strip() if "To" in wsa else ""
+        action = (wsa["Action"].text or "").strip() if "Action" in wsa else ""
+        message_id = (wsa["MessageID"].text or "").strip() if "MessageID" in wsa else ""
+        if not to:
+            raise Fault("0005", "wsa:To ontbreekt")
+        if not action:
+            raise Fault("0006", "wsa:Action ontbreekt")
+        if not message_id:
+            raise Fault("0007", "wsa:MessageID ontbreekt")
+        if _oin_param(to) != self.config.duo_oin:
+            raise Fault("0011", "wsa:To moet ?oin= met het OIN van DUO dragen")
+        sender = wsa.get("From")
+        from_address = sender.findtext(f"{{{WSA}}}Address") if sender is not None else None
+        school_oin = _oin_param(from_address or "")
+        if not (from_address or "").lower().startswith(ANONYMOUS) or not school_oin \
+                or not OIN_RE.match(school_oin):
+            raise Fault("0011", "wsa:From moet anonymous?oin=<OIN van de school> zijn")
+        payload = body_el[0]
+        operation = etree.QName(payload).localname.removesuffix("Request")
+        if ACTIONS.get(operation) != action:
+            raise Fault("0003", "wsa:Action past niet bij de operatie")
+        if soap_action not in (None, "", '""', action, f'"{action}"'):
+            raise Fault("0003", "SOAPAction wijkt af van wsa:Action")
+        try:
+            signer_cert, request_signature = self._verifier.verify(envelope)
+        except SignatureInvalid as exc:
+            raise Fault("0002", f"niet geautoriseerd: {exc}") from exc
+        gateways = self.config.gateway_oins
+        if gateways is not None and oin_of(signer_cert) not in gateways:
+            raise Fault("0002", "niet geautoriseerd: onbekende ondertekenaar")
+        error = validate_payload(payload)
+        if error:
+            raise Fault("0004", f"niet valide volgens XSD: {error}")
+        self._save(operation, body)
+
+        with self._lock:
+            self.stats.by_operation[operation] = self.stats.by_operation.get(operation, 0) + 1
+            previous = self._answers.get(message_id)
+            if previous is not None:
+                self.stats.duplicates += 1
+                content = etree.fromstring(previous, parser=hardened_parser())
+            elif operation == "MeldenVerzuim":
+                content = self._melden(payload, message_id, school_oin)
+            elif operation == "IntrekkenMelding":
+                content = self._intrekken(payload, school_oin)
+            else:
+                content = self._opvragen(payload, school_oin)
+            if previous is None and operation != "OpvragenStatuswijzigingen":
+                self._answers[message_id] = etree.tostring(content)
+        return self._answer(content, operation, message_id, request_signature), drop_after
+
+    def _save(self, operation: str, body: bytes) -> None:
+        if self.config.save_dir is None:
+            return
+        name = f"{next(self._saved):05d}-{operation}.xml"
+        (self.config.save_dir / name).write_bytes(body)
+
+    def _melden(self, payload: etree._Element, message_id: str,
+                school_oin: str) -> etree._Element:
+        errors = self._business_header_errors(payload, school_oin)
+        deelnemer = payload.find(f"{{{VZ}}}deelnemer")
+        assert deelnemer is not None
+        bsn = deelnemer.findtext(f"{{{VZ}}}bsn")
+        onr = deelnemer.findtext(f"{{{VZ}}}onderwijsnummer")
+        if bsn is not None and not elfproef(bsn):
+            errors.append(("VZ001", "BSN voldoet niet aan de elfproef"))
+        if onr is not None and not elfproef(onr, onderwijsnummer=True):
+            errors.append(("VZ001", "onderwijsnummer voldoet niet aan de elfproef"))
+        soort = payload.findtext(f"{{{VZ}}}verzuim/{{{VZ}}}verzuimsoort") or ""
+        begin = payload.findtext(f"{{{VZ}}}verzuim/{{{VZ}}}periode/{{{VZ}}}begindatum")
+        end = payload.findtext(f"{{{VZ}}}verzuim/{{{VZ}}}periode/{{{VZ}}}einddatum")
+        if end is None and soort not in OPEN_END_ALLOWED:
+            errors.append(("VZ003", f"einddatum is verplicht bij verzuimsoort {soort}"))
+        if end is not None and begin is not None and date.fromisoformat(end) < \
+                date.fromisoformat(begin):
+            errors.append(("VZ002", "einddatum ligt voor begindatum"))
+        response = etree.Element(f"{{{VZ}}}MeldenVerzuimResponse", nsmap={"vz": VZ})
+        if errors:
+            _verdict(response, errors)
+            return response
+        kenmerk = payload.findtext(
+            f"{{{VZ}}}bedrijfsdocument/{{{VZ}}}identificatiecodeBedrijfsdocument") or ""
+        existing = self.registrations.get(kenmerk)
+        if existing is not None:
+            _verdict(response, [("VZ020", f"melding {kenmerk} is al geregistreerd als "
+                                          f"{existing.meldingsnummer}")])
+            return response
+        now = self.clock()
+        registration = Registration(kenmerk, message_id, school_oin,
+                                    f"VZ{next(self._numbers):010d}", now, soort)
+        self.registrations[kenmerk] = registration
+        self.stats.registered += 1
+        _verdict(response, [])
+        etree.SubElement(response, f"{{{VZ}}}meldingsnummer").text = registration.meldingsnummer
+        etree.SubElement(response, f"{{{VZ}}}status").text = "Geregistreerd"
+        etree.SubElement(response, f"{{{VZ}}}datumTijdOntvangst").text = now.isoformat()
+        return response
+
+    def _intrekken(self, payload: etree._Element, school_oin: str) -> etree._Element:
+        errors = self._business_header_errors(payload, school_oin)
+        response = etree.Element(f"{{{VZ}}}IntrekkenMeldingResponse", nsmap={"vz": VZ})
+        kenmerk = payload.findtext(f"{{{VZ}}}kenmerkMelding") or ""
+        registration = self.registrations.get(kenmerk)
+        if registration is None or registration.school_oin != school_oin:
+            errors.append(("VZ010", f"melding {kenmerk} is niet bekend"))
+        elif registration.withdrawn_at is not None:
+            errors.append(("VZ011", "melding is al ingetrokken"))
+        if errors or registration is None:
+            _verdict(response, errors)
+            return response
+        registration.withdrawn_at = self.clock()
+        _verdict(response, [])
+        etree.SubElement(response, f"{{{VZ}}}meldingsnummer").text = registration.meldingsnummer
+        etree.SubElement(response, f"{{{VZ}}}status").text = "Ingetrokken"
+        return response
+
+    def _opvragen(self, payload: etree._Element, school_oin: str) -> etree._Element:
+        errors = self._business_header_errors(payload, school_oin)
+        response = etree.Element(f"{{{VZ}}}OpvragenStatuswijzigingenResponse", nsmap={"vz": VZ})
+        _verdict(response, errors)
+        if errors:
+            return response
+        now = self.clock()
+        since_text = payload.findtext(f"{{{VZ}}}vanafDatumTijd")
+        wanted = {el.text for el in payload.findall(f"{{{VZ}}}kenmerkMelding")}
+        since = datetime.fromisoformat(since_text) if since_text else None
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        for registration in self.registrations.values():
+            if registration.school_oin != school_oin:
+                continue
+            status, changed = registration.status_at(now, self.config.status_step)
+            if since is None and registration.kenmerk not in wanted:
+                continue
+            if since is not None and changed < since:
+                continue
+            item = etree.SubElement(response, f"{{{VZ}}}melding")
+            etree.SubElement(item, f"{{{VZ}}}kenmerkMelding").text = registration.kenmerk
+            etree.SubElement(item, f"{{{VZ}}}berichtId").text = registration.message_id
+            etree.SubElement(item, f"{{{VZ}}}meldingsnummer").text = registration.meldingsnummer
+            etree.SubElement(item, f"{{{VZ}}}status").text = status
+            etree.SubElement(item, f"{{{VZ}}}datumTijdStatuswijziging").text = changed.isoformat()
+        return response
+
+    def _business_header_errors(self, payload: etree._Element,
+                                school_oin: str) -> list[tuple[str, str]]:
+        errors = []
+        header = payload.find(f"{{{VZ}}}bedrijfsdocument")
+        assert header is not None
+        if header.findtext(f"{{{VZ}}}verzendendeInstantie") != school_oin:
+            errors.append(("VZ004", "verzendendeInstantie wijkt af van het OIN in wsa:From"))
+        if header.findtext(f"{{{VZ}}}ontvangendeInstantie") != self.config.duo_oin:
+            errors.append(("VZ005", "ontvangendeInstantie is niet DUO"))
+        return errors
+
+    def _answer(self, content: etree._Element, operation: str, relates_to: str,
+                request_signature: str) -> bytes:
+        envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope",
+                                 nsmap={"soapenv": SOAP_ENV, "wsa": WSA})
+        header = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Header")
+        etree.SubElement(header, f"{{{WSA}}}Action").text = f"{ACTIONS[operation]}Response"
+        etree.SubElement(header, f"{{{WSA}}}MessageID").text = f"urn:uuid:{uuid.uuid4()}"
+        etree.SubElement(header, f"{{{WSA}}}RelatesTo").text = relates_to
+        etree.SubElement(header, f"{{{WSA}}}To").text = ANONYMOUS
+        etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body").append(content)
+        self._signer.sign(envelope, confirm=[request_signature])
+        return bytes(etree.tostring(envelope, encoding="utf-8", xml_declaration=True))
+
+    # --- inspection --------------------------------------------------------------------------
+
+    def registration_count(self) -> int:
+        """How many meldingen are registered."""
+        with self._lock:
+            return len(self.registrations)
+
+
+def _verdict(response: etree._Element, errors: list[tuple[str, str]]) -> None:
+    etree.SubElement(response, f"{{{VZ}}}requestGoedgekeurd").text = "false" if errors else "true"
+    for code, text in errors:
+        item = etree.SubElement(response, f"{{{VZ}}}foutmelding")
+        etree.SubElement(item, f"{{{VZ}}}foutcode").text = code
+        etree.SubElement(item, f"{{{VZ}}}fouttekst").text = text
+
+
+def fault_envelope(fault: Fault) -> bytes:
+    """A SOAP 1.1 fault with the Digikoppeling code in ``detail/foutdetail``."""
+    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV, "vz": VZ})
+    body = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
+    element = etree.SubElement(body, f"{{{SOAP_ENV}}}Fault")
+    etree.SubElement(element, "faultcode").text = "soapenv:Client" if fault.client \
+        else "soapenv:Server"
+    etree.SubElement(element, "faultstring").text = fault.text
+    detail = etree.SubElement(etree.SubElement(element, "detail"), f"{{{VZ}}}foutdetail")
+    etree.SubElement(detail, f"{{{VZ}}}foutcode").text = fault.code
+    etree.SubElement(detail, f"{{{VZ}}}fouttekst").text = fault.text
+    return bytes(etree.tostring(envelope, encoding="utf-8", xml_declaration=True))
+
+
+def _oin_param(address: str) -> str | None:
+    """The ``oin`` query parameter of an address (case-insensitive name)."""
+    _, _, query = address.partition("?")
+    for pair in query.split("&"):
+        name, _, value = pair.partition("=")
+        if name.lower() == "oin":
+            return value
+    return None
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _respond(send: Send, status: int, body: bytes, content_type: str) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", content_type.encode()),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def _abort(send: Send) -> None:
+    """Drop the connection without an answer (uvicorn's cycle exposes its transport)."""
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is not None:
+        transport.abort()
+
+
+# --- running it ------------------------------------------------------------------------------
+
+
+@dataclass
+class RunningStandin:
+    """A stand-in served in a background thread: its URL, app (knobs, state) and stop handle."""
+
+    url: str
+    app: VerzuimloketStandin
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    @property
+    def faults(self) -> Faults:
+        """The fault-injection knobs (adjust at run time)."""
+        return self.app.faults
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the server and wait for its thread."""
+        self.server.should_exit = True
+        self.thread.join(timeout)
+
+
+def server_ssl_context(config: StandinConfig) -> ssl.SSLContext:
+    """Server TLS: TLS 1.2+, client certificates required and checked against the CA."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(str(config.server_cert), str(config.server_key))
+    ctx.load_verify_locations(cafile=str(config.ca))
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+def make_server(app: VerzuimloketStandin, host: str = "127.0.0.1",
+                port: int = 0) -> tuple[uvicorn.Server, socket.socket]:
+    """A uvicorn server for ``app`` on a socket bound now (port 0: a free ephemeral port)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted ones
+    sock.bind((host, port))
+    sock.listen(512)
+    cfg = app.config
+    config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False,
+                            ssl_certfile=str(cfg.server_cert), ssl_keyfile=str(cfg.server_key),
+                            ssl_ca_certs=str(cfg.ca), ssl_cert_reqs=ssl.CERT_REQUIRED,
+                            http="h11", timeout_keep_alive=30)
+    config.load()
+    config.ssl = server_ssl_context(cfg)
+    return uvicorn.Server(config), sock
+
+
+def start_standin(config: StandinConfig, host: str = "127.0.0.1", port: int = 0,
+                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                  path: str = "/verzuimloket/v1") -> RunningStandin:
+    """Serve a stand-in in a background thread; returns at once with its bound URL."""
+    app = VerzuimloketStandin(config, clock=clock)
+    server, sock = make_server(app, host, port)
+    bound_host, bound_port = sock.getsockname()[:2]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                              name="duo-standin", daemon=True)
+    thread.start()
+    name = "localhost" if bound_host == "127.0.0.1" else bound_host
+    return RunningStandin(f"https://{name}:{bound_port}{path}", app, server, thread)
+

@@ -1,0 +1,130 @@
+"""Benchmark: meldingen per second delivered to the DUO stand-in over mutual TLS.
+
+Runs the stand-in in a separate process, then measures (median of several runs):
+  1. the DUO channel (zeep, addressing, XSD validation, WS-Security signing, response
+     verification) over pooled keep-alive connections, with a few worker threads;
+  2. bare HTTPS POSTs (httpx, same TLS settings, same threads) of the very same envelopes, to a
+     fresh stand-in, so the server does the same work.
+Prints both rates and their ratio. Usage: .venv/bin/python bench/duo_delivery.py [N] [RUNS]
+"""
+
+from __future__ import annotations
+
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from adapters.duo.channel import DuoChannel, DuoConfig  # noqa: E402
+from adapters.duo.client import tls_context  # noqa: E402
+from gateway.pki import DemoPki, demo_pki  # noqa: E402
+from tests.duo.helpers import melding  # noqa: E402
+
+THREADS = 4
+
+SERVER = """
+import sys
+from pathlib import Path
+from datetime import timedelta
+sys.path.insert(0, {root!r})
+from adapters.duo.standin import StandinConfig, start_standin
+d = Path({pki!r})
+cfg = StandinConfig(d / "duo-server.crt", d / "duo-server.key", d / "ca.crt", {oin!r},
+                    save_dir=Path({save!r}) if {save!r} else None, status_step=None)
+running = start_standin(cfg)
+print(running.url, flush=True)
+sys.stdin.read()
+running.stop()
+"""
+
+
+def start_server(pki: DemoPki, save: Path | None) -> tuple[subprocess.Popen[str], str]:
+    code = SERVER.format(root=str(ROOT), pki=str(pki.directory), oin=pki.duo_oin,
+                         save=str(save) if save else "")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+def stop_server(proc: subprocess.Popen[str]) -> None:
+    assert proc.stdin is not None
+    proc.stdin.close()
+    proc.wait(timeout=15)
+
+
+def run_channel(pki: DemoPki, n: int, run: int, save: Path) -> float:
+    proc, url = start_server(pki, save)
+    channel = DuoChannel(DuoConfig(url, pki.duo_oin, pki.gateway_client.cert,
+                                   pki.gateway_client.key, pki.ca_cert))
+    items = [melding(student_id=f"R{run}S{i}") for i in range(n)]
+    try:
+        channel.deliver(melding(student_id=f"warmup{run}"))  # connection + zeep warm-up
+        start = time.perf_counter()
+        with ThreadPoolExecutor(THREADS) as pool:
+            receipts = list(pool.map(channel.deliver, items))
+        elapsed = time.perf_counter() - start
+        assert len({r.receiver_reference for r in receipts}) == n
+    finally:
+        channel.close()
+        stop_server(proc)
+    return n / elapsed
+
+
+def run_bare(pki: DemoPki, bodies: list[bytes]) -> float:
+    proc, url = start_server(pki, None)
+    ctx = tls_context(pki.ca_cert, pki.gateway_client.cert, pki.gateway_client.key)
+    transport = httpx.HTTPTransport(
+        verify=ctx, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+        limits=httpx.Limits(max_connections=10, max_keepalive_connections=10))
+    headers = {"Content-Type": "text/xml; charset=utf-8",
+               "SOAPAction": '"http://duo.nl/contract/DUO_Verzuimloket_V1/MeldenVerzuim"'}
+    try:
+        with httpx.Client(transport=transport, timeout=30) as http:
+            http.post(url, content=bodies[0], headers=headers)  # warm-up
+            start = time.perf_counter()
+            with ThreadPoolExecutor(THREADS) as pool:
+                statuses = list(pool.map(
+                    lambda body: http.post(url, content=body, headers=headers).status_code,
+                    bodies[1:]))
+            elapsed = time.perf_counter() - start
+            if set(statuses) != {200}:
+                detail = http.post(url, content=bodies[1], headers=headers).text[:600]
+                raise AssertionError(f"bare POSTs failed: {set(statuses)} {detail}")
+    finally:
+        stop_server(proc)
+    return (len(bodies) - 1) / elapsed
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    with tempfile.TemporaryDirectory() as tmp:
+        pki = demo_pki(Path(tmp) / "pki")
+        channel_rates, bare_rates = [], []
+        for run in range(runs):
+            save = Path(tmp) / f"saved{run}"
+            channel_rates.append(run_channel(pki, n, run, save))
+            bodies = [p.read_bytes() for p in sorted(save.glob("*-MeldenVerzuim.xml"))]
+            bare_rates.append(run_bare(pki, bodies))
+    channel_rate = statistics.median(channel_rates)
+    bare_rate = statistics.median(bare_rates)
+    print(f"meldingen per run: {n}, runs: {runs}, threads: {THREADS}")
+    print(f"DUO channel (zeep+WS-Security, mTLS, keep-alive): {channel_rate:7.1f} meldingen/s "
+          f"(runs: {', '.join(f'{r:.1f}' for r in channel_rates)})")
+    print(f"bare HTTPS POST of the same envelopes:           {bare_rate:7.1f} POSTs/s "
+          f"(runs: {', '.join(f'{r:.1f}' for r in bare_rates)})")
+    print(f"ratio channel/bare: {channel_rate / bare_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()

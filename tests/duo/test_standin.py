@@ -1,0 +1,173 @@
+"""The stand-in as any client sees it: plain HTTPS POSTs of envelopes built without zeep."""
+
+from __future__ import annotations
+
+import ssl
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from lxml import etree
+
+from adapters.duo.security import Signer
+from adapters.duo.standin import RunningStandin
+from adapters.duo.xmlsafe import ACTIONS, ANONYMOUS, SOAP_ENV, VZ, WSA
+from gateway.pki import DemoPki
+
+from .helpers import SCHOOL, VALID_BSN
+
+FAULT_CODE = f"{{{SOAP_ENV}}}Body/{{{SOAP_ENV}}}Fault/detail/{{{VZ}}}foutdetail/{{{VZ}}}foutcode"
+
+
+def _payload(pki: DemoPki, kenmerk: str) -> etree._Element:
+    xml = f"""<vz:MeldenVerzuimRequest xmlns:vz="{VZ}">
+      <vz:bedrijfsdocument><vz:identificatiecodeBedrijfsdocument>{kenmerk}</vz:identificatiecodeBedrijfsdocument>
+        <vz:verzendendeInstantie>{SCHOOL.oin}</vz:verzendendeInstantie>
+        <vz:ontvangendeInstantie>{pki.duo_oin}</vz:ontvangendeInstantie>
+        <vz:datumTijdBedrijfsdocument>2026-09-22T10:00:00Z</vz:datumTijdBedrijfsdocument></vz:bedrijfsdocument>
+      <vz:instelling><vz:brin>25BE</vz:brin></vz:instelling>
+      <vz:deelnemer><vz:bsn>{VALID_BSN}</vz:bsn><vz:geboortedatum>2010-03-01</vz:geboortedatum></vz:deelnemer>
+      <vz:opleiding><vz:leerweg>BOL</vz:leerweg></vz:opleiding>
+      <vz:verzuim><vz:verzuimsoort>LRV</vz:verzuimsoort><vz:aanleiding>LANGDURIG_RELATIEF_VERZUIM</vz:aanleiding>
+        <vz:periode><vz:begindatum>2026-09-01</vz:begindatum></vz:periode>
+        <vz:aantalRegistraties>12</vz:aantalRegistraties><vz:actieGewenst>false</vz:actieGewenst>
+        <vz:zorgen><vz:problemenBuitenSchool>false</vz:problemenBuitenSchool>
+          <vz:startkwalificatieInGevaar>true</vz:startkwalificatieInGevaar>
+          <vz:dreigendeUitval>false</vz:dreigendeUitval></vz:zorgen></vz:verzuim>
+      <vz:contactpersoon><vz:naam>J. de Vries</vz:naam></vz:contactpersoon>
+    </vz:MeldenVerzuimRequest>"""
+    return etree.fromstring(xml)
+
+
+def envelope(pki: DemoPki, url: str, *, to_oin: str | None = "default",
+             sign: bool = True, kenmerk: str | None = None) -> bytes:
+    """A signed MeldenVerzuim envelope built with lxml only."""
+    env = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap": SOAP_ENV, "wsa": WSA})
+    header = etree.SubElement(env, f"{{{SOAP_ENV}}}Header")
+    etree.SubElement(header, f"{{{WSA}}}Action").text = ACTIONS["MeldenVerzuim"]
+    etree.SubElement(header, f"{{{WSA}}}MessageID").text = f"urn:uuid:{uuid.uuid4()}"
+    oin = pki.duo_oin if to_oin == "default" else to_oin
+    etree.SubElement(header, f"{{{WSA}}}To").text = f"{url}?oin={oin}" if oin else url
+    sender = etree.SubElement(header, f"{{{WSA}}}From")
+    etree.SubElement(sender, f"{{{WSA}}}Address").text = f"{ANONYMOUS}?oin={SCHOOL.oin}"
+    etree.SubElement(env, f"{{{SOAP_ENV}}}Body").append(_payload(pki, kenmerk or uuid.uuid4().hex))
+    if sign:
+        Signer(pki.gateway_client.cert.read_bytes(), pki.gateway_client.key.read_bytes()).sign(env)
+    return bytes(etree.tostring(env, xml_declaration=True, encoding="utf-8"))
+
+
+@pytest.fixture
+def http(pki: DemoPki) -> Iterator[httpx.Client]:
+    ctx = ssl.create_default_context(cafile=str(pki.ca_cert))
+    ctx.load_cert_chain(str(pki.gateway_client.cert), str(pki.gateway_client.key))
+    with httpx.Client(verify=ctx, timeout=10) as client:
+        yield client
+
+
+def post(http: httpx.Client, url: str, body: bytes) -> httpx.Response:
+    return http.post(url, content=body, headers={"Content-Type": "text/xml; charset=utf-8",
+                                                  "SOAPAction": f'"{ACTIONS["MeldenVerzuim"]}"'})
+
+
+def fault_code(response: httpx.Response) -> str | None:
+    return etree.fromstring(response.content).findtext(FAULT_CODE)
+
+
+def test_plain_https_post_of_an_envelope_is_registered(pki: DemoPki, standin: RunningStandin,
+                                                       http: httpx.Client) -> None:
+    """A client other than zeep (httpx and lxml) registers a melding with an open end date."""
+    response = post(http, standin.url, envelope(pki, standin.url))
+    assert response.status_code == 200
+    assert b"<vz:requestGoedgekeurd>true" in response.content
+    assert b"VZ0000000001" in response.content
+
+
+def test_broken_signature_is_refused(pki: DemoPki, standin: RunningStandin,
+                                     http: httpx.Client) -> None:
+    """A body changed after signing is refused with fault 0002 and nothing is registered."""
+    body = envelope(pki, standin.url).replace(b"<vz:bsn>", b"<vz:bsn>").replace(
+        b">12<", b">13<")
+    response = post(http, standin.url, body)
+    assert response.status_code == 500
+    assert fault_code(response) == "0002"
+    assert standin.app.registration_count() == 0
+
+
+def test_unsigned_request_is_refused(pki: DemoPki, standin: RunningStandin,
+                                     http: httpx.Client) -> None:
+    """A request without WS-Security is refused with fault 0002."""
+    response = post(http, standin.url, envelope(pki, standin.url, sign=False))
+    assert fault_code(response) == "0002"
+
+
+def test_missing_oin_in_to_is_refused(pki: DemoPki, standin: RunningStandin,
+                                      http: httpx.Client) -> None:
+    """A wsa:To without ?oin= is refused with fault 0011."""
+    response = post(http, standin.url, envelope(pki, standin.url, to_oin=None))
+    assert fault_code(response) == "0011"
+    assert standin.app.registration_count() == 0
+
+
+def test_xml_bomb_is_refused_without_harm(pki: DemoPki, standin: RunningStandin,
+                                          http: httpx.Client) -> None:
+    """A billion-laughs document is refused with fault 0001; the stand-in keeps working."""
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+            + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1
+                                                      else b"&lol;") * 10)
+                       for i in range(1, 10))
+            + b']><soap:Envelope xmlns:soap="' + SOAP_ENV.encode()
+            + b'"><soap:Body>&lol9;</soap:Body></soap:Envelope>')
+    response = post(http, standin.url, bomb)
+    assert response.status_code == 500
+    assert fault_code(response) == "0001"
+    assert post(http, standin.url, envelope(pki, standin.url)).status_code == 200
+
+
+def test_external_entity_is_not_resolved(pki: DemoPki, standin: RunningStandin,
+                                         http: httpx.Client) -> None:
+    """A document with an external entity (file or network) is refused, never resolved."""
+    xxe = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+           b'<soap:Envelope xmlns:soap="' + SOAP_ENV.encode()
+           + b'"><soap:Body><x>&e;</x></soap:Body></soap:Envelope>')
+    response = post(http, standin.url, xxe)
+    assert fault_code(response) == "0001"
+    assert b"root:" not in response.content
+
+
+def test_oversized_request_is_refused(standin: RunningStandin, http: httpx.Client) -> None:
+    """A body over the size limit is refused with 413 before parsing."""
+    response = post(http, standin.url, b"<a>" + b"x" * (300 * 1024) + b"</a>")
+    assert response.status_code == 413
+
+
+def test_client_certificate_from_unknown_ca_is_refused(pki: DemoPki,
+                                                       standin: RunningStandin) -> None:
+    """A TLS client with a certificate from another CA gets no HTTP exchange at all."""
+    ctx = ssl.create_default_context(cafile=str(pki.ca_cert))
+    ctx.load_cert_chain(str(pki.rogue_client.cert), str(pki.rogue_client.key))
+    with httpx.Client(verify=ctx, timeout=5) as rogue, pytest.raises(httpx.TransportError):
+        post(rogue, standin.url, envelope(pki, standin.url))
+    assert standin.app.stats.requests == 0
+
+
+def test_client_without_certificate_is_refused(pki: DemoPki, standin: RunningStandin) -> None:
+    """A TLS client without a certificate is refused."""
+    ctx = ssl.create_default_context(cafile=str(pki.ca_cert))
+    with httpx.Client(verify=ctx, timeout=5) as anonymous, pytest.raises(httpx.TransportError):
+        post(anonymous, standin.url, envelope(pki, standin.url))
+
+
+def test_fault_knobs_adjust_through_admin_endpoint(standin: RunningStandin,
+                                                   http: httpx.Client) -> None:
+    """POST /_admin/faults sets knobs at run time (here: one 503)."""
+    base = standin.url.split("/verzuimloket")[0]
+    assert http.post(f"{base}/_admin/faults", json={"unavailable_503": 1}).status_code == 200
+    assert post(http, standin.url, b"<x/>").status_code == 503
+    assert http.post(f"{base}/_admin/faults", json={"nonsense": 1}).status_code == 400
+
+
+def test_wsdl_is_served(standin: RunningStandin, http: httpx.Client) -> None:
+    """GET ?wsdl returns the packaged WSDL."""
+    response = http.get(f"{standin.url}?wsdl")
+    assert b"DUO_Verzuimloket_V1" in response.content
