@@ -1,0 +1,153 @@
+"""The mail channel end to end over real SMTP with STARTTLS: deliver, withdraw, stable ids, config."""
+
+from __future__ import annotations
+
+import json
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+
+from adapters.mail import MailChannel, create_channel, smime
+from adapters.mail.sandbox import SandboxSmtp
+from gateway.errors import ConfigurationError, PermanentDeliveryError
+from gateway.plugins import load
+from gateway.ports import CHANNELS_GROUP, Channel, OutgoingMelding
+from tests.mail.conftest import MailPki, channel_config
+from tests.mail.helpers import STUDENT_BSN, make_melding, recipient
+
+
+def _headers(raw: bytes) -> EmailMessage:
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def _open(pki: MailPki, raw: bytes) -> smime.Verification:
+    leerplicht = pki.demo.objects["leerplicht-smime"]
+    inner = smime.decrypt(raw, leerplicht.certificate, leerplicht.key)
+    return smime.verify(inner, pki.demo.objects["school-smime"].certificate)
+
+
+def _attachment(content: bytes, filename: str) -> bytes:
+    message = BytesParser(policy=policy.default).parsebytes(content)
+    assert isinstance(message, EmailMessage)
+    for part in message.walk():
+        if part.get_filename() == filename:
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload
+    raise AssertionError(f"no attachment {filename}")
+
+
+def test_entry_point_builds_a_channel(pki: MailPki, sandbox: SandboxSmtp) -> None:
+    """The `mail` channel entry point yields an object that satisfies the Channel port."""
+    factory = load(CHANNELS_GROUP, "mail")
+    channel = factory(channel_config(pki, sandbox.port))
+    assert isinstance(channel, Channel)
+    assert channel.name == "mail"
+
+
+def test_delivery_over_starttls_arrives_signed_and_encrypted(channel: MailChannel, sandbox: SandboxSmtp,
+                                                             melding: OutgoingMelding, pki: MailPki) -> None:
+    """A delivered melding lands in the maildir, decrypts for Leerplicht and its signature is valid."""
+    receipt = channel.deliver(melding)
+    [raw] = sandbox.messages()
+    verdict = _open(pki, raw)
+    assert verdict.valid, verdict.reason
+    data = json.loads(_attachment(verdict.content, "melding.json"))
+    assert data["signal"]["rule"] == "verzuim-16u"
+    assert data["student"]["bsn"] == STUDENT_BSN
+    assert receipt.channel == "mail"
+    assert receipt.message_id == melding.message_id
+    assert receipt.status == "Verzonden"
+
+
+def test_delivery_goes_to_every_recipient_in_the_envelope(channel: MailChannel, sandbox: SandboxSmtp,
+                                                          pki: MailPki) -> None:
+    """Each recipient address is an SMTP envelope recipient of the one mail."""
+    receivers = pki.demo.receivers
+    melding = make_melding((
+        recipient("Leerplicht", "leerplicht@gemeente.example", receivers["leerplicht"].cert),
+        recipient("Doorstroompunt", "dsp@regio.example", receivers["dsp"].cert),
+    ))
+    channel.deliver(melding)
+    [(_, envelope)] = sandbox.handler.received
+    assert set(envelope) == {"leerplicht@gemeente.example", "dsp@regio.example"}
+
+
+def test_message_id_is_stable_across_attempts(channel: MailChannel, sandbox: SandboxSmtp,
+                                              melding: OutgoingMelding) -> None:
+    """Two attempts of one melding carry the same Message-ID, derived from its message id."""
+    first = channel.deliver(melding)
+    second = channel.deliver(melding)
+    ids = [_headers(raw)["Message-ID"] for raw in sandbox.messages()]
+    assert ids == [f"<{melding.message_id}@school.example>"] * 2
+    assert first.receiver_reference == second.receiver_reference == ids[0]
+
+
+def test_headers_carry_no_personal_data(channel: MailChannel, sandbox: SandboxSmtp,
+                                        melding: OutgoingMelding) -> None:
+    """Subject and other clear-text headers name the rule and school, never the student."""
+    channel.deliver(melding)
+    [raw] = sandbox.messages()
+    head = raw.partition(b"\r\n\r\n")[0]
+    message = _headers(raw)
+    assert "Verzuimmelding" in message["Subject"]
+    assert melding.message_id in message["Subject"]
+    for secret in (b"Sanne", b"Jansen", STUDENT_BSN.encode(), b"Dorpsstraat"):
+        assert secret not in head
+
+
+def test_withdraw_sends_an_intrekking_referring_to_the_original(channel: MailChannel, sandbox: SandboxSmtp,
+                                                                melding: OutgoingMelding,
+                                                                pki: MailPki) -> None:
+    """`withdraw` mails a signed Intrekking whose In-Reply-To is the original Message-ID."""
+    channel.deliver(melding)
+    receipt = channel.withdraw(melding, "correctie: leerling was ziek gemeld")
+    original, withdrawal = sandbox.messages()
+    headers = _headers(withdrawal)
+    assert headers["In-Reply-To"] == _headers(original)["Message-ID"]
+    assert headers["Message-ID"] == f"<{melding.message_id}.intrekking@school.example>"
+    assert "Intrekking" in headers["Subject"]
+    verdict = _open(pki, withdrawal)
+    assert verdict.valid
+    data = json.loads(_attachment(verdict.content, "intrekking.json"))
+    assert data["type"] == "intrekking"
+    assert data["withdrawal"]["reason"] == "correctie: leerling was ziek gemeld"
+    assert receipt.status == "Ingetrokken"
+
+
+def test_status_is_unknown_for_mail(channel: MailChannel, melding: OutgoingMelding) -> None:
+    """Mail has no status query: `status` answers None."""
+    assert channel.status(melding) is None
+
+
+def test_melding_without_recipients_is_permanent(channel: MailChannel) -> None:
+    """A melding with no recipient certificate cannot go by mail and is not retried."""
+    with pytest.raises(PermanentDeliveryError, match="geen ontvangers"):
+        channel.deliver(make_melding(()))
+
+
+def test_configuration_without_sender_is_refused(pki: MailPki) -> None:
+    """A configuration missing the sender address is a ConfigurationError naming the field."""
+    config = channel_config(pki, 25)
+    del config["sender"]
+    with pytest.raises(ConfigurationError, match="sender"):
+        create_channel(config)
+
+
+def test_signing_key_must_match_certificate(pki: MailPki) -> None:
+    """A school key that does not belong to the school certificate is refused at start-up."""
+    config = channel_config(pki, 25, signing_key=str(pki.demo.receivers["rmc"].key))
+    with pytest.raises(ConfigurationError, match="hoort niet bij"):
+        create_channel(config)
+
+
+def test_unreadable_signing_files_are_a_configuration_error(pki: MailPki, tmp_path: Path) -> None:
+    """A missing school certificate file is a ConfigurationError, not a crash."""
+    config = channel_config(pki, 25, signing_cert=str(tmp_path / "missing.crt"))
+    with pytest.raises(ConfigurationError, match="niet te lezen"):
+        create_channel(config)
