@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from gateway.rules.catalogue import Firing
-from gateway.rules.frame import CLS_UNAUTHORISED, BoolArray, EvaluationFrame, EvidenceSpec, IntArray
-from gateway.rules.window import scan_windows
+from gateway.rules.frame import CLS_UNAUTHORISED, EvaluationFrame, EvidenceSpec
+from gateway.rules.window import everyone, scan_windows
 
 
 def fire(frame: EvaluationFrame) -> list[Firing]:
@@ -14,9 +12,6 @@ def fire(frame: EvaluationFrame) -> list[Firing]:
     hours = frame.profile.intern_10u_hours
     if hours is None:
         return []
-
-    def everyone(students: IntArray, day: int) -> BoolArray:
-        return np.ones(students.shape[0], dtype=bool)
 
     hits = scan_windows(frame, frame.unauthorised_minutes, round(hours * 60), strict=False,
                         eligible=everyone)

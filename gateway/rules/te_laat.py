@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from gateway.calendar import add_working_days
 from gateway.rules.catalogue import Firing, recipient_by_age
-from gateway.rules.frame import CLS_LATE_ARRIVAL, BoolArray, EvaluationFrame, EvidenceSpec, IntArray
-from gateway.rules.window import scan_windows
+from gateway.rules.frame import CLS_LATE_ARRIVAL, EvaluationFrame, EvidenceSpec
+from gateway.rules.window import everyone, scan_windows
 
 
 def fire(frame: EvaluationFrame) -> list[Firing]:
@@ -15,9 +13,6 @@ def fire(frame: EvaluationFrame) -> list[Firing]:
     threshold = frame.profile.late_arrivals_threshold
     if threshold is None:
         return []
-
-    def everyone(students: IntArray, day: int) -> BoolArray:
-        return np.ones(students.shape[0], dtype=bool)
 
     hits = scan_windows(frame, frame.late_arrivals, threshold, strict=True, eligible=everyone)
     return [

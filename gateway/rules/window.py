@@ -26,6 +26,11 @@ class WindowHit:
     sequence: int  # 0 for the first firing of this rule for the student, 1 for the next, ...
 
 
+def everyone(students: IntArray, day: int) -> BoolArray:
+    """Eligibility for window rules that apply to every student."""
+    return np.ones(students.shape[0], dtype=bool)
+
+
 def scan_windows(
     frame: EvaluationFrame,
     amounts: IntArray,
