@@ -19,6 +19,14 @@ from gateway.ports import COMMANDS_GROUP, SANDBOXES_GROUP
 CORE_COMMANDS: dict[str, str] = {
     "evaluate": "gateway.cli.evaluate:evaluate",
     "sandbox": "gateway.cli:sandbox",
+    "adapter": "gateway.cli.adapter:adapter",
+    "serve": "gateway.cli.serve:serve",
+    "api-key": "gateway.cli.serve:api_key",
+    "sync": "gateway.cli.sync:sync",
+    "worker": "gateway.cli.worker:worker",
+    "outbox": "gateway.cli.outbox:outbox",
+    "audit": "gateway.cli.audit:audit",
+    "db": "gateway.cli.db:db",
 }
 
 

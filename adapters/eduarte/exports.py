@@ -1,0 +1,134 @@
+"""Reading Eduarte's export files: semicolon CSV with a header row, Dutch dates, naive local times.
+
+Three exports form one snapshot, named ``<kind>_<stamp>.csv`` with the same stamp
+(``YYYYMMDDTHHMMSS``): ``deelnemers``, ``absentiemeldingen`` and ``waarnemingen``. A row that cannot
+be read becomes a problem naming the file and line; the rest of the file still loads.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import TypeVar
+
+from gateway.errors import InvalidInput
+from gateway.ports import SourceProblem
+
+KINDS = ("deelnemers", "absentiemeldingen", "waarnemingen")
+COLUMNS = {
+    "deelnemers": ("deelnemernummer", "geboortedatum", "leerweg", "niveau", "inschrijfdatum",
+                   "eerste_lesdag", "intro_gevolgd", "startkwalificatie", "studiefinanciering",
+                   "woongemeente", "doktersverklaring", "roepnaam", "achternaam", "crebo", "leerjaar"),
+    "absentiemeldingen": ("id", "deelnemernummer", "begindatum", "begintijd", "einddatum", "eindtijd",
+                          "beginlesuur", "eindlesuur", "reden", "afgehandeld", "opmerkingen"),
+    "waarnemingen": ("id", "deelnemernummer", "datum", "begintijd", "eindtijd", "lesuur", "soort",
+                     "absentiemelding"),
+}
+_NAME = re.compile(r"^(deelnemers|absentiemeldingen|waarnemingen)_(\d{8}T\d{6})\.csv$")
+T = TypeVar("T")
+
+
+def parse_date(value: str) -> date:
+    """``dd-mm-jjjj`` (Eduarte) or ISO ``jjjj-mm-dd``."""
+    value = value.strip()
+    for fmt in ("%d-%m-%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"'{value}' is geen datum (dd-mm-jjjj)")
+
+
+def parse_time(value: str) -> time:
+    """``HH:MM`` or ``HH:MM:SS``, naive local time (Europe/Amsterdam)."""
+    value = value.strip()
+    for fmt in ("%H:%M", "%H:%M:%S"):
+        try:
+            return datetime.strptime(value, fmt).time()
+        except ValueError:
+            continue
+    raise ValueError(f"'{value}' is geen tijd (UU:MM)")
+
+
+def parse_bool(value: str) -> bool:
+    """J/N, ja/nee, true/false, 1/0."""
+    text = value.strip().lower()
+    if text in {"j", "ja", "true", "1", "waar"}:
+        return True
+    if text in {"n", "nee", "false", "0", "onwaar", ""}:
+        return False
+    raise ValueError(f"'{value}' is geen ja/nee")
+
+
+def snapshots(folder: Path) -> list[str]:
+    """Stamps of complete snapshots (all three exports present), oldest first."""
+    found: dict[str, set[str]] = {}
+    for path in folder.glob("*.csv"):
+        match = _NAME.match(path.name)
+        if match:
+            found.setdefault(match.group(2), set()).add(match.group(1))
+    return sorted(stamp for stamp, kinds in found.items() if kinds == set(KINDS))
+
+
+def export_path(folder: Path, kind: str, stamp: str) -> Path:
+    """The file of one export of one snapshot."""
+    return folder / f"{kind}_{stamp}.csv"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row with its place in the file."""
+
+    where: str
+    values: dict[str, str]
+
+
+def read_rows(path: Path, kind: str, encoding: str, delimiter: str,
+              problems: list[SourceProblem]) -> Iterator[Row]:
+    """Rows of an export as dicts; a header without the required columns is an error for the file,
+    a row with the wrong number of fields a problem for that line."""
+    columns = COLUMNS[kind]
+    try:
+        handle = path.open(encoding=encoding, newline="")
+    except OSError as exc:
+        raise InvalidInput(f"niet te lezen ({exc.strerror})", where=path.name) from exc
+    with handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            header = [h.strip().lower() for h in next(reader, [])]
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"kopregel onleesbaar ({exc})", where=f"{path.name}:1") from exc
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise InvalidInput(f"kolommen ontbreken: {', '.join(missing)}", where=f"{path.name}:1")
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, UnicodeDecodeError) as exc:
+                problems.append(SourceProblem(where=f"{path.name}:{reader.line_num}",
+                                              message=f"regel onleesbaar ({exc}); tegengehouden"))
+                continue
+            where = f"{path.name}:{reader.line_num}"
+            if not any(f.strip() for f in fields):
+                continue
+            if len(fields) != len(header):
+                problems.append(SourceProblem(
+                    where=where, message=f"{len(fields)} velden in plaats van {len(header)}; tegengehouden"))
+                continue
+            yield Row(where=where, values={h: f.strip() for h, f in zip(header, fields, strict=True)})
+
+
+def parse_row(row: Row, parse: Callable[[dict[str, str]], T], problems: list[SourceProblem]) -> T | None:
+    """Apply ``parse``; a ValueError becomes a problem naming the file and line."""
+    try:
+        return parse(row.values)
+    except (ValueError, KeyError) as exc:
+        problems.append(SourceProblem(where=row.where, message=f"{exc}; regel tegengehouden",
+                                      record_id=row.values.get("id") or None))
+        return None

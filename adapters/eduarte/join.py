@@ -1,0 +1,218 @@
+"""Joining Eduarte absence reports (periods) and lesson observations into canonical records.
+
+Each observation (``waarneming``) of a lesson is one record: ``Aanwezig`` is present (or late when a
+te-laat report covers it), ``Afwezig`` takes the reason of the report that covers the lesson (the
+linked one, else the latest covering report; none: ``onbekend``), ``Nvt`` is no scheduled attendance
+and yields no record. Reports may be whole days (``00:00``-``23:59``), lesuren on one day, or
+open-ended (no end date).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from pydantic import ValidationError
+
+from adapters.eduarte.exports import parse_bool, parse_date, parse_time
+from gateway.mapping import LATE, NOT_VERZUIM, CodeMapping, UnmappedCode
+from gateway.model import AttendanceRecord, Student
+from gateway.ports import SourceProblem
+
+END_OF_DAY = time(23, 59, 59)
+
+
+@dataclass(frozen=True)
+class Melding:
+    """An absence report: a period with a reason."""
+
+    id: str
+    number: str
+    start: datetime
+    end: datetime | None  # None: open-ended
+    first_lesuur: int | None
+    last_lesuur: int | None
+    code: str
+    handled: bool
+    where: str
+
+    def covers(self, day: date, start: time, end: time, lesuur: int | None) -> bool:
+        """True when the lesson on ``day`` from ``start`` to ``end`` falls in this report."""
+        if self.first_lesuur is not None and lesuur is not None:
+            last = self.last_lesuur if self.last_lesuur is not None else self.first_lesuur
+            return day == self.start.date() and self.first_lesuur <= lesuur <= last
+        lesson_start, lesson_end = datetime.combine(day, start), datetime.combine(day, end)
+        return self.start < lesson_end and (self.end is None or self.end > lesson_start)
+
+
+@dataclass(frozen=True)
+class Waarneming:
+    """One lesson observation."""
+
+    id: str
+    number: str
+    day: date
+    start: time
+    end: time
+    lesuur: int | None
+    soort: str
+    melding_id: str | None
+    where: str
+
+
+def _opt_int(value: str) -> int | None:
+    return int(value) if value.strip() else None
+
+
+def parse_melding(values: dict[str, str], where: str) -> Melding:
+    """A report row; whole days when no times are given, open-ended without an end date."""
+    if not values["id"] or not values["deelnemernummer"]:
+        raise ValueError("id of deelnemernummer ontbreekt")
+    begin_day = parse_date(values["begindatum"])
+    begin_time = parse_time(values["begintijd"]) if values["begintijd"] else time(0)
+    end: datetime | None = None
+    if values["einddatum"]:
+        end_time = parse_time(values["eindtijd"]) if values["eindtijd"] else END_OF_DAY
+        if end_time in (time(23, 59), END_OF_DAY):
+            end_time = END_OF_DAY  # whole day, inclusive
+        end = datetime.combine(parse_date(values["einddatum"]), end_time)
+    start = datetime.combine(begin_day, begin_time)
+    if end is not None and end <= start:
+        raise ValueError(f"einde {end:%d-%m-%Y %H:%M} ligt niet na begin {start:%d-%m-%Y %H:%M}")
+    return Melding(id=values["id"], number=values["deelnemernummer"], start=start, end=end,
+                   first_lesuur=_opt_int(values["beginlesuur"]), last_lesuur=_opt_int(values["eindlesuur"]),
+                   code=values["reden"], handled=parse_bool(values["afgehandeld"]), where=where)
+
+
+def parse_waarneming(values: dict[str, str], where: str) -> Waarneming:
+    """An observation row."""
+    if not values["id"] or not values["deelnemernummer"]:
+        raise ValueError("id of deelnemernummer ontbreekt")
+    start, end = parse_time(values["begintijd"]), parse_time(values["eindtijd"])
+    if end <= start:
+        raise ValueError(f"eindtijd {end:%H:%M} ligt niet na begintijd {start:%H:%M}")
+    return Waarneming(id=values["id"], number=values["deelnemernummer"], day=parse_date(values["datum"]),
+                      start=start, end=end, lesuur=_opt_int(values["lesuur"]), soort=values["soort"],
+                      melding_id=values["absentiemelding"] or None, where=where)
+
+
+def parse_student(values: dict[str, str], brin: str) -> Student:
+    """A deelnemer row as a canonical student; raises ValueError naming the field."""
+    number = values["deelnemernummer"]
+    if not number:
+        raise ValueError("deelnemernummer ontbreekt")
+
+    def opt_date(key: str) -> date | None:
+        if not values.get(key):
+            return None
+        try:
+            return parse_date(values[key])
+        except ValueError as exc:  # reported without the value: it is personal data
+            raise ValueError(f"veld '{key}' is geen datum (dd-mm-jjjj)") from exc
+
+    data: dict[str, Any] = {
+        "id": f"{brin}-{number}", "birth_date": opt_date("geboortedatum"),
+        "leerweg": values["leerweg"], "niveau": _opt_int(values["niveau"]),
+        "enrolled_on": opt_date("inschrijfdatum"), "first_school_day": opt_date("eerste_lesdag"),
+        "intro_attended": parse_bool(values["intro_gevolgd"]),
+        "startkwalificatie": parse_bool(values["startkwalificatie"]),
+        "studiefinanciering": parse_bool(values["studiefinanciering"]),
+        "woongemeente": values["woongemeente"] or None,
+        "doktersverklaring": parse_bool(values["doktersverklaring"]),
+        "given_names": values.get("roepnaam") or None, "family_name": values.get("achternaam") or None,
+        "crebo": values.get("crebo") or None, "leerjaar": _opt_int(values.get("leerjaar", "")),
+    }
+    try:
+        return Student.model_validate(data)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+        raise ValueError(f"ongeldige velden: {fields}") from exc
+
+
+def record_id(brin: str, waarneming_id: str) -> str:
+    """Stable record id: the observation of one lesson (a correction keeps it)."""
+    return f"eduarte:{brin}:{waarneming_id}"
+
+
+@dataclass
+class JoinResult:
+    """Records, ids held back, and problems."""
+
+    records: list[AttendanceRecord] = field(default_factory=list)
+    held_ids: set[str] = field(default_factory=set)
+    problems: list[SourceProblem] = field(default_factory=list)
+
+
+def join(*, brin: str, students: dict[str, Student], meldingen: list[Melding],
+         waarnemingen: list[Waarneming], mapping: CodeMapping, require_handled: bool) -> JoinResult:
+    """Give each observed lesson its status and reason (see the module docstring)."""
+    result = JoinResult()
+    reasons: dict[str, str | None] = {}
+    by_number: dict[str, list[Melding]] = defaultdict(list)
+    by_id: dict[str, Melding] = {}
+    unmapped: dict[str, str] = {}
+    for melding in meldingen:
+        try:
+            reasons[melding.id] = mapping.reason(melding.code, melding.where)
+        except UnmappedCode as exc:
+            unmapped[melding.id] = str(exc)
+            result.problems.append(SourceProblem(where=melding.where, message=str(exc), record_id=melding.id))
+        by_number[melding.number].append(melding)
+        by_id[melding.id] = melding
+    late_minutes = int(mapping.defaults.get("late_minutes", 5))
+    for w in waarnemingen:
+        rid = record_id(brin, w.id)
+        student = students.get(w.number)
+        if student is None:
+            result.problems.append(SourceProblem(
+                where=w.where, message=f"onbekende deelnemer {w.number}; waarneming tegengehouden",
+                record_id=rid))
+            result.held_ids.add(rid)
+            continue
+        try:
+            kind = mapping.kind(w.soort, w.where)
+        except UnmappedCode as exc:
+            result.problems.append(SourceProblem(where=w.where, message=str(exc), record_id=rid))
+            result.held_ids.add(rid)
+            continue
+        if kind == "ignore":
+            continue  # Nvt: scheduled but not required, no attendance
+        linked = by_id.get(w.melding_id) if w.melding_id else None
+        if w.melding_id and (linked is None or linked.number != w.number):
+            result.problems.append(SourceProblem(
+                where=w.where, message=f"gekoppelde absentiemelding {w.melding_id} ontbreekt of is "
+                f"tegengehouden; waarneming tegengehouden", record_id=rid))
+            result.held_ids.add(rid)
+            continue
+        covering = [linked] if linked else [
+            m for m in by_number.get(w.number, []) if m.covers(w.day, w.start, w.end, w.lesuur)]
+        # A te-laat report explains a present observation; an absence report an absent one.
+        fitting = [m for m in covering if (reasons.get(m.id) == LATE) == (kind != "absent")]
+        chosen = max(fitting or covering, key=lambda m: (m.start, m.id), default=None)
+        if chosen is not None and chosen.id in unmapped:
+            result.held_ids.add(rid)  # its reason is unknown: hold back, never guess
+            continue
+        usable = chosen is not None and (chosen.handled or not require_handled)
+        reason = reasons.get(chosen.id) if usable and chosen is not None else None
+        fields: dict[str, Any]
+        if reason == NOT_VERZUIM:
+            continue
+        if reason == LATE and kind in ("present", "late", "absent"):
+            start = chosen.start.time() if chosen is not None else w.start
+            minutes = (start.hour * 60 + start.minute) - (w.start.hour * 60 + w.start.minute)
+            fields = {"status": "late", "minutes_late": minutes if 0 < minutes < 24 * 60 else late_minutes}
+        elif kind == "absent":
+            fields = {"status": "absent", "reason": reason or "onbekend"}
+        elif kind == "late":
+            fields = {"status": "late", "minutes_late": late_minutes, "reason": reason}
+        else:
+            fields = {"status": "present"}
+        try:
+            result.records.append(AttendanceRecord(id=rid, student_id=student.id, date=w.day, start=w.start,
+                                                   end=w.end, **fields))
+        except ValidationError as exc:
+            result.problems.append(SourceProblem(where=w.where, message=str(exc), record_id=rid))
+            result.held_ids.add(rid)
+    return result

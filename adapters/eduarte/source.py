@@ -1,0 +1,102 @@
+"""The Eduarte source: reads the newest complete export snapshot from the drop folder.
+
+Exports are full snapshots, so there is nothing to page: the cursor is the stamp of the snapshot
+last read. A newer snapshot yields every record in it; ids that were in the previous snapshot
+(still in the folder) and are gone now are reported as withdrawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import partial
+
+import structlog
+
+from adapters.eduarte.config import EduarteConfig
+from adapters.eduarte.exports import Row, export_path, parse_row, read_rows, snapshots
+from adapters.eduarte.join import JoinResult, join, parse_melding, parse_student, parse_waarneming
+from gateway.errors import InvalidInput, SourceError
+from gateway.mapping import CodeMapping, load_code_mapping
+from gateway.model import Student
+from gateway.ports import SourceBatch, SourceProblem
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Snapshot:
+    """One snapshot, read and joined."""
+
+    stamp: str
+    students: list[Student] = field(default_factory=list)
+    joined: JoinResult = field(default_factory=JoinResult)
+    problems: list[SourceProblem] = field(default_factory=list)
+
+
+class EduarteSource:
+    """``gateway.ports.Source`` over an Eduarte export drop folder."""
+
+    name = "eduarte"
+
+    def __init__(self, config: EduarteConfig, *, mapping: CodeMapping | None = None) -> None:
+        self.config = config
+        self.mapping = mapping or load_code_mapping(
+            "eduarte", school=config.school_id, overrides=config.code_overrides,
+            **({"directory": config.codes_dir} if config.codes_dir else {}))
+
+    def read(self, stamp: str) -> Snapshot:
+        """Read and join the three exports of snapshot ``stamp``."""
+        folder, cfg = self.config.drop_folder, self.config
+        snap = Snapshot(stamp=stamp)
+        problems = snap.problems
+
+        def rows(kind: str) -> Iterator[Row]:
+            try:
+                yield from read_rows(export_path(folder, kind, stamp), kind, cfg.encoding, cfg.delimiter,
+                                     problems)
+            except InvalidInput as exc:
+                raise SourceError(f"Eduarte-export onbruikbaar: {exc}") from exc
+
+        students: dict[str, Student] = {}
+        for row in rows("deelnemers"):
+            student = parse_row(row, lambda v: parse_student(v, cfg.brin), problems)
+            if student is not None:
+                students[row.values["deelnemernummer"]] = student
+        meldingen = [m for row in rows("absentiemeldingen")
+                     if (m := parse_row(row, partial(parse_melding, where=row.where), problems))]
+        waarnemingen = [w for row in rows("waarnemingen")
+                        if (w := parse_row(row, partial(parse_waarneming, where=row.where), problems))]
+        snap.students = list(students.values())
+        snap.joined = join(brin=cfg.brin, students=students, meldingen=meldingen, waarnemingen=waarnemingen,
+                           mapping=self.mapping, require_handled=cfg.require_handled)
+        problems.extend(snap.joined.problems)
+        return snap
+
+    def fetch(self, cursor: str | None) -> SourceBatch:
+        """Everything in the newest snapshot when it is newer than ``cursor``; else an empty batch."""
+        folder = self.config.drop_folder
+        if not folder.is_dir():
+            raise SourceError(f"aflevermap {folder} bestaat niet")
+        stamps = snapshots(folder)
+        if not stamps or stamps[-1] == cursor:
+            return SourceBatch(cursor=cursor)
+        current = self.read(stamps[-1])
+        withdrawn: list[str] = []
+        if cursor and cursor in stamps:
+            previous = self.read(cursor)
+            now = {r.id for r in current.joined.records} | current.joined.held_ids
+            withdrawn = sorted({r.id for r in previous.joined.records} - now)
+        elif cursor:
+            current.problems.append(SourceProblem(
+                where=f"{folder}", message=f"vorige export {cursor} is niet meer aanwezig; "
+                "ingetrokken waarnemingen zijn niet te bepalen"))
+        log.info("eduarte.fetched", snapshot=current.stamp, students=len(current.students),
+                 records=len(current.joined.records), withdrawn=len(withdrawn),
+                 problems=len(current.problems))
+        return SourceBatch(students=current.students, records=current.joined.records,
+                           withdrawn_record_ids=withdrawn, calendar=self.config.load_calendar(),
+                           cursor=current.stamp, problems=current.problems)
+
+    def close(self) -> None:
+        """Nothing to release (files are closed after reading)."""

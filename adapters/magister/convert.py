@@ -1,0 +1,165 @@
+"""Magister items to canonical students and attendance records.
+
+Magister dates are UTC instants of *local* midnight (``2026-08-31T22:00:00.0000000Z`` is 1 September
+in Amsterdam): every date and time is read in Europe/Amsterdam. An absence item's ``Start`` is that
+midnight; the lesson (``Afspraak``) carries the real times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from gateway.errors import InvalidInput
+from gateway.mapping import LATE, NOT_VERZUIM, CodeMapping, UnmappedCode
+from gateway.model import AttendanceRecord, Student
+from gateway.ports import SourceProblem
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def local(value: Any, where: str) -> datetime:
+    """A Magister timestamp (ISO 8601, UTC ``Z``, 7 fractional digits) in Europe/Amsterdam."""
+    if not isinstance(value, str):
+        raise InvalidInput(f"verwacht een tijdstip, kreeg {value!r}", where=where)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(f"'{value}' is geen tijdstip", where=where) from exc
+    if moment.tzinfo is None:  # naive: Magister means UTC
+        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+    return moment.astimezone(AMSTERDAM)
+
+
+def local_date(value: Any, where: str) -> date:
+    """The Amsterdam calendar date of a Magister timestamp (never the UTC date)."""
+    return local(value, where).date()
+
+
+def _opt_date(value: Any, where: str) -> date | None:
+    return None if value in (None, "") else _personal_date(value, where)
+
+
+def _personal_date(value: Any, where: str) -> date:
+    """A student's date; a malformed one is reported without its value (personal data)."""
+    try:
+        return local_date(value, where)
+    except InvalidInput as exc:
+        raise InvalidInput("geen geldige datum", where=where) from exc
+
+
+def record_id(brin: str, person_id: int, afspraak_id: int) -> str:
+    """Stable record id: one lesson of one person (a correction keeps it; see DESIGN.md section 2)."""
+    return f"magister:{brin}:{person_id}:{afspraak_id}"
+
+
+def to_student(item: dict[str, Any], brin: str) -> Student:
+    """A ``leerlingen`` item as a canonical student; raises ``InvalidInput`` naming the field."""
+    number = str(item.get("Stamnummer") or "").strip()
+    where = f"leerling {number or item.get('Id')}"
+    if not number:
+        raise InvalidInput("Stamnummer ontbreekt", where=where)
+    try:
+        return Student(
+            id=f"{brin}-{number}",
+            birth_date=_personal_date(item.get("Geboortedatum"), f"{where}, Geboortedatum"),
+            startkwalificatie=bool(item.get("Startkwalificatie", False)),
+            leerweg=item.get("Leerweg"),
+            niveau=item.get("Niveau"),
+            enrolled_on=_opt_date(item.get("Inschrijfdatum"), f"{where}, Inschrijfdatum"),
+            first_school_day=_opt_date(item.get("EersteLesdag"), f"{where}, EersteLesdag"),
+            intro_attended=bool(item.get("IntroBijgewoond", False)),
+            studiefinanciering=bool(item.get("Studiefinanciering", False)),
+            woongemeente=item.get("Woongemeente"),
+            doktersverklaring=bool(item.get("Doktersverklaring", False)),
+            given_names=item.get("Roepnaam"),
+            family_name=item.get("Achternaam"),
+            crebo=item.get("Crebo"),
+            leerjaar=item.get("Leerjaar"),
+        )
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+        raise InvalidInput(f"ongeldige velden: {fields}", where=where) from exc
+
+
+@dataclass
+class PersonResult:
+    """The records of one person's window, plus what was held back."""
+
+    records: list[AttendanceRecord] = field(default_factory=list)
+    held_ids: set[str] = field(default_factory=set)
+    problems: list[SourceProblem] = field(default_factory=list)
+
+
+def _lesson_times(afspraak: dict[str, Any], where: str) -> tuple[date, time, time]:
+    start = local(afspraak.get("Start"), f"{where}, Afspraak.Start")
+    end = local(afspraak.get("Einde"), f"{where}, Afspraak.Einde")
+    return start.date(), start.time().replace(tzinfo=None), end.time().replace(tzinfo=None)
+
+
+def person_records(
+    *, brin: str, person_id: int, student_id: str, afspraken: list[dict[str, Any]],
+    absenties: list[dict[str, Any]], mapping: CodeMapping, until: date,
+) -> PersonResult:
+    """Join lessons and absence items: each lesson up to ``until`` is one record, present unless an
+    absence (that is verzuim) names it. Unmapped codes hold the lesson back as a problem."""
+    result = PersonResult()
+    lessons: dict[int, dict[str, Any]] = {}
+    for afspraak in afspraken:
+        if isinstance(afspraak.get("Id"), int) and not afspraak.get("DuurtHeleDag"):
+            lessons[afspraak["Id"]] = afspraak
+    absences: dict[int, dict[str, Any]] = {}
+    for item in sorted(absenties, key=lambda i: i.get("Id") or 0):
+        embedded = item.get("Afspraak") if isinstance(item.get("Afspraak"), dict) else None
+        afspraak_id = item.get("AfspraakId") or (embedded or {}).get("Id")
+        if not isinstance(afspraak_id, int):
+            result.problems.append(SourceProblem(
+                where=f"absentie {item.get('Id')} van {student_id}",
+                message="absentie zonder les (AfspraakId); tegengehouden"))
+            continue
+        if embedded is not None:
+            lessons.setdefault(afspraak_id, embedded)
+        where = f"absentie {item.get('Id')} van {student_id}"
+        try:
+            kind = mapping.kind(str(item.get("Verantwoordingtype")), where)
+            reason = mapping.reason(item.get("Code"), where) if kind != "ignore" else None
+        except UnmappedCode as exc:
+            result.problems.append(SourceProblem(where=exc.where or where, message=str(exc),
+                                                 record_id=record_id(brin, person_id, afspraak_id)))
+            result.held_ids.add(record_id(brin, person_id, afspraak_id))
+            absences.pop(afspraak_id, None)
+            continue
+        if kind == "ignore" or reason == NOT_VERZUIM:
+            continue  # homework or books forgotten: not verzuim, the lesson stays as it is
+        absences[afspraak_id] = {**item, "_kind": kind, "_reason": reason}  # the latest item wins
+    late_minutes = int(mapping.defaults.get("late_minutes", 5))
+    for afspraak_id, afspraak in sorted(lessons.items()):
+        rid = record_id(brin, person_id, afspraak_id)
+        if rid in result.held_ids:
+            continue
+        where = f"les {afspraak_id} van {student_id}"
+        try:
+            day, start, end = _lesson_times(afspraak, where)
+            absence = absences.get(afspraak_id)
+            if absence is not None:
+                day = local_date(absence.get("Start"), f"absentie {absence.get('Id')}, Start")
+            if day > until:
+                continue
+            fields: dict[str, Any] = {"status": "present"}
+            if absence is not None:
+                kind, reason = absence["_kind"], absence["_reason"]
+                if kind == "late" or reason == LATE:
+                    fields = {"status": "late", "minutes_late": late_minutes,
+                              "reason": None if reason == LATE else reason}
+                elif kind == "absent":
+                    fields = {"status": "absent", "reason": reason or "onbekend"}
+            result.records.append(AttendanceRecord(id=rid, student_id=student_id, date=day, start=start,
+                                                   end=end, **fields))
+        except (InvalidInput, ValidationError) as exc:
+            result.problems.append(SourceProblem(where=where, message=str(exc), record_id=rid))
+            result.held_ids.add(rid)
+    return result

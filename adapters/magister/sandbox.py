@@ -1,0 +1,249 @@
+"""A stand-in Magister tenant serving the synthetic school over HTTP, in Magister's shape.
+
+Endpoints: ``POST /connect/token`` (client credentials), ``GET /api/leerlingen?top=&skip=``,
+``GET /api/personen/{id}/afspraken?van=&tot=`` and ``GET /api/personen/{id}/absenties?van=&tot=``.
+Its clock (``today``) decides which registrations and corrections are visible, so tests and the
+demo can move time forward and see late corrections. Start it in-process with ``start_sandbox`` or
+from the command line with ``verzuim-gateway sandbox magister``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time as clock
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import click
+from fastapi import FastAPI, Form, Header, HTTPException, Query
+from fastapi.responses import JSONResponse
+
+from gateway.api.server import ServerHandle, serve_in_thread
+from gateway.reasons import is_authorised
+from gateway.synthetic import Lesson, SyntheticSchool, generate_school
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+PERSON_BASE, AFSPRAAK_BASE, ABSENTIE_BASE, NOISE_BASE = 1000, 200000, 500000, 900000
+
+# canonical reason -> (Verantwoordingtype, Code, Omschrijving); the school's code table.
+_ABSENT = {
+    "onbekend": (1, "AB", "Afwezig, reden onbekend"), "spijbelen": (1, "SP", "Spijbelen"),
+    "ziek": (3, "ZK", "Ziek "), "artsbezoek": (1, "AR", "Arts/tandarts"),
+    "overmacht": (1, "OM", "Overmacht"), "verlof": (1, "VL", "Verlof"),
+    "schorsing": (1, "SC", "Geschorst"), "stage": (1, "ST", "Stage"),
+    "vrijstelling": (6, "VR", "Vrijstelling"), "administratieve_correctie": (1, "AC", "Correctie"),
+    "zwanger": (1, "ZW", "Zwangerschap"), "toegang_geweigerd": (4, "US", "Uitgestuurd"),
+    "luxe_verzuim": (1, "LV", "Luxe verzuim"), "werk_ongeoorloofd": (1, "WK", "Werken"),
+}
+
+
+def magister_instant(day: date, at: time = time(0)) -> str:
+    """A local date and time as Magister sends it: UTC, seven fractional digits, ``Z``."""
+    moment = datetime.combine(day, at, tzinfo=AMSTERDAM).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
+
+
+@dataclass
+class MagisterSandbox:
+    """State of the stand-in tenant: the school, its clock, credentials and live tokens."""
+
+    school: SyntheticSchool
+    today: date
+    client_id: str = "gateway"
+    client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    token_ttl: float = 3600.0
+    max_page: int = 50
+    noise: bool = True  # add "boeken vergeten" items, which are not verzuim
+    tokens: dict[str, float] = field(default_factory=dict)
+    cancelled: set[str] = field(default_factory=set)  # lesson ids taken off the timetable
+    tokens_issued: int = 0
+
+    def __post_init__(self) -> None:
+        self.persons = {PERSON_BASE + i: s for i, s in enumerate(self.school.students)}
+        self.lessons: dict[str, list[Lesson]] = {}
+        for lesson in self.school.lessons:
+            self.lessons.setdefault(lesson.student_id, []).append(lesson)
+
+    def expire_tokens(self) -> None:
+        """Invalidate every token (clients must re-authenticate on their next call)."""
+        self.tokens.clear()
+
+    def _check(self, authorization: str | None) -> None:
+        token = (authorization or "").removeprefix("Bearer ").strip()
+        expires = self.tokens.get(token)
+        if expires is None or expires < clock.monotonic():
+            raise HTTPException(status_code=401, detail="token verlopen of onbekend")
+
+    def _student_item(self, person_id: int) -> dict[str, Any]:
+        s = self.persons[person_id]
+
+        def opt(day: date | None) -> str | None:
+            return magister_instant(day) if day else None
+
+        return {
+            "Id": person_id, "Stamnummer": self.school.numbers[s.id],
+            "Roepnaam": s.given_names, "Achternaam": s.family_name,
+            "Geboortedatum": magister_instant(s.birth_date), "Leerweg": s.leerweg, "Niveau": s.niveau,
+            "Inschrijfdatum": opt(s.enrolled_on), "EersteLesdag": opt(s.first_school_day),
+            "IntroBijgewoond": s.intro_attended, "Startkwalificatie": s.startkwalificatie,
+            "Studiefinanciering": s.studiefinanciering, "Woongemeente": s.woongemeente,
+            "Doktersverklaring": s.doktersverklaring, "Crebo": s.crebo, "Leerjaar": s.leerjaar,
+        }
+
+    @staticmethod
+    def _afspraak(lesson: Lesson) -> dict[str, Any]:
+        return {
+            "Id": AFSPRAAK_BASE + lesson.seq, "Start": magister_instant(lesson.date, lesson.start),
+            "Einde": magister_instant(lesson.date, lesson.end), "LesuurVan": lesson.lesuur,
+            "LesuurTotMet": lesson.lesuur, "DuurtHeleDag": False, "Omschrijving": lesson.subject,
+            "Lokatie": f"B{100 + lesson.lesuur}", "Status": 1, "Type": 13,
+        }
+
+    def _absence(self, lesson: Lesson) -> dict[str, Any] | None:
+        found = self.school.registration(lesson, self.today)
+        if found is None:
+            if self.noise and lesson.seq % 97 == 0:
+                return {"Id": NOISE_BASE + lesson.seq, "Verantwoordingtype": 7, "Code": "BO",
+                        "Omschrijving": "Boeken vergeten ", "Geoorloofd": False,
+                        **self._absence_frame(lesson)}
+            return None
+        _, version = found
+        if version.status == "late":
+            authorised = is_authorised(version.reason)
+            kind, code, text = (2, "LG", "Te laat geoorloofd") if authorised else (2, "LO", "Te laat")
+        else:
+            kind, code, text = _ABSENT[version.reason or "onbekend"]
+            authorised = is_authorised(version.reason)
+        return {"Id": ABSENTIE_BASE + lesson.seq, "Verantwoordingtype": kind, "Code": code,
+                "Omschrijving": text, "Geoorloofd": authorised, **self._absence_frame(lesson)}
+
+    def _absence_frame(self, lesson: Lesson) -> dict[str, Any]:
+        midnight = magister_instant(lesson.date)
+        return {"Start": midnight, "Eind": midnight, "Lesuur": lesson.lesuur,
+                "AfspraakId": AFSPRAAK_BASE + lesson.seq, "Afspraak": self._afspraak(lesson)}
+
+    def app(self) -> FastAPI:
+        """The tenant's HTTP API."""
+        api = FastAPI(title="Magister (stand-in)", docs_url=None, redoc_url=None, openapi_url=None)
+
+        @api.post("/connect/token")
+        def token(grant_type: Annotated[str, Form()], client_id: Annotated[str, Form()],
+                  client_secret: Annotated[str, Form()]) -> JSONResponse:
+            if (grant_type != "client_credentials" or client_id != self.client_id
+                    or not secrets.compare_digest(client_secret, self.client_secret)):
+                return JSONResponse({"error": "invalid_client"}, status_code=400)
+            value = secrets.token_urlsafe(24)
+            self.tokens[value] = clock.monotonic() + self.token_ttl
+            self.tokens_issued += 1
+            return JSONResponse({"access_token": value, "token_type": "Bearer",
+                                 "expires_in": int(self.token_ttl)})
+
+        @api.get("/api/leerlingen")
+        def leerlingen(authorization: Annotated[str | None, Header()] = None,
+                       top: int = 100, skip: int = 0) -> dict[str, Any]:
+            self._check(authorization)
+            ids = sorted(self.persons)
+            page = ids[skip: skip + min(top, self.max_page)]
+            return {"Items": [self._student_item(i) for i in page], "TotalCount": len(ids), "Links": []}
+
+        def lessons_of(person_id: int, van: date, tot: date) -> list[Lesson]:
+            student = self.persons.get(person_id)
+            if student is None:
+                raise HTTPException(status_code=404, detail="onbekende persoon")
+            return [x for x in self.lessons.get(student.id, [])
+                    if van <= x.date <= tot and x.id not in self.cancelled]
+
+        @api.get("/api/personen/{person_id}/afspraken")
+        def afspraken(person_id: int, van: Annotated[date, Query()], tot: Annotated[date, Query()],
+                      authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+            self._check(authorization)
+            items = [self._afspraak(x) for x in lessons_of(person_id, van, tot)]
+            return {"Items": items, "TotalCount": len(items), "Links": []}
+
+        @api.get("/api/personen/{person_id}/absenties")
+        def absenties(person_id: int, van: Annotated[date, Query()], tot: Annotated[date, Query()],
+                      authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+            self._check(authorization)
+            items = [a for x in lessons_of(person_id, van, tot) if x.date <= self.today
+                     if (a := self._absence(x)) is not None]
+            return {"Items": items, "TotalCount": len(items), "Links": []}
+
+        return api
+
+    def adapter_config(self, base_url: str, **extra: Any) -> dict[str, Any]:
+        """A ready configuration for ``adapters.magister:create_source`` against this stand-in."""
+        return {"base_url": base_url, "client_id": self.client_id, "client_secret": self.client_secret,
+                "brin": self.school.brin, "today": self.today.isoformat(),
+                "since": self.school.start.isoformat(), **extra}
+
+
+@dataclass
+class RunningSandbox:
+    """An in-process stand-in: its URL, its state (clock, tokens) and a stop handle."""
+
+    url: str
+    sandbox: MagisterSandbox
+    handle: ServerHandle
+
+    def stop(self) -> None:
+        """Stop the server."""
+        self.handle.stop()
+
+    def __enter__(self) -> RunningSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_sandbox(school: SyntheticSchool | None = None, *, today: date | None = None,
+                  port: int = 0, **options: Any) -> RunningSandbox:
+    """Serve a stand-in tenant on 127.0.0.1 (port 0: a free port) in a background thread."""
+    school = school or generate_school()
+    sandbox = MagisterSandbox(school=school, today=today or school.end, **options)
+    handle = serve_in_thread(sandbox.app(), port=port)
+    return RunningSandbox(url=handle.url, sandbox=sandbox, handle=handle)
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError as exc:
+        raise click.BadParameter(f"'{value}' is geen datum (JJJJ-MM-DD)") from exc
+
+
+@click.command(name="magister")
+@click.option("--seed", default=1, show_default=True, help="Zaadje van de synthetische school.")
+@click.option("--size", default=300, show_default=True, help="Aantal studenten.")
+@click.option("--start", callback=_date, default="2026-08-31", show_default=True, help="Eerste lesdag.")
+@click.option("--end", callback=_date, help="Laatste dag met lessen (standaard: acht weken).")
+@click.option("--today", callback=_date, help="Klok van de stand-in (standaard: --end).")
+@click.option("--port", default=8081, show_default=True)
+@click.option("--brin", default="99XX", show_default=True)
+@click.option("--client-secret", help="Geheim voor de adapter (standaard: willekeurig).")
+@click.option("--config-out", type=click.Path(path_type=Path, dir_okay=False),
+              help="Schrijf een adapterconfiguratie (JSON) voor deze stand-in.")
+def command(seed: int, size: int, start: date, end: date | None, today: date | None, port: int,
+            brin: str, client_secret: str | None, config_out: Path | None) -> None:
+    """Start een Magister-stand-in met een synthetische school."""
+    school = generate_school(seed=seed, size=size, start=start, end=end, brin=brin)
+    options: dict[str, Any] = {"client_secret": client_secret} if client_secret else {}
+    running = start_sandbox(school, today=today, port=port, **options)
+    config = running.sandbox.adapter_config(running.url)
+    if config_out:
+        calendar_path = config_out.with_name(config_out.stem + "-kalender.json")
+        calendar_path.write_text(school.calendar.model_dump_json(indent=2), encoding="utf-8")
+        config_out.write_text(json.dumps({**config, "calendar_file": str(calendar_path)}, indent=2),
+                              encoding="utf-8")
+        click.echo(f"Adapterconfiguratie geschreven naar {config_out}")
+    click.echo(f"Magister-stand-in draait op {running.url} ({size} studenten, klok {running.sandbox.today}).")
+    click.echo(f"client_id={running.sandbox.client_id} client_secret={running.sandbox.client_secret}")
+    click.echo("Stoppen met Ctrl-C.")
+    try:
+        running.handle.thread.join()
+    except KeyboardInterrupt:
+        running.stop()

@@ -1,0 +1,75 @@
+"""The gateway's HTTP app: the vendors' push API now, the console (issue 7) mounted later.
+
+``create_app(settings, store, ...)`` builds a FastAPI app from routers; ``verzuim-gateway serve``
+serves it with uvicorn. Nothing here reads the environment: configuration is passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.api import problems
+from gateway.api.keys import KEYS_FILE_NAME, ApiKeyStore
+from gateway.api.limits import BodySizeLimit
+from gateway.api.routes import meldingen_router, push_router
+from gateway.api.schemas import Health
+from gateway.store import Store
+
+DESCRIPTION = """\
+Aanlever-API voor leveranciers van schooladministratiesystemen.
+
+Lever studenten, de schoolkalender en aanwezigheid aan in het canonieke model van de gateway; de
+gateway past de verzuimregels toe en maakt meldingen. Een levering via deze API wordt precies zo
+verwerkt als wat een bronadapter ophaalt. Elke school heeft eigen API-sleutels; een sleutel ziet
+alleen de eigen school. Fouten komen terug als `application/problem+json` en noemen het veld.
+"""
+
+
+class ApiSettings(BaseModel):
+    """Limits and behaviour of the push API."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    evaluate_on_push: bool = True
+    title: str = "Verzuim gateway"
+
+
+def api_keys_for(data_dir: Path) -> ApiKeyStore:
+    """The API key file of a data folder."""
+    return ApiKeyStore(data_dir / KEYS_FILE_NAME)
+
+
+def create_app(settings: ApiSettings, store: Store, api_keys: ApiKeyStore, *,
+               clock: Callable[[], date] = date.today,
+               extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
+    """Build the app: push and meldingen routers, problem+json errors, a request size limit.
+
+    ``clock`` gives the as-of day for the evaluation after a push; ``extra_routers`` lets the
+    console (issue 7) join the same app.
+    """
+    app = FastAPI(title=settings.title, version="1.0.0", description=DESCRIPTION,
+                  openapi_tags=[{"name": "aanlevering", "description": "Gegevens aanleveren"},
+                                {"name": "meldingen", "description": "Meldingen en hun status lezen"}])
+    app.state.store = store
+    app.state.api_keys = api_keys
+    app.state.clock = clock
+    app.state.evaluate_on_push = settings.evaluate_on_push
+    problems.install(app)
+
+    @app.get("/api/v1/health", response_model=Health, tags=["beheer"], summary="Leeft de gateway?")
+    def health() -> Health:
+        """Liveness check (no authentication)."""
+        return Health()
+
+    app.include_router(push_router())
+    app.include_router(meldingen_router())
+    for router in extra_routers:
+        app.include_router(router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

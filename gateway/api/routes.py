@@ -1,0 +1,142 @@
+"""Routers of the push API: vendors push students, calendars and attendance; read meldingen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Literal
+
+import structlog
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
+
+from gateway import pipeline
+from gateway.api.auth import authorised_school
+from gateway.api.problems import ApiProblem, FieldError, responses
+from gateway.api.schemas import (
+    AttendanceIn,
+    CalendarIn,
+    EvaluationOut,
+    IngestOut,
+    MeldingList,
+    MeldingOut,
+    StudentsIn,
+    attendance_batch,
+    calendar_batch,
+    students_batch,
+)
+from gateway.errors import ConfigurationError, GatewayError
+from gateway.ports import SourceBatch
+from gateway.store import Store, get_melding, list_meldingen
+
+log = structlog.get_logger(__name__)
+
+School = Annotated[str, Depends(authorised_school)]
+SourceName = Annotated[str, Query(pattern=r"^[a-z][a-z0-9-]{0,31}$",
+                                  description="Name of the pushing system (the batch's source)")]
+PUSH_ERRORS = responses(400, 401, 403, 404, 413, 422)
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _evaluate(request: Request, school_id: str) -> EvaluationOut | None:
+    if not request.app.state.evaluate_on_push:
+        return None
+    clock: Callable[[], date] = request.app.state.clock
+    as_of = clock()
+    try:
+        result = pipeline.evaluate(_store(request), school_id, as_of=as_of, actor="push-api")
+    except ConfigurationError as exc:
+        return EvaluationOut(as_of=as_of, error=str(exc))
+    except Exception as exc:
+        log.exception("api.evaluation_failed", school_id=school_id)
+        return EvaluationOut(as_of=as_of, error=f"evaluatie mislukt ({type(exc).__name__})")
+    return EvaluationOut(as_of=as_of, students_evaluated=result.students_evaluated,
+                         meldingen_created=len(result.created), meldingen_withdrawn=len(result.withdrawn))
+
+
+def _ingest(request: Request, school_id: str, source: str, batch: SourceBatch,
+            record_index: dict[str, int] | None = None) -> IngestOut:
+    try:
+        result = pipeline.ingest(_store(request), school_id, source=source, batch=batch,
+                                 actor=f"api:{source}")
+    except ConfigurationError as exc:
+        raise ApiProblem(404, "onbekende-school", "Niet gevonden", str(exc)) from exc
+    except GatewayError as exc:
+        raise ApiProblem(422, "ongeldige-invoer", "Ongeldige invoer", str(exc)) from exc
+    if not result.accepted:
+        index = record_index or {}
+        errors = [FieldError(
+            field=(f"records[{index[r.record_id]}].student_id" if r.record_id in index else
+                   "records" if r.record_id else "calendar"),
+            message=r.reason) for r in result.rejected]
+        raise ApiProblem(422, "batch-afgewezen", "Batch afgewezen",
+                         f"{len(errors)} record(s) niet te verwerken; er is niets opgeslagen", errors[:200])
+    log.info("api.ingested", school_id=school_id, source=source, batch_seq=result.batch_seq,
+             new=result.new, changed=result.changed, withdrawn=result.withdrawn)
+    return IngestOut(accepted=True, batch_seq=result.batch_seq, new=result.new, changed=result.changed,
+                     unchanged=result.unchanged, withdrawn=result.withdrawn,
+                     students_changed=len(result.students_changed),
+                     evaluation=_evaluate(request, school_id) if result.students_changed else None)
+
+
+def push_router() -> APIRouter:
+    """Vendors push students, calendars and attendance batches for one school."""
+    router = APIRouter(prefix="/api/v1/schools/{school_id}", tags=["aanlevering"])
+
+    @router.post("/students", response_model=IngestOut, responses=PUSH_ERRORS,
+                 summary="Studenten toevoegen of bijwerken")
+    def put_students(school_id: School, request: Request, body: Annotated[StudentsIn, Body()],
+                     source: SourceName = "push") -> IngestOut:
+        """Add or update students (matched by id); personal data is stored encrypted."""
+        return _ingest(request, school_id, source, students_batch(body))
+
+    @router.put("/calendar", response_model=IngestOut, responses=PUSH_ERRORS,
+                summary="Schoolkalender vastleggen")
+    def put_calendar(school_id: School, request: Request, body: Annotated[CalendarIn, Body()],
+                     source: SourceName = "push") -> IngestOut:
+        """Set the school's calendar for the school year."""
+        return _ingest(request, school_id, source, calendar_batch(body))
+
+    @router.post("/attendance", response_model=IngestOut, responses=PUSH_ERRORS,
+                 summary="Aanwezigheid aanleveren")
+    def post_attendance(school_id: School, request: Request, body: Annotated[AttendanceIn, Body()],
+                        source: SourceName = "push") -> IngestOut:
+        """Add or replace attendance records (by id) and withdraw vanished ones; all or nothing."""
+        index = {r.id: i for i, r in enumerate(body.records)}
+        return _ingest(request, school_id, source, attendance_batch(body), index)
+
+    return router
+
+
+def meldingen_router() -> APIRouter:
+    """Read a school's meldingen and their status."""
+    router = APIRouter(prefix="/api/v1/schools/{school_id}/meldingen", tags=["meldingen"])
+
+    @router.get("", response_model=MeldingList, responses=responses(401, 403, 422), summary="Meldingen")
+    def list_(school_id: School, request: Request,
+              status: Annotated[str | None, Query(max_length=40)] = None,
+              student_id: Annotated[str | None, Query(max_length=200)] = None,
+              rule: Annotated[str | None, Query(max_length=40)] = None,
+              kind: Literal["melding", "taak", "signaal"] | None = None,
+              limit: Annotated[int, Query(ge=1, le=500)] = 100,
+              offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> MeldingList:
+        """Meldingen of the school, newest trigger date first."""
+        views = list_meldingen(_store(request), school_id, status=status, student_id=student_id, rule=rule,
+                               kind=kind, limit=limit, offset=offset)
+        return MeldingList(items=[MeldingOut.model_validate(v.to_json()) for v in views],
+                           limit=limit, offset=offset)
+
+    @router.get("/{melding_id}", response_model=MeldingOut, responses=responses(401, 403, 404, 422),
+                summary="Eén melding en haar status")
+    def get_melding_(school_id: School, request: Request,
+                     melding_id: Annotated[str, Path(min_length=1, max_length=100)]) -> MeldingOut:
+        """One melding of the school, with its delivery and receiver status."""
+        view = get_melding(_store(request), melding_id, school_id=school_id)
+        if view is None:
+            raise ApiProblem(404, "onbekende-melding", "Niet gevonden", f"melding {melding_id} bestaat niet")
+        return MeldingOut.model_validate(view.to_json())
+
+    return router

@@ -1,0 +1,164 @@
+"""Request and response bodies of the push API, with OpenAPI examples.
+
+The bodies carry the canonical model (DESIGN.md section 2) as is: a vendor that pushes here gets
+exactly what an adapter gets, because every push becomes a ``SourceBatch`` for ``pipeline.ingest``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from gateway.model import AttendanceRecord, Calendar, Holiday, Student
+from gateway.ports import SourceBatch
+
+MAX_STUDENTS = 20_000
+MAX_RECORDS = 100_000
+MAX_CALENDAR_DAYS = 400
+
+STUDENT_EXAMPLE: dict[str, Any] = {
+    "id": "25AB-100001", "birth_date": "2010-03-01", "startkwalificatie": False, "leerweg": "BOL",
+    "niveau": 2, "enrolled_on": "2026-05-01", "intro_attended": False, "studiefinanciering": False,
+    "woongemeente": "0344", "doktersverklaring": False,
+}
+RECORD_EXAMPLE: dict[str, Any] = {
+    "id": "les-2026-09-01-1-100001", "student_id": "25AB-100001", "date": "2026-09-01", "start": "08:30",
+    "end": "10:00", "status": "absent", "reason": None,
+}
+CALENDAR_EXAMPLE: dict[str, Any] = {
+    "first_school_day": "2026-08-31", "last_school_day": "2027-07-16",
+    "holidays": [{"name": "herfstvakantie", "start": "2026-10-19", "end": "2026-10-23"}],
+}
+
+RecordId = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class StudentsIn(BaseModel):
+    """Students to add or update (matched by ``id``)."""
+
+    model_config = ConfigDict(extra="forbid",
+                              json_schema_extra={"examples": [{"students": [STUDENT_EXAMPLE]}]})
+
+    students: list[Student] = Field(min_length=1, max_length=MAX_STUDENTS)
+
+
+class CalendarIn(Calendar):
+    """The school's calendar for the school year (replaces the previous one)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [CALENDAR_EXAMPLE]})
+
+    holidays: list[Holiday] = Field(default_factory=list, max_length=60)
+
+    @model_validator(mode="after")
+    def _one_school_year(self) -> CalendarIn:
+        if (self.last_school_day - self.first_school_day).days > MAX_CALENDAR_DAYS:
+            raise ValueError(f"een kalender beslaat één schooljaar (hoogstens {MAX_CALENDAR_DAYS} dagen)")
+        return self
+
+
+class AttendanceIn(BaseModel):
+    """Attendance records to add or replace (a later record with the same ``id`` replaces the earlier
+    one), and ids of records that no longer exist."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"records": [RECORD_EXAMPLE], "withdrawn_record_ids": [], "cursor": "2026-09-01T18:00"}]})
+
+    records: list[AttendanceRecord] = Field(default_factory=list, max_length=MAX_RECORDS)
+    withdrawn_record_ids: list[RecordId] = Field(default_factory=list, max_length=MAX_RECORDS)
+    cursor: Annotated[str, Field(max_length=200)] | None = Field(
+        None, description="The vendor's own position marker, stored like an adapter's cursor")
+
+
+def students_batch(body: StudentsIn) -> SourceBatch:
+    """The batch an adapter would yield with these students."""
+    return SourceBatch(students=list(body.students))
+
+
+def calendar_batch(body: CalendarIn) -> SourceBatch:
+    """The batch an adapter would yield with this calendar."""
+    return SourceBatch(calendar=Calendar.model_validate(body.model_dump()))
+
+
+def attendance_batch(body: AttendanceIn) -> SourceBatch:
+    """The batch an adapter would yield with these records."""
+    return SourceBatch(records=list(body.records), withdrawn_record_ids=list(body.withdrawn_record_ids),
+                       cursor=body.cursor)
+
+
+class EvaluationOut(BaseModel):
+    """What the evaluation after an accepted push did."""
+
+    as_of: date
+    students_evaluated: int = 0
+    meldingen_created: int = 0
+    meldingen_withdrawn: int = 0
+    error: str | None = Field(None, description="Set when the evaluation could not run; the data is stored")
+
+
+class IngestOut(BaseModel):
+    """The outcome of an accepted push (a rejected one is a 422 problem listing every record)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "accepted": True, "batch_seq": 12, "new": 40, "changed": 2, "unchanged": 0, "withdrawn": 0,
+        "students_changed": 3, "evaluation": {"as_of": "2026-09-02", "students_evaluated": 3,
+                                              "meldingen_created": 1, "meldingen_withdrawn": 0}}]})
+
+    accepted: bool
+    batch_seq: int | None
+    new: int
+    changed: int
+    unchanged: int
+    withdrawn: int
+    students_changed: int
+    evaluation: EvaluationOut | None = None
+
+
+class MeldingOut(BaseModel):
+    """A melding and its status (no personal data)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "0b8f2a9e-6d55-5c1e-9a31-4c3d0f0e9d11", "school_id": "25AB00", "student_id": "25AB-100001",
+        "rule": "verzuim-16u", "kind": "melding", "recipient": "leerplicht", "route": "duo",
+        "status": "verzonden", "trigger_date": "2026-09-22", "period_start": "2026-09-01",
+        "period_end": "2026-09-22", "due_date": "2026-09-29", "hours": 16.5,
+        "receiver_status": "Geregistreerd", "signal": {"rule": "verzuim-16u"}}]})
+
+    id: str
+    school_id: str
+    business_id: str = ""
+    message_id: str = ""
+    student_id: str
+    rule: str
+    kind: str
+    recipient: str
+    route: str | None = None
+    status: str
+    trigger_date: date
+    period_start: date
+    period_end: date | None = None
+    due_date: date | None = None
+    hours: float | None = None
+    profile_stamp: str = ""
+    receiver_reference: str | None = None
+    receiver_status: str | None = None
+    last_error: str | None = None
+    approved_by: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    signal: dict[str, Any] = Field(default_factory=dict)
+
+
+class MeldingList(BaseModel):
+    """A page of meldingen, newest trigger date first."""
+
+    items: list[MeldingOut]
+    limit: int
+    offset: int
+
+
+class Health(BaseModel):
+    """Liveness."""
+
+    status: str = "ok"

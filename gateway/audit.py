@@ -1,0 +1,198 @@
+"""The append-only, hash-chained audit log.
+
+Each entry holds the SHA-256 of the previous entry's hash plus its own canonical serialisation,
+so altering, removing or reordering any row breaks the chain from that row on. Entries never hold
+plain personal data (``append`` refuses keys that name it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from gateway.store.engine import Store
+from gateway.store.schema import audit_head, audit_log
+
+GENESIS = "0" * 64
+# Keys that would carry a student's personal data; an entry holding one is refused.
+FORBIDDEN_KEYS = frozenset(
+    {
+        "bsn",
+        "onderwijsnummer",
+        "given_names",
+        "family_name",
+        "street",
+        "house_number",
+        "postcode",
+        "city",
+        "birth_date",
+        "address",
+        "email",
+        "phone",
+        "personal",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+    }
+)
+
+
+def canonical_json(value: Any) -> str:
+    """The canonical serialisation: sorted keys, no spaces, UTF-8 as is."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _check_no_personal_data(value: Any, path: str = "data") -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if str(key).lower() in FORBIDDEN_KEYS:
+                raise ValueError(f"audit: '{path}.{key}' is persoonsgegeven en hoort niet in de audit")
+            _check_no_personal_data(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_no_personal_data(item, path)
+
+
+def entry_hash(
+    prev_hash: str,
+    seq: int,
+    ts: str,
+    actor: str,
+    action: str,
+    school_id: str | None,
+    subject: str | None,
+    data: str,
+) -> str:
+    """SHA-256 over the previous hash and the entry's canonical form."""
+    body = canonical_json(
+        {
+            "seq": seq,
+            "ts": ts,
+            "actor": actor,
+            "action": action,
+            "school_id": school_id,
+            "subject": subject,
+            "data": data,
+        }
+    )
+    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+_HEAD = sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+_INSERT = audit_log.insert()
+_MOVE_HEAD = (
+    audit_head.update()
+    .where(audit_head.c.id == 1)
+    .values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
+)
+
+
+def append(
+    conn: sa.Connection,
+    *,
+    actor: str,
+    action: str,
+    data: Mapping[str, Any],
+    school_id: str | None = None,
+    subject: str | None = None,
+) -> int:
+    """Append one entry inside the caller's transaction; returns its sequence number."""
+    _check_no_personal_data(data)
+    head = conn.execute(_HEAD).one()
+    seq = int(head.seq) + 1
+    ts = datetime.now(UTC).isoformat(timespec="microseconds")
+    text = canonical_json(dict(data))
+    digest = entry_hash(head.hash, seq, ts, actor, action, school_id, subject, text)
+    conn.execute(
+        _INSERT,
+        {
+            "seq": seq,
+            "ts": ts,
+            "actor": actor,
+            "action": action,
+            "school_id": school_id,
+            "subject": subject,
+            "data": text,
+            "prev_hash": head.hash,
+            "hash": digest,
+        },
+    )
+    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": digest})
+    return seq
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of checking the chain: how many entries, and the first broken one if any."""
+
+    entries: int
+    first_broken: int | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the whole chain verifies."""
+        return self.first_broken is None
+
+
+def verify(store: Store, batch_size: int = 5000) -> Verification:
+    """Recompute the chain from the start; stop at the first entry that does not verify."""
+    prev_hash, expected_seq, count = GENESIS, 1, 0
+    with store.read() as conn:
+        head = conn.execute(sa.select(audit_head.c.seq, audit_head.c.hash)).one()
+        for row in _rows(conn, batch_size):
+            if row.seq != expected_seq:
+                return Verification(count, expected_seq, f"regel {expected_seq} ontbreekt")
+            if row.prev_hash != prev_hash:
+                return Verification(count, row.seq, "verwijzing naar de vorige regel klopt niet")
+            digest = entry_hash(
+                prev_hash, row.seq, row.ts, row.actor, row.action, row.school_id, row.subject, row.data
+            )
+            if digest != row.hash:
+                return Verification(count, row.seq, "inhoud past niet bij de opgeslagen hash")
+            prev_hash, expected_seq, count = row.hash, row.seq + 1, count + 1
+        if head.seq != count or head.hash != prev_hash:
+            return Verification(count, count + 1, "laatste regels ontbreken (kop van de keten wijkt af)")
+    return Verification(count)
+
+
+def _rows(conn: sa.Connection, batch_size: int) -> Iterator[sa.Row[Any]]:
+    last = 0
+    while True:
+        rows = conn.execute(
+            sa.select(audit_log).where(audit_log.c.seq > last).order_by(audit_log.c.seq).limit(batch_size)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+
+
+def entries(
+    store: Store, *, subject: str | None = None, school_id: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The newest entries, optionally for one subject (melding id, batch) or school."""
+    query = sa.select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit)
+    if subject is not None:
+        query = query.where(audit_log.c.subject == subject)
+    if school_id is not None:
+        query = query.where(audit_log.c.school_id == school_id)
+    with store.read() as conn:
+        return [
+            {
+                "seq": r.seq,
+                "ts": r.ts,
+                "actor": r.actor,
+                "action": r.action,
+                "school_id": r.school_id,
+                "subject": r.subject,
+                "data": json.loads(r.data),
+            }
+            for r in conn.execute(query)
+        ]

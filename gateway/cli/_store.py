@@ -1,0 +1,33 @@
+"""Shared helpers of the store commands: settings, store and the acting person."""
+
+from __future__ import annotations
+
+import getpass
+
+import click
+
+from gateway.logging import configure_logging
+from gateway.settings import Settings
+from gateway.store import Store, open_store
+
+
+def settings_and_store() -> tuple[Settings, Store]:
+    """Settings from the environment, logging configured, and the store opened (closed with the command)."""
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, settings.log_level)
+    store = open_store(settings)
+    click.get_current_context().call_on_close(store.close)  # closed even when the command fails
+    return settings, store
+
+
+def default_actor() -> str:
+    """The operator's login name, for audit entries."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "onbekend"
+
+
+actor_option = click.option(
+    "--actor", default=default_actor, show_default="loginnaam", help="Wie dit doet (komt in de audit)."
+)

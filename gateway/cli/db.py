@@ -1,0 +1,52 @@
+"""``verzuim-gateway db``: create or upgrade the database, register schools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gateway import pipeline
+from gateway.cli._store import actor_option, settings_and_store
+from gateway.logging import configure_logging
+from gateway.school import load_school_config
+from gateway.settings import Settings, write_key_file
+from gateway.store import open_store
+
+
+@click.group()
+def db() -> None:
+    """Database: aanmaken, bijwerken, scholen registreren."""
+
+
+@db.command()
+def init() -> None:
+    """Maak de datamap, een versleutelsleutel (als er geen is) en de tabellen."""
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, settings.log_level)
+    if not settings.encryption_keys:
+        path = write_key_file(settings.data_dir)
+        click.echo(f"Nieuwe sleutel gemaakt in {path} (bewaar een kopie veilig).")
+        settings = Settings.from_env()
+    store = open_store(settings, migrate=True)
+    click.echo(f"Database klaar ({store.dialect}).")
+    store.close()
+
+
+@db.command()
+def migrate() -> None:
+    """Breng de database naar de nieuwste versie."""
+    _, store = settings_and_store()
+    store.migrate()
+    click.echo("Database bijgewerkt.")
+
+
+@db.command("register-school")
+@click.argument("config_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@actor_option
+def register_school(config_file: Path, actor: str) -> None:
+    """Registreer of werk een school bij vanuit haar TOML-configuratie (wijziging komt in de audit)."""
+    config = load_school_config(config_file)
+    _, store = settings_and_store()
+    changed = pipeline.register_school(store, config, actor)
+    click.echo(f"School {config.id} {'bijgewerkt' if changed else 'ongewijzigd'}.")

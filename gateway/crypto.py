@@ -1,0 +1,64 @@
+"""AES-GCM encryption of personal data fields, with a key id on each value for rotation.
+
+A value is stored as ``v1.<key id>.<base64(nonce || ciphertext+tag)>``; the associated data binds
+it to its row, so a ciphertext copied to another student does not decrypt.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Mapping
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from gateway.errors import ConfigurationError, IntegrityError
+
+_PREFIX = "v1"
+_NONCE_BYTES = 12
+
+
+class FieldCipher:
+    """Encrypts with the active key; decrypts with whichever key id a value names."""
+
+    def __init__(self, keys: Mapping[str, bytes], active_key_id: str | None) -> None:
+        if not keys:
+            raise ConfigurationError(
+                "geen versleutelsleutel ingesteld (VERZUIM_KEYS of keys.toml in de datamap; "
+                "'verzuim-gateway db init' maakt er een)"
+            )
+        active = active_key_id or sorted(keys)[-1]
+        if active not in keys:
+            raise ConfigurationError(f"actieve sleutel '{active}' ontbreekt")
+        for kid, key in keys.items():
+            if "." in kid or len(key) != 32:
+                raise ConfigurationError(f"sleutel '{kid}': id zonder punt en 32 bytes vereist")
+        self._aead = {kid: AESGCM(key) for kid, key in keys.items()}
+        self.active_key_id = active
+
+    def encrypt(self, plaintext: str, context: str) -> str:
+        """Encrypt ``plaintext`` bound to ``context`` (e.g. school and student id)."""
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._aead[self.active_key_id].encrypt(nonce, plaintext.encode(), context.encode())
+        return f"{_PREFIX}.{self.active_key_id}.{base64.b64encode(nonce + sealed).decode()}"
+
+    def decrypt(self, token: str, context: str) -> str:
+        """Decrypt a value made by ``encrypt``; raises ``IntegrityError`` when it does not verify."""
+        prefix, _, rest = token.partition(".")
+        kid, _, body = rest.partition(".")
+        if prefix != _PREFIX or not body:
+            raise IntegrityError("versleutelde waarde heeft een onbekend formaat")
+        aead = self._aead.get(kid)
+        if aead is None:
+            raise IntegrityError(f"sleutel '{kid}' voor een versleutelde waarde ontbreekt")
+        try:
+            raw = base64.b64decode(body, validate=True)
+            return aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context.encode()).decode()
+        except (InvalidTag, ValueError) as exc:
+            raise IntegrityError("versleutelde waarde is beschadigd of hoort bij een andere rij") from exc
+
+    @staticmethod
+    def key_id_of(token: str) -> str:
+        """The key id a stored value was encrypted with (to find values needing re-encryption)."""
+        return token.split(".", 2)[1]

@@ -1,0 +1,1 @@
+"""Alembic migrations, packaged with the gateway and run programmatically (``gateway.store.migrate``)."""

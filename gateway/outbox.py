@@ -1,0 +1,446 @@
+"""The transactional outbox: claiming due rows, recording outcomes, and the operator's levers.
+
+Retry state lives per row (no head-of-line blocking). Claims use ``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL and the database write lock on SQLite, so several workers never take the same row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from gateway import audit
+from gateway.errors import GatewayError, IllegalTransition
+from gateway.lifecycle import State, allowed_from
+from gateway.ports import Receipt
+from gateway.store.engine import Store, utcnow
+from gateway.store.meldingen import lock_status, set_status
+from gateway.store.schema import meldingen, outbox, pauses
+
+ACTIVE_STATES = ("held", "pending", "sending", "in_doubt")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One outbox row a worker has taken: deliver or withdraw one melding."""
+
+    outbox_id: int
+    melding_id: str
+    school_id: str
+    route: str
+    operation: str
+    in_doubt: bool
+    attempts: int
+
+
+def _not_paused() -> sa.ColumnElement[bool]:
+    return ~sa.exists().where(
+        pauses.c.school_id == outbox.c.school_id, pauses.c.route.in_([outbox.c.route, "*"])
+    )
+
+
+def _no_delivery_in_flight() -> sa.ColumnElement[bool]:
+    sibling = outbox.alias("sibling")
+    return sa.or_(
+        outbox.c.operation == "deliver",
+        ~sa.exists().where(
+            sibling.c.melding_id == outbox.c.melding_id,
+            sibling.c.operation == "deliver",
+            sibling.c.state.in_(("sending", "in_doubt")),
+        ),
+    )
+
+
+_CLAIM = (
+    sa.select(
+        outbox.c.id,
+        outbox.c.melding_id,
+        outbox.c.school_id,
+        outbox.c.route,
+        outbox.c.operation,
+        outbox.c.state,
+        outbox.c.attempts,
+    )
+    .where(
+        outbox.c.state.in_(("pending", "in_doubt")),
+        outbox.c.next_attempt_at <= sa.bindparam("now"),
+        _not_paused(),
+        _no_delivery_in_flight(),
+    )
+    .order_by(outbox.c.next_attempt_at, outbox.c.id)
+    .limit(1)
+    .with_for_update(skip_locked=True, of=outbox)
+)
+
+
+def recover(store: Store, worker_id: str, now: datetime | None = None) -> int:
+    """Rows left ``sending`` by a crash (this worker's, or any whose lease ran out) become in doubt."""
+    now = now or utcnow()
+    with store.write() as conn:
+        rows = conn.execute(
+            sa.select(outbox.c.id, outbox.c.melding_id, outbox.c.operation, outbox.c.school_id)
+            .where(
+                outbox.c.state == "sending",
+                sa.or_(outbox.c.worker_id == worker_id, outbox.c.lease_until < now),
+            )
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            conn.execute(
+                outbox.update()
+                .where(outbox.c.id == row.id)
+                .values(
+                    state="in_doubt",
+                    worker_id=None,
+                    lease_until=None,
+                    next_attempt_at=now,
+                    updated_at=now,
+                    last_error="onderbroken tijdens verzenden (herstart)",
+                )
+            )
+            if row.operation == "deliver" and lock_status(conn, row.melding_id) is State.VERZONDEN:
+                set_status(conn, row.melding_id, State.ONZEKER)
+            audit.append(
+                conn,
+                actor=worker_id,
+                action="outbox.onzeker",
+                school_id=row.school_id,
+                subject=row.melding_id,
+                data={"outbox_id": row.id, "operation": row.operation, "reden": "herstart na onderbreking"},
+            )
+    return len(rows)
+
+
+def claim(store: Store, worker_id: str, lease: timedelta, now: datetime | None = None) -> Claim | None:
+    """Take the most overdue deliverable row (not paused), mark it ``sending``; None when nothing is due."""
+    now = now or utcnow()
+    with store.write() as conn:
+        row = conn.execute(_CLAIM, {"now": now}).one_or_none()
+        if row is None:
+            return None
+        conn.execute(
+            outbox.update()
+            .where(outbox.c.id == row.id)
+            .values(
+                state="sending",
+                worker_id=worker_id,
+                lease_until=now + lease,
+                attempts=row.attempts + 1,
+                updated_at=now,
+            )
+        )
+        in_doubt = row.state == "in_doubt"
+        if row.operation == "deliver" and not in_doubt:
+            _guarded_move(conn, row.melding_id, State.VERZONDEN, ("klaar", "opnieuw"), now)
+    return Claim(row.id, row.melding_id, row.school_id, row.route, row.operation, in_doubt, row.attempts + 1)
+
+
+def _guarded_move(
+    conn: sa.Connection,
+    melding_id: str,
+    target: State,
+    sources: tuple[str, ...],
+    now: datetime,
+    **values: Any,
+) -> bool:
+    """One-statement transition: only from ``sources`` (each allowed by the lifecycle)."""
+    if not set(sources) <= set(allowed_from(target)):
+        raise IllegalTransition(f"melding kan niet van {sources} naar '{target}'")
+    result = conn.execute(
+        meldingen.update()
+        .where(meldingen.c.id == melding_id, meldingen.c.status.in_(sources))
+        .values(status=target.value, updated_at=now, **values)
+    )
+    return bool(result.rowcount)
+
+
+def _finish_row(conn: sa.Connection, claim: Claim, state: str, **values: Any) -> None:
+    conn.execute(
+        outbox.update()
+        .where(outbox.c.id == claim.outbox_id)
+        .values(state=state, worker_id=None, lease_until=None, updated_at=utcnow(), **values)
+    )
+
+
+def _move(conn: sa.Connection, melding_id: str, target: State, **values: Any) -> bool:
+    """Move the melding if the lifecycle allows it (a withdrawal may have overtaken the send)."""
+    try:
+        set_status(conn, melding_id, target, **values)
+    except IllegalTransition:
+        conn.execute(meldingen.update().where(meldingen.c.id == melding_id).values(**values))
+        return False
+    return True
+
+
+def record_receipt(store: Store, claim: Claim, receipt: Receipt, actor: str) -> None:
+    """The receiver acknowledged the delivery or withdrawal: row done, melding on, audited."""
+    with store.write() as conn:
+        _finish_row(conn, claim, "done", last_error=None)
+        data = {
+            "outbox_id": claim.outbox_id,
+            "channel": receipt.channel,
+            "message_id": receipt.message_id,
+            "receiver_reference": receipt.receiver_reference,
+            "attempt": claim.attempts,
+        }
+        if claim.operation == "withdraw":
+            audit.append(
+                conn,
+                actor=actor,
+                action="melding.intrekking_verzonden",
+                school_id=claim.school_id,
+                subject=claim.melding_id,
+                data=data,
+            )
+            return
+        values = {
+            "receiver_reference": receipt.receiver_reference,
+            "last_error": None,
+            "receiver_status": receipt.status,
+        }
+        # verzonden/onzeker -> ontvangen (onzeker passes verzonden: the status query found it there)
+        target = State.ONTVANGEN if receipt.receiver_reference else State.VERZONDEN
+        sources = ("onzeker", "verzonden") if target is State.ONTVANGEN else ("onzeker",)
+        if not _guarded_move(conn, claim.melding_id, target, sources, utcnow(), **values):
+            # withdrawn meanwhile (or mail without receipt): keep the status, record what came back
+            conn.execute(meldingen.update().where(meldingen.c.id == claim.melding_id).values(**values))
+        audit.append(
+            conn,
+            actor=actor,
+            action="melding.verzonden",
+            school_id=claim.school_id,
+            subject=claim.melding_id,
+            data=data,
+        )
+
+
+def record_transient(
+    store: Store, claim: Claim, error: str, next_at: datetime, actor: str, max_attempts: int
+) -> bool:
+    """A transient failure: schedule the next attempt (or dead-letter after ``max_attempts``)."""
+    if claim.attempts >= max_attempts:
+        record_dead(store, claim, f"{error} (na {claim.attempts} pogingen)", actor)
+        return False
+    with store.write() as conn:
+        _finish_row(conn, claim, "pending", next_attempt_at=next_at, last_error=error)
+        if claim.operation == "deliver":
+            if lock_status(conn, claim.melding_id) is State.ONZEKER:
+                set_status(conn, claim.melding_id, State.VERZONDEN)
+            _move(conn, claim.melding_id, State.OPNIEUW, last_error=error)
+        audit.append(
+            conn,
+            actor=actor,
+            action="outbox.opnieuw",
+            school_id=claim.school_id,
+            subject=claim.melding_id,
+            data={
+                "outbox_id": claim.outbox_id,
+                "attempt": claim.attempts,
+                "next_attempt_at": next_at.isoformat(),
+                "error": error,
+            },
+        )
+    return True
+
+
+def record_in_doubt(store: Store, claim: Claim, error: str, next_at: datetime, actor: str) -> None:
+    """The request left but no answer came: ask the receiver's status before any resend."""
+    with store.write() as conn:
+        _finish_row(conn, claim, "in_doubt", next_attempt_at=next_at, last_error=error)
+        if claim.operation == "deliver":
+            _move(conn, claim.melding_id, State.ONZEKER, last_error=error)
+        audit.append(
+            conn,
+            actor=actor,
+            action="outbox.onzeker",
+            school_id=claim.school_id,
+            subject=claim.melding_id,
+            data={"outbox_id": claim.outbox_id, "attempt": claim.attempts, "error": error},
+        )
+
+
+def record_dead(store: Store, claim: Claim, error: str, actor: str) -> bool:
+    """A permanent failure: the row becomes a dead letter with the receiver's reason.
+
+    Returns True the first time (so the caller alerts once per melding).
+    """
+    with store.write() as conn:
+        alerted = bool(conn.scalar(sa.select(outbox.c.alerted).where(outbox.c.id == claim.outbox_id)))
+        _finish_row(conn, claim, "dead", last_error=error, alerted=True)
+        if claim.operation == "deliver":
+            if lock_status(conn, claim.melding_id) is State.ONZEKER:
+                set_status(conn, claim.melding_id, State.VERZONDEN)
+            _move(conn, claim.melding_id, State.ONBESTELBAAR, last_error=error)
+        audit.append(
+            conn,
+            actor=actor,
+            action="outbox.onbestelbaar",
+            school_id=claim.school_id,
+            subject=claim.melding_id,
+            data={"outbox_id": claim.outbox_id, "attempt": claim.attempts, "error": error},
+        )
+    return not alerted
+
+
+# --- the operator's levers ---------------------------------------------------------------------
+
+
+def pause(store: Store, school_id: str, route: str, actor: str, reason: str | None = None) -> bool:
+    """Stop delivery for a school and route (``*``: every route) at once; False if already paused."""
+    with store.write() as conn:
+        exists = conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(pauses)
+            .where(pauses.c.school_id == school_id, pauses.c.route == route)
+        )
+        if exists:
+            return False
+        conn.execute(
+            pauses.insert().values(
+                school_id=school_id, route=route, actor=actor, reason=reason, created_at=utcnow()
+            )
+        )
+        audit.append(
+            conn,
+            actor=actor,
+            action="outbox.pauze",
+            school_id=school_id,
+            subject=route,
+            data={"route": route, "reden": reason},
+        )
+    return True
+
+
+def resume(store: Store, school_id: str, route: str, actor: str) -> bool:
+    """Lift a pause; False when there was none."""
+    with store.write() as conn:
+        gone = conn.execute(pauses.delete().where(pauses.c.school_id == school_id, pauses.c.route == route))
+        if not gone.rowcount:
+            return False
+        audit.append(
+            conn,
+            actor=actor,
+            action="outbox.hervat",
+            school_id=school_id,
+            subject=route,
+            data={"route": route},
+        )
+    return True
+
+
+def list_pauses(store: Store) -> list[dict[str, Any]]:
+    """Every active pause."""
+    with store.read() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.select(pauses).order_by(pauses.c.school_id))]
+
+
+def retry_now(store: Store, melding_id: str, actor: str) -> int:
+    """Make a waiting retry (or in-doubt check) of a melding due now; returns the rows touched."""
+    with store.write() as conn:
+        result = conn.execute(
+            outbox.update()
+            .where(outbox.c.melding_id == melding_id, outbox.c.state.in_(("pending", "in_doubt")))
+            .values(next_attempt_at=utcnow(), updated_at=utcnow())
+        )
+        if result.rowcount:
+            audit.append(
+                conn,
+                actor=actor,
+                action="outbox.nu_opnieuw",
+                subject=melding_id,
+                data={"rows": result.rowcount},
+            )
+        return int(result.rowcount)
+
+
+def replay(store: Store, melding_id: str, actor: str, reason: str) -> int:
+    """Send a dead-lettered melding again: a new attempt pointing to its parent, with who and why."""
+    if not reason.strip():
+        raise GatewayError("geef een reden op voor het opnieuw aanbieden")
+    now = utcnow()
+    with store.write() as conn:
+        parent = conn.execute(
+            sa.select(outbox)
+            .where(outbox.c.melding_id == melding_id, outbox.c.state == "dead")
+            .order_by(outbox.c.id.desc())
+            .limit(1)
+        ).one_or_none()
+        if parent is None:
+            raise GatewayError(
+                f"melding {melding_id} heeft geen onbestelbare verzending om opnieuw aan te bieden"
+            )
+        if parent.operation == "deliver":
+            set_status(conn, melding_id, State.KLAAR, last_error=None)
+        new_id = conn.execute(
+            outbox.insert().values(
+                melding_id=melding_id,
+                school_id=parent.school_id,
+                route=parent.route,
+                operation=parent.operation,
+                state="pending",
+                attempts=0,
+                next_attempt_at=now,
+                parent_id=parent.id,
+                requested_by=actor,
+                reason=reason,
+                created_at=now,
+                updated_at=now,
+            ).returning(outbox.c.id)
+        ).scalar_one()
+        audit.append(
+            conn,
+            actor=actor,
+            action="outbox.replay",
+            school_id=parent.school_id,
+            subject=melding_id,
+            data={"outbox_id": new_id, "parent_id": parent.id, "reden": reason},
+        )
+    return int(new_id)
+
+
+def list_rows(
+    store: Store,
+    *,
+    school_id: str | None = None,
+    states: tuple[str, ...] = (*ACTIVE_STATES, "dead"),
+    due_within: timedelta | None = None,
+    stuck_for: timedelta | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Outbox rows with their melding: what is stuck (older than ``stuck_for``) or due soon."""
+    now = utcnow()
+    query = (
+        sa.select(
+            outbox.c.id,
+            outbox.c.melding_id,
+            outbox.c.school_id,
+            outbox.c.route,
+            outbox.c.operation,
+            outbox.c.state,
+            outbox.c.attempts,
+            outbox.c.next_attempt_at,
+            outbox.c.last_error,
+            outbox.c.parent_id,
+            outbox.c.requested_by,
+            outbox.c.updated_at,
+            meldingen.c.rule,
+            meldingen.c.status,
+            meldingen.c.due_date,
+            meldingen.c.student_id,
+        )
+        .join(meldingen, meldingen.c.id == outbox.c.melding_id)
+        .where(outbox.c.state.in_(states))
+        .order_by(outbox.c.next_attempt_at, outbox.c.id)
+        .limit(limit)
+    )
+    if school_id is not None:
+        query = query.where(outbox.c.school_id == school_id)
+    if stuck_for is not None:
+        query = query.where(outbox.c.updated_at <= now - stuck_for)
+    if due_within is not None:
+        query = query.where(meldingen.c.due_date <= (now + due_within).date())
+    with store.read() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]

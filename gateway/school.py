@@ -1,0 +1,119 @@
+"""A school's configuration (pydantic), loadable from TOML: identity, profile, review, routes.
+
+Example::
+
+    id = "25AB00"
+    brin = "25AB"
+    oin = "00000001234567890000"
+    name = "ROC Voorbeeld"
+    profile = "national"
+    review_required = false
+
+    [profile_overrides]
+    verzuim_16u_max_age = 23
+
+    [routes]            # rule id -> "duo" | "mail"
+    no-show = "mail"
+
+    [fallback]
+    enabled = true
+    within_workdays = 2
+
+    [channels.duo]
+    endpoint = "https://..."
+
+    [sources.magister]
+    base_url = "https://..."
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gateway.errors import ConfigurationError
+from gateway.ports import SchoolIdentity
+from gateway.routing import RoutingPolicy
+
+Route = Literal["duo", "mail"]
+
+
+class Fallback(BaseModel):
+    """When DUO stays unreachable and the due date comes near, send by mail instead."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    within_workdays: int = Field(2, ge=0)
+
+
+class SchoolConfig(BaseModel):
+    """One school as the gateway serves it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    brin: str = Field(pattern=r"^\d{2}[A-Z]{2}$")
+    oin: str = Field(pattern=r"^\d{20}$")
+    name: str = Field(min_length=1)
+    location: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    profile: str = "national"
+    profile_overrides: dict[str, Any] = Field(default_factory=dict)
+    review_required: bool = False
+    routes: dict[str, Route] = Field(default_factory=dict)
+    default_route: Route = "duo"
+    fallback: Fallback = Fallback()
+    channels: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    def identity(self) -> SchoolIdentity:
+        """The school as a receiver sees it."""
+        return SchoolIdentity(
+            brin=self.brin,
+            oin=self.oin,
+            name=self.name,
+            location=self.location,
+            contact_name=self.contact_name,
+            contact_email=self.contact_email,
+            contact_phone=self.contact_phone,
+        )
+
+    def routing_policy(self, profile_routes: Mapping[str, Route] | None = None) -> RoutingPolicy:
+        """The routing policy (``gateway.routing``) for this school on top of its profile's routes."""
+        return RoutingPolicy.from_config(
+            {
+                "default": self.default_route,
+                "routes": dict(self.routes),
+                "fallback": self.fallback.model_dump(),
+            },
+            profile_routes=profile_routes,
+        )
+
+
+def parse_school_config(data: dict[str, Any], where: str = "school") -> SchoolConfig:
+    """Validate a school configuration; problems become one ``ConfigurationError`` naming each spot."""
+    try:
+        return SchoolConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(geheel)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigurationError(f"{where}: ongeldige schoolconfiguratie: {problems}") from exc
+
+
+def load_school_config(path: Path) -> SchoolConfig:
+    """Read and validate a school configuration TOML file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(f"{path}: kan het bestand niet lezen ({exc.strerror})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path}: geen geldige TOML ({exc})") from exc
+    return parse_school_config(data, str(path))

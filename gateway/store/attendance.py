@@ -1,0 +1,197 @@
+"""Attendance records in the store: idempotent by (school, source, record id), history kept.
+
+This is the hot path of ingest, so it speaks to the driver directly (``exec_driver_sql`` with
+``executemany``) instead of building a statement per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Any
+
+import sqlalchemy as sa
+
+from gateway.model import AttendanceRecord
+
+_VALUE_COLUMNS = ("student_id", "day", "start_min", "end_min", "status", "reason", "minutes_late")
+_INSERT_COLUMNS = ("school_id", "source", "record_id", *_VALUE_COLUMNS, "version", "batch_seq", "withdrawn")
+_HISTORY_COPY = ("school_id", "source", "record_id", "version", *_VALUE_COLUMNS, "batch_seq", "withdrawn")
+_LOOKUP_CHUNK = 5000
+
+
+@dataclass
+class UpsertCounts:
+    """What an upsert did: new, changed, unchanged and withdrawn records, and the students touched."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+    students: set[str] = field(default_factory=set)
+
+
+def _marks(conn: sa.Connection, n: int) -> str:
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return ", ".join([mark] * n)
+
+
+def _existing(
+    conn: sa.Connection, school_id: str, source: str, record_ids: Sequence[str]
+) -> dict[str, tuple[Any, ...]]:
+    cols = ", ".join(("record_id", *_VALUE_COLUMNS, "version", "withdrawn", "batch_seq"))
+    found: dict[str, tuple[Any, ...]] = {}
+    for i in range(0, len(record_ids), _LOOKUP_CHUNK):
+        chunk = list(record_ids[i : i + _LOOKUP_CHUNK])
+        if conn.dialect.name == "postgresql":
+            sql = (
+                f"SELECT {cols} FROM attendance WHERE school_id = %s AND source = %s AND record_id = ANY(%s)"  # noqa: S608
+            )
+            params: tuple[Any, ...] = (school_id, source, chunk)
+        else:
+            sql = (
+                f"SELECT {cols} FROM attendance WHERE school_id = ? AND source = ? "  # noqa: S608
+                f"AND record_id IN ({_marks(conn, len(chunk))})"
+            )
+            params = (school_id, source, *chunk)
+        for row in conn.exec_driver_sql(sql, params):
+            found[row[0]] = tuple(row[1:])
+    return found
+
+
+def _copy_to_history(
+    conn: sa.Connection, school_id: str, source: str, record_ids: list[str], seq: int
+) -> None:
+    cols = ", ".join(_HISTORY_COPY)
+    m = _marks(conn, 1)
+    conn.exec_driver_sql(
+        f"INSERT INTO attendance_history ({cols}, replaced_by_seq) SELECT {cols}, {m} FROM attendance "  # noqa: S608
+        f"WHERE school_id = {m} AND source = {m} AND record_id = {m}",
+        [(seq, school_id, source, rid) for rid in record_ids],
+    )
+
+
+def upsert_records(
+    conn: sa.Connection, school_id: str, source: str, records: Iterable[AttendanceRecord], seq: int
+) -> UpsertCounts:
+    """Insert new records, replace changed ones (the old version goes to the history), skip equal ones."""
+    sqlite = conn.dialect.name == "sqlite"
+    # Rows in insert shape; a later record with the same id replaces the earlier one.
+    latest: dict[str, tuple[Any, ...]] = {
+        r.id: (
+            school_id,
+            source,
+            r.id,
+            r.student_id,
+            r.date.isoformat() if sqlite else r.date,
+            r.start.hour * 60 + r.start.minute,
+            r.end.hour * 60 + r.end.minute,
+            r.status,
+            r.reason,
+            r.minutes_late,
+            1,
+            seq,
+            False,
+        )
+        for r in records
+    }
+    counts = UpsertCounts()
+    if not latest:
+        return counts
+    # Fresh records go in at once; only when some ids were already stored do we look them up.
+    columns = ", ".join(_INSERT_COLUMNS)
+    inserted = conn.exec_driver_sql(
+        f"INSERT INTO attendance ({columns}) VALUES ({_marks(conn, len(_INSERT_COLUMNS))}) "  # noqa: S608
+        "ON CONFLICT (school_id, source, record_id) DO NOTHING",
+        list(latest.values()),
+    ).rowcount
+    counts.students.update({row[3] for row in latest.values()})
+    counts.new = inserted
+    if inserted == len(latest):
+        return counts
+    counts.students.clear()
+    existing = _existing(conn, school_id, source, list(latest))
+    updates: list[tuple[Any, ...]] = []
+    for rid, old in existing.items():
+        row = latest[rid]
+        if old[9] == seq and old[7] == 1:  # inserted just now
+            counts.students.add(row[3])
+            continue
+        values = row[3:10]
+        if not old[8] and (old[0], str(old[1]), *old[2:7]) == (values[0], str(values[1]), *values[2:]):
+            counts.unchanged += 1
+            continue
+        updates.append((*values, old[7] + 1, seq, False, school_id, source, rid))
+        counts.students.update((values[0], old[0]))
+    counts.changed = len(updates)
+    if updates:
+        _copy_to_history(conn, school_id, source, [u[-1] for u in updates], seq)
+        m = _marks(conn, 1)
+        sets = ", ".join(f"{c} = {m}" for c in (*_VALUE_COLUMNS, "version", "batch_seq", "withdrawn"))
+        where = f"school_id = {m} AND source = {m} AND record_id = {m}"
+        conn.exec_driver_sql(f"UPDATE attendance SET {sets} WHERE {where}", updates)  # noqa: S608
+    return counts
+
+
+def withdraw_records(
+    conn: sa.Connection,
+    school_id: str,
+    source: str,
+    record_ids: Sequence[str],
+    seq: int,
+    counts: UpsertCounts,
+) -> None:
+    """Mark records the source deleted as withdrawn (they stop counting; the history keeps them)."""
+    existing = _existing(conn, school_id, source, list(dict.fromkeys(record_ids)))
+    live = [rid for rid, old in existing.items() if not old[8]]
+    if not live:
+        return
+    _copy_to_history(conn, school_id, source, live, seq)
+    m = _marks(conn, 1)
+    conn.exec_driver_sql(
+        f"UPDATE attendance SET withdrawn = {m}, version = version + 1, batch_seq = {m} "  # noqa: S608
+        f"WHERE school_id = {m} AND source = {m} AND record_id = {m}",
+        [(True, seq, school_id, source, rid) for rid in live],
+    )
+    counts.withdrawn += len(live)
+    counts.students.update(existing[rid][0] for rid in live)
+
+
+def load_records(conn: sa.Connection, school_id: str, student_ids: Sequence[str]) -> list[AttendanceRecord]:
+    """The live records of the given students (validated on ingest, so built without re-validation)."""
+    out: list[AttendanceRecord] = []
+    a = sa.table(
+        "attendance", *(sa.column(c) for c in ("school_id", "record_id", *_VALUE_COLUMNS, "withdrawn"))
+    )
+    for i in range(0, len(student_ids), 1000):
+        query = sa.select(a.c.record_id, *(a.c[c] for c in _VALUE_COLUMNS)).where(
+            a.c.school_id == school_id,
+            a.c.student_id.in_(list(student_ids[i : i + 1000])),
+            a.c.withdrawn == sa.false(),
+        )
+        for rid, sid, day, start, end, status, reason, late in conn.execute(query):
+            out.append(
+                AttendanceRecord.model_construct(
+                    id=rid,
+                    student_id=sid,
+                    date=day if isinstance(day, date) else date.fromisoformat(day),
+                    start=time(start // 60, start % 60),
+                    end=time(end // 60, end % 60),
+                    status=status,
+                    reason=reason,
+                    minutes_late=late,
+                )
+            )
+    return out
+
+
+def history(conn: sa.Connection, school_id: str, source: str, record_id: str) -> list[dict[str, Any]]:
+    """Every earlier version of one record, oldest first."""
+    h = sa.table("attendance_history", *(sa.column(c) for c in (*_HISTORY_COPY, "replaced_by_seq")))
+    query = (
+        sa.select(h)
+        .where(h.c.school_id == school_id, h.c.source == source, h.c.record_id == record_id)
+        .order_by(h.c.version)
+    )
+    return [dict(r._mapping) for r in conn.execute(query)]

@@ -1,0 +1,187 @@
+"""The store's tables (SQLAlchemy 2 Core metadata); the Alembic migrations create the same shape."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+ID = sa.String(64)
+MID = sa.String(36)
+
+schools = sa.Table(
+    "schools",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("config", sa.Text, nullable=False),  # canonical JSON of SchoolConfig
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("last_as_of", sa.Date, nullable=True),  # as_of of the last evaluation
+)
+
+calendars = sa.Table(
+    "calendars",
+    metadata,
+    sa.Column("school_id", ID, primary_key=True),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("batch_seq", sa.Integer, nullable=False),
+)
+
+# Rule facts in clear (needed to evaluate); personal data as one AES-GCM encrypted JSON value.
+students = sa.Table(
+    "students",
+    metadata,
+    sa.Column("school_id", ID, primary_key=True),
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("facts", sa.Text, nullable=False),
+    sa.Column("personal", sa.Text, nullable=True),
+    sa.Column("changed_seq", sa.Integer, nullable=False),  # ingest batch that last changed the student
+    sa.Column("evaluated_seq", sa.Integer, nullable=False, server_default="0"),
+)
+
+attendance = sa.Table(
+    "attendance",
+    metadata,
+    sa.Column("school_id", ID, primary_key=True),
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("record_id", sa.String(128), primary_key=True),
+    sa.Column("student_id", ID, nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("start_min", sa.SmallInteger, nullable=False),
+    sa.Column("end_min", sa.SmallInteger, nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),
+    sa.Column("reason", sa.String(32), nullable=True),
+    sa.Column("minutes_late", sa.SmallInteger, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("batch_seq", sa.Integer, nullable=False),
+    sa.Column("withdrawn", sa.Boolean, nullable=False),
+    sa.Index("ix_attendance_student", "school_id", "student_id"),
+)
+
+# Every replaced or withdrawn version of a record, as it was.
+attendance_history = sa.Table(
+    "attendance_history",
+    metadata,
+    sa.Column("school_id", ID, primary_key=True),
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("record_id", sa.String(128), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("student_id", ID, nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("start_min", sa.SmallInteger, nullable=False),
+    sa.Column("end_min", sa.SmallInteger, nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),
+    sa.Column("reason", sa.String(32), nullable=True),
+    sa.Column("minutes_late", sa.SmallInteger, nullable=True),
+    sa.Column("batch_seq", sa.Integer, nullable=False),
+    sa.Column("withdrawn", sa.Boolean, nullable=False),
+    sa.Column("replaced_by_seq", sa.Integer, nullable=False),
+)
+
+ingest_batches = sa.Table(
+    "ingest_batches",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("school_id", ID, nullable=False),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("counts", sa.Text, nullable=False),
+    sa.Column("cursor", sa.Text, nullable=True),
+)
+
+source_cursors = sa.Table(
+    "source_cursors",
+    metadata,
+    sa.Column("school_id", ID, primary_key=True),
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("cursor", sa.Text, nullable=True),
+    sa.Column("batch_seq", sa.Integer, nullable=False),
+)
+
+meldingen = sa.Table(
+    "meldingen",
+    metadata,
+    sa.Column("id", MID, primary_key=True),  # the stable message id (uuid5 of the business id)
+    sa.Column("school_id", ID, nullable=False),
+    sa.Column("business_id", sa.String(255), nullable=False),
+    sa.Column("student_id", ID, nullable=False),
+    sa.Column("rule", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("recipient", sa.String(16), nullable=False),
+    sa.Column("route", sa.String(16), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("trigger_date", sa.Date, nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=True),
+    sa.Column("due_date", sa.Date, nullable=True),
+    sa.Column("hours", sa.Float, nullable=True),
+    sa.Column("signal", sa.Text, nullable=False),
+    sa.Column("profile_stamp", sa.String(96), nullable=False),
+    sa.Column("content", sa.Text, nullable=True),
+    sa.Column("receiver_reference", sa.String(128), nullable=True),
+    sa.Column("receiver_status", sa.String(64), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("approved_by", sa.String(128), nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("school_id", "business_id", name="uq_meldingen_business_id"),
+    sa.Index("ix_meldingen_school_status", "school_id", "status"),
+    sa.Index("ix_meldingen_student", "school_id", "student_id"),
+)
+
+# One row per delivery or withdrawal attempt chain; retry state lives here, per melding.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("melding_id", MID, sa.ForeignKey("meldingen.id"), nullable=False),
+    sa.Column("school_id", ID, nullable=False),
+    sa.Column("route", sa.String(16), nullable=False),
+    sa.Column("operation", sa.String(10), nullable=False),  # deliver | withdraw
+    sa.Column("state", sa.String(10), nullable=False),  # held|pending|sending|in_doubt|done|dead|cancelled
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.DateTime, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("worker_id", sa.String(128), nullable=True),
+    sa.Column("lease_until", sa.DateTime, nullable=True),
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("outbox.id"), nullable=True),
+    sa.Column("requested_by", sa.String(128), nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("alerted", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Index("ix_outbox_due", "state", "next_attempt_at"),
+    sa.Index("ix_outbox_melding", "melding_id"),
+)
+
+pauses = sa.Table(
+    "pauses",
+    metadata,
+    sa.Column("school_id", ID, primary_key=True),
+    sa.Column("route", sa.String(16), primary_key=True),  # "*" pauses every route of the school
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("ts", sa.String(32), nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("school_id", ID, nullable=True),
+    sa.Column("subject", sa.String(255), nullable=True),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+# The chain's head: one row, locked while appending so concurrent writers keep one order.
+audit_head = sa.Table(
+    "audit_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)

@@ -1,0 +1,184 @@
+"""Students in the store: rule facts in clear, personal data encrypted (AES-GCM, key id per value)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from gateway.crypto import FieldCipher
+from gateway.model import Student
+from gateway.ports import StudentDetails
+from gateway.store.schema import students
+
+PERSONAL_FIELDS = (
+    "bsn",
+    "onderwijsnummer",
+    "given_names",
+    "family_name",
+    "street",
+    "house_number",
+    "postcode",
+    "city",
+)
+FACT_FIELDS = tuple(f for f in Student.model_fields if f not in PERSONAL_FIELDS)
+
+
+def _context(school_id: str, student_id: str) -> str:
+    return f"student|{school_id}|{student_id}"
+
+
+def split_student(student: Student) -> tuple[str, dict[str, Any]]:
+    """The student's rule facts as canonical JSON, and its personal data fields (non-empty ones)."""
+    facts = json.dumps(student.model_dump(mode="json", include=set(FACT_FIELDS)), sort_keys=True)
+    personal = {f: getattr(student, f) for f in PERSONAL_FIELDS if getattr(student, f) is not None}
+    return facts, personal
+
+
+def _marks(conn: sa.Connection, n: int) -> str:
+    return ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * n)
+
+
+def existing_ids(conn: sa.Connection, school_id: str, ids: Iterable[str]) -> set[str]:
+    """Which of ``ids`` are known students of the school (hot path of ingest: plain SQL)."""
+    wanted = list(set(ids))
+    found: set[str] = set()
+    for i in range(0, len(wanted), 1000):
+        chunk = wanted[i : i + 1000]
+        ids_sql = _marks(conn, len(chunk))
+        sql = f"SELECT id FROM students WHERE school_id = {_marks(conn, 1)} AND id IN ({ids_sql})"  # noqa: S608
+        found.update(r[0] for r in conn.exec_driver_sql(sql, (school_id, *chunk)))
+    return found
+
+
+def mark_changed(conn: sa.Connection, school_id: str, ids: Iterable[str], seq: int) -> int:
+    """Record that the students' records changed in batch ``seq``; returns how many were found."""
+    wanted = list(ids)
+    found = 0
+    m = _marks(conn, 1)
+    for i in range(0, len(wanted), 1000):
+        chunk = wanted[i : i + 1000]
+        found += conn.exec_driver_sql(
+            f"UPDATE students SET changed_seq = {m} WHERE school_id = {m} AND id IN ({_marks(conn, len(chunk))})",  # noqa: S608, E501
+            (seq, school_id, *chunk),
+        ).rowcount
+    return found
+
+
+def upsert_students(
+    conn: sa.Connection, cipher: FieldCipher, school_id: str, batch: Sequence[Student], seq: int
+) -> set[str]:
+    """Insert or replace students; returns the ids whose rule facts are new or changed."""
+    if not batch:
+        return set()
+    latest = {s.id: s for s in batch}
+    current = {
+        r.id: r.facts
+        for r in conn.execute(
+            sa.select(students.c.id, students.c.facts).where(
+                students.c.school_id == school_id, students.c.id.in_(list(latest))
+            )
+        )
+    }
+    changed: set[str] = set()
+    for sid, student in latest.items():
+        facts, personal = split_student(student)
+        sealed = (
+            cipher.encrypt(json.dumps(personal, sort_keys=True), _context(school_id, sid))
+            if personal
+            else None
+        )
+        if sid not in current:
+            conn.execute(
+                students.insert().values(
+                    school_id=school_id,
+                    id=sid,
+                    facts=facts,
+                    personal=sealed,
+                    changed_seq=seq,
+                    evaluated_seq=0,
+                )
+            )
+            changed.add(sid)
+        else:
+            values: dict[str, Any] = {"personal": sealed}
+            if current[sid] != facts:
+                values["changed_seq"] = seq
+                changed.add(sid)
+            conn.execute(
+                students.update()
+                .where(students.c.school_id == school_id, students.c.id == sid)
+                .values(**values)
+            )
+    return changed
+
+
+def load_students(conn: sa.Connection, school_id: str, ids: Sequence[str]) -> list[Student]:
+    """The students' rule facts (no personal data), in the order of ``ids``."""
+    rows: dict[str, str] = {}
+    for i in range(0, len(ids), 1000):
+        rows.update(
+            (sid, facts)
+            for sid, facts in conn.execute(
+                sa.select(students.c.id, students.c.facts).where(
+                    students.c.school_id == school_id, students.c.id.in_(list(ids[i : i + 1000]))
+                )
+            )
+        )
+    return [Student.model_validate_json(rows[sid]) for sid in ids if sid in rows]
+
+
+def student_details(
+    conn: sa.Connection, cipher: FieldCipher, school_id: str, student_id: str
+) -> StudentDetails | None:
+    """Everything a melding needs about a student, personal data decrypted (never log it)."""
+    row = conn.execute(
+        sa.select(students.c.facts, students.c.personal).where(
+            students.c.school_id == school_id, students.c.id == student_id
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    facts = json.loads(row.facts)
+    personal = (
+        json.loads(cipher.decrypt(row.personal, _context(school_id, student_id))) if row.personal else {}
+    )
+    return StudentDetails(
+        student_id=student_id,
+        birth_date=Student.model_validate(facts).birth_date,
+        woongemeente=facts.get("woongemeente"),
+        crebo=facts.get("crebo"),
+        opleiding=facts.get("opleiding"),
+        leerjaar=facts.get("leerjaar"),
+        leerweg=facts.get("leerweg"),
+        niveau=facts.get("niveau"),
+        **personal,
+    )
+
+
+def mark_all_dirty(conn: sa.Connection, school_id: str) -> None:
+    """Make every student of the school due for evaluation (calendar or profile changed)."""
+    conn.execute(students.update().where(students.c.school_id == school_id).values(evaluated_seq=-1))
+
+
+def dirty_ids(conn: sa.Connection, school_id: str) -> dict[str, int]:
+    """Students changed since their last evaluation, with the change they were last evaluated for."""
+    rows = conn.execute(
+        sa.select(students.c.id, students.c.changed_seq).where(
+            students.c.school_id == school_id, students.c.changed_seq > students.c.evaluated_seq
+        )
+    )
+    return {sid: int(seq) for sid, seq in rows}
+
+
+def mark_evaluated(conn: sa.Connection, school_id: str, seen: dict[str, int]) -> None:
+    """Record that each student was evaluated with the change ``seen[id]``."""
+    if seen:
+        conn.execute(
+            students.update()
+            .where(students.c.school_id == school_id, students.c.id == sa.bindparam("sid"))
+            .values(evaluated_seq=sa.bindparam("seen")),
+            [{"sid": sid, "seen": seq} for sid, seq in seen.items()],
+        )

@@ -1,0 +1,342 @@
+"""A synthetic college at canonical level: students, a timetable, and absences with late corrections.
+
+Pure and deterministic (seed, size, date range). The stand-ins of each SIS render it in their
+vendor's shape, the demo feeds it through the pipeline, and the conformance kit uses it as the
+reference data set: ``records_as_of`` is what a correct adapter must yield on a given day.
+All names and numbers are made up.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from typing import Literal
+
+from gateway.calendar import SchoolCalendar
+from gateway.model import AttendanceRecord, Calendar, Holiday, Student
+
+# Lesuren of a college day (local time, Europe/Amsterdam).
+LESUREN: dict[int, tuple[time, time]] = {
+    1: (time(8, 30), time(9, 20)),
+    2: (time(9, 20), time(10, 10)),
+    3: (time(10, 25), time(11, 15)),
+    4: (time(11, 15), time(12, 5)),
+    5: (time(12, 35), time(13, 25)),
+    6: (time(13, 25), time(14, 15)),
+    7: (time(14, 30), time(15, 20)),
+    8: (time(15, 20), time(16, 10)),
+}
+
+SCENARIOS = ("regulier", "no-show", "16-uur", "lrv", "luxe", "laatkomer", "ziek-lang", "correctie")
+# Share of each non-regular scenario in a school (the rest is regular).
+_SHARES = {"no-show": 0.03, "16-uur": 0.06, "lrv": 0.02, "luxe": 0.03, "laatkomer": 0.05,
+           "ziek-lang": 0.02, "correctie": 0.04}
+_SUBJECTS = ("Nederlands", "Engels", "Rekenen", "Loopbaan", "Beroepspraktijk", "Burgerschap",
+             "Vakkennis", "Project")
+_GIVEN = ("Sem", "Noah", "Liam", "Lucas", "Daan", "Finn", "Emma", "Julia", "Mila", "Tess", "Sara",
+          "Zoë", "Yara", "Nora", "Milan", "Levi", "Amira", "Mohammed", "Sven", "Lotte")
+_FAMILY = ("de Jong", "Jansen", "de Vries", "van den Berg", "Bakker", "Visser", "Smit", "Meijer",
+           "de Boer", "Mulder", "Bos", "Vos", "Peters", "Hendriks", "Yilmaz", "El Amrani", "Kok")
+_GEMEENTEN = ("0344", "0363", "0014", "0400", "0599", "0518", "0441", "0361")
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One scheduled lesson of one student (the SIS's appointment)."""
+
+    id: str
+    seq: int  # position in the school's lesson list: a stable small integer for vendor ids
+    student_id: str
+    date: date
+    lesuur: int
+    start: time
+    end: time
+    subject: str
+
+
+@dataclass(frozen=True)
+class AbsenceVersion:
+    """What the SIS shows about an absence from ``known_from`` on (a later version corrects it)."""
+
+    known_from: date
+    reason: str | None
+    status: Literal["absent", "late"] = "absent"
+    minutes_late: int | None = None
+
+
+@dataclass(frozen=True)
+class AbsenceEvent:
+    """An absence as the school registers it: whole days (``first_lesuur`` None) or some lesuren."""
+
+    id: str
+    seq: int
+    student_id: str
+    start: date
+    end: date | None  # None: open-ended (still absent)
+    versions: tuple[AbsenceVersion, ...]
+    first_lesuur: int | None = None
+    last_lesuur: int | None = None
+    withdrawn_from: date | None = None  # registered by mistake, removed on this day
+    reported: bool = True  # False: absent without any report (the SIS has only the observation)
+
+    def version_on(self, day: date) -> AbsenceVersion | None:
+        """The version visible on ``day``, or None when the event is not (or no longer) visible."""
+        if self.withdrawn_from is not None and day >= self.withdrawn_from:
+            return None
+        visible = [v for v in self.versions if v.known_from <= day]
+        return visible[-1] if visible else None
+
+    def covers(self, lesson: Lesson) -> bool:
+        """True when ``lesson`` falls in this absence."""
+        if lesson.student_id != self.student_id or lesson.date < self.start:
+            return False
+        if self.end is not None and lesson.date > self.end:
+            return False
+        if self.first_lesuur is None or self.last_lesuur is None:
+            return True
+        return self.first_lesuur <= lesson.lesuur <= self.last_lesuur
+
+
+@dataclass(frozen=True)
+class SyntheticSchool:
+    """The reference school: what every stand-in serves, in its own vendor's shape."""
+
+    brin: str
+    calendar: Calendar
+    students: tuple[Student, ...]
+    numbers: dict[str, str]  # student id -> student number in the SIS
+    scenarios: dict[str, str]  # student id -> scenario name
+    lessons: tuple[Lesson, ...]
+    events: tuple[AbsenceEvent, ...]
+    start: date
+    end: date
+    _by_student: dict[str, list[AbsenceEvent]] = field(default_factory=dict, repr=False, compare=False)
+
+    def events_of(self, student_id: str) -> list[AbsenceEvent]:
+        """The absence events of one student."""
+        if not self._by_student:
+            index: dict[str, list[AbsenceEvent]] = defaultdict(list)
+            for event in self.events:
+                index[event.student_id].append(event)
+            self._by_student.update(index)
+        return self._by_student.get(student_id, [])
+
+    def registration(self, lesson: Lesson, as_of: date) -> tuple[AbsenceEvent, AbsenceVersion] | None:
+        """The absence registered on ``lesson`` as the SIS shows it on ``as_of`` (latest event wins)."""
+        found: tuple[AbsenceEvent, AbsenceVersion] | None = None
+        for event in self.events_of(lesson.student_id):
+            if event.covers(lesson):
+                version = event.version_on(as_of)
+                if version is not None:
+                    found = (event, version)
+        return found
+
+    def lessons_until(self, as_of: date) -> list[Lesson]:
+        """Lessons that have taken place on or before ``as_of`` (only those carry attendance)."""
+        return [lesson for lesson in self.lessons if lesson.date <= as_of]
+
+    def records_as_of(self, as_of: date) -> list[AttendanceRecord]:
+        """Canonical attendance as a correct adapter yields it on ``as_of`` (ids: the lesson ids)."""
+        records = []
+        for lesson in self.lessons_until(as_of):
+            found = self.registration(lesson, as_of)
+            if found is None:
+                records.append(AttendanceRecord(id=lesson.id, student_id=lesson.student_id,
+                                                date=lesson.date, start=lesson.start, end=lesson.end,
+                                                status="present"))
+                continue
+            _, version = found
+            records.append(AttendanceRecord(
+                id=lesson.id, student_id=lesson.student_id, date=lesson.date, start=lesson.start,
+                end=lesson.end, status=version.status,
+                reason=(version.reason or "onbekend") if version.status == "absent" else version.reason,
+                minutes_late=version.minutes_late if version.status == "late" else None,
+            ))
+        return records
+
+
+def default_calendar(start: date) -> Calendar:
+    """A school year from ``start`` to mid-July with herfst- and kerstvakantie."""
+    year = start.year
+    herfst = date.fromisocalendar(year, 43, 1)
+    kerst_start = date(year, 12, 21) - timedelta(days=date(year, 12, 21).weekday())
+    return Calendar(
+        first_school_day=start,
+        last_school_day=date(year + 1, 7, 16),
+        holidays=[
+            Holiday(name="herfstvakantie", start=herfst, end=herfst + timedelta(days=4)),
+            Holiday(name="kerstvakantie", start=kerst_start, end=kerst_start + timedelta(days=12)),
+        ],
+    )
+
+
+def _assign_scenarios(rng: random.Random, size: int) -> list[str]:
+    scenarios = []
+    for name, share in _SHARES.items():
+        scenarios.extend([name] * max(1, round(size * share)))
+    scenarios = scenarios[:size]
+    scenarios.extend(["regulier"] * (size - len(scenarios)))
+    rng.shuffle(scenarios)
+    return scenarios
+
+
+def _student(rng: random.Random, brin: str, number: str, scenario: str, start: date) -> Student:
+    if scenario == "lrv":  # mostly leerplichtig (lrv), some 18+ (rmc-4w)
+        age = rng.choice([16, 17, 16, 19])
+    elif scenario == "luxe":  # luxe verzuim is a leerplicht matter
+        age = rng.choice([16, 17])
+    else:
+        age = rng.choices([16, 17, 18, 19, 20, 21, 24], weights=[25, 25, 20, 12, 8, 6, 4])[0]
+    birth = date(start.year - age, 1, 1) + timedelta(days=rng.randrange(0, 365) - 200)
+    leerweg = "BBL" if scenario == "regulier" and rng.random() < 0.15 else "BOL"
+    niveau = rng.choice([1, 2, 2, 3, 4, 4])
+    enrolled = start - timedelta(days=rng.randrange(20, 120))
+    return Student(
+        id=f"{brin}-{number}", birth_date=birth, startkwalificatie=age >= 24,
+        leerweg=leerweg, niveau=niveau, enrolled_on=enrolled,
+        intro_attended=scenario != "no-show" and rng.random() < 0.9,
+        studiefinanciering=age >= 18 and leerweg == "BOL",
+        woongemeente=rng.choice(_GEMEENTEN), doktersverklaring=False,
+        given_names=rng.choice(_GIVEN), family_name=rng.choice(_FAMILY),
+        crebo=rng.choice(["25604", "25655", "25180", "25491"]), leerjaar=1,
+    )
+
+
+def _timetable(rng: random.Random, leerweg: str) -> dict[int, list[int]]:
+    """Weekday -> lesuren; BBL students come one day a week."""
+    days = [rng.randrange(0, 5)] if leerweg == "BBL" else list(range(5))
+    table = {}
+    for weekday in days:
+        first = rng.choice([1, 1, 2, 3])
+        count = rng.randrange(4, 7) if leerweg == "BOL" else 6
+        table[weekday] = list(range(first, min(first + count, 8) + 1))
+    return table
+
+
+class _Builder:
+    def __init__(self, rng: random.Random, school_days: list[date], end: date) -> None:
+        self.rng = rng
+        self.school_days = school_days
+        self.end = end
+        self.events: list[AbsenceEvent] = []
+
+    def add(self, student_id: str, start: date, end: date | None, versions: list[AbsenceVersion],
+            lesuren: tuple[int, int] | None = None, **extra: object) -> None:
+        seq = len(self.events)
+        self.events.append(AbsenceEvent(
+            id=f"A{seq:06d}", seq=seq, student_id=student_id, start=start, end=end,
+            versions=tuple(versions), first_lesuur=lesuren[0] if lesuren else None,
+            last_lesuur=lesuren[1] if lesuren else None, **extra,  # type: ignore[arg-type]
+        ))
+
+    def later(self, day: date, days: int) -> date:
+        """The ``days``-th school day after ``day`` (correction dates), or the day after the range."""
+        after = [d for d in self.school_days if d > day]
+        return after[days - 1] if len(after) >= days else self.end + timedelta(days=days)
+
+    def day(self, lo: int, hi: int) -> date:
+        """A random school day between positions ``lo`` and ``hi`` (clamped to the range)."""
+        hi = min(hi, len(self.school_days) - 1)
+        lo = min(lo, hi)
+        return self.school_days[self.rng.randrange(lo, hi + 1)]
+
+
+def _events_for(b: _Builder, student: Student, scenario: str, table: dict[int, list[int]]) -> None:
+    sid, rng, days = student.id, b.rng, b.school_days
+    own_days = [d for d in days if d.weekday() in table]
+    if not own_days:
+        return
+    if scenario == "no-show":
+        stop = own_days[min(len(own_days) - 1, 9)]
+        b.add(sid, own_days[0], stop, [AbsenceVersion(own_days[0], None)], reported=False)
+    elif scenario == "lrv":
+        first = own_days[min(len(own_days) - 1, 5)]
+        b.add(sid, first, None, [AbsenceVersion(first, None)], reported=rng.random() < 0.5)
+    elif scenario == "16-uur":
+        for _ in range(rng.randrange(4, 7)):
+            d = b.day(5, 25)
+            if d.weekday() in table:
+                b.add(sid, d, d, [AbsenceVersion(d, None), AbsenceVersion(b.later(d, 3), "spijbelen")])
+    elif scenario == "luxe":
+        before = [d for d in days if d.weekday() in table]
+        holiday_eve = [d for i, d in enumerate(before[:-1]) if (before[i + 1] - d).days > 3]
+        target = holiday_eve[0] if holiday_eve else before[-1]
+        prev = [d for d in before if d < target][-1:] or [target]
+        # Reported as unknown; the coordinator records luxe verzuim the next day.
+        b.add(sid, prev[0], target, [AbsenceVersion(prev[0], None), AbsenceVersion(target, "luxe_verzuim")])
+    elif scenario == "laatkomer":
+        window = own_days[:20]  # late nearly every day for four weeks, a few times over the limit
+        for d in rng.sample(window, min(len(window), 17)):
+            hour = table[d.weekday()][0]
+            minutes = rng.choice([3, 4, 5, 6, 8, 8, 12, 20])
+            b.add(sid, d, d, [AbsenceVersion(d, None, "late", minutes)], lesuren=(hour, hour))
+    elif scenario == "ziek-lang":
+        first = b.day(3, 10)
+        last = b.later(first, 14)
+        b.add(sid, first, last, [AbsenceVersion(first, None), AbsenceVersion(b.later(first, 1), "ziek")])
+    elif scenario == "correctie":
+        d = b.day(2, 30)
+        if d.weekday() in table:
+            b.add(sid, d, d, [AbsenceVersion(d, None)], withdrawn_from=b.later(d, 2))
+    # Everyone: the odd sick day (reported unknown, corrected a day later) and a late arrival.
+    if rng.random() < 0.25:
+        d = b.day(0, len(days) - 1)
+        if d.weekday() in table:
+            b.add(sid, d, d, [AbsenceVersion(d, None), AbsenceVersion(b.later(d, 1), "ziek")])
+    if rng.random() < 0.2:
+        d = b.day(0, len(days) - 1)
+        if d.weekday() in table:
+            hour = table[d.weekday()][0]
+            b.add(sid, d, d, [AbsenceVersion(d, None, "late", rng.choice([2, 4, 7]))],
+                  lesuren=(hour, hour))
+    if rng.random() < 0.05:
+        d = b.day(0, len(days) - 1)
+        if d.weekday() in table:
+            lesuur = table[d.weekday()][-1]
+            b.add(sid, d, d, [AbsenceVersion(d - timedelta(days=1), "artsbezoek")], lesuren=(lesuur, lesuur))
+
+
+def generate_school(
+    seed: int = 1,
+    size: int = 300,
+    start: date = date(2026, 8, 31),
+    end: date | None = None,
+    brin: str = "99XX",
+    calendar: Calendar | None = None,
+) -> SyntheticSchool:
+    """Build a deterministic school of ``size`` students with lessons from ``start`` to ``end``.
+
+    ``end`` defaults to the Friday of the eighth week; the calendar defaults to ``default_calendar``.
+    """
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    end = end or start + timedelta(weeks=8) - timedelta(days=start.weekday() + 3)
+    calendar = calendar or default_calendar(start)
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+    school_days = [d for d in SchoolCalendar(calendar).school_days if start <= d <= end]
+    builder = _Builder(rng, school_days, end)
+    students: list[Student] = []
+    numbers: dict[str, str] = {}
+    scenarios: dict[str, str] = {}
+    lessons: list[Lesson] = []
+    for i, scenario in enumerate(_assign_scenarios(rng, size)):
+        number = str(100001 + i)
+        student = _student(rng, brin, number, scenario, start)
+        students.append(student)
+        numbers[student.id] = number
+        scenarios[student.id] = scenario
+        table = _timetable(rng, student.leerweg)
+        for d in school_days:
+            for lesuur in table.get(d.weekday(), []):
+                begin, finish = LESUREN[lesuur]
+                lessons.append(Lesson(
+                    id=f"{student.id}-{d:%Y%m%d}-{lesuur}", seq=len(lessons), student_id=student.id,
+                    date=d, lesuur=lesuur, start=begin, end=finish,
+                    subject=_SUBJECTS[(lesuur + d.weekday()) % len(_SUBJECTS)],
+                ))
+        _events_for(builder, student, scenario, table)
+    return SyntheticSchool(brin=brin, calendar=calendar, students=tuple(students), numbers=numbers,
+                           scenarios=scenarios, lessons=tuple(lessons), events=tuple(builder.events),
+                           start=start, end=end)

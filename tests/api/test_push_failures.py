@@ -1,0 +1,102 @@
+"""Failure paths of the push API: evaluation problems, unregistered schools, a broken key file."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway import pipeline
+from gateway.api.app import ApiSettings, create_app
+from gateway.api.keys import ApiKeyStore
+from gateway.api.limits import BodySizeLimit
+from gateway.api.server import serve_in_thread
+from tests.api.conftest import Api, make_store
+from tests.api.helpers import AS_OF, CALENDAR, SCHOOL, student
+
+BASE = f"/api/v1/schools/{SCHOOL.id}"
+
+
+def test_students_before_a_calendar_are_stored_and_evaluation_says_why_not(api: Api) -> None:
+    """The push is accepted; the evaluation reports the missing calendar instead of failing it."""
+    body = api.client.post(f"{BASE}/students", json={"students": [student()]}, headers=api.auth()).json()
+    assert body["accepted"] and "kalender" in body["evaluation"]["error"]
+
+
+def test_crashing_evaluation_does_not_fail_the_stored_push(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An evaluation error after the data is stored is reported in the answer, not as a 500."""
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("kapot")
+    monkeypatch.setattr(pipeline, "evaluate", boom)
+    api.client.put(f"{BASE}/calendar", json=CALENDAR, headers=api.auth())
+    response = api.client.post(f"{BASE}/students", json={"students": [student()]}, headers=api.auth())
+    assert response.status_code == 200 and "RuntimeError" in response.json()["evaluation"]["error"]
+
+
+def test_key_for_an_unregistered_school_gets_404(api: Api) -> None:
+    """A key made for a school the store does not know: 404 naming the school."""
+    _, key = api.keys.create("77ZZ00")
+    response = api.client.post("/api/v1/schools/77ZZ00/students", json={"students": [student()]},
+                               headers=api.auth(key))
+    assert response.status_code == 404 and "77ZZ00" in response.json()["detail"]
+
+
+def test_invalid_source_name_is_named(api: Api) -> None:
+    """The source query parameter has a fixed shape."""
+    response = api.client.post(f"{BASE}/students", params={"source": "Not OK!"},
+                               json={"students": [student()]}, headers=api.auth())
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "source"
+
+
+def test_unreadable_json_is_a_400_problem(api: Api) -> None:
+    """A body that is not JSON is refused as problem+json."""
+    response = api.client.post(f"{BASE}/attendance", content=b"\xff\xfe", headers={
+        **api.auth(), "content-type": "application/json"})
+    assert response.status_code in (400, 422)
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_broken_key_file_is_a_503_problem(tmp_path: Path) -> None:
+    """A corrupt key file is the operator's problem: 503 with a message, never a stack trace."""
+    store = make_store(tmp_path)
+    keys = ApiKeyStore(tmp_path / "api_keys.json")
+    keys.path.write_text("{not json", encoding="utf-8")
+    app = create_app(ApiSettings(), store, keys, clock=lambda: AS_OF)
+    with serve_in_thread(app) as handle:
+        response = httpx.get(f"{handle.url}{BASE}/meldingen", headers={"X-API-Key": "vg_1_x"})
+    store.close()
+    assert response.status_code == 503 and response.json()["title"] == "Gateway niet goed ingesteld"
+
+
+def test_malformed_content_length_falls_back_to_counting() -> None:
+    """A nonsense Content-Length does not crash the size limit: the streamed body is counted."""
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        raise AssertionError("the app must not see an oversized body")
+
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"x" * 2048, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "path": "/x", "headers": [(b"content-length", b"abc")]}
+    asyncio.run(BodySizeLimit(app, max_bytes=1024)(scope, receive, send))
+    assert sent[0]["status"] == 413
+
+
+def test_push_without_evaluation_skips_it(tmp_path: Path) -> None:
+    """With evaluate_on_push off the answer carries no evaluation."""
+    store = make_store(tmp_path)
+    keys = ApiKeyStore(tmp_path / "k.json")
+    _, key = keys.create(SCHOOL.id)
+    app = create_app(ApiSettings(evaluate_on_push=False), store, keys, clock=lambda: AS_OF)
+    with serve_in_thread(app) as handle:
+        body = httpx.post(f"{handle.url}{BASE}/students", json={"students": [student()]},
+                          headers={"X-API-Key": key}).json()
+    store.close()
+    assert body["accepted"] and body["evaluation"] is None

@@ -1,0 +1,202 @@
+"""The conformance kit: a correct adapter passes; each kind of mistake fails the check that names it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from adapters.eduarte.sandbox import start_sandbox as start_eduarte
+from adapters.magister.sandbox import start_sandbox as start_magister
+from gateway.cli import cli
+from gateway.conformance import ReferenceSpec, run_checks
+from gateway.errors import SourceError
+from gateway.model import AttendanceRecord
+from gateway.ports import SourceBatch
+
+SPEC = ReferenceSpec(seed=5, size=8, brin="99XX")
+SCHOOL, AS_OF = SPEC.build()
+
+
+class FakeSource:
+    """A source serving the reference school, bent by ``twist``."""
+
+    name = "fake"
+
+    def __init__(self, twist: Callable[[list[AttendanceRecord]], list[AttendanceRecord]] = list,
+                 students: int | None = None) -> None:
+        self.twist = twist
+        self.students = list(SCHOOL.students)[:students]
+
+    def fetch(self, cursor: str | None) -> SourceBatch:
+        return SourceBatch(students=self.students, records=self.twist(SCHOOL.records_as_of(AS_OF)),
+                           cursor="c1")
+
+
+def _failed(twist: Callable[[list[AttendanceRecord]], list[AttendanceRecord]] = list,
+            **kw: int) -> dict[str, str]:
+    report = run_checks("fake", lambda: FakeSource(twist, **kw), SPEC)
+    return {r.name: r.detail for r in report.results if r.passed is False}
+
+
+def test_correct_source_passes_every_check() -> None:
+    """The reference data, unbent, passes."""
+    report = run_checks("fake", FakeSource, SPEC)
+    assert report.ok, report.to_text()
+    assert "voldoet" in report.to_text()
+
+
+def test_utc_dates_fail_the_time_zone_check_and_say_so() -> None:
+    """Dates taken in UTC (one day early) are caught and the likely cause named."""
+    def utc(records: list[AttendanceRecord]) -> list[AttendanceRecord]:
+        return [r.model_copy(update={"date": r.date - timedelta(days=1)}) for r in records]
+    assert "-1 dag verschoven" in _failed(utc)["tijdzones"]
+
+
+def test_utc_times_fail_the_time_zone_check() -> None:
+    """Lesson times in UTC (two hours early in summer time) are caught and named."""
+    def utc(records: list[AttendanceRecord]) -> list[AttendanceRecord]:
+        return [r.model_copy(update={"start": r.start.replace(hour=r.start.hour - 2),
+                                     "end": r.end.replace(hour=r.end.hour - 2)}) for r in records]
+    assert "-2 uur verschoven" in _failed(utc)["tijdzones"]
+
+
+def test_unstable_ids_fail() -> None:
+    """Ids minted per read round are not stable."""
+    def fresh(records: list[AttendanceRecord]) -> list[AttendanceRecord]:
+        return [r.model_copy(update={"id": str(uuid.uuid4())}) for r in records]
+    assert "ander id" in _failed(fresh)["stabiele ids"]
+
+
+def test_duplicate_ids_fail() -> None:
+    """Two records with one id in a batch are reported."""
+    def double(records: list[AttendanceRecord]) -> list[AttendanceRecord]:
+        return [*records, records[0].model_copy(update={"start": records[0].start.replace(minute=1)})]
+    assert "dubbel" in _failed(double)["unieke ids"]
+
+
+def test_missing_pages_fail_completeness() -> None:
+    """A source that reads only the first page of students is incomplete."""
+    def first_page(records: list[AttendanceRecord]) -> list[AttendanceRecord]:
+        keep = {s.id for s in list(SCHOOL.students)[:4]}
+        return [r for r in records if r.student_id in keep]
+    assert "studenten 4/8" in _failed(first_page, students=4)["volledigheid (paginering)"]
+
+
+def test_stale_reasons_fail_the_corrections_check() -> None:
+    """A source that never re-reads shows the reasons before correction."""
+    early = SCHOOL.start + timedelta(days=30)
+
+    def stale(records: list[AttendanceRecord]) -> list[AttendanceRecord]:
+        old = {(r.student_id, r.date, r.start): r for r in SCHOOL.records_as_of(early)}
+        return [old.get((r.student_id, r.date, r.start), r) for r in records]
+    assert "afwijkend" in _failed(stale)["status en reden (correcties)"]
+
+
+def test_records_of_unknown_students_fail_required_fields() -> None:
+    """Every record must name a student in the batch."""
+    def orphan(records: list[AttendanceRecord]) -> list[AttendanceRecord]:
+        return [*records, records[0].model_copy(update={"id": "X", "student_id": "nobody"})]
+    assert "nobody" in _failed(orphan)["verplichte velden"]
+
+
+def test_crashing_adapter_is_reported_not_raised() -> None:
+    """An adapter that raises gives a failed protocol check with its message."""
+    class Broken(FakeSource):
+        def fetch(self, cursor: str | None) -> SourceBatch:
+            raise SourceError("kapot")
+    report = run_checks("broken", Broken, SPEC)
+    assert not report.ok and "kapot" in report.results[0].detail
+
+
+def test_without_reference_the_reference_checks_are_skipped() -> None:
+    """No [reference]: the checks that need known answers are marked skipped, not passed."""
+    report = run_checks("fake", FakeSource, None)
+    assert report.ok and any(r.passed is None for r in report.results)
+
+
+def test_magister_adapter_passes_against_its_stand_in(tmp_path: Path) -> None:
+    """`adapter check magister` against the stand-in holding the reference school: all checks pass."""
+    with start_magister(SCHOOL, today=AS_OF) as running:
+        config = tmp_path / "check.json"
+        config.write_text(json.dumps({"source": running.sandbox.adapter_config(running.url),
+                                      "reference": SPEC.model_dump(mode="json")}), encoding="utf-8")
+        result = CliRunner().invoke(cli, ["adapter", "check", "magister", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "Resultaat: voldoet" in result.output
+
+
+def test_eduarte_adapter_passes_with_a_toml_config_and_json_report(tmp_path: Path) -> None:
+    """The same for Eduarte's drop folder, with a TOML configuration and a JSON report."""
+    school = SPEC.model_copy(update={"brin": "99YY"})
+    reference, as_of = school.build()
+    with start_eduarte(tmp_path / "drop", reference, today=as_of):
+        config = tmp_path / "check.toml"
+        config.write_text(f'[source]\ndrop_folder = "{tmp_path / "drop"}"\nbrin = "99YY"\n\n'
+                          f'[reference]\nseed = 5\nsize = 8\nbrin = "99YY"\n', encoding="utf-8")
+        result = CliRunner().invoke(cli, ["adapter", "check", "eduarte", "--config", str(config),
+                                          "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["ok"] is True
+
+
+def test_failing_check_exits_with_status_1(tmp_path: Path) -> None:
+    """A reference that does not match the tenant fails, with exit status 1."""
+    with start_magister(SCHOOL, today=AS_OF) as running:
+        config = tmp_path / "check.json"
+        config.write_text(json.dumps({"source": running.sandbox.adapter_config(running.url),
+                                      "reference": {**SPEC.model_dump(mode="json"), "seed": 6}}))
+        result = CliRunner().invoke(cli, ["adapter", "check", "magister", "--config", str(config)])
+    assert result.exit_code == 1 and "FOUT" in result.output
+
+
+def test_unknown_key_in_config_is_named(tmp_path: Path) -> None:
+    """A typo in the check configuration names the key."""
+    config = tmp_path / "check.toml"
+    config.write_text('[source]\nx = 1\n[referense]\nseed = 1\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["adapter", "check", "magister", "--config", str(config)])
+    assert result.exit_code != 0 and "referense" in str(result.exception or result.output)
+
+
+def test_adapter_list_shows_the_registered_sources() -> None:
+    """Both shipped adapters are found through the entry point group."""
+    result = CliRunner().invoke(cli, ["adapter", "list"])
+    assert "magister" in result.output and "eduarte" in result.output
+
+
+def _write_push_payloads(folder: Path) -> None:
+    folder.mkdir()
+    students = [s.model_dump(mode="json") for s in SCHOOL.students]
+    records = [r.model_dump(mode="json") for r in SCHOOL.records_as_of(AS_OF)]
+    (folder / "students.json").write_text(json.dumps({"students": students}), encoding="utf-8")
+    (folder / "calendar.json").write_text(SCHOOL.calendar.model_dump_json(), encoding="utf-8")
+    half = len(records) // 2
+    (folder / "attendance-1.json").write_text(json.dumps({"records": records[:half], "cursor": "1"}))
+    (folder / "attendance-2.json").write_text(json.dumps({"records": records[half:], "cursor": "2"}))
+
+
+def test_push_integration_payloads_pass(tmp_path: Path) -> None:
+    """`adapter check push` validates a vendor's push bodies with the API's models and checks them."""
+    _write_push_payloads(tmp_path / "push")
+    config = tmp_path / "check.json"
+    config.write_text(json.dumps({"source": {"folder": str(tmp_path / "push")},
+                                  "reference": SPEC.model_dump(mode="json")}), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["adapter", "check", "push", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+
+
+def test_push_payload_with_a_bad_field_names_file_and_field(tmp_path: Path) -> None:
+    """A body the API would refuse fails the check, naming the file and the field."""
+    _write_push_payloads(tmp_path / "push")
+    body = json.loads((tmp_path / "push" / "attendance-2.json").read_text())
+    body["records"][1]["status"] = "afwezig"
+    (tmp_path / "push" / "attendance-2.json").write_text(json.dumps(body))
+    config = tmp_path / "check.json"
+    config.write_text(json.dumps({"source": {"folder": str(tmp_path / "push")}}), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["adapter", "check", "push", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "attendance-2.json: veld 'records[1].status'" in result.output

@@ -1,0 +1,142 @@
+"""The Magister adapter end to end against its stand-in over real HTTP on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.magister import create_source
+from adapters.magister.sandbox import RunningSandbox, start_sandbox
+from gateway.model import AttendanceRecord
+from gateway.synthetic import SyntheticSchool, generate_school
+
+SCHOOL = generate_school(seed=11, size=40)
+
+
+def _key(r: AttendanceRecord) -> tuple[Any, ...]:
+    return (r.student_id, r.date, r.start)
+
+
+def _view(records: list[AttendanceRecord]) -> dict[tuple[Any, ...], tuple[str, str | None]]:
+    return {_key(r): (r.status, r.reason) for r in records}
+
+
+_OPEN: list[Any] = []
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    with start_sandbox(SCHOOL) as running:
+        yield running
+    while _OPEN:
+        _OPEN.pop().close()
+
+
+def _source(running: RunningSandbox, **extra: Any) -> Any:
+    source = create_source(running.sandbox.adapter_config(running.url, **extra))
+    _OPEN.append(source)
+    return source
+
+
+def test_full_pull_matches_the_reference_school(sandbox: RunningSandbox) -> None:
+    """Every lesson up to today arrives with the status and reason the school registered."""
+    batch = _source(sandbox).fetch(None)
+    assert not batch.problems
+    assert {s.id for s in batch.students} == {s.id for s in SCHOOL.students}
+    assert _view(batch.records) == _view(SCHOOL.records_as_of(SCHOOL.end))
+
+
+def test_students_arrive_with_their_canonical_fields(sandbox: RunningSandbox) -> None:
+    """Birth dates (sent as UTC midnight) and the rule fields equal the reference."""
+    batch = _source(sandbox).fetch(None)
+    fields = ("birth_date", "leerweg", "niveau", "enrolled_on", "intro_attended", "startkwalificatie")
+    got = {s.id: tuple(getattr(s, f) for f in fields) for s in batch.students}
+    assert got == {s.id: tuple(getattr(s, f) for f in fields) for s in SCHOOL.students}
+
+
+def test_ids_are_stable_between_pulls(sandbox: RunningSandbox) -> None:
+    """Pulling twice gives the same ids for the same lessons."""
+    source = _source(sandbox)
+    first = {_key(r): r.id for r in source.fetch(None).records}
+    second = {_key(r): r.id for r in _source(sandbox).fetch(None).records}
+    assert first == second
+
+
+def test_later_pull_reads_the_rolling_window_only(sandbox: RunningSandbox) -> None:
+    """With a cursor the adapter re-reads window_days before the last pull, not the whole year."""
+    source = _source(sandbox, window_days=7)
+    cursor = source.fetch(None).cursor
+    batch = source.fetch(cursor)
+    assert min(r.date for r in batch.records) >= SCHOOL.end - timedelta(days=7)
+
+
+def _correction(school: SyntheticSchool) -> tuple[str, date, date]:
+    """A lesson id whose reason changes, the day before and the day of the change."""
+    for event in school.events:
+        if len(event.versions) > 1 and event.withdrawn_from is None:
+            change = event.versions[-1].known_from
+            lesson = next((x for x in school.lessons if event.covers(x) and x.date < change), None)
+            if lesson is not None and change <= school.end:
+                return lesson.id, change - timedelta(days=1), change
+    raise AssertionError("reference school has no correction")
+
+
+def test_late_correction_replaces_the_record_under_the_same_id(sandbox: RunningSandbox) -> None:
+    """An absence first unknown, then corrected in Magister, arrives again with the same id."""
+    lesson_id, before, after = _correction(SCHOOL)
+    lesson = next(x for x in SCHOOL.lessons if x.id == lesson_id)
+    sandbox.sandbox.today = before
+    first = {_key(r): r for r in _source(sandbox, today=before.isoformat()).fetch(None).records}
+    sandbox.sandbox.today = after
+    second = {_key(r): r for r in _source(sandbox, today=after.isoformat()).fetch(None).records}
+    key = (lesson.student_id, lesson.date, lesson.start)
+    assert first[key].id == second[key].id
+    assert first[key].reason == "onbekend" and second[key].reason != "onbekend"
+
+
+def test_lesson_that_vanished_is_withdrawn(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    """A lesson taken off the timetable after a pull is reported as withdrawn on the next pull."""
+    state = str(tmp_path / "magister-state.json")
+    first = _source(sandbox, state_file=state).fetch(None)
+    gone = SCHOOL.lessons_until(SCHOOL.end)[-1]  # inside the rolling window
+    sandbox.sandbox.cancelled.add(gone.id)
+    batch = _source(sandbox, state_file=state).fetch(first.cursor)  # a new process: state from file
+    [withdrawn] = batch.withdrawn_record_ids
+    assert withdrawn in {r.id for r in first.records} and withdrawn not in {r.id for r in batch.records}
+
+
+def test_expired_tokens_are_renewed_during_a_pull(sandbox: RunningSandbox) -> None:
+    """Tokens that expire between calls cost a re-authentication, not data."""
+    source = _source(sandbox)
+    source.fetch(None)
+    issued = sandbox.sandbox.tokens_issued
+    sandbox.sandbox.expire_tokens()
+    batch = source.fetch(None)
+    assert sandbox.sandbox.tokens_issued == issued + 1
+    assert _view(batch.records) == _view(SCHOOL.records_as_of(SCHOOL.end))
+
+
+def test_short_pages_of_students_are_followed(sandbox: RunningSandbox) -> None:
+    """The stand-in caps pages below the adapter's page size: all students still arrive."""
+    sandbox.sandbox.max_page = 7
+    batch = _source(sandbox, page_size=100).fetch(None)
+    assert len(batch.students) == len(SCHOOL.students)
+
+
+def test_books_forgotten_items_are_served_and_dropped(sandbox: RunningSandbox) -> None:
+    """The stand-in adds 'boeken vergeten' items; their lessons stay present."""
+    noisy = [x for x in SCHOOL.lessons if x.seq % 97 == 0 and SCHOOL.registration(x, SCHOOL.end) is None]
+    assert noisy
+    records = {_key(r): r for r in _source(sandbox).fetch(None).records}
+    assert all(records[(x.student_id, x.date, x.start)].status == "present" for x in noisy)
+
+
+def test_calendar_comes_from_the_configured_file(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    """The school's calendar travels with the batch when configured."""
+    path = tmp_path / "kalender.json"
+    path.write_text(SCHOOL.calendar.model_dump_json(), encoding="utf-8")
+    assert _source(sandbox, calendar_file=str(path)).fetch(None).calendar == SCHOOL.calendar

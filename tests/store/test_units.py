@@ -1,0 +1,118 @@
+"""Field encryption, the lifecycle table, school configuration, settings, and the log scrubber."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from datetime import timedelta
+
+import pytest
+
+from gateway import pipeline
+from gateway.crypto import FieldCipher
+from gateway.errors import ConfigurationError, IllegalTransition, IntegrityError
+from gateway.lifecycle import State, check_transition
+from gateway.logging import configure_logging, get_logger
+from gateway.school import load_school_config
+from gateway.settings import Settings, write_key_file
+from gateway.worker import RetryPolicy
+from tests.store.helpers import AS_OF, BSN, FAMILY, NAME, SCHOOL, sixteen_hour_batch
+
+K1, K2 = b"1" * 32, b"2" * 32
+
+
+def test_encrypted_value_round_trips_and_names_its_key():
+    """A value decrypts to itself and carries the id of the key that sealed it."""
+    cipher = FieldCipher({"k1": K1}, "k1")
+    token = cipher.encrypt(BSN, "row-1")
+    assert cipher.decrypt(token, "row-1") == BSN and FieldCipher.key_id_of(token) == "k1"
+
+
+def test_old_values_still_decrypt_after_key_rotation():
+    """After a new active key, values sealed with the old one still open."""
+    old = FieldCipher({"k1": K1}, "k1").encrypt(NAME, "row-1")
+    assert FieldCipher({"k1": K1, "k2": K2}, "k2").decrypt(old, "row-1") == NAME
+
+
+def test_value_moved_to_another_row_does_not_decrypt():
+    """The row context is bound in: a copied ciphertext fails as an integrity error."""
+    cipher = FieldCipher({"k1": K1}, "k1")
+    with pytest.raises(IntegrityError):
+        cipher.decrypt(cipher.encrypt(NAME, "row-1"), "row-2")
+
+
+def test_cipher_without_keys_is_a_configuration_error():
+    """No key configured gives a clear configuration error."""
+    with pytest.raises(ConfigurationError, match="versleutelsleutel"):
+        FieldCipher({}, None)
+
+
+def test_lifecycle_allows_the_main_path():
+    """concept → klaar → verzonden → ontvangen → in_behandeling → afgesloten is allowed."""
+    path = ["concept", "klaar", "verzonden", "ontvangen", "in_behandeling", "afgesloten"]
+    for src, dst in itertools.pairwise(path):
+        assert check_transition(src, dst) is State(dst)
+
+
+def test_illegal_transition_raises():
+    """A withdrawn melding cannot be sent."""
+    with pytest.raises(IllegalTransition, match="ingetrokken"):
+        check_transition("ingetrokken", "verzonden")
+
+
+def test_school_config_loads_from_toml(tmp_path):
+    """A school's TOML file gives a SchoolConfig with routes and overrides."""
+    path = tmp_path / "school.toml"
+    path.write_text(
+        'id = "X"\nbrin = "25AB"\noin = "00000001234567890000"\nname = "ROC"\n'
+        'review_required = true\n[routes]\nno-show = "mail"\n'
+        "[profile_overrides]\nreport_within_workdays = 3\n",
+        encoding="utf-8",
+    )
+    config = load_school_config(path)
+    assert config.review_required and config.routes == {"no-show": "mail"}
+    assert pipeline.school_profile(config).report_within_workdays == 3
+
+
+def test_invalid_school_config_names_the_field(tmp_path):
+    """A wrong BRIN is reported with its field name."""
+    path = tmp_path / "school.toml"
+    path.write_text('id = "X"\nbrin = "nope"\noin = "00000001234567890000"\nname = "ROC"\n', encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="brin"):
+        load_school_config(path)
+
+
+def test_settings_read_the_key_file_of_the_data_folder(tmp_path):
+    """``write_key_file`` makes a private key file that ``from_env`` picks up."""
+    path = write_key_file(tmp_path)
+    settings = Settings.from_env({"VERZUIM_DATA_DIR": str(tmp_path)})
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert settings.active_key_id == "k1" and len(settings.keys()["k1"]) == 32
+    assert settings.effective_database_url.startswith("sqlite:///")
+
+
+def test_backoff_grows_with_the_attempt():
+    """Retry delays grow exponentially up to the maximum."""
+    policy = RetryPolicy(initial=1, maximum=10, jitter=0)
+    assert [policy.delay(n) for n in (1, 2, 3, 9)] == [timedelta(seconds=s) for s in (1, 2, 4, 10)]
+
+
+def test_name_and_bsn_never_reach_the_log(store, worker, channel):
+    """With logging on, ingest, evaluation, delivery and a logged student leave no name or BSN behind."""
+    stream = io.StringIO()
+    configure_logging("json", "debug", stream=stream)
+    try:
+        batch = sixteen_hour_batch()
+        pipeline.ingest(store, SCHOOL.id, "magister", batch, "test")
+        pipeline.evaluate(store, SCHOOL.id, AS_OF)
+        worker.run_once()
+        log = get_logger("test")
+        log.info("leerling", student=batch.students[0], bsn=BSN, details={"family_name": FAMILY, "ok": 1})
+        log.warning("melding", melding=channel.seen_students[0])
+    finally:
+        configure_logging("console", "info")
+    text = stream.getvalue()
+    assert text and all(json.loads(line) for line in text.splitlines())
+    for secret in (NAME, FAMILY, BSN):
+        assert secret not in text
