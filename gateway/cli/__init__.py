@@ -27,6 +27,8 @@ CORE_COMMANDS: dict[str, str] = {
     "outbox": "gateway.cli.outbox:outbox",
     "audit": "gateway.cli.audit:audit",
     "db": "gateway.cli.db:db",
+    "config": "gateway.cli.config:config",
+    "user": "gateway.cli.users:user",
 }
 
 
@@ -94,7 +96,8 @@ def sandbox() -> None:
 def main() -> None:
     """Console-script entry point; domain errors become a clear message and exit status 2."""
     try:
-        cli.main(standalone_mode=False)
+        # Without standalone mode click returns a command's ctx.exit() code instead of exiting.
+        result = cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
@@ -106,3 +109,5 @@ def main() -> None:
     except GatewayError as exc:
         click.echo(f"Fout: {exc}", err=True)
         sys.exit(2)
+    if isinstance(result, int) and not isinstance(result, bool):
+        sys.exit(result)
