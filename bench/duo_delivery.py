@@ -4,12 +4,17 @@ Runs the stand-in in a separate process, then measures (median of several runs):
   1. the DUO channel (zeep, addressing, XSD validation, WS-Security signing, response
      verification) over pooled keep-alive connections, with a few worker threads;
   2. bare HTTPS POSTs (httpx, same TLS settings, same threads) of the very same envelopes, to a
-     fresh stand-in, so the server does the same work.
-Prints both rates and their ratio. Usage: .venv/bin/python bench/duo_delivery.py [N] [RUNS]
+     fresh stand-in that also saves them, so the server does the same work.
+Both use the same number of client threads and pooled keep-alive connections; each prints how
+many TLS connections (handshakes) the stand-in saw, which should equal the thread count, not
+the number of meldingen. Prints both rates, their ratio and the load average.
+Usage: .venv/bin/python bench/duo_delivery.py [N] [RUNS] [THREADS]
+(DUO_STANDIN_WORKERS=n sets the stand-in's worker threads, default 2.)
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import statistics
 import subprocess
@@ -30,6 +35,7 @@ from gateway.pki import DemoPki, demo_pki  # noqa: E402
 from tests.duo.helpers import melding  # noqa: E402
 
 THREADS = 4
+STANDIN_WORKERS = int(os.environ.get("DUO_STANDIN_WORKERS", "2"))
 
 SERVER = """
 import sys
@@ -39,7 +45,8 @@ sys.path.insert(0, {root!r})
 from adapters.duo.standin import StandinConfig, start_standin
 d = Path({pki!r})
 cfg = StandinConfig(d / "duo-server.crt", d / "duo-server.key", d / "ca.crt", {oin!r},
-                    save_dir=Path({save!r}) if {save!r} else None, status_step=None)
+                    save_dir=Path({save!r}) if {save!r} else None, status_step=None,
+                    workers={workers!r})
 running = start_standin(cfg)
 print(running.url, flush=True)
 sys.stdin.read()
@@ -49,7 +56,7 @@ running.stop()
 
 def start_server(pki: DemoPki, save: Path | None) -> tuple[subprocess.Popen[str], str]:
     code = SERVER.format(root=str(ROOT), pki=str(pki.directory), oin=pki.duo_oin,
-                         save=str(save) if save else "")
+                         save=str(save) if save else "", workers=STANDIN_WORKERS)
     proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
@@ -62,7 +69,16 @@ def stop_server(proc: subprocess.Popen[str]) -> None:
     proc.wait(timeout=15)
 
 
-def run_channel(pki: DemoPki, n: int, run: int, save: Path) -> float:
+def connections(pki: DemoPki, url: str) -> int:
+    """How many TLS connections the stand-in accepted (each one a full handshake)."""
+    ctx = tls_context(pki.ca_cert, pki.gateway_client.cert, pki.gateway_client.key)
+    admin = url.split("/verzuimloket", maxsplit=1)[0] + "/_admin/stats"
+    with httpx.Client(verify=ctx, timeout=10) as http:
+        # This request's own connection is not counted: the stand-in counts SOAP POSTs only.
+        return int(http.get(admin).json()["connections"])
+
+
+def run_channel(pki: DemoPki, n: int, run: int, save: Path, threads: int) -> tuple[float, int]:
     proc, url = start_server(pki, save)
     channel = DuoChannel(DuoConfig(url, pki.duo_oin, pki.gateway_client.cert,
                                    pki.gateway_client.key, pki.ca_cert))
@@ -70,18 +86,20 @@ def run_channel(pki: DemoPki, n: int, run: int, save: Path) -> float:
     try:
         channel.deliver(melding(student_id=f"warmup{run}"))  # connection + zeep warm-up
         start = time.perf_counter()
-        with ThreadPoolExecutor(THREADS) as pool:
+        with ThreadPoolExecutor(threads) as pool:
             receipts = list(pool.map(channel.deliver, items))
         elapsed = time.perf_counter() - start
         assert len({r.receiver_reference for r in receipts}) == n
+        handshakes = connections(pki, url)
     finally:
         channel.close()
         stop_server(proc)
-    return n / elapsed
+    return n / elapsed, handshakes
 
 
-def run_bare(pki: DemoPki, bodies: list[bytes]) -> float:
-    proc, url = start_server(pki, None)
+def run_bare(pki: DemoPki, bodies: list[bytes], threads: int,
+             save: Path) -> tuple[float, int]:
+    proc, url = start_server(pki, save)  # it saves requests too: the same server work
     ctx = tls_context(pki.ca_cert, pki.gateway_client.cert, pki.gateway_client.key)
     transport = httpx.HTTPTransport(
         verify=ctx, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
@@ -92,7 +110,7 @@ def run_bare(pki: DemoPki, bodies: list[bytes]) -> float:
         with httpx.Client(transport=transport, timeout=30) as http:
             http.post(url, content=bodies[0], headers=headers)  # warm-up
             start = time.perf_counter()
-            with ThreadPoolExecutor(THREADS) as pool:
+            with ThreadPoolExecutor(threads) as pool:
                 statuses = list(pool.map(
                     lambda body: http.post(url, content=body, headers=headers).status_code,
                     bodies[1:]))
@@ -100,30 +118,43 @@ def run_bare(pki: DemoPki, bodies: list[bytes]) -> float:
             if set(statuses) != {200}:
                 detail = http.post(url, content=bodies[1], headers=headers).text[:600]
                 raise AssertionError(f"bare POSTs failed: {set(statuses)} {detail}")
+        handshakes = connections(pki, url)
     finally:
         stop_server(proc)
-    return (len(bodies) - 1) / elapsed
+    return (len(bodies) - 1) / elapsed, handshakes
 
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    threads = int(sys.argv[3]) if len(sys.argv) > 3 else THREADS
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         pki = demo_pki(Path(tmp) / "pki")
-        channel_rates, bare_rates = [], []
+        channel_rates, bare_rates, handshakes = [], [], []
         for run in range(runs):
             save = Path(tmp) / f"saved{run}"
-            channel_rates.append(run_channel(pki, n, run, save))
+            rate, seen = run_channel(pki, n, run, save, threads)
+            channel_rates.append(rate)
+            handshakes.append(seen)
             bodies = [p.read_bytes() for p in sorted(save.glob("*-MeldenVerzuim.xml"))]
-            bare_rates.append(run_bare(pki, bodies))
+            rate, seen = run_bare(pki, bodies, threads, Path(tmp) / f"bare{run}")
+            bare_rates.append(rate)
+            handshakes.append(seen)
     channel_rate = statistics.median(channel_rates)
     bare_rate = statistics.median(bare_rates)
-    print(f"meldingen per run: {n}, runs: {runs}, threads: {THREADS}")
+    load_after = os.getloadavg()
+    print(f"meldingen per run: {n}, runs: {runs}, client threads: {threads}, "
+          f"cores: {os.cpu_count()}, stand-in workers: {STANDIN_WORKERS}")
     print(f"DUO channel (zeep+WS-Security, mTLS, keep-alive): {channel_rate:7.1f} meldingen/s "
           f"(runs: {', '.join(f'{r:.1f}' for r in channel_rates)})")
     print(f"bare HTTPS POST of the same envelopes:           {bare_rate:7.1f} POSTs/s "
           f"(runs: {', '.join(f'{r:.1f}' for r in bare_rates)})")
     print(f"ratio channel/bare: {channel_rate / bare_rate:.2f}")
+    print(f"TLS connections (handshakes) per run at the stand-in: {handshakes} "
+          f"(warm-up included; at most {threads + 1} means reuse works)")
+    print("load average before: {:.2f} {:.2f} {:.2f}, after: {:.2f} {:.2f} {:.2f}".format(
+        *load_before, *load_after))
 
 
 if __name__ == "__main__":

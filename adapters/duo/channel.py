@@ -24,6 +24,7 @@ from adapters.duo.client import (
     CURRENT_CALL,
     CallContext,
     HttpStatusError,
+    HttpxTransport,
     RequestInvalid,
     ResponseInvalid,
     WsSecurity,
@@ -41,6 +42,7 @@ from adapters.duo.message import (
     withdrawal_kenmerk,
     wsa_message_id,
 )
+from adapters.duo.render import install as install_renderer
 from adapters.duo.security import Signer, Verifier
 from adapters.duo.xmlsafe import VZ
 from gateway.errors import (
@@ -109,26 +111,28 @@ class DuoChannel:
             key_pem = config.client_key.read_bytes()
             ca_pem = config.ca.read_bytes()
             x509.load_pem_x509_certificate(cert_pem)
-        except (OSError, ssl.SSLError, ValueError) as exc:
+            signer = Signer(cert_pem, key_pem, clock=clock)
+        except (OSError, ssl.SSLError, ValueError, TypeError) as exc:
             raise ConfigurationError(f"DUO-kanaal: certificaten niet te laden ({exc})") from exc
-        transport = httpx.HTTPTransport(
+        self._pool = httpx.HTTPTransport(
             verify=ctx, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
             limits=httpx.Limits(max_connections=config.max_connections,
                                 max_keepalive_connections=config.max_connections),
         )
-        self._http = httpx.Client(
-            transport=transport,
-            timeout=httpx.Timeout(connect=config.connect_timeout, read=config.read_timeout,
-                                  write=config.write_timeout, pool=config.pool_timeout),
-            headers={"User-Agent": "verzuim-gateway/duo"},
+        transport = HttpxTransport(
+            self._pool,
+            httpx.Timeout(connect=config.connect_timeout, read=config.read_timeout,
+                          write=config.write_timeout, pool=config.pool_timeout),
+            {"User-Agent": "verzuim-gateway/duo"},
         )
-        wsse = WsSecurity(Signer(cert_pem, key_pem, clock=clock), Verifier(ca_pem, clock=clock),
+        wsse = WsSecurity(signer, Verifier(ca_pem, clock=clock),
                           config.duo_oin if config.verify_signer_oin else None)
-        self._client = build_client(self._http, wsse)
+        self._client = build_client(transport, wsse)
         self._service = self._client.create_service(
             "{http://duo.nl/contract/DUO_Verzuimloket_V1}VerzuimloketBinding",
             config.endpoint,
         )
+        install_renderer(self._service._binding)
 
     # --- the Channel protocol ----------------------------------------------------------------
 
@@ -184,7 +188,7 @@ class DuoChannel:
 
     def close(self) -> None:
         """Release the pooled connections."""
-        self._http.close()
+        self._pool.close()
 
     # --- the boundary ------------------------------------------------------------------------
 

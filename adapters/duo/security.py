@@ -10,6 +10,7 @@ pinned CA, and the Timestamp's freshness.
 from __future__ import annotations
 
 import base64
+import hashlib
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,8 @@ from datetime import UTC, datetime, timedelta
 import xmlsec
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
 from adapters.duo.xmlsafe import DS, SOAP_ENV, WSA, WSSE, WSU
@@ -33,6 +35,11 @@ BASE64 = (
 ID_ATTR = f"{{{WSU}}}Id"
 SIGNED_WSA = ("To", "From", "MessageID", "Action", "ReplyTo", "RelatesTo")
 CLOCK_SKEW = timedelta(minutes=5)
+EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+# Every element carrying a non-empty wsu:Id (compiled once; lxml serialises its use).
+_WITH_ID = etree.XPath("//*[@wsu:Id != '']", namespaces={"wsu": WSU})
 
 
 class SignatureInvalid(Exception):
@@ -71,15 +78,26 @@ def parts_to_sign(envelope: etree._Element) -> list[etree._Element]:
 
 
 class Signer:
-    """Signs envelopes with one certificate and key (the gateway's, or the stand-in's)."""
+    """Signs envelopes with one certificate and key (the gateway's, or the stand-in's).
+
+    The signature is plain XML-DSig: each part is canonicalised with exclusive C14N (lxml,
+    the same libxml2 code xmlsec uses) and digested with SHA-256; the canonical SignedInfo is
+    signed with RSA-SHA256 (PKCS#1 v1.5). Doing this directly canonicalises each part once,
+    where xmlsec walks the whole document once per reference. Verification (``Verifier``, the
+    xmlsec1 tool in the tests) stays on xmlsec.
+    """
 
     def __init__(self, cert_pem: bytes, key_pem: bytes, *,
                  lifetime: timedelta = timedelta(minutes=10),
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self._cert_der = x509.load_pem_x509_certificate(cert_pem).public_bytes(
+        cert_der = x509.load_pem_x509_certificate(cert_pem).public_bytes(
             serialization.Encoding.DER
         )
-        self._key = xmlsec.Key.from_memory(key_pem, xmlsec.KeyFormat.PEM)
+        key = serialization.load_pem_private_key(key_pem, password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise TypeError("alleen RSA-sleutels worden ondersteund (RSA-SHA256)")
+        self._key = key
+        self._token_text = base64.b64encode(cert_der).decode()
         self._lifetime = lifetime
         self._clock = clock
 
@@ -101,7 +119,7 @@ class Signer:
         etree.SubElement(timestamp, f"{{{WSU}}}Expires").text = _utc(now + self._lifetime)
         token = etree.SubElement(security, f"{{{WSSE}}}BinarySecurityToken",
                                  EncodingType=BASE64, ValueType=X509_TOKEN)
-        token.text = base64.b64encode(self._cert_der).decode()
+        token.text = self._token_text
         token_id = _ensure_id(token, "X509")
         targets = [*parts_to_sign(envelope), timestamp]
         for value in confirm:
@@ -110,24 +128,35 @@ class Signer:
             confirmation.set("Value", value)
             targets.append(confirmation)
 
-        signature = xmlsec.template.create(
-            envelope, xmlsec.Transform.EXCL_C14N, xmlsec.Transform.RSA_SHA256, ns="ds"
-        )
-        security.append(signature)
-        ctx = xmlsec.SignatureContext()
+        signature = etree.SubElement(security, f"{{{DS}}}Signature", nsmap={"ds": DS})
+        signed_info = etree.SubElement(signature, f"{{{DS}}}SignedInfo")
+        etree.SubElement(signed_info, f"{{{DS}}}CanonicalizationMethod", Algorithm=EXC_C14N)
+        etree.SubElement(signed_info, f"{{{DS}}}SignatureMethod", Algorithm=RSA_SHA256)
         for target in targets:
-            ref_id = _ensure_id(target, "id")
-            ctx.register_id(target, "Id", WSU)
-            ref = xmlsec.template.add_reference(signature, xmlsec.Transform.SHA256,
-                                                uri=f"#{ref_id}")
-            xmlsec.template.add_transform(ref, xmlsec.Transform.EXCL_C14N)
-        key_info = xmlsec.template.ensure_key_info(signature)
+            ref = etree.SubElement(signed_info, f"{{{DS}}}Reference",
+                                   URI=f"#{_ensure_id(target, 'id')}")
+            transforms = etree.SubElement(ref, f"{{{DS}}}Transforms")
+            etree.SubElement(transforms, f"{{{DS}}}Transform", Algorithm=EXC_C14N)
+            etree.SubElement(ref, f"{{{DS}}}DigestMethod", Algorithm=SHA256)
+            etree.SubElement(ref, f"{{{DS}}}DigestValue").text = _digest(target)
+        value_el = etree.SubElement(signature, f"{{{DS}}}SignatureValue")
+        key_info = etree.SubElement(signature, f"{{{DS}}}KeyInfo")
         str_el = etree.SubElement(key_info, f"{{{WSSE}}}SecurityTokenReference")
         etree.SubElement(str_el, f"{{{WSSE}}}Reference", URI=f"#{token_id}",
                          ValueType=X509_TOKEN)
-        ctx.key = self._key
-        ctx.sign(signature)
-        return signature.findtext(f"{{{DS}}}SignatureValue", default="").strip()
+        value = base64.b64encode(self._key.sign(_exc_c14n(signed_info), padding.PKCS1v15(),
+                                                hashes.SHA256())).decode()
+        value_el.text = value
+        return value
+
+
+def _exc_c14n(element: etree._Element) -> bytes:
+    """Exclusive XML canonicalisation (without comments) of one element in its document."""
+    return bytes(etree.tostring(element, method="c14n", exclusive=True, with_comments=False))
+
+
+def _digest(element: etree._Element) -> str:
+    return base64.b64encode(hashlib.sha256(_exc_c14n(element)).digest()).decode()
 
 
 class Verifier:
@@ -138,8 +167,8 @@ class Verifier:
         self._cas = x509.load_pem_x509_certificates(ca_pem)
         self._clock = clock
         self._skew = skew
-        # Signer certificates already checked against the CA, with their xmlsec key.
-        self._trusted: dict[bytes, xmlsec.Key] = {}
+        # Signer tokens (base64 DER) already checked against the CA, with their xmlsec key.
+        self._trusted: dict[str, tuple[x509.Certificate, xmlsec.Key]] = {}
 
     def verify(self, envelope: etree._Element) -> tuple[x509.Certificate, str]:
         """Check the signature; return the signer's certificate and the SignatureValue."""
@@ -154,15 +183,14 @@ class Verifier:
         timestamp = security.find(f"{{{WSU}}}Timestamp")
         if timestamp is None:
             raise SignatureInvalid("geen Timestamp")
-        cert = self._token_certificate(security, signature)
-        key = self._key_for(cert)
+        cert, key = self._signer(self._token_text(security, signature))
 
         ids: dict[str, etree._Element] = {}
-        for element in envelope.iter():
-            if isinstance(element.tag, str) and (value := element.get(ID_ATTR)):
-                if value in ids:
-                    raise SignatureInvalid(f"dubbele wsu:Id {value}")
-                ids[value] = element
+        for element in _WITH_ID(envelope):
+            value = element.get(ID_ATTR)
+            if value in ids:
+                raise SignatureInvalid(f"dubbele wsu:Id {value}")
+            ids[value] = element
         referenced = {
             (ref.get("URI") or "").removeprefix("#")
             for ref in signature.iterfind(f"{{{DS}}}SignedInfo/{{{DS}}}Reference")
@@ -183,32 +211,42 @@ class Verifier:
         self._check_timestamp(timestamp)
         return cert, signature.findtext(f"{{{DS}}}SignatureValue", default="").strip()
 
-    def _token_certificate(self, security: etree._Element,
-                           signature: etree._Element) -> x509.Certificate:
+    def _token_text(self, security: etree._Element, signature: etree._Element) -> str:
+        """The base64 text of the BinarySecurityToken the signature's KeyInfo points to."""
         ref = signature.find(
             f"{{{DS}}}KeyInfo/{{{WSSE}}}SecurityTokenReference/{{{WSSE}}}Reference"
         )
         token_id = (ref.get("URI") or "").removeprefix("#") if ref is not None else ""
         for token in security.findall(f"{{{WSSE}}}BinarySecurityToken"):
             if token.get(ID_ATTR) == token_id and token.get("ValueType") == X509_TOKEN:
-                try:
-                    return x509.load_der_x509_certificate(base64.b64decode(token.text or ""))
-                except ValueError as exc:
-                    raise SignatureInvalid("BinarySecurityToken is geen certificaat") from exc
+                return token.text or ""
         raise SignatureInvalid("geen BinarySecurityToken waar de handtekening naar verwijst")
 
-    def _key_for(self, cert: x509.Certificate) -> xmlsec.Key:
+    def _signer(self, token_text: str) -> tuple[x509.Certificate, xmlsec.Key]:
+        """The token's certificate (valid now, issued by a pinned CA) and its public key.
+
+        The chain check and key import are cached per token; the validity window is checked
+        on every call.
+        """
+        trusted = self._trusted.get(token_text)
+        if trusted is None:
+            try:
+                cert = x509.load_der_x509_certificate(base64.b64decode(token_text))
+            except ValueError as exc:
+                raise SignatureInvalid("BinarySecurityToken is geen certificaat") from exc
+            self._check_trust(cert)
+            # The bare public key: xmlsec copies the key into every context, and copying a
+            # key with its X.509 data costs more than the RSA verification itself.
+            public_pem = cert.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            trusted = cert, xmlsec.Key.from_memory(public_pem, xmlsec.KeyFormat.PEM)
+            if len(self._trusted) < 64:
+                self._trusted[token_text] = trusted
+        cert = trusted[0]
         now = self._clock()
         if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
             raise SignatureInvalid("certificaat van de ondertekenaar is niet geldig")
-        der = cert.public_bytes(serialization.Encoding.DER)
-        key = self._trusted.get(der)
-        if key is None:
-            self._check_trust(cert)
-            key = xmlsec.Key.from_memory(der, xmlsec.KeyFormat.CERT_DER)
-            if len(self._trusted) < 64:
-                self._trusted[der] = key
-        return key
+        return trusted
 
     def _check_trust(self, cert: x509.Certificate) -> None:
         for ca in self._cas:

@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -119,6 +120,10 @@ class StandinConfig:
     save_dir: Path | None = None
     status_step: timedelta | None = timedelta(minutes=1)
     max_bytes: int = MAX_MESSAGE_BYTES
+    # Threads that check and answer SOAP requests next to the event loop. The costly steps
+    # (xmlsec verification, XSD validation, RSA signing) release the GIL, so two threads use
+    # a second core while the loop keeps doing TLS and HTTP.
+    workers: int = 2
 
 
 class Fault(Exception):
@@ -140,6 +145,7 @@ class Stats:
     duplicates: int = 0
     faults: int = 0
     dropped: int = 0
+    connections: int = 0  # distinct client connections seen (each one a TLS handshake)
     by_operation: dict[str, int] = field(default_factory=dict)
 
 
@@ -157,6 +163,8 @@ class VerzuimloketStandin:
         self._numbers = itertools.count(1)
         self._saved = itertools.count(1)
         self._lock = threading.Lock()
+        self._clients: set[tuple[str, int]] = set()
+        self._pool = ThreadPoolExecutor(max(1, config.workers), thread_name_prefix="duo-standin")
         # Signatures use real time; ``clock`` drives registrations and statuses only.
         self._signer = Signer(config.server_cert.read_bytes(), config.server_key.read_bytes())
         self._verifier = Verifier(config.ca.read_bytes())
@@ -168,6 +176,7 @@ class VerzuimloketStandin:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
+            self.close()
             return
         if scope["type"] != "http":
             return
@@ -194,9 +203,17 @@ class VerzuimloketStandin:
             return
         await _respond(send, 200, json.dumps(asdict(self.faults)).encode(), "application/json")
 
+    def close(self) -> None:
+        """Stop the worker threads (the server stops taking requests first)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
     async def _soap(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
         with self._lock:
             self.stats.requests += 1
+            if client and tuple(client) not in self._clients:
+                self._clients.add(tuple(client))
+                self.stats.connections += 1
             action = self._take_fault()
         if self.faults.latency:
             await asyncio.sleep(self.faults.latency)
@@ -217,7 +234,8 @@ class VerzuimloketStandin:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         try:
-            answer, drop = self._handle(body, headers.get("soapaction"), action == "drop_after")
+            answer, drop = await asyncio.get_running_loop().run_in_executor(
+                self._pool, self._handle, body, headers.get("soapaction"), action == "drop_after")
         except Fault as fault:
             await self._send_fault(send, fault)
             return
@@ -539,6 +557,7 @@ class RunningStandin:
         """Stop the server and wait for its thread."""
         self.server.should_exit = True
         self.thread.join(timeout)
+        self.app.close()
 
 
 def server_ssl_context(config: StandinConfig) -> ssl.SSLContext:
