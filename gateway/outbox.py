@@ -17,7 +17,7 @@ from gateway.errors import GatewayError, IllegalTransition
 from gateway.lifecycle import State, allowed_from
 from gateway.ports import Receipt
 from gateway.store.engine import Store, utcnow
-from gateway.store.meldingen import lock_status, set_status
+from gateway.store.meldingen import fallback_from_column, lock_status, set_status
 from gateway.store.schema import meldingen, outbox, pauses
 
 ACTIVE_STATES = ("held", "pending", "sending", "in_doubt")
@@ -225,11 +225,13 @@ def record_transient(
         record_dead(store, claim, f"{error} (na {claim.attempts} pogingen)", actor)
         return False
     with store.write() as conn:
-        _finish_row(conn, claim, "pending", next_attempt_at=next_at, last_error=error)
-        if claim.operation == "deliver":
-            if lock_status(conn, claim.melding_id) is State.ONZEKER:
-                set_status(conn, claim.melding_id, State.VERZONDEN)
-            _move(conn, claim.melding_id, State.OPNIEUW, last_error=error)
+        if claim.in_doubt:
+            # the status query failed: it stays in doubt, so the next attempt asks again first
+            _finish_row(conn, claim, "in_doubt", next_attempt_at=next_at, last_error=error)
+        else:
+            _finish_row(conn, claim, "pending", next_attempt_at=next_at, last_error=error)
+            if claim.operation == "deliver":
+                _move(conn, claim.melding_id, State.OPNIEUW, last_error=error)
         audit.append(
             conn,
             actor=actor,
@@ -246,8 +248,22 @@ def record_transient(
     return True
 
 
-def record_in_doubt(store: Store, claim: Claim, error: str, next_at: datetime, actor: str) -> None:
-    """The request left but no answer came: ask the receiver's status before any resend."""
+def record_in_doubt(
+    store: Store, claim: Claim, error: str, next_at: datetime, actor: str, max_attempts: int | None = None
+) -> bool:
+    """The request left but no answer came: ask the receiver's status before any resend.
+
+    After ``max_attempts`` the row becomes a dead letter (a person must check with the receiver);
+    returns False then.
+    """
+    if max_attempts is not None and claim.attempts >= max_attempts:
+        record_dead(
+            store,
+            claim,
+            f"{error} (onzeker na {claim.attempts} pogingen; controleer bij de ontvanger)",
+            actor,
+        )
+        return False
     with store.write() as conn:
         _finish_row(conn, claim, "in_doubt", next_attempt_at=next_at, last_error=error)
         if claim.operation == "deliver":
@@ -260,6 +276,7 @@ def record_in_doubt(store: Store, claim: Claim, error: str, next_at: datetime, a
             subject=claim.melding_id,
             data={"outbox_id": claim.outbox_id, "attempt": claim.attempts, "error": error},
         )
+    return True
 
 
 def record_dead(store: Store, claim: Claim, error: str, actor: str) -> bool:
@@ -283,6 +300,114 @@ def record_dead(store: Store, claim: Claim, error: str, actor: str) -> bool:
             data={"outbox_id": claim.outbox_id, "attempt": claim.attempts, "error": error},
         )
     return not alerted
+
+
+def record_fallback(store: Store, claim: Claim, error: str, detail: str, actor: str) -> int:
+    """DUO stays unreachable close to the due date: re-route the melding to mail, exactly once.
+
+    In one transaction the DUO row is cancelled (it is never tried again), a mail row is queued
+    that points to it, the melding's route becomes ``mail`` and ``melding.fallback`` is audited
+    (with whether DUO may already hold it, for reconciliation). Returns the new row's id.
+    """
+    now = utcnow()
+    with store.write() as conn:
+        _finish_row(conn, claim, "cancelled", last_error=f"{error}; terugval naar mail")
+        new_id = conn.execute(
+            outbox.insert()
+            .values(
+                melding_id=claim.melding_id,
+                school_id=claim.school_id,
+                route="mail",
+                operation=claim.operation,
+                state="pending",
+                attempts=0,
+                next_attempt_at=now,
+                parent_id=claim.outbox_id,
+                requested_by=actor,
+                reason=f"terugval van {claim.route}: {detail}",
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(outbox.c.id)
+        ).scalar_one()
+        conn.execute(meldingen.update().where(meldingen.c.id == claim.melding_id).values(route="mail"))
+        _move(conn, claim.melding_id, State.OPNIEUW, last_error=f"{claim.route} onbereikbaar: {error}")
+        audit.append(
+            conn,
+            actor=actor,
+            action="melding.fallback",
+            school_id=claim.school_id,
+            subject=claim.melding_id,
+            data={
+                "van": claim.route,
+                "naar": "mail",
+                "outbox_id": claim.outbox_id,
+                "nieuwe_outbox_id": new_id,
+                "reden": detail,
+                "error": error,
+                "mogelijk_al_ontvangen": claim.in_doubt,
+            },
+        )
+    return int(new_id)
+
+
+def _put_back(conn: sa.Connection, claim: Claim, error: str, next_at: datetime) -> str | None:
+    """Return a claimed row to the queue without counting the attempt; the previous error comes back."""
+    previous = conn.scalar(sa.select(outbox.c.last_error).where(outbox.c.id == claim.outbox_id))
+    state = "in_doubt" if claim.in_doubt else "pending"
+    _finish_row(conn, claim, state, next_attempt_at=next_at, last_error=error, attempts=claim.attempts - 1)
+    if claim.operation == "deliver" and not claim.in_doubt:
+        _move(conn, claim.melding_id, State.OPNIEUW, last_error=error)
+    return str(previous) if previous is not None else None
+
+
+def record_held_back(store: Store, claim: Claim, error: str, next_at: datetime, actor: str) -> bool:
+    """No recipient can be found (RoutingError): keep the melding in the outbox, visible, checked
+    again at ``next_at``. Audited when the problem is new; returns True then (alert once)."""
+    with store.write() as conn:
+        previous = _put_back(conn, claim, error, next_at)
+        if previous == error:
+            return False
+        audit.append(
+            conn,
+            actor=actor,
+            action="outbox.niet_te_routeren",
+            school_id=claim.school_id,
+            subject=claim.melding_id,
+            data={"outbox_id": claim.outbox_id, "route": claim.route, "error": error},
+        )
+    return True
+
+
+def pause_misconfigured(store: Store, claim: Claim, error: str, actor: str) -> bool:
+    """The route's channel is misconfigured (unknown adapter, bad settings): nothing was sent, so the
+    row goes back unchanged and the school's route is paused with the reason (audited) until an
+    operator fixes the configuration and resumes. Returns True when the pause is new."""
+    now = utcnow()
+    with store.write() as conn:
+        _put_back(conn, claim, error, now)
+        exists = conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(pauses)
+            .where(pauses.c.school_id == claim.school_id, pauses.c.route == claim.route)
+        )
+        if exists:
+            return False
+        reason = f"kanaal verkeerd ingesteld: {error}"
+        conn.execute(
+            pauses.insert().values(
+                school_id=claim.school_id, route=claim.route, actor=actor, reason=reason, created_at=now
+            )
+        )
+        audit.append(
+            conn,
+            actor=actor,
+            action="outbox.pauze",
+            school_id=claim.school_id,
+            subject=claim.route,
+            data={"route": claim.route, "reden": reason, "melding": claim.melding_id},
+        )
+    return True
 
 
 # --- the operator's levers ---------------------------------------------------------------------
@@ -375,7 +500,8 @@ def replay(store: Store, melding_id: str, actor: str, reason: str) -> int:
         if parent.operation == "deliver":
             set_status(conn, melding_id, State.KLAAR, last_error=None)
         new_id = conn.execute(
-            outbox.insert().values(
+            outbox.insert()
+            .values(
                 melding_id=melding_id,
                 school_id=parent.school_id,
                 route=parent.route,
@@ -388,7 +514,8 @@ def replay(store: Store, melding_id: str, actor: str, reason: str) -> int:
                 reason=reason,
                 created_at=now,
                 updated_at=now,
-            ).returning(outbox.c.id)
+            )
+            .returning(outbox.c.id)
         ).scalar_one()
         audit.append(
             conn,
@@ -430,6 +557,7 @@ def list_rows(
             meldingen.c.status,
             meldingen.c.due_date,
             meldingen.c.student_id,
+            fallback_from_column(),
         )
         .join(meldingen, meldingen.c.id == outbox.c.melding_id)
         .where(outbox.c.state.in_(states))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,9 +20,28 @@ import sqlalchemy as sa
 import tenacity
 
 from gateway import outbox
-from gateway.errors import InDoubtDeliveryError, PermanentDeliveryError, TransientDeliveryError
+from gateway.alerts import alert_due_dates
+from gateway.errors import (
+    ConfigurationError,
+    GatewayError,
+    InDoubtDeliveryError,
+    PermanentDeliveryError,
+    RoutingError,
+    TransientDeliveryError,
+)
 from gateway.logging import get_logger
-from gateway.ports import CHANNELS_GROUP, Channel, MeldingContent, OutgoingMelding, Receipt
+from gateway.ports import (
+    CHANNELS_GROUP,
+    Channel,
+    MeldingContent,
+    OutgoingMelding,
+    Receipt,
+    RecipientAddress,
+    StudentDetails,
+)
+from gateway.profiles import load_profile
+from gateway.routing import RecipientDirectory, RoutingPolicy
+from gateway.rules.frame import age_on
 from gateway.school import SchoolConfig
 from gateway.signals import Signal
 from gateway.store.engine import Store, utcnow
@@ -44,6 +64,7 @@ class RetryPolicy:
     jitter: float = 2.0
     max_attempts: int = 15
     in_doubt_delay: float = 30.0
+    routing_delay: float = 3600.0  # recheck of a melding without a recipient (unknown gemeente)
 
     def delay(self, attempt: int) -> timedelta:
         """The wait before attempt ``attempt + 1`` (tenacity's exponential backoff with jitter)."""
@@ -79,19 +100,32 @@ def signal_from_json(data: dict[str, Any]) -> Signal:
     )
 
 
-def plugin_channels() -> ChannelResolver:
-    """Channels loaded by name through entry points, built once per school and route."""
-    from gateway.plugins import load  # noqa: PLC0415 - entry points are read only when used
+class PluginChannels:
+    """Channels loaded by name through entry points, built once per school and route; ``close()``
+    releases their connections."""
 
-    cache: dict[tuple[str, str], Channel] = {}
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str], Channel] = {}
 
-    def resolve(school: SchoolConfig, route: str) -> Channel:
+    def __call__(self, school: SchoolConfig, route: str) -> Channel:
+        """The channel for a school's route (built on first use)."""
+        from gateway.plugins import load  # noqa: PLC0415 - entry points are read only when used
+
         key = (school.id, route)
-        if key not in cache:
-            cache[key] = load(CHANNELS_GROUP, route)(school.channels.get(route, {}))
-        return cache[key]
+        if key not in self._cache:
+            self._cache[key] = load(CHANNELS_GROUP, route)(school.channels.get(route, {}))
+        return self._cache[key]
 
-    return resolve
+    def close(self) -> None:
+        """Close every channel built so far."""
+        channels, self._cache = list(self._cache.values()), {}
+        for channel in channels:
+            channel.close()
+
+
+def plugin_channels() -> PluginChannels:
+    """Channels loaded by name through entry points, built once per school and route."""
+    return PluginChannels()
 
 
 @dataclass
@@ -103,7 +137,12 @@ class Worker:
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:worker")
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     lease: timedelta = timedelta(minutes=5)
+    directory: RecipientDirectory | None = None  # mail recipients; required once a route is mail
+    today: Callable[[], date] = date.today  # the clock for due dates (fallback, alerts)
+    due_alert_workdays: int = 2  # alert when an undelivered melding is due within this many working days
+    due_check_every: float = 300.0  # seconds between due-date checks in ``run``
     _schools: dict[str, SchoolConfig] = field(default_factory=dict)
+    _policies: dict[str, RoutingPolicy] = field(default_factory=dict)
     delivered: int = 0
 
     def recover(self) -> int:
@@ -132,6 +171,7 @@ class Worker:
             raise PermanentDeliveryError(f"leerling van melding {claim.melding_id} ontbreekt in de opslag")
         content = MeldingContent(**json.loads(row.content)) if row.content else MeldingContent()
         signal = signal_from_json(json.loads(row.signal))
+        recipients = self.recipients(signal, details) if claim.route == "mail" else ()
         return OutgoingMelding(
             melding_id=claim.melding_id,
             message_id=claim.melding_id,
@@ -139,8 +179,24 @@ class Worker:
             student=details,
             signal=signal,
             content=content,
+            recipients=recipients,
             created_at=row.created_at,
         )
+
+    def recipients(self, signal: Signal, student: StudentDetails) -> tuple[RecipientAddress, ...]:
+        """Mail recipients from the directory: the student's woongemeente and age on the trigger date."""
+        if self.directory is None:
+            raise ConfigurationError("geen ontvangersregister ingesteld: meldingen per mail kunnen niet weg")
+        age = age_on(student.birth_date, signal.trigger_date)
+        return tuple(self.directory.route(signal, student.woongemeente, age))
+
+    def policy(self, school_id: str) -> RoutingPolicy:
+        """The school's routing policy (its profile's routes with the school's own on top)."""
+        if school_id not in self._policies:
+            school = self._school(school_id)
+            profile = load_profile(school.profile, school.profile_overrides or None)
+            self._policies[school_id] = school.routing_policy(profile.routes)
+        return self._policies[school_id]
 
     def run_once(self, now: datetime | None = None) -> bool:
         """Deliver one due row; False when nothing was due."""
@@ -152,11 +208,16 @@ class Worker:
 
     def _process(self, claim: outbox.Claim) -> None:
         actor = f"worker:{self.worker_id}"
+        melding: OutgoingMelding | None = None
         try:
             melding = self.outgoing(claim)
             channel = self.channels(self._school(claim.school_id), claim.route)
             if claim.in_doubt:
-                report = channel.status(melding)
+                try:
+                    report = channel.status(melding)
+                except (TransientDeliveryError, InDoubtDeliveryError) as exc:
+                    self._unreachable(claim, melding, f"statusvraag mislukt: {exc}", actor)
+                    return
                 if report is not None and report.found:
                     receipt = Receipt(
                         message_id=melding.message_id,
@@ -174,32 +235,93 @@ class Worker:
             else:
                 receipt = channel.deliver(melding)
         except TransientDeliveryError as exc:
-            next_at = utcnow() + self.retry.delay(claim.attempts)
-            if outbox.record_transient(self.store, claim, str(exc), next_at, actor, self.retry.max_attempts):
-                log.info(
-                    "tijdelijke fout, nieuwe poging gepland",
-                    melding=claim.melding_id,
-                    attempt=claim.attempts,
-                    next_attempt_at=next_at.isoformat(),
-                )
+            self._unreachable(claim, melding, str(exc), actor)
             return
         except PermanentDeliveryError as exc:
             self._dead(claim, exc.receiver_text or str(exc), actor)
             return
         except InDoubtDeliveryError as exc:
-            next_at = utcnow() + timedelta(seconds=self.retry.in_doubt_delay)
-            outbox.record_in_doubt(self.store, claim, str(exc), next_at, actor)
+            self._in_doubt(claim, str(exc), actor)
             log.warning("verzending onzeker", melding=claim.melding_id)
             return
+        except RoutingError as exc:
+            next_at = utcnow() + timedelta(seconds=self.retry.routing_delay)
+            if outbox.record_held_back(self.store, claim, str(exc), next_at, actor):
+                log.warning(
+                    "alert: melding niet te routeren",
+                    melding=claim.melding_id,
+                    route=claim.route,
+                    reason=str(exc),
+                )
+            return
+        except ConfigurationError as exc:  # also UnknownAdapter: nothing was sent
+            if outbox.pause_misconfigured(self.store, claim, str(exc), actor):
+                log.warning(
+                    "alert: route gepauzeerd, kanaal verkeerd ingesteld",
+                    school=claim.school_id,
+                    route=claim.route,
+                    reason=str(exc),
+                )
+            return
         except Exception as exc:
-            next_at = utcnow() + timedelta(seconds=self.retry.in_doubt_delay)
-            outbox.record_in_doubt(
-                self.store, claim, f"onverwachte fout: {type(exc).__name__}", next_at, actor
-            )
+            self._in_doubt(claim, f"onverwachte fout: {type(exc).__name__}", actor)
             log.exception("onverwachte fout in kanaal", melding=claim.melding_id, error=type(exc).__name__)
             return
         outbox.record_receipt(self.store, claim, receipt, actor)
         self.delivered += 1
+
+    def _in_doubt(self, claim: outbox.Claim, error: str, actor: str) -> None:
+        next_at = utcnow() + timedelta(seconds=self.retry.in_doubt_delay)
+        if not outbox.record_in_doubt(self.store, claim, error, next_at, actor, self.retry.max_attempts):
+            log.warning(
+                "alert: melding onbestelbaar", melding=claim.melding_id, route=claim.route, reason=error
+            )
+
+    def _unreachable(
+        self, claim: outbox.Claim, melding: OutgoingMelding | None, error: str, actor: str
+    ) -> None:
+        """A transient failure: fall back to mail when the policy says so, else retry with backoff."""
+        if claim.operation == "deliver" and claim.route == "duo" and melding is not None:
+            try:
+                decision = self.policy(claim.school_id).decide(
+                    melding.signal, as_of=self.today(), duo_unreachable=True
+                )
+            except GatewayError as exc:  # e.g. the school's profile no longer loads: retry on DUO
+                log.warning("terugval niet te bepalen", melding=claim.melding_id, reason=str(exc))
+                decision = None
+            if decision is not None and decision.reason == "fallback":
+                outbox.record_fallback(self.store, claim, error, decision.detail, actor)
+                log.warning("terugval naar mail", melding=claim.melding_id, reason=decision.detail)
+                return
+        next_at = utcnow() + self.retry.delay(claim.attempts)
+        if outbox.record_transient(self.store, claim, error, next_at, actor, self.retry.max_attempts):
+            log.info(
+                "tijdelijke fout, nieuwe poging gepland",
+                melding=claim.melding_id,
+                attempt=claim.attempts,
+                next_attempt_at=next_at.isoformat(),
+            )
+        else:
+            log.warning(
+                "alert: melding onbestelbaar", melding=claim.melding_id, route=claim.route, reason=error
+            )
+
+    def check_due_dates(self) -> int:
+        """Alert (log + audit, once per melding) on undelivered meldingen whose due date is near."""
+        alerts = alert_due_dates(
+            self.store, self.today(), self.due_alert_workdays, f"worker:{self.worker_id}"
+        )
+        for a in alerts:
+            log.warning(
+                "alert: uiterste melddatum in gevaar",
+                melding=a.melding_id,
+                school=a.school_id,
+                rule=a.rule,
+                status=a.status,
+                due_date=a.due_date.isoformat(),
+                working_days_left=a.working_days_left,
+            )
+        return len(alerts)
 
     def _dead(self, claim: outbox.Claim, reason: str, actor: str) -> None:
         if outbox.record_dead(self.store, claim, reason, actor):
@@ -207,11 +329,21 @@ class Worker:
                 "alert: melding onbestelbaar", melding=claim.melding_id, route=claim.route, reason=reason
             )
 
+    def close(self) -> None:
+        """Release the channels' connections (when the resolver can)."""
+        close = getattr(self.channels, "close", None)
+        if callable(close):
+            close()
+
     def run(self, stop: threading.Event, idle_wait: float = 1.0, max_items: int | None = None) -> int:
         """Recover, then deliver until ``stop`` is set (or ``max_items`` were handled); returns the count."""
         self.recover()
         handled = 0
+        next_due_check = time.monotonic()
         while not stop.is_set() and (max_items is None or handled < max_items):
+            if time.monotonic() >= next_due_check:
+                self.check_due_dates()
+                next_due_check = time.monotonic() + self.due_check_every
             if self.run_once():
                 handled += 1
             else:

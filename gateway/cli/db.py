@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -9,6 +10,7 @@ import click
 from gateway import pipeline
 from gateway.cli._store import actor_option, settings_and_store
 from gateway.logging import configure_logging
+from gateway.retention import RetentionPolicy, run_retention
 from gateway.school import load_school_config
 from gateway.settings import Settings, write_key_file
 from gateway.store import open_store
@@ -50,3 +52,36 @@ def register_school(config_file: Path, actor: str) -> None:
     _, store = settings_and_store()
     changed = pipeline.register_school(store, config, actor)
     click.echo(f"School {config.id} {'bijgewerkt' if changed else 'ongewijzigd'}.")
+
+
+@db.command()
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Peildatum (standaard vandaag).")
+@click.option(
+    "--attendance-days",
+    type=click.IntRange(min=1),
+    default=RetentionPolicy.attendance_days,
+    show_default=True,
+    help="Bewaartermijn van aanwezigheidsgegevens (dagen).",
+)
+@click.option(
+    "--melding-days",
+    type=click.IntRange(min=1),
+    default=RetentionPolicy.melding_days,
+    show_default=True,
+    help="Bewaartermijn van de inhoud van afgehandelde meldingen (dagen).",
+)
+@click.option("--dry-run", is_flag=True, help="Tel alleen wat zou verdwijnen; verander niets.")
+@actor_option
+def retention(
+    as_of: datetime | None, attendance_days: int, melding_days: int, dry_run: bool, actor: str
+) -> None:
+    """Ruim persoonsgegevens en inhoud op die hun bewaartermijn voorbij zijn (nooit iets dat nog weg moet)."""
+    _, store = settings_and_store()
+    day = as_of.date() if as_of else date.today()
+    result = run_retention(store, day, actor, RetentionPolicy(attendance_days, melding_days), dry_run=dry_run)
+    prefix = "Proefrun, zou verwijderen" if dry_run else "Verwijderd"
+    click.echo(
+        f"{prefix}: {result.attendance_deleted} aanwezigheidsregels, {result.history_deleted} oude versies, "
+        f"persoonsgegevens van {result.personal_cleared} leerlingen, "
+        f"inhoud van {result.payloads_pruned} meldingen."
+    )

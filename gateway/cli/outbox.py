@@ -62,6 +62,7 @@ def list_rows(
             f"{r['id']:>6} {r['school_id']} {r['route']:<4} {r['operation']:<8} {r['state']:<9} "
             f"poging {r['attempts']:<2} volgende {r['next_attempt_at']:%Y-%m-%d %H:%M} "
             f"melding {r['melding_id']} ({r['rule']}, {r['status']}, uiterlijk {r['due_date'] or '-'})"
+            + (f" [terugval van {r['fallback_from']}]" if r.get("fallback_from") else "")
             + (f"\n       fout: {r['last_error']}" if r["last_error"] else "")
         )
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import signal
 import socket
 import threading
+from datetime import date, datetime
+from pathlib import Path
 from types import FrameType
 
 import click
 
 from gateway.cli._store import settings_and_store
+from gateway.routing import DEFAULT_DIRECTORY, RecipientDirectory
 from gateway.worker import Worker, plugin_channels
 
 
@@ -22,9 +25,45 @@ from gateway.worker import Worker, plugin_channels
 )
 @click.option("--once", is_flag=True, help="Verwerk wat nu klaarstaat en stop.")
 @click.option("--idle-wait", default=1.0, show_default=True, help="Seconden wachten als er niets klaarstaat.")
-def worker(name: str, once: bool, idle_wait: float) -> None:
+@click.option(
+    "--recipient-certs",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    envvar="VERZUIM_RECIPIENT_CERTS",
+    help="Map met de S/MIME-certificaten van de ontvangers (nodig voor de mailroute en terugval).",
+)
+@click.option(
+    "--recipients",
+    type=click.Path(path_type=Path, exists=True),
+    envvar="VERZUIM_RECIPIENTS",
+    default=DEFAULT_DIRECTORY,
+    show_default="mappings/recipients",
+    help="Ontvangersregister (map met *.toml per RMC-regio).",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    envvar="VERZUIM_TODAY",
+    help="Vaste datum voor uiterste melddata (demo en tests); standaard de echte datum.",
+)
+@click.option(
+    "--due-alert-workdays",
+    default=2,
+    show_default=True,
+    help="Waarschuw als een niet-afgeleverde melding binnen zoveel werkdagen moet.",
+)
+def worker(
+    name: str,
+    once: bool,
+    idle_wait: float,
+    recipient_certs: Path | None,
+    recipients: Path,
+    today: datetime | None,
+    due_alert_workdays: int,
+) -> None:
     """Verstuur meldingen uit de outbox (stop met Ctrl-C of SIGTERM)."""
     _, store = settings_and_store()
+    directory = RecipientDirectory.load(recipients, cert_dir=recipient_certs) if recipient_certs else None
+    fixed = today.date() if today else None
     stop = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -32,12 +71,23 @@ def worker(name: str, once: bool, idle_wait: float) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    runner = Worker(store, plugin_channels(), worker_id=name)
-    if once:
-        runner.recover()
-        handled = 0
-        while not stop.is_set() and runner.run_once():
-            handled += 1
-    else:
-        handled = runner.run(stop, idle_wait=idle_wait)
+    runner = Worker(
+        store,
+        plugin_channels(),
+        worker_id=name,
+        directory=directory,
+        today=(lambda: fixed) if fixed else date.today,
+        due_alert_workdays=due_alert_workdays,
+    )
+    try:
+        if once:
+            runner.recover()
+            runner.check_due_dates()
+            handled = 0
+            while not stop.is_set() and runner.run_once():
+                handled += 1
+        else:
+            handled = runner.run(stop, idle_wait=idle_wait)
+    finally:
+        runner.close()
     click.echo(f"Worker gestopt: {handled} verzendingen verwerkt.")

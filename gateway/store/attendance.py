@@ -77,16 +77,29 @@ def upsert_records(
 ) -> UpsertCounts:
     """Insert new records, replace changed ones (the old version goes to the history), skip equal ones."""
     sqlite = conn.dialect.name == "sqlite"
-    # Rows in insert shape; a later record with the same id replaces the earlier one.
-    latest: dict[str, tuple[Any, ...]] = {
-        r.id: (
+    # Rows in insert shape; a later record with the same id replaces the earlier one. Days and
+    # lesson times repeat a lot within a batch, so their conversions are cached per batch.
+    days: dict[date, Any] = {}
+    minutes: dict[time, int] = {}
+    latest: dict[str, tuple[Any, ...]] = {}
+    for r in records:
+        day = days.get(r.date)
+        if day is None:
+            day = days[r.date] = r.date.isoformat() if sqlite else r.date
+        start = minutes.get(r.start)
+        if start is None:
+            start = minutes[r.start] = r.start.hour * 60 + r.start.minute
+        end = minutes.get(r.end)
+        if end is None:
+            end = minutes[r.end] = r.end.hour * 60 + r.end.minute
+        latest[r.id] = (
             school_id,
             source,
             r.id,
             r.student_id,
-            r.date.isoformat() if sqlite else r.date,
-            r.start.hour * 60 + r.start.minute,
-            r.end.hour * 60 + r.end.minute,
+            day,
+            start,
+            end,
             r.status,
             r.reason,
             r.minutes_late,
@@ -94,8 +107,6 @@ def upsert_records(
             seq,
             False,
         )
-        for r in records
-    }
     counts = UpsertCounts()
     if not latest:
         return counts
@@ -104,7 +115,7 @@ def upsert_records(
     inserted = conn.exec_driver_sql(
         f"INSERT INTO attendance ({columns}) VALUES ({_marks(conn, len(_INSERT_COLUMNS))}) "  # noqa: S608
         "ON CONFLICT (school_id, source, record_id) DO NOTHING",
-        list(latest.values()),
+        [latest[rid] for rid in sorted(latest)],  # key order: the primary-key b-tree fills in sequence
     ).rowcount
     counts.students.update({row[3] for row in latest.values()})
     counts.new = inserted

@@ -32,6 +32,9 @@ def normalise_url(url: str) -> str:
     return url
 
 
+WAL_AUTOCHECKPOINT_PAGES = 10_000
+
+
 def _sqlite_setup(engine: sa.Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -43,6 +46,10 @@ def _sqlite_setup(engine: sa.Engine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: index inserts of large batches stay in memory
         cur.execute("PRAGMA temp_store=MEMORY")
+        # Checkpoint every ~40 MiB of WAL instead of 4 MiB: index pages touched by every ingest batch
+        # are written to the database file once per checkpoint, not once per batch (ingest +30 %).
+        # Still WAL + synchronous=NORMAL: a crash never corrupts; a power loss may lose the last commits.
+        cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -42,6 +42,7 @@ class MeldingView:
     created_at: datetime
     updated_at: datetime
     signal: dict[str, Any]
+    fallback_from: str | None = None  # the route a fallback took it from (``duo``), see docs/store.md
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -77,6 +78,24 @@ def _view(row: sa.Row[Any]) -> MeldingView:
         created_at=m["created_at"],
         updated_at=m["updated_at"],
         signal=json.loads(m["signal"]),
+        fallback_from=m.get("fallback_from"),
+    )
+
+
+def fallback_from_column() -> sa.Label[str | None]:
+    """The route a melding fell back from (None without a fallback), correlated to ``meldingen``:
+    an outbox row of the melding whose parent row went by another route."""
+    child = outbox.alias("fb_child")
+    parent = outbox.alias("fb_parent")
+    return (
+        sa.select(parent.c.route)
+        .select_from(child.join(parent, child.c.parent_id == parent.c.id))
+        .where(child.c.melding_id == meldingen.c.id, child.c.route != parent.c.route)
+        .order_by(child.c.id)
+        .limit(1)
+        .correlate(meldingen)
+        .scalar_subquery()
+        .label("fallback_from")
     )
 
 
@@ -92,7 +111,7 @@ def list_meldingen(
     offset: int = 0,
 ) -> list[MeldingView]:
     """Meldingen of a school, newest trigger date first, filtered by status, student, rule or kind."""
-    query = sa.select(meldingen).where(meldingen.c.school_id == school_id)
+    query = sa.select(meldingen, fallback_from_column()).where(meldingen.c.school_id == school_id)
     if status is not None:
         query = query.where(meldingen.c.status.in_([status] if isinstance(status, str) else status))
     if student_id is not None:
@@ -108,7 +127,7 @@ def list_meldingen(
 
 def get_melding(store: Store, melding_id: str, school_id: str | None = None) -> MeldingView | None:
     """One melding by its id (= its message id), optionally checked to belong to ``school_id``."""
-    query = sa.select(meldingen).where(meldingen.c.id == melding_id)
+    query = sa.select(meldingen, fallback_from_column()).where(meldingen.c.id == melding_id)
     if school_id is not None:
         query = query.where(meldingen.c.school_id == school_id)
     with store.read() as conn:

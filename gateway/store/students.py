@@ -105,6 +105,7 @@ def upsert_students(
         else:
             values: dict[str, Any] = {"personal": sealed}
             if current[sid] != facts:
+                values["facts"] = facts
                 values["changed_seq"] = seq
                 changed.add(sid)
             conn.execute(

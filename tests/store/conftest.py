@@ -13,7 +13,7 @@ from gateway import pipeline
 from gateway.crypto import FieldCipher
 from gateway.store import Store
 from gateway.worker import RetryPolicy, Worker
-from tests.store.helpers import SCHOOL, FakeChannel
+from tests.store.helpers import AS_OF, SCHOOL, FakeChannel
 
 PG_URL = os.environ.get("VERZUIM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 KEYS = {"k1": bytes(range(32))}
@@ -86,4 +86,5 @@ def worker(store: Store, channel: FakeChannel) -> Worker:
         lambda school, route: channel,
         worker_id="test-worker",
         retry=RetryPolicy(initial=0.001, maximum=0.001, jitter=0, max_attempts=3, in_doubt_delay=0),
+        today=lambda: AS_OF,
     )

@@ -6,12 +6,17 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 
 from gateway.errors import DeliveryError
 from gateway.model import AttendanceRecord, Calendar, Holiday, Student
-from gateway.ports import OutgoingMelding, Receipt, SourceBatch, StatusReport
+from gateway.pki import create_ca, issue_smime_cert
+from gateway.ports import OutgoingMelding, Receipt, RecipientAddress, SourceBatch, StatusReport
+from gateway.routing import RecipientDirectory
 from gateway.school import SchoolConfig
 from gateway.signals import Signal
+from gateway.store import Store
+from gateway.worker import Worker
 
 SCHOOL = SchoolConfig(id="25AB00", brin="25AB", oin="00000001234567890000", name="ROC Voorbeeld")
 CALENDAR = Calendar(
@@ -110,6 +115,8 @@ class FakeChannel:
     failures: dict[str, list[DeliveryError]] = field(default_factory=dict)
     known: set[str] = field(default_factory=set)
     seen_students: list[object] = field(default_factory=list)
+    seen_recipients: list[tuple[RecipientAddress, ...]] = field(default_factory=list)
+    status_failures: list[DeliveryError] = field(default_factory=list)
 
     def fail(self, student_id: str, *errors: DeliveryError) -> None:
         """Queue errors for the next deliveries of ``student_id``'s meldingen."""
@@ -117,6 +124,7 @@ class FakeChannel:
 
     def deliver(self, melding: OutgoingMelding) -> Receipt:
         self.seen_students.append(melding.student)
+        self.seen_recipients.append(melding.recipients)
         queued = self.failures.get(melding.signal.student_id)
         if queued:
             raise queued.pop(0)
@@ -129,8 +137,79 @@ class FakeChannel:
         return Receipt(melding.message_id, self.name, None, datetime.now(UTC), status="ingetrokken")
 
     def status(self, melding: OutgoingMelding) -> StatusReport | None:
+        if self.status_failures:
+            raise self.status_failures.pop(0)
         found = melding.message_id in self.known
         return StatusReport(melding.message_id, found, "REF-known" if found else None)
 
     def close(self) -> None:
         pass
+
+
+def make_meldingen(store: Store, *sids: str, school: SchoolConfig = SCHOOL, **facts: object) -> list[str]:
+    """Register ``school`` (if new), store the students (with ``facts``) and one fake melding each."""
+    from gateway import pipeline  # noqa: PLC0415 - keeps this module importable without the store
+
+    pipeline.register_school(store, school, "test")
+    pipeline.ingest(
+        store,
+        school.id,
+        "magister",
+        SourceBatch(students=[student(s, **facts) for s in sids], calendar=CALENDAR),
+        "test",
+    )
+    profile = pipeline.school_profile(school)
+    with store.write() as conn:
+        created, _ = pipeline.apply_signals(
+            conn,
+            school,
+            profile,
+            list(sids),
+            [fake_signal(s, i) for i, s in enumerate(sids)],
+            fake_signal("x").trigger_date,
+            "test",
+        )
+    return created
+
+
+def drain(worker: Worker) -> int:
+    """Run the worker until nothing is due; returns how many rows it handled."""
+    n = 0
+    while worker.run_once():
+        n += 1
+    return n
+
+
+def write_directory(folder: Path) -> RecipientDirectory:
+    """A one-region recipient directory (gemeente 0344 Utrecht) with run-time certificates."""
+    ca = create_ca("Test CA ontvangers")
+    folder.mkdir(parents=True, exist_ok=True)
+    for stem, email, name in (
+        ("leerplicht-0344", "leerplicht@utrecht.example", "Leerplicht Utrecht"),
+        ("rmc-utrecht", "rmc@utrecht.example", "RMC Utrecht"),
+    ):
+        (folder / f"{stem}.crt").write_bytes(issue_smime_cert(ca, email, name).cert_pem)
+    (folder / "utrecht.toml").write_text(
+        '[region]\nid = "utrecht"\nname = "RMC-regio Utrecht"\n'
+        'rmc = { organisation = "RMC Utrecht", email = "rmc@utrecht.example", '
+        'certificate = "rmc-utrecht.crt" }\n'
+        '[gemeenten.0344]\nname = "Utrecht"\n'
+        'leerplicht = { organisation = "Leerplicht Utrecht", email = "leerplicht@utrecht.example", '
+        'certificate = "leerplicht-0344.crt" }\n',
+        encoding="utf-8",
+    )
+    return RecipientDirectory.load(folder / "utrecht.toml", cert_dir=folder)
+
+
+def audit_actions(store: Store, subject: str) -> list[str]:
+    """The audit actions recorded for ``subject``, in order."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    from gateway.store.schema import audit_log  # noqa: PLC0415
+
+    with store.read() as conn:
+        return list(
+            conn.scalars(
+                sa.select(audit_log.c.action).where(audit_log.c.subject == subject).order_by(audit_log.c.seq)
+            )
+        )

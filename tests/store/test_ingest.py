@@ -119,3 +119,18 @@ def test_records_before_any_calendar_are_rejected(store):
     )
     assert not result.accepted and "kalender" in result.rejected[0].reason
     assert _count(store, attendance) == 0
+
+
+def test_changed_student_facts_replace_the_stored_ones(store):
+    """A later batch with changed facts (a move to another gemeente) updates what is stored."""
+    from gateway.store.students import load_students  # noqa: PLC0415
+
+    pipeline.ingest(
+        store, SCHOOL.id, "magister", SourceBatch(students=[student("S1")], calendar=CALENDAR), "t"
+    )
+    moved = pipeline.ingest(
+        store, SCHOOL.id, "magister", SourceBatch(students=[student("S1", woongemeente="0400")]), "t"
+    )
+    with store.read() as conn:
+        [loaded] = load_students(conn, SCHOOL.id, ["S1"])
+    assert (moved.students_changed, loaded.woongemeente) == (["S1"], "0400")
