@@ -1,0 +1,9 @@
+"""The school's web console (issue 7): review queue, deadlines, no-show board, dead letters,
+audit trail and monitoring figures, plus the receivers' feedback API.
+
+``console_routers(settings)`` returns the routers to pass to ``gateway.api.app.create_app``.
+"""
+
+from gateway.console.app import ConsoleSettings, console_routers
+
+__all__ = ["ConsoleSettings", "console_routers"]

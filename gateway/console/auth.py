@@ -1,0 +1,158 @@
+"""Console users (argon2id password hashes, roles, one school each) and server-side sessions.
+
+A session cookie holds 32 random bytes; the store keeps only its SHA-256, with the session's CSRF
+token and expiry. Roles: ``melder`` (review, edit, approve) and ``beheerder`` (also withdraw and
+re-offer dead letters).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from gateway import audit
+from gateway.console.schema import sessions, users
+from gateway.errors import ConfigurationError, InvalidInput
+from gateway.store import Store, list_schools, utcnow
+
+Role = Literal["melder", "beheerder"]
+ROLES: tuple[Role, ...] = ("melder", "beheerder")
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
+MIN_PASSWORD = 12
+_hasher = PasswordHasher()  # argon2id, the library's current defaults (RFC 9106 low-memory profile)
+# Verified against when the user does not exist, so both paths take the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True)
+class User:
+    """A console user (no password)."""
+
+    username: str
+    school_id: str
+    role: Role
+    active: bool = True
+
+    @property
+    def is_beheerder(self) -> bool:
+        """True for the beheerder role."""
+        return self.role == "beheerder"
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in user and the session's CSRF token."""
+
+    user: User
+    csrf_token: str
+    expires_at: datetime
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash (PHC string) of ``password``."""
+    return _hasher.hash(password)
+
+
+def create_user(store: Store, username: str, school_id: str, role: str, password: str,
+                actor: str) -> User:
+    """Create a user bound to one registered school; audited (without the password)."""
+    if not USERNAME_RE.match(username):
+        raise InvalidInput("gebruikersnaam: 3-64 tekens, kleine letters, cijfers en . _ @ -", "username")
+    if role not in ROLES:
+        raise InvalidInput(f"rol moet een van {', '.join(ROLES)} zijn", "role")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"wachtwoord moet minstens {MIN_PASSWORD} tekens hebben", "password")
+    if school_id not in list_schools(store):
+        raise ConfigurationError(f"school '{school_id}' is niet geregistreerd")
+    with store.write() as conn:
+        if conn.scalar(sa.select(users.c.username).where(users.c.username == username)) is not None:
+            raise InvalidInput(f"gebruiker '{username}' bestaat al", "username")
+        conn.execute(users.insert().values(username=username, school_id=school_id, role=role,
+                                           password_hash=hash_password(password), active=True,
+                                           created_at=utcnow()))
+        audit.append(conn, actor=actor, action="gebruiker.aangemaakt", school_id=school_id,
+                     subject=username, data={"rol": role})
+    return User(username, school_id, "beheerder" if role == "beheerder" else "melder")
+
+
+def list_users(store: Store, school_id: str | None = None) -> list[User]:
+    """Every user (of one school)."""
+    query = sa.select(users).order_by(users.c.school_id, users.c.username)
+    if school_id is not None:
+        query = query.where(users.c.school_id == school_id)
+    with store.read() as conn:
+        return [User(r.username, r.school_id, r.role, bool(r.active)) for r in conn.execute(query)]
+
+
+def authenticate(store: Store, username: str, password: str) -> User | None:
+    """The user when the password matches an active account; None otherwise (same work either way)."""
+    with store.read() as conn:
+        row = conn.execute(sa.select(users).where(users.c.username == username.strip().lower())).one_or_none()
+    stored = row.password_hash if row is not None else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None or not row.active:
+        return None
+    if _hasher.check_needs_rehash(stored):
+        with store.write() as conn:
+            conn.execute(users.update().where(users.c.username == row.username)
+                         .values(password_hash=hash_password(password)))
+    return User(row.username, row.school_id, row.role, True)
+
+
+def start_session(store: Store, user: User, lifetime: timedelta) -> tuple[str, Session]:
+    """A new session for ``user``: the cookie value (shown once) and the session."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session = Session(user, secrets.token_urlsafe(32), now + lifetime)
+    with store.write() as conn:
+        conn.execute(sessions.delete().where(sessions.c.expires_at < now))
+        conn.execute(sessions.insert().values(token_hash=_digest(token), username=user.username,
+                                              csrf_token=session.csrf_token, created_at=now,
+                                              expires_at=session.expires_at))
+        audit.append(conn, actor=user.username, action="console.aangemeld", school_id=user.school_id,
+                     subject=user.username, data={})
+    return token, session
+
+
+def session_for(store: Store, token: str | None) -> Session | None:
+    """The live session of a cookie value, or None (unknown, expired, or the user deactivated)."""
+    if not token:
+        return None
+    query = (sa.select(sessions.c.csrf_token, sessions.c.expires_at, users)
+             .join(users, users.c.username == sessions.c.username)
+             .where(sessions.c.token_hash == _digest(token)))
+    with store.read() as conn:
+        row = conn.execute(query).one_or_none()
+    if row is None or row.expires_at <= utcnow() or not row.active:
+        return None
+    return Session(User(row.username, row.school_id, row.role, True), row.csrf_token, row.expires_at)
+
+
+def end_session(store: Store, token: str) -> None:
+    """Sign out: the session is removed."""
+    with store.write() as conn:
+        row = conn.execute(sa.select(sessions.c.username).where(sessions.c.token_hash == _digest(token))
+                           ).one_or_none()
+        conn.execute(sessions.delete().where(sessions.c.token_hash == _digest(token)))
+        if row is not None:
+            audit.append(conn, actor=row.username, action="console.afgemeld", subject=row.username, data={})
+
+
+def csrf_matches(session: Session, presented: str | None) -> bool:
+    """Whether a form's CSRF token is the session's (constant time)."""
+    return bool(presented) and secrets.compare_digest(session.csrf_token, presented or "")

@@ -1,0 +1,143 @@
+"""The feedback loop: a receiver reports the outcome of a melding (``POST /api/v1/feedback``).
+
+The outcome goes through ``gateway.pipeline.record_feedback`` (lifecycle and audit) and is kept,
+with its toelichting encrypted, in the ``feedback`` table for the no-show board and the figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Literal
+
+import sqlalchemy as sa
+import structlog
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway import pipeline
+from gateway.api.problems import ApiProblem, responses
+from gateway.console.receivers import may_report_on, organisation_of
+from gateway.console.schema import feedback
+from gateway.errors import GatewayError, IllegalTransition
+from gateway.store import Store, get_melding, utcnow
+
+log = structlog.get_logger(__name__)
+DSP_OUTCOMES = ("Gestart bij mbo", "Gestart elders", "Niet gestart - in begeleiding")
+DUO_STATUSES = ("Geregistreerd", "In behandeling", "Afgesloten", "Ter kennisgeving aangenomen",
+                "Overgedragen aan derden")
+FeedbackStatus = Literal["Gestart bij mbo", "Gestart elders", "Niet gestart - in begeleiding",
+                         "Geregistreerd", "In behandeling", "Afgesloten", "Ter kennisgeving aangenomen",
+                         "Overgedragen aan derden"]
+STARTED = frozenset({"Gestart bij mbo", "Gestart elders"})
+bearer = HTTPBearer(auto_error=False, description="Sleutel van de ontvangende organisatie: vr_<id>_<geheim>")
+
+
+class FeedbackIn(BaseModel):
+    """An outcome reported by Leerplicht, RMC, the DSP or DUO."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    melding_id: str = Field(min_length=1, max_length=64, description="Id van de melding (= message id)")
+    status: FeedbackStatus = Field(description="Uitkomst: DSP-status of DUO-status")
+    toelichting: str | None = Field(None, max_length=2000)
+
+
+class FeedbackOut(BaseModel):
+    """The melding after the outcome was recorded."""
+
+    melding_id: str
+    status: str = Field(description="Nieuwe status van de melding in de gateway")
+    receiver_status: str | None
+    organisation: str
+
+
+@dataclass(frozen=True)
+class FeedbackEntry:
+    """One reported outcome (toelichting decrypted: personal data may be in it)."""
+
+    melding_id: str
+    organisation: str
+    status: str
+    toelichting: str | None
+    reported_on: date
+
+
+def _context(melding_id: str) -> str:
+    return f"feedback:{melding_id}"
+
+
+def store_feedback(store: Store, school_id: str, melding_id: str, organisation: str, status: str,
+                   toelichting: str | None, reported_on: date) -> None:
+    """Keep one reported outcome (its toelichting encrypted at rest)."""
+    secret = store.cipher.encrypt(toelichting, _context(melding_id)) if toelichting else None
+    with store.write() as conn:
+        conn.execute(feedback.insert().values(melding_id=melding_id, school_id=school_id,
+                                              organisation=organisation, status=status,
+                                              toelichting=secret, reported_on=reported_on,
+                                              created_at=utcnow()))
+
+
+def feedback_for(store: Store, school_id: str,
+                 melding_ids: list[str] | None = None) -> dict[str, list[FeedbackEntry]]:
+    """Reported outcomes per melding of a school, oldest first."""
+    query = sa.select(feedback).where(feedback.c.school_id == school_id).order_by(feedback.c.id)
+    if melding_ids is not None:
+        query = query.where(feedback.c.melding_id.in_(melding_ids))
+    out: dict[str, list[FeedbackEntry]] = {}
+    with store.read() as conn:
+        for r in conn.execute(query):
+            text = store.cipher.decrypt(r.toelichting, _context(r.melding_id)) if r.toelichting else None
+            out.setdefault(r.melding_id, []).append(
+                FeedbackEntry(r.melding_id, r.organisation, r.status, text, r.reported_on))
+    return out
+
+
+def _organisation(request: Request,
+                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
+    if credentials is None or not credentials.credentials:
+        raise ApiProblem(401, "niet-aangemeld", "Niet aangemeld",
+                         "geef de sleutel van uw organisatie mee (Authorization: Bearer ...)")
+    organisation = organisation_of(request.app.state.store, credentials.credentials)
+    if organisation is None:
+        raise ApiProblem(401, "niet-aangemeld", "Niet aangemeld", "onbekende of ingetrokken sleutel")
+    return organisation
+
+
+def feedback_router() -> APIRouter:
+    """``POST /api/v1/feedback`` for receiver keys."""
+    router = APIRouter(tags=["terugkoppeling"])
+
+    @router.post("/api/v1/feedback", response_model=FeedbackOut, summary="Uitkomst van een melding melden",
+                 responses=responses(401, 403, 404, 409, 422))
+    def post_feedback(body: FeedbackIn, request: Request,
+                      organisation: Annotated[str, Depends(_organisation)]) -> FeedbackOut:
+        """Record the outcome of a melding addressed to the caller's organisation."""
+        store: Store = request.app.state.store
+        clock: Callable[[], date] = request.app.state.clock
+        melding = get_melding(store, body.melding_id)
+        if melding is None:
+            raise ApiProblem(404, "onbekende-melding", "Niet gevonden", "geen melding met dit id")
+        if not may_report_on(organisation, melding.recipient, melding.rule):
+            raise ApiProblem(403, "geen-toegang", "Geen toegang",
+                             "deze melding is niet aan uw organisatie gericht")
+        if melding.route is None:
+            raise ApiProblem(409, "niet-verzonden", "Conflict", "deze melding wordt niet verzonden")
+        try:
+            state = pipeline.record_feedback(store, melding.id, body.status,
+                                             actor=f"ontvanger:{organisation}",
+                                             detail=f"via terugkoppel-API ({organisation})")
+        except IllegalTransition as exc:
+            raise ApiProblem(409, "ongeldige-overgang", "Conflict",
+                             f"melding heeft status '{melding.status}': {exc}") from exc
+        except GatewayError as exc:
+            raise ApiProblem(404, "onbekende-melding", "Niet gevonden", str(exc)) from exc
+        store_feedback(store, melding.school_id, melding.id, organisation, body.status, body.toelichting,
+                       clock())
+        log.info("feedback.recorded", melding=melding.id, organisation=organisation, status=body.status)
+        return FeedbackOut(melding_id=melding.id, status=state.value, receiver_status=body.status,
+                           organisation=organisation)
+
+    return router

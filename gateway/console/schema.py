@@ -1,0 +1,53 @@
+"""Tables of the console (migration 0002): users, sessions, receiver keys, feedback."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+users = sa.Table(
+    "console_users",
+    metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("school_id", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),  # melder | beheerder
+    sa.Column("password_hash", sa.String(255), nullable=False),  # argon2id (PHC string)
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+sessions = sa.Table(
+    "console_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),  # SHA-256 of the cookie value
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+)
+
+receiver_keys = sa.Table(
+    "receiver_keys",
+    metadata,
+    sa.Column("key_id", sa.String(16), primary_key=True),
+    sa.Column("organisation", sa.String(64), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("label", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("revoked", sa.Boolean, nullable=False),
+)
+
+# One row per outcome a receiver reported; ``toelichting`` is encrypted (it may name people).
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("melding_id", sa.String(36), nullable=False),
+    sa.Column("school_id", sa.String(64), nullable=False),
+    sa.Column("organisation", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(64), nullable=False),
+    sa.Column("toelichting", sa.Text, nullable=True),
+    sa.Column("reported_on", sa.Date, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)

@@ -1,0 +1,56 @@
+"""Builders for the console tests: two schools, their students and records, users, a signed-in client."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import date
+
+import httpx
+
+from gateway.model import Student
+from gateway.ports import SourceBatch
+from gateway.school import SchoolConfig
+from tests.store.helpers import CALENDAR, SIXTEEN_HOURS_DAYS, absences, student
+
+SCHOOL = SchoolConfig(id="25AB00", brin="25AB", oin="00000001234567890000", name="ROC Voorbeeld",
+                      review_required=True)
+OTHER = SchoolConfig(id="88YY00", brin="88YY", oin="00000008888888880000", name="ROC Ander",
+                     review_required=True)
+AS_OF = date(2026, 9, 4)
+FIRST_WEEK = tuple(date(2026, 8, 31 + n) if n == 0 else date(2026, 9, n) for n in range(5))
+PASSWORD = secrets.token_urlsafe(16)  # made at run time: no password is committed
+OTHER_NAME = "Pieternella"
+
+
+def no_show_student(sid: str, birth: date = date(2007, 3, 1)) -> Student:
+    """Enrolled before the summer, no intro day; 19 years old by default (no-show goes to the DSP)."""
+    return student(sid, birth_date=birth, intro_attended=False, given_names=f"Noor-{sid}")
+
+
+def school_batch() -> SourceBatch:
+    """S1 reaches 16 hours on 2 September; N1 and N2 never turn up in the first week."""
+    records = (absences("S1", SIXTEEN_HOURS_DAYS) + absences("N1", FIRST_WEEK, per_day=2)
+               + absences("N2", FIRST_WEEK, per_day=2))
+    return SourceBatch(students=[student("S1"), no_show_student("N1"), no_show_student("N2")],
+                       records=records, calendar=CALENDAR, cursor="c1")
+
+
+def other_batch() -> SourceBatch:
+    """The other school's student X1 reaches 16 hours too."""
+    return SourceBatch(students=[student("X1", given_names=OTHER_NAME)],
+                       records=absences("X1", SIXTEEN_HOURS_DAYS), calendar=CALENDAR, cursor="c1")
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token in a page's first form."""
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "geen CSRF-token op de pagina"
+    return found.group(1)
+
+
+def sign_in(client: httpx.Client, username: str, password: str = PASSWORD) -> httpx.Response:
+    """Sign in through the form (GET for the token, POST the form); returns the POST's response."""
+    page = client.get("/console/aanmelden")
+    return client.post("/console/aanmelden", data={"username": username, "password": password,
+                                                   "csrf": csrf_of(page.text)})

@@ -1,0 +1,157 @@
+"""The console in headless Chromium (Playwright, Debian's chromium): sign-in, approval with delivery
+to the DUO stand-in by the real worker and DUO channel, the no-show board, refusals, screenshots."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from adapters.duo.channel import DuoChannel, DuoConfig
+from adapters.duo.standin import StandinConfig, start_standin
+from gateway.console.receivers import create_receiver_key
+from gateway.pki import demo_pki
+from gateway.store import get_melding
+from tests.console.conftest import Console
+from tests.console.helpers import OTHER_NAME, PASSWORD
+from tests.store.helpers import NAME
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, once per module."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, console: Console) -> Iterator[Page]:
+    """A fresh browser context (no cookies) on the console."""
+    context = browser.new_context(base_url=console.url, locale="nl-NL",
+                                  viewport={"width": 1280, "height": 900})
+    made = context.new_page()
+    yield made
+    context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    """Write a full-page screenshot to test-output/screenshots/<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    """Fill in and send the sign-in form."""
+    page.goto("/console/aanmelden")
+    page.get_by_label("Gebruikersnaam").fill(username)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Aanmelden").click()
+
+
+def test_sign_in_approve_and_see_it_delivered_to_duo(page: Page, console: Console, tmp_path: Path) -> None:
+    """A melder signs in, adds a toelichting, approves; the real worker delivers it over mutual TLS to
+    the DUO stand-in, and the page then shows 'ontvangen' with DUO's reference."""
+    pki = demo_pki(tmp_path / "pki")
+    standin = start_standin(StandinConfig(server_cert=pki.duo_server.cert, server_key=pki.duo_server.key,
+                                          ca=pki.ca_cert, duo_oin=pki.duo_oin,
+                                          gateway_oins=frozenset({pki.gateway_oin})))
+    channel = DuoChannel(DuoConfig(endpoint=standin.url, duo_oin=pki.duo_oin,
+                                   client_cert=pki.gateway_client.cert, client_key=pki.gateway_client.key,
+                                   ca=pki.ca_cert, read_timeout=10.0))
+    try:
+        sign_in(page, "melder@voorbeeld")
+        expect(page.get_by_role("heading", name="Meldingen")).to_be_visible()
+        shot(page, "meldingen")
+        page.get_by_role("row").filter(has_text="verzuim-16u").get_by_role("link").click()
+        expect(page.locator("#status")).to_have_text("concept")
+        page.get_by_label("Actie gewenst van de ontvanger").check()
+        page.get_by_label("Toelichting (verplicht bij actie gewenst)").fill("Graag contact met ouders.")
+        page.get_by_label("Dreigende uitval").check()
+        page.get_by_role("button", name="Opslaan").click()
+        expect(page.get_by_role("status")).to_contain_text("opgeslagen")
+        shot(page, "melding")
+        page.get_by_role("button", name="Goedkeuren en verzenden").click()
+        expect(page.locator("#status")).to_have_text("klaar")
+        assert console.worker(channel).run_once()
+        page.reload()
+        expect(page.locator("#status")).to_have_text("ontvangen")
+        expect(page.locator("#kenmerk")).not_to_be_empty()
+        shot(page, "melding-ontvangen")
+        melding = console.melding("verzuim-16u", "S1")
+        assert get_melding(console.store, melding.id).receiver_reference
+    finally:
+        channel.close()
+        standin.stop()
+
+
+def test_no_show_board_shows_the_dsp_outcome(page: Page, console: Console,
+                                             deliver: Callable[[], int]) -> None:
+    """After the DSP reports 'Gestart elders' through the feedback API, the board shows it per student."""
+    sign_in(page, "beheer@voorbeeld")
+    for sid in ("N1", "N2"):
+        page.goto(f"/console/meldingen/{console.melding('no-show', sid).id}")
+        page.get_by_role("button", name="Goedkeuren en verzenden").click()
+        expect(page.locator("#status")).to_have_text("klaar")
+    deliver()
+    _, key = create_receiver_key(console.store, "dsp-kop-van-nh")
+    response = httpx.post(f"{console.url}/api/v1/feedback", headers={"Authorization": f"Bearer {key}"},
+                          json={"melding_id": console.melding("no-show", "N1").id, "status": "Gestart elders",
+                                "toelichting": "Ingeschreven bij een andere opleiding"})
+    assert response.status_code == 200
+    page.get_by_role("link", name="No-show").click()
+    row = page.get_by_role("row").filter(has_text="N1")
+    expect(row.locator("td.outcome")).to_contain_text("Gestart elders")
+    expect(page.get_by_role("row").filter(has_text="N2").locator("td.outcome")).to_contain_text(
+        "nog geen terugkoppeling")
+    shot(page, "no-show")
+    page.get_by_role("link", name="Monitor").click()
+    expect(page.locator("#herstarters")).to_have_text("1")
+    shot(page, "monitor")
+    page.get_by_role("link", name="Termijnen").click()
+    shot(page, "termijnen")
+    page.get_by_role("link", name="Onbestelbaar").click()
+    shot(page, "onbestelbaar")
+    page.goto("/console/leerlingen/N1")
+    expect(page.locator("#audit")).to_contain_text("terugkoppeling")
+    shot(page, "audittrail")
+
+
+def test_wrong_password_is_refused_in_the_browser(page: Page) -> None:
+    """A wrong password shows the refusal on the sign-in page; no page opens."""
+    sign_in(page, "melder@voorbeeld", "fout-wachtwoord-123")
+    expect(page.get_by_role("alert")).to_have_text("Onjuiste gebruikersnaam of wachtwoord.")
+    shot(page, "aanmelden-geweigerd")
+    page.goto("/console/meldingen")
+    expect(page.get_by_role("heading", name="Aanmelden")).to_be_visible()
+
+
+def test_other_schools_user_sees_nothing_of_ours(page: Page, console: Console) -> None:
+    """A user of another school sees only their own student and gets 404 on our melding's address."""
+    sign_in(page, "melder@ander")
+    expect(page.locator("#meldingen")).to_contain_text(OTHER_NAME)
+    expect(page.locator("body")).not_to_contain_text(NAME)
+    response = page.goto(f"/console/meldingen/{console.melding('verzuim-16u', 'S1').id}")
+    assert response is not None and response.status == 404
+    expect(page.locator("body")).not_to_contain_text(NAME)
+
+
+def test_tampered_csrf_token_is_refused(page: Page, console: Console) -> None:
+    """A form whose CSRF token was altered is refused (403) and the melding stays a concept."""
+    sign_in(page, "melder@voorbeeld")
+    melding = console.melding("verzuim-16u", "S1")
+    page.goto(f"/console/meldingen/{melding.id}")
+    page.evaluate("document.querySelectorAll('input[name=csrf]').forEach(i => i.value = 'vervalst')")
+    with page.expect_response(lambda r: r.url.endswith("/goedkeuren")) as answer:
+        page.get_by_role("button", name="Goedkeuren en verzenden").click()
+    assert answer.value.status == 403
+    assert get_melding(console.store, melding.id).status == "concept"
