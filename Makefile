@@ -8,10 +8,10 @@ setup:
 	@bash scripts/bootstrap.sh
 
 demo: setup
-	$(BIN)/verzuim-gateway evaluate examples/example.json --format table
+	$(BIN)/verzuim-gateway demo --workdir demo-out
 
 lint: setup
-	$(BIN)/ruff check gateway adapters tests bench
+	$(BIN)/ruff check gateway adapters demo tests bench
 
 typecheck: setup
 	$(BIN)/mypy

@@ -24,10 +24,16 @@ Example::
 
     [sources.magister]
     base_url = "https://..."
+    client_secret_env = "MAGISTER_CLIENT_SECRET"   # secrets come from the environment
+
+    [calendar]
+    first_school_day = 2026-08-31
+    last_school_day = 2027-07-16
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,6 +42,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gateway.errors import ConfigurationError
+from gateway.model import Calendar
 from gateway.ports import SchoolIdentity
 from gateway.routing import RoutingPolicy
 
@@ -72,6 +79,8 @@ class SchoolConfig(BaseModel):
     fallback: Fallback = Fallback()
     channels: dict[str, dict[str, Any]] = Field(default_factory=dict)
     sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # The school year (optional here: a source may deliver it instead).
+    calendar: Calendar | None = None
 
     def identity(self) -> SchoolIdentity:
         """The school as a receiver sees it."""
@@ -117,3 +126,31 @@ def load_school_config(path: Path) -> SchoolConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"{path}: geen geldige TOML ({exc})") from exc
     return parse_school_config(data, str(path))
+
+
+# --- secrets from the environment -------------------------------------------------------------
+
+ENV_SUFFIX = "_env"
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+def resolve_env_references(config: Mapping[str, Any], environ: Mapping[str, str],
+                           where: str = "configuratie") -> dict[str, Any]:
+    """Replace every ``<key>_env = "VAR"`` by ``<key> = <value of VAR>``; secrets stay out of files.
+
+    Call at the edge (sync, worker start) with ``os.environ``; a missing variable is a
+    ``ConfigurationError`` naming key and variable.
+    """
+    resolved: dict[str, Any] = {}
+    for key, value in config.items():
+        if not key.endswith(ENV_SUFFIX):
+            resolved[key] = value
+            continue
+        target = key.removesuffix(ENV_SUFFIX)
+        if not isinstance(value, str) or value not in environ:
+            raise ConfigurationError(
+                f"{where}: {key} verwijst naar omgevingsvariabele '{value}', maar die is niet gezet"
+            )
+        resolved[target] = environ[value]
+    return resolved
+

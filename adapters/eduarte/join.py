@@ -123,6 +123,7 @@ def parse_student(values: dict[str, str], brin: str) -> Student:
         "doktersverklaring": parse_bool(values["doktersverklaring"]),
         "given_names": values.get("roepnaam") or None, "family_name": values.get("achternaam") or None,
         "crebo": values.get("crebo") or None, "leerjaar": _opt_int(values.get("leerjaar", "")),
+        "onderwijsnummer": values.get("onderwijsnummer") or None,  # optional column
     }
     try:
         return Student.model_validate(data)

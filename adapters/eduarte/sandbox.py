@@ -23,6 +23,8 @@ from adapters.eduarte.exports import COLUMNS, KINDS, export_path, snapshots
 from gateway.reasons import is_authorised
 from gateway.synthetic import LESUREN, AbsenceEvent, AbsenceVersion, Lesson, SyntheticSchool, generate_school
 
+OPTIONAL_COLUMNS = {"deelnemers": ("onderwijsnummer",)}  # read when present, not required
+
 # canonical reason -> Eduarte absentiereden (the institution's code list)
 _CODES = {
     "onbekend": "ONBEKEND", "spijbelen": "SPIJBELEN", "ziek": "ZIEK", "artsbezoek": "ARTS",
@@ -81,7 +83,8 @@ class EduarteSandbox:
                 school.numbers[s.id], _d(s.birth_date), s.leerweg, str(s.niveau or ""), _d(s.enrolled_on),
                 _d(s.first_school_day), _yn(s.intro_attended), _yn(s.startkwalificatie),
                 _yn(s.studiefinanciering), s.woongemeente or "", _yn(s.doktersverklaring),
-                s.given_names or "", s.family_name or "", s.crebo or "", str(s.leerjaar or "")])
+                s.given_names or "", s.family_name or "", s.crebo or "", str(s.leerjaar or ""),
+                s.onderwijsnummer or ""])
         for event in school.events:
             version = event.version_on(today)
             if version is not None and event.reported and event.start <= today:
@@ -118,7 +121,7 @@ class EduarteSandbox:
         for kind, rows in self._rows().items():
             buffer = io.StringIO()
             writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-            writer.writerow(COLUMNS[kind])
+            writer.writerow(COLUMNS[kind] + OPTIONAL_COLUMNS.get(kind, ()))
             writer.writerows(rows)
             for line in self.extra_rows.get(kind, []):
                 buffer.write(line + "\r\n")

@@ -80,6 +80,7 @@ def to_student(item: dict[str, Any], brin: str) -> Student:
             family_name=item.get("Achternaam"),
             crebo=item.get("Crebo"),
             leerjaar=item.get("Leerjaar"),
+            onderwijsnummer=item.get("Onderwijsnummer") or None,
         )
     except ValidationError as exc:
         fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())

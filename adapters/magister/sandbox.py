@@ -92,6 +92,7 @@ class MagisterSandbox:
             "IntroBijgewoond": s.intro_attended, "Startkwalificatie": s.startkwalificatie,
             "Studiefinanciering": s.studiefinanciering, "Woongemeente": s.woongemeente,
             "Doktersverklaring": s.doktersverklaring, "Crebo": s.crebo, "Leerjaar": s.leerjaar,
+            "Onderwijsnummer": s.onderwijsnummer,
         }
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -13,7 +14,7 @@ from gateway.cli._store import actor_option, settings_and_store
 from gateway.errors import GatewayError, TransientSourceError
 from gateway.plugins import load
 from gateway.ports import SOURCES_GROUP, Source
-from gateway.school import SchoolConfig
+from gateway.school import SchoolConfig, resolve_env_references
 from gateway.store import Store, get_cursor, get_school, list_schools
 
 
@@ -30,7 +31,7 @@ class SyncOutcome:
 
 def build_source(name: str, config: dict[str, Any]) -> Source:
     """The adapter named by ``config["adapter"]`` (default: the source's own name)."""
-    options = dict(config)
+    options = resolve_env_references(config, os.environ, f"bron {name}")  # *_env: secrets
     adapter = str(options.pop("adapter", name))
     source: Source = load(SOURCES_GROUP, adapter)(options)
     return source

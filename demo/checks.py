@@ -1,0 +1,167 @@
+"""What the demo checks at the end: every melding delivered or intentionally not, no duplicates at
+DUO, every mail decrypts with its receiver's key and carries a valid school signature, and the
+audit chain verifies. Each problem is one Dutch sentence."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import email.utils
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from lxml import etree
+
+from adapters.duo.xmlsafe import VZ, hardened_parser
+from adapters.mail import smime
+from demo.services import Pki
+from gateway import audit
+from gateway.lifecycle import State
+from gateway.store import Store
+from gateway.store.schema import meldingen, outbox
+
+DELIVERED = {State.ONTVANGEN, State.IN_BEHANDELING, State.AFGESLOTEN, State.TER_KENNISGEVING}
+INTENTIONALLY_NOT = {State.INTERN, State.INGETROKKEN}
+
+
+@dataclass
+class MailFile:
+    """One received mail: its file, the melding it carries and whether it opened correctly."""
+
+    path: Path
+    message_id: str
+    recipients: tuple[str, ...]
+    decrypted: bool = False
+    signature_valid: bool = False
+    problem: str = ""
+
+
+@dataclass
+class Findings:
+    """The end checks: problems (Dutch) and the counts the summary shows."""
+
+    problems: list[str] = field(default_factory=list)
+    duo_kenmerken: Counter[str] = field(default_factory=Counter)
+    duo_withdrawals: int = 0
+    mails: list[MailFile] = field(default_factory=list)
+    audit_entries: int = 0
+
+
+def duo_payloads(duo_dir: Path) -> Iterable[tuple[Path, etree._Element]]:
+    """Each saved request body (the payload of the SOAP Body) with its parsed root."""
+    for path in sorted(duo_dir.glob("*.xml")):
+        yield path, etree.fromstring(path.read_bytes(), hardened_parser())
+
+
+def check_duo(duo_dir: Path, findings: Findings) -> None:
+    """Count MeldenVerzuim documents per kenmerk; a kenmerk twice is a duplicate at DUO."""
+    for path, root in duo_payloads(duo_dir):
+        operation = etree.QName(root).localname
+        kenmerk = root.findtext(f"{{{VZ}}}bedrijfsdocument/{{{VZ}}}identificatiecodeBedrijfsdocument")
+        if operation == "MeldenVerzuimRequest" and kenmerk:
+            findings.duo_kenmerken[kenmerk] += 1
+        elif operation == "IntrekkenMeldingRequest":
+            findings.duo_withdrawals += 1
+        elif operation not in ("OpvragenStatuswijzigingenRequest",):
+            findings.problems.append(f"{path.name}: onverwacht bericht {operation} bij DUO")
+    doubles = sorted(k for k, n in findings.duo_kenmerken.items() if n > 1)
+    if doubles:
+        findings.problems.append(f"{len(doubles)} melding(en) kwamen meer dan eens binnen bij DUO: "
+                                 + ", ".join(doubles[:5]))
+
+
+def _desk_files(pki: Pki) -> dict[str, tuple[x509.Certificate, rsa.RSAPrivateKey]]:
+    """Receiving desks by mailbox: their certificate and private key (the receiving side)."""
+    by_address: dict[str, tuple[x509.Certificate, rsa.RSAPrivateKey]] = {}
+    for files in pki.desks.values():
+        cert = x509.load_pem_x509_certificate(files.cert.read_bytes())
+        key = serialization.load_pem_private_key(files.key.read_bytes(), password=None)
+        assert isinstance(key, rsa.RSAPrivateKey)
+        for address in cert.extensions.get_extension_for_class(
+                x509.SubjectAlternativeName).value.get_values_for_type(x509.RFC822Name):
+            by_address[address.lower()] = (cert, key)
+    return by_address
+
+
+def check_mail(mail_dir: Path, pki: Pki, findings: Findings) -> None:
+    """Open every mail with each addressed desk's key and check the school's signature."""
+    desks = _desk_files(pki)
+    school_certs = [x509.load_pem_x509_certificate(f.cert.read_bytes()) for f in pki.schools.values()]
+    for path in sorted(mail_dir.glob("*.eml")):
+        raw = path.read_bytes()
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        addresses = tuple(a.lower() for _, a in email.utils.getaddresses([str(message.get("To", ""))]))
+        mail = MailFile(path, str(message.get("Message-ID", "")).strip("<>").split("@")[0], addresses)
+        findings.mails.append(mail)
+        desk_addresses = [a for a in addresses if a in desks]
+        if not desk_addresses:
+            mail.problem = "geen bekende ontvanger"
+            findings.problems.append(f"{path.name}: gericht aan onbekende ontvanger {', '.join(addresses)}")
+            continue
+        for address in desk_addresses:
+            cert, key = desks[address]
+            try:
+                inner = smime.decrypt(raw, cert, key)
+            except smime.SmimeError as exc:
+                mail.problem = str(exc)
+                findings.problems.append(f"{path.name}: niet te ontsleutelen door {address}: {exc}")
+                break
+            mail.decrypted = True
+            verdicts = [smime.verify(inner, school) for school in school_certs]
+            mail.signature_valid = any(v.valid for v in verdicts)
+            if not mail.signature_valid:
+                findings.problems.append(f"{path.name}: handtekening van de school klopt niet")
+                break
+
+
+def check_meldingen(store: Store, findings: Findings) -> None:
+    """Every melding delivered or intentionally not; DUO holds no melding that went by mail."""
+    with store.read() as conn:
+        rows = conn.execute(sa.select(meldingen.c.id, meldingen.c.rule, meldingen.c.route,
+                                      meldingen.c.status, meldingen.c.last_error)).all()
+        open_rows = conn.execute(sa.select(outbox.c.melding_id, outbox.c.state, outbox.c.last_error)
+                                 .where(outbox.c.state.in_(("held", "pending", "sending", "in_doubt",
+                                                            "dead")))).all()
+    mail_ids = {m.message_id for m in findings.mails}
+    for row in rows:
+        state = State(row.status)
+        if state not in DELIVERED | INTENTIONALLY_NOT:
+            findings.problems.append(f"melding {row.id} ({row.rule}) staat op '{state.value}': "
+                                     f"niet afgeleverd ({row.last_error or 'geen foutmelding'})")
+            continue
+        if state in DELIVERED and row.route == "duo" and row.id not in findings.duo_kenmerken:
+            findings.problems.append(f"melding {row.id} ({row.rule}) staat als afgeleverd bij DUO, "
+                                     "maar DUO heeft haar niet ontvangen")
+        if row.route == "mail":
+            if row.id in findings.duo_kenmerken:
+                findings.problems.append(f"melding {row.id} ({row.rule}) ging per mail en staat ook bij DUO")
+            if state in DELIVERED and row.id not in mail_ids:
+                findings.problems.append(f"melding {row.id} ({row.rule}) staat als verstuurd per mail, "
+                                         "maar er is geen mail van")
+    for pending in open_rows:
+        findings.problems.append(f"outbox van melding {pending.melding_id} staat nog op '{pending.state}' "
+                                 f"({pending.last_error or 'geen foutmelding'})")
+
+
+def check_audit(store: Store, findings: Findings) -> None:
+    """The hash chain of the audit log verifies from the first entry to the head."""
+    result = audit.verify(store)
+    findings.audit_entries = result.entries
+    if not result.ok:
+        findings.problems.append(f"auditlog klopt niet bij regel {result.first_broken}: {result.problem}")
+
+
+def run_checks(store: Store, workdir: Path, pki: Pki) -> Findings:
+    """All end checks over the store and the files the demo left."""
+    findings = Findings()
+    check_duo(workdir / "duo", findings)
+    check_mail(workdir / "mail", pki, findings)
+    check_meldingen(store, findings)
+    check_audit(store, findings)
+    return findings

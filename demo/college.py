@@ -1,0 +1,79 @@
+"""The demo's college: two locations, each on its own SIS, built from ``gateway.synthetic``.
+
+The synthetic school is made for the sources' tests; the demo gives its students what a real
+melding needs and the tests do not: an onderwijsnummer (elfproef) and a woongemeente that is in
+the recipient directory of the location's region, so every melding has a receiver.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from gateway.synthetic import SyntheticSchool, generate_school
+
+SisKind = Literal["magister", "eduarte"]
+
+# The demo's school year: eight weeks from the first school day; the herfstvakantie is week 43.
+FIRST_SCHOOL_DAY = date(2026, 8, 31)
+FIRST_SYNC = date(2026, 10, 9)   # the gateway is switched on: a first full pull
+SECOND_SYNC = date(2026, 10, 16)  # a week later: new lessons and the corrections of the week
+
+
+@dataclass(frozen=True)
+class Location:
+    """One location of the college: its BRIN, SIS, region and rule profile."""
+
+    key: str
+    brin: str
+    oin: str
+    name: str
+    place: str
+    vestiging: str  # DUO's vestigingsnummer (two digits)
+    sis: SisKind
+    profile: str
+    gemeenten: tuple[str, ...]  # CBS codes of the region (all in mappings/recipients)
+    receiver: str | None  # the receiving organisation that reports back on its meldingen (DSP)
+    seed: int
+    size: int
+
+
+LOCATIONS: tuple[Location, ...] = (
+    Location(key="25KN00", brin="25KN", oin="00000001002512345000", name="ROC Kop van Noord-Holland",
+             place="Den Helder", vestiging="00", sis="magister", profile="kop-van-nh",
+             gemeenten=("0400", "0441", "0448", "1911"), receiver="dsp-kop-van-nh", seed=17, size=200),
+    Location(key="27UT00", brin="27UT", oin="00000001002712345000", name="ROC Utrecht Techniek",
+             place="Utrecht", vestiging="01", sis="eduarte", profile="utrecht",
+             gemeenten=("0344", "0310", "1904"), receiver=None, seed=15, size=150),
+)
+
+
+def onderwijsnummer(serial: int) -> str:
+    """A made-up onderwijsnummer that passes DUO's elfproef (weighted sum mod 11 == 5)."""
+    base = 100_000_000 + serial * 10
+    while True:
+        digits = f"{base:09d}"[:8]
+        total = sum(int(d) * w for d, w in zip(digits, range(9, 1, -1), strict=True))
+        check = (5 - total) % 11
+        if check < 10:
+            return digits + str(check)
+        base += 10
+
+
+def localise(school: SyntheticSchool, gemeenten: tuple[str, ...], serial_base: int) -> SyntheticSchool:
+    """Give every student an onderwijsnummer and a woongemeente of the location's region."""
+    students = tuple(
+        s.model_copy(update={"woongemeente": gemeenten[i % len(gemeenten)],
+                             "onderwijsnummer": onderwijsnummer(serial_base + i)})
+        for i, s in enumerate(school.students)
+    )
+    return dataclasses.replace(school, students=students)
+
+
+def build_school(location: Location, size: int | None = None) -> SyntheticSchool:
+    """The location's synthetic school (deterministic), localised for the demo."""
+    school = generate_school(seed=location.seed, size=size or location.size, start=FIRST_SCHOOL_DAY,
+                             brin=location.brin)
+    return localise(school, location.gemeenten, serial_base=int(location.brin[:2]) * 10_000)

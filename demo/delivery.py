@@ -1,0 +1,66 @@
+"""Running the real delivery worker until the outbox reaches a state the demo waits for."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import date
+
+import sqlalchemy as sa
+
+from demo.progress import DemoFailure
+from gateway.routing import RecipientDirectory
+from gateway.store import Store
+from gateway.store.schema import outbox
+from gateway.worker import RetryPolicy, Worker, plugin_channels
+
+# Short waits so a demo outage is ridden out in seconds; the shape (exponential, jitter) is the real one.
+DEMO_RETRY = RetryPolicy(initial=0.05, maximum=0.4, jitter=0.05, max_attempts=60, in_doubt_delay=0.1)
+OPEN_STATES = ("held", "pending", "sending", "in_doubt")
+
+
+def make_worker(store: Store, directory: RecipientDirectory, today: date) -> Worker:
+    """The gateway's worker with channels from the entry points and the demo's school-year clock."""
+    return Worker(store, plugin_channels(), worker_id="demo:worker", retry=DEMO_RETRY,
+                  directory=directory, today=lambda: today)
+
+
+def drain(worker: Worker, done: Callable[[], bool], timeout: float, what: str) -> int:
+    """Let the worker deliver until ``done()`` holds; ``DemoFailure`` naming ``what`` after ``timeout``."""
+    idle = threading.Event()
+    deadline = time.monotonic() + timeout
+    handled = 0
+    worker.recover()
+    while True:
+        if worker.run_once():
+            handled += 1
+            continue
+        if done():
+            return handled
+        if time.monotonic() > deadline:
+            raise DemoFailure(f"{what} is niet gelukt binnen {timeout:.0f} s")
+        idle.wait(0.02)  # nothing due yet: the next retry is scheduled a moment later
+
+
+def open_rows(store: Store) -> list[sa.Row[tuple[int, str, str, int]]]:
+    """Outbox rows that still have work to do: (id, route, state, attempts)."""
+    with store.read() as conn:
+        return list(conn.execute(
+            sa.select(outbox.c.id, outbox.c.route, outbox.c.state, outbox.c.attempts)
+            .where(outbox.c.state.in_(OPEN_STATES))))
+
+
+def outbox_empty(store: Store) -> bool:
+    """True when no outbox row has work left."""
+    return not open_rows(store)
+
+
+def each_tried_once(store: Store, rows: set[int]) -> Callable[[], bool]:
+    """A condition: every row of ``rows`` was tried at least once (or finished), and no mail waits."""
+    def check() -> bool:
+        for row in open_rows(store):
+            if row.route == "mail" or (row.id in rows and row.attempts < 1):
+                return False
+        return True
+    return check

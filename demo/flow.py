@@ -1,0 +1,301 @@
+"""The demo, step by step: the main job of the gateway end to end on one machine.
+
+A college with two locations (Magister in Den Helder, Eduarte in Utrecht) is switched on in the
+seventh week of the school year: a full pull, evaluation, delivery to the DUO stand-in over mutual
+TLS and no-shows by S/MIME mail. A week later the second pull brings new lessons and the week's
+corrections; DUO then goes down: the worker retries with backoff, falls back to mail for meldingen
+whose due date is near, and delivers the rest once DUO is back. The DSP reports back through the
+feedback API. At the end everything is checked and summarised.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+from lxml import etree
+
+from adapters.duo.xmlsafe import hardened_parser
+from demo.checks import Findings, run_checks
+from demo.college import FIRST_SYNC, LOCATIONS, SECOND_SYNC, Location, build_school
+from demo.delivery import drain, each_tried_once, make_worker, open_rows, outbox_empty
+from demo.progress import DemoFailure, Progress
+from demo.schools import school_data, secret_env_name, write_school_file
+from demo.services import Services, advance_sis, make_pki, start_services, start_sis
+from demo.summary import per_channel, per_rule
+from gateway import pipeline
+from gateway.api.app import ApiSettings, api_keys_for, create_app
+from gateway.api.server import serve_in_thread
+from gateway.cli.sync import sync_source
+from gateway.config_check import check_file
+from gateway.console.feedback import feedback_router
+from gateway.console.receivers import create_receiver_key
+from gateway.plugins import available
+from gateway.ports import CHANNELS_GROUP, SOURCES_GROUP
+from gateway.routing import RecipientDirectory
+from gateway.school import SchoolConfig, load_school_config, resolve_env_references
+from gateway.settings import Settings, write_key_file
+from gateway.store import Store, open_store
+from gateway.store.schema import meldingen
+from gateway.synthetic import SyntheticSchool
+
+STEPS = 12
+SOAP_BODY = "{http://schemas.xmlsoap.org/soap/envelope/}Body"
+
+
+@dataclass
+class DemoResult:
+    """What the demo did and found; ``ok`` only when everything it expected happened."""
+
+    problems: list[str] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is missing."""
+        return not self.problems
+
+
+@dataclass
+class Demo:
+    """State shared by the steps."""
+
+    workdir: Path
+    progress: Progress
+    stack: ExitStack
+    sizes: dict[str, int]
+    environ: dict[str, str] = field(default_factory=dict)
+    schools: dict[str, SyntheticSchool] = field(default_factory=dict)
+    configs: dict[str, SchoolConfig] = field(default_factory=dict)
+    corrections: int = 0
+    feedback: int = 0
+    fallbacks: int = 0
+    retried: int = 0
+
+
+def prepare_workdir(workdir: Path) -> None:
+    """Start from an empty folder: earlier demo output is removed (only what the demo makes)."""
+    for name in ("gateway.db", "gateway.db-wal", "gateway.db-shm", "keys.toml", "api_keys.json"):
+        (workdir / name).unlink(missing_ok=True)
+    for name in ("duo", "mail", "pki", "config", ".sandbox"):
+        shutil.rmtree(workdir / name, ignore_errors=True)
+    (workdir / "mail").mkdir(parents=True)
+
+
+def _sync_all(demo: Demo, store: Store, today: date, details: list[str]) -> None:
+    for location in LOCATIONS:
+        config = demo.configs[location.key]
+        for name, options in config.sources.items():
+            resolved = resolve_env_references(options, demo.environ, f"bron {name}")
+            if location.sis == "magister":
+                resolved["today"] = today.isoformat()  # the demo's school-year clock
+            outcome = sync_source(store, config, name, resolved, actor="demo:sync")
+            if not outcome.ok:
+                raise DemoFailure(f"ophalen uit {name} ({location.name}) mislukt: {outcome.message}")
+            details.append(f"{location.name} ({name}): {outcome.message}")
+            if outcome.problems:
+                details.append(f"  {len(outcome.problems)} record(s) tegengehouden")
+            changed = outcome.message.split(" nieuw, ")[-1].split(" gewijzigd")[0]
+            if changed.isdigit():
+                demo.corrections += int(changed)
+        result = pipeline.evaluate(store, config.id, as_of=today, actor="demo:evaluatie")
+        details.append(f"{location.name}: regels toegepast op {today:%d-%m-%Y}: "
+                       f"{result.students_evaluated} studenten, {len(result.created)} nieuwe meldingen/"
+                       f"signalen, {len(result.withdrawn)} ingetrokken")
+
+
+def _export_duo_bodies(demo: Demo) -> int:
+    """Each SOAP request the DUO stand-in received: its Body's payload into ``duo/*.xml``."""
+    envelopes = demo.workdir / "duo" / "envelopes"
+    count = 0
+    for path in sorted(envelopes.glob("*.xml")):
+        root = etree.fromstring(path.read_bytes(), hardened_parser())
+        body = root.find(SOAP_BODY)
+        if body is None or len(body) != 1:
+            raise DemoFailure(f"{path.name}: geen SOAP-body met één bericht")
+        (demo.workdir / "duo" / path.name).write_bytes(
+            etree.tostring(body[0], xml_declaration=True, encoding="UTF-8"))
+        count += 1
+    return count
+
+
+def _export_mails(services: Services, workdir: Path) -> int:
+    messages = services.smtp.messages()
+    for n, data in enumerate(messages, start=1):
+        (workdir / "mail" / f"{n:03d}.eml").write_bytes(data)
+    return len(messages)
+
+
+def _post_feedback(demo: Demo, store: Store, details: list[str]) -> None:
+    """The Doorstroompunt reports back on the no-show meldingen it got by mail (feedback API)."""
+    app = create_app(ApiSettings(), store, api_keys_for(demo.workdir), clock=lambda: SECOND_SYNC,
+                     extra_routers=[feedback_router()])
+    server = serve_in_thread(app)
+    demo.stack.callback(server.stop)
+    outcomes = ("Gestart elders", "Niet gestart - in begeleiding", "Gestart bij mbo")
+    with store.read() as conn:
+        no_shows = conn.execute(sa.select(meldingen.c.id, meldingen.c.school_id)
+                                .where(meldingen.c.rule == "no-show", meldingen.c.route == "mail")
+                                .order_by(meldingen.c.id)).all()
+    by_school: dict[str, list[str]] = {}
+    for row in no_shows:
+        by_school.setdefault(row.school_id, []).append(row.id)
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        for location in LOCATIONS:
+            ids = by_school.get(location.key, [])[:len(outcomes)]
+            if not ids or location.receiver is None:
+                continue
+            _, key = create_receiver_key(store, location.receiver, label="demo")
+            for melding_id, status in zip(ids, outcomes, strict=False):
+                answer = client.post("/api/v1/feedback", headers={"Authorization": f"Bearer {key}"},
+                                     json={"melding_id": melding_id, "status": status,
+                                           "toelichting": "Teruggekoppeld in de demo"})
+                if answer.status_code != 200:
+                    raise DemoFailure(f"terugkoppeling van {location.receiver} geweigerd "
+                                      f"({answer.status_code}): {answer.text[:200]}")
+                demo.feedback += 1
+                details.append(f"{location.receiver}: melding {melding_id[:8]}… '{status}' -> "
+                               f"status {answer.json()['status']}")
+
+
+def run_demo(workdir: Path, echo: Callable[[str], None], sizes: dict[str, int] | None = None) -> DemoResult:
+    """Run the whole demo into ``workdir``; the result says whether everything expected happened."""
+    workdir = workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    prepare_workdir(workdir)
+    with ExitStack() as stack:
+        demo = Demo(workdir, Progress(STEPS, echo), stack, sizes or {})
+        try:
+            return _run(demo)
+        except DemoFailure as exc:
+            return DemoResult(problems=[str(exc)])
+
+
+def _run(demo: Demo) -> DemoResult:
+    workdir, progress = demo.workdir, demo.progress
+    with progress.step("Demo-PKI maken (CA, TLS voor gateway en DUO, S/MIME scholen en ontvangers)") as d:
+        pki = make_pki(workdir / "pki", LOCATIONS)
+        d.append(f"{len(pki.desks)} ontvangende loketten met eigen sleutel in {pki.recipients_dir}")
+
+    with progress.step("DUO-stand-in (mutual TLS) en SMTP-stand-in starten") as d:
+        services = start_services(demo.stack, workdir, pki)
+        d.append(f"DUO: {services.duo.url}")
+        d.append(f"SMTP: {services.smtp.host}:{services.smtp.port} (STARTTLS)")
+
+    with progress.step("Synthetische college-locaties en hun SIS-stand-ins (Magister, Eduarte)") as d:
+        for location in LOCATIONS:
+            school = build_school(location, demo.sizes.get(location.key))
+            demo.schools[location.key] = school
+            start_sis(demo.stack, services, workdir, location, school, FIRST_SYNC)
+            scenarios: dict[str, int] = {}
+            for name in school.scenarios.values():
+                scenarios[name] = scenarios.get(name, 0) + 1
+            mix = ", ".join(f"{n} {k}" for k, n in sorted(scenarios.items()) if k != "regulier")
+            d.append(f"{location.name} ({location.sis}): {len(school.students)} studenten, "
+                     f"{len(school.lessons)} lessen; {mix}")
+            if location.sis == "magister":
+                secret = services.magister[location.key].sandbox.client_secret
+                demo.environ[secret_env_name(location)] = secret
+                (workdir / ".sandbox" / f"kalender-{location.key}.json").write_text(
+                    school.calendar.model_dump_json(), encoding="utf-8")
+
+    with progress.step("Schoolconfiguratie schrijven, controleren en registreren") as d:
+        environ = {**os.environ, **demo.environ}
+        write_key_file(workdir)
+        store = open_store(Settings(data_dir=workdir, **_keys(workdir)), migrate=True)
+        demo.stack.callback(store.close)
+        for location in LOCATIONS:
+            data = school_data(location, demo.schools[location.key], services, pki, workdir)
+            path = write_school_file(workdir / "config", location, data)
+            check = check_file(path, environ=environ, sources=set(available(SOURCES_GROUP)),
+                               channels=set(available(CHANNELS_GROUP)))
+            if not check.ok:
+                raise DemoFailure(f"{path}: " + "; ".join(p.render() for p in check.problems))
+            demo.configs[location.key] = load_school_config(path)
+            pipeline.register_school(store, demo.configs[location.key], actor="demo:beheer")
+            d.append(f"{path.relative_to(workdir)}: in orde, profiel {location.profile}")
+    directory = RecipientDirectory.load(cert_dir=pki.recipients_dir)
+
+    with progress.step(f"Eerste synchronisatie op {FIRST_SYNC:%d-%m-%Y} en regels toepassen") as d:
+        _sync_all(demo, store, FIRST_SYNC, d)
+        demo.corrections = 0  # only the second pull's changes are corrections
+
+    with progress.step("Worker levert af: DUO over mutual TLS, no-show per S/MIME-mail") as d:
+        worker = make_worker(store, directory, FIRST_SYNC)
+        handled = drain(worker, lambda: outbox_empty(store), 60, "afleveren na de eerste synchronisatie")
+        d.append(f"{handled} verzendingen verwerkt")
+
+    with progress.step(f"Een week later: tweede synchronisatie op {SECOND_SYNC:%d-%m-%Y} (correcties)") as d:
+        for location in LOCATIONS:
+            advance_sis(services, location, SECOND_SYNC)
+        _sync_all(demo, store, SECOND_SYNC, d)
+        if demo.corrections == 0:
+            raise DemoFailure("de tweede synchronisatie bracht geen correcties binnen")
+        d.append(f"{demo.corrections} records gecorrigeerd in de SIS'en")
+
+    with progress.step("DUO valt uit: de worker probeert opnieuw en valt terug op mail waar het moet") as d:
+        waiting = {row.id for row in open_rows(store) if row.route == "duo"}
+        if not waiting:
+            raise DemoFailure("na de tweede synchronisatie stond er niets klaar voor DUO")
+        services.duo.faults.unavailable_503 = 1_000_000
+        worker = make_worker(store, directory, SECOND_SYNC)
+        drain(worker, each_tried_once(store, waiting), 60, "de DUO-storing opvangen")
+        with store.read() as conn:
+            demo.fallbacks = int(conn.scalar(sa.text(
+                "select count(*) from audit_log where action = 'melding.fallback'")) or 0)
+        d.append(f"{len(waiting)} verzending(en) naar DUO mislukt (503); "
+                 f"{demo.fallbacks} melding(en) met een nabije uiterste melddatum per mail verstuurd")
+
+    with progress.step("DUO is terug: de uitgestelde meldingen gaan alsnog naar DUO") as d:
+        services.duo.faults.unavailable_503 = 0
+        handled = drain(worker, lambda: outbox_empty(store), 60, "afleveren na de DUO-storing")
+        with store.read() as conn:
+            demo.retried = int(conn.scalar(sa.text(
+                "select count(*) from outbox where route = 'duo' and state = 'done' and attempts > 1")) or 0)
+        d.append(f"{handled} verzendingen verwerkt; {demo.retried} melding(en) na de storing alsnog bij DUO")
+
+    with progress.step("Terugkoppeling van het Doorstroompunt via de terugkoppel-API") as d:
+        _post_feedback(demo, store, d)
+
+    with progress.step("Controle: alles afgeleverd, geen dubbele bij DUO, mail te openen, audit klopt") as d:
+        bodies = _export_duo_bodies(demo)
+        mails = _export_mails(services, workdir)
+        findings = run_checks(store, workdir, pki)
+        d.append(f"{bodies} SOAP-berichten in {workdir / 'duo'}, {mails} mails in {workdir / 'mail'}")
+        problems = list(findings.problems) + _expectations(demo, findings)
+        for problem in problems[:20]:
+            d.append(f"PROBLEEM: {problem}")
+
+    with progress.step("Samenvatting") as d:
+        summary = [*per_rule(store), "", *per_channel(store, findings)]
+    return DemoResult(problems=problems, summary=summary)
+
+
+def _keys(workdir: Path) -> dict[str, object]:
+    settings = Settings.from_env({"VERZUIM_DATA_DIR": str(workdir)})
+    return {"encryption_keys": settings.encryption_keys, "active_key_id": settings.active_key_id}
+
+
+def _expectations(demo: Demo, findings: Findings) -> list[str]:
+    missing = []
+    if demo.retried < 1:
+        missing.append("geen enkele melding kwam na opnieuw proberen alsnog bij DUO aan")
+    if demo.fallbacks < 1:
+        missing.append("geen enkele melding viel terug op mail tijdens de DUO-storing")
+    if not findings.duo_kenmerken:
+        missing.append("DUO heeft geen enkele melding ontvangen")
+    if not findings.mails:
+        missing.append("er is geen enkele mail verstuurd")
+    if demo.feedback < 1:
+        missing.append("er kwam geen terugkoppeling binnen")
+    return missing
+
+
+__all__ = ["DemoResult", "Location", "run_demo"]

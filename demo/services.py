@@ -1,0 +1,101 @@
+"""The demo's outside world on loopback: the PKI, the DUO and SMTP stand-ins, the SIS stand-ins.
+
+Everything binds to 127.0.0.1 on a free port and stops when the ``ExitStack`` closes.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from adapters.duo.standin import RunningStandin, StandinConfig, start_standin
+from adapters.eduarte.sandbox import RunningSandbox as EduarteRunning
+from adapters.eduarte.sandbox import start_sandbox as start_eduarte
+from adapters.magister.sandbox import RunningSandbox as MagisterRunning
+from adapters.magister.sandbox import start_sandbox as start_magister
+from adapters.mail.demo_certs import write_directory_certificates
+from adapters.mail.sandbox import SandboxSmtp
+from adapters.mail.sandbox import start_sandbox as start_smtp
+from demo.college import Location
+from gateway.pki import DemoPki, PemFiles, demo_pki, issue_server_cert, issue_smime_cert
+from gateway.synthetic import SyntheticSchool
+
+
+def school_email(location: Location) -> str:
+    """The school's verzuim mailbox (sender of its mail meldingen)."""
+    return f"verzuim@{location.brin.lower()}.school.example"
+
+
+@dataclass
+class Pki:
+    """The demo PKI: the gateway's and DUO's TLS, each school's S/MIME, each receiving desk's."""
+
+    base: DemoPki
+    schools: dict[str, PemFiles]  # location key -> the school's S/MIME certificate and key
+    desks: dict[str, PemFiles]  # directory label (leerplicht:0400, rmc:utrecht, ...) -> files
+    recipients_dir: Path
+    smtp_server: PemFiles
+
+
+def make_pki(directory: Path, locations: tuple[Location, ...]) -> Pki:
+    """Generate every certificate and key the demo needs into ``directory`` (keys 0600)."""
+    base = demo_pki(directory)
+    schools = {}
+    for location in locations:
+        pair = issue_smime_cert(base.ca, school_email(location), location.name)
+        cert, key = pair.write(directory, f"school-{location.key}-smime")
+        schools[location.key] = PemFiles(cert, key)
+    recipients_dir = directory / "recipients"
+    desks = write_directory_certificates(base.ca, recipients_dir)
+    smtp_server = issue_server_cert(base.ca, ("localhost", "127.0.0.1"))
+    smtp_cert, smtp_key = smtp_server.write(directory, "smtp-server")
+    return Pki(base, schools, desks, recipients_dir, PemFiles(smtp_cert, smtp_key))
+
+
+@dataclass
+class Services:
+    """The running stand-ins, with their handles."""
+
+    pki: Pki
+    duo: RunningStandin
+    smtp: SandboxSmtp
+    magister: dict[str, MagisterRunning] = field(default_factory=dict)
+    eduarte: dict[str, EduarteRunning] = field(default_factory=dict)
+
+
+def start_services(stack: ExitStack, workdir: Path, pki: Pki) -> Services:
+    """Start the DUO stand-in (mutual TLS, saving each request in ``workdir/duo``) and the SMTP one."""
+    duo = start_standin(StandinConfig(
+        server_cert=pki.base.duo_server.cert, server_key=pki.base.duo_server.key, ca=pki.base.ca_cert,
+        duo_oin=pki.base.duo_oin, gateway_oins=frozenset({pki.base.gateway_oin}),
+        save_dir=workdir / "duo" / "envelopes"))  # raw requests; the demo extracts each Body
+    stack.callback(duo.stop)
+    smtp = start_smtp(workdir / ".sandbox" / "maildir", pki.smtp_server.cert, pki.smtp_server.key)
+    stack.callback(smtp.stop)
+    return Services(pki=pki, duo=duo, smtp=smtp)
+
+
+def start_sis(stack: ExitStack, services: Services, workdir: Path, location: Location,
+              school: SyntheticSchool, today: date) -> None:
+    """Start the location's SIS stand-in (Magister over HTTP, or an Eduarte drop folder)."""
+    if location.sis == "magister":
+        running = start_magister(school, today=today)
+        stack.callback(running.stop)
+        services.magister[location.key] = running
+    else:
+        folder = workdir / ".sandbox" / f"eduarte-{location.key}"
+        eduarte = start_eduarte(folder, school, today=today)
+        stack.callback(eduarte.stop)
+        services.eduarte[location.key] = eduarte
+
+
+def advance_sis(services: Services, location: Location, today: date) -> None:
+    """Move the location's SIS clock: new lessons and the corrections registered since."""
+    if location.sis == "magister":
+        services.magister[location.key].sandbox.today = today
+    else:
+        sandbox = services.eduarte[location.key].sandbox
+        sandbox.today = today
+        sandbox.write_snapshot()

@@ -1,0 +1,230 @@
+"""Checking a school's configuration file, with messages a school administrator understands.
+
+``check_file(path, environ=..., sources=..., channels=...)`` reads the TOML file and returns every
+problem at once: the key, what is wrong and what is allowed (in Dutch). Problems make the file
+unusable; warnings (an environment variable that is not set here, a fallback without a mail
+channel) do not. Nothing here imports an adapter: the known source and channel names are passed in.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from gateway.errors import ConfigurationError
+from gateway.profiles import available_profiles, load_profile
+from gateway.rules.catalogue import RULE_IDS
+from gateway.school import ENV_NAME, ENV_SUFFIX, SchoolConfig
+
+# Keys whose values are secrets: they must come from the environment (``<key>_env``).
+SECRET_KEYS = frozenset({"password", "client_secret", "secret", "token", "api_key", "private_key"})
+
+# What is allowed, per key of the school file (the last part of a nested key for dicts).
+ALLOWED: dict[str, str] = {
+    "id": "een niet-lege tekst, uniek per school in deze gateway, bijvoorbeeld \"25AB00\"",
+    "brin": "vier tekens: twee cijfers en twee hoofdletters, bijvoorbeeld \"25AB\"",
+    "oin": "twintig cijfers, bijvoorbeeld \"00000001234567890000\"",
+    "name": "de naam van de school (niet leeg)",
+    "profile": "een van de profielen",
+    "profile_overrides": "sleutels van het profiel met een nieuwe waarde",
+    "review_required": "true of false",
+    "routes": "per regel \"duo\" of \"mail\"",
+    "default_route": "\"duo\" of \"mail\"",
+    "fallback": "enabled (true/false) en within_workdays (0 of meer werkdagen)",
+    "enabled": "true of false",
+    "within_workdays": "een heel getal van 0 of meer",
+    "channels": "per kanaal (duo, mail) een tabel met instellingen",
+    "sources": "per bron (magister, eduarte, ...) een tabel met instellingen",
+    "calendar": "first_school_day, last_school_day (datums als 2026-08-31) en holidays",
+    "first_school_day": "een datum, bijvoorbeeld 2026-08-31",
+    "last_school_day": "een datum na first_school_day, bijvoorbeeld 2027-07-16",
+    "holidays": "een lijst van vakanties met name, start en end",
+    "start": "een datum, bijvoorbeeld 2026-10-19",
+    "end": "een datum op of na start",
+    "location": "een vestigingscode of -naam",
+    "contact_name": "een naam",
+    "contact_email": "een e-mailadres",
+    "contact_phone": "een telefoonnummer",
+}
+KNOWN_TOP_KEYS = tuple(SchoolConfig.model_fields)
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong (or worth a look) in the file: the key, what is wrong, what is allowed."""
+
+    key: str
+    message: str
+    allowed: str = ""
+
+    def render(self) -> str:
+        """One line for people: ``key: wat er mis is. Toegestaan: ...``."""
+        text = f"{self.key}: {self.message}"
+        return f"{text}. Toegestaan: {self.allowed}" if self.allowed else text
+
+
+@dataclass
+class CheckResult:
+    """The outcome of a check: the parsed configuration when usable, problems and warnings."""
+
+    path: Path
+    config: SchoolConfig | None = None
+    problems: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the file can be used as it is."""
+        return not self.problems and self.config is not None
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    parts = [str(p) for p in loc if not str(p).startswith("function-")]
+    return ".".join(parts) or "(hele bestand)"
+
+
+def _allowed_for(loc: tuple[int | str, ...]) -> str:
+    for part in reversed(loc):
+        if isinstance(part, str) and part in ALLOWED:
+            hint = ALLOWED[part]
+            if part == "profile":
+                hint = f"{hint}: {', '.join(available_profiles())}"
+            return hint
+    return ""
+
+
+def _validation_findings(exc: ValidationError) -> list[Finding]:
+    findings = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        value = err.get("input")
+        if kind == "missing":
+            message = "ontbreekt (verplicht)"
+        elif kind == "extra_forbidden":
+            parent = loc[:-1]
+            message = f"onbekende sleutel '{loc[-1]}'"
+            if not parent:
+                findings.append(Finding(_key(loc), message, "de sleutels " + ", ".join(KNOWN_TOP_KEYS)))
+                continue
+        elif kind == "string_pattern_mismatch":
+            message = f"'{value}' heeft niet de juiste vorm"
+        elif kind == "literal_error":
+            message = f"'{value}' is geen toegestane waarde"
+        elif kind.startswith(("bool", "int", "float", "date", "string_type", "dict", "list", "model")):
+            message = f"'{value}' heeft het verkeerde type" if not isinstance(value, dict) else (
+                "heeft het verkeerde type")
+        elif kind == "string_too_short":
+            message = "is leeg"
+        elif kind == "greater_than_equal":
+            message = f"'{value}' is te klein"
+        elif kind == "value_error":
+            message = str(err.get("ctx", {}).get("error", err["msg"]))
+        else:
+            message = err["msg"]
+        findings.append(Finding(_key(loc), message, _allowed_for(loc)))
+    return findings
+
+
+def _secret_findings(section: str, config: Mapping[str, Any], environ: Mapping[str, str],
+                     warnings: list[Finding]) -> list[Finding]:
+    problems = []
+    for key, value in config.items():
+        where = f"{section}.{key}"
+        if key in SECRET_KEYS:
+            problems.append(Finding(
+                where, "een geheim hoort niet in het configuratiebestand",
+                f"{key}{ENV_SUFFIX} = \"NAAM_VAN_VARIABELE\" en de waarde in die omgevingsvariabele"))
+        elif key.endswith(ENV_SUFFIX):
+            if not isinstance(value, str) or not ENV_NAME.match(value):
+                problems.append(Finding(
+                    where, f"'{value}' is geen naam van een omgevingsvariabele",
+                    "hoofdletters, cijfers en _, bijvoorbeeld \"MAGISTER_CLIENT_SECRET\""))
+            elif value not in environ:
+                warnings.append(Finding(where, f"omgevingsvariabele {value} is hier niet gezet; "
+                                               "zet die op de machine waar de gateway draait"))
+    return problems
+
+
+def _semantic_findings(config: SchoolConfig, environ: Mapping[str, str], sources: Collection[str],
+                       channels: Collection[str], warnings: list[Finding]) -> list[Finding]:
+    problems: list[Finding] = []
+    if config.profile not in available_profiles():
+        problems.append(Finding("profile", f"onbekend profiel '{config.profile}'",
+                                ", ".join(available_profiles())))
+    elif config.profile_overrides:
+        try:
+            load_profile(config.profile, config.profile_overrides)
+        except ConfigurationError as exc:
+            problems.append(Finding("profile_overrides", str(exc), ALLOWED["profile_overrides"]))
+    for rule in config.routes:
+        if rule not in RULE_IDS:
+            problems.append(Finding(f"routes.{rule}", f"onbekende regel '{rule}'", ", ".join(RULE_IDS)))
+    for name, options in config.sources.items():
+        adapter = str(options.get("adapter", name))
+        if sources and adapter not in sources:
+            problems.append(Finding(f"sources.{name}", f"geen bronadapter '{adapter}' geïnstalleerd",
+                                    ", ".join(sorted(sources))))
+        problems += _secret_findings(f"sources.{name}", options, environ, warnings)
+    for name, options in config.channels.items():
+        if channels and name not in channels:
+            problems.append(Finding(f"channels.{name}", f"geen kanaal '{name}' geïnstalleerd",
+                                    ", ".join(sorted(channels))))
+        problems += _secret_findings(f"channels.{name}", options, environ, warnings)
+    used_routes = {config.default_route, *config.routes.values()}
+    for route in sorted(used_routes):
+        if config.channels and route not in config.channels:
+            problems.append(Finding(f"channels.{route}", "ontbreekt, maar meldingen gaan over deze route",
+                                    f"een tabel [channels.{route}] met de instellingen van het kanaal"))
+    if config.fallback.enabled and config.channels and "mail" not in config.channels:
+        warnings.append(Finding("fallback", "terugval naar mail staat aan, maar er is geen [channels.mail]; "
+                                            "bij een DUO-storing kan er dan niet per mail gemeld worden"))
+    if not config.sources:
+        warnings.append(Finding("sources", "geen bronnen ingesteld; gegevens kunnen alleen via de "
+                                           "aanlever-API binnenkomen"))
+    return problems
+
+
+def check_data(data: Mapping[str, Any], path: Path, *, environ: Mapping[str, str],
+               sources: Collection[str] = (), channels: Collection[str] = ()) -> CheckResult:
+    """Check parsed TOML data; ``sources``/``channels`` are the installed adapter names (empty: skip)."""
+    result = CheckResult(path)
+    try:
+        config = SchoolConfig.model_validate(dict(data))
+    except ValidationError as exc:
+        result.problems = _validation_findings(exc)
+        return result
+    result.problems = _semantic_findings(config, environ, sources, channels, result.warnings)
+    if not result.problems:
+        result.config = config
+    return result
+
+
+def check_file(path: Path, *, environ: Mapping[str, str], sources: Collection[str] = (),
+               channels: Collection[str] = ()) -> CheckResult:
+    """Read and check a school configuration file; every problem is reported, not just the first."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return CheckResult(path, problems=[
+            Finding("(bestand)", "bestaat niet", "een pad naar een .toml-bestand")])
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "geen UTF-8-tekst"
+        return CheckResult(path, problems=[Finding("(bestand)", f"niet te lezen ({reason})")])
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        position = _TOML_POSITION.search(str(exc))
+        where = f"regel {position.group(1)}, kolom {position.group(2)}" if position else "(bestand)"
+        detail = _TOML_POSITION.sub("", str(exc)).strip()
+        return CheckResult(path, problems=[Finding(
+            where, f"geen geldige TOML ({detail})",
+            "sleutel = waarde per regel; tekst tussen aanhalingstekens, bijvoorbeeld brin = \"25AB\"")])
+    return check_data(data, path, environ=environ, sources=sources, channels=channels)
