@@ -71,8 +71,14 @@ class EvaluationResult:
 # --- schools --------------------------------------------------------------------------------
 
 
+CONFIG_SOURCE = "config"  # the source name of what the school's configuration file delivers
+
+
 def register_school(store: Store, config: SchoolConfig, actor: str) -> bool:
-    """Register or update a school's configuration; a change is an audit entry with its diff."""
+    """Register or update a school's configuration; a change is an audit entry with its diff.
+
+    A calendar in the configuration is stored as the school's calendar (a source may replace it later).
+    """
     new = config.model_dump(mode="json")
     text = json.dumps(new, sort_keys=True)
     with store.write() as conn:
@@ -93,6 +99,10 @@ def register_school(store: Store, config: SchoolConfig, actor: str) -> bool:
             )
             if {"profile", "profile_overrides"} & set(diff):
                 students_repo.mark_all_dirty(conn, config.id)
+        if config.calendar is not None and "calendar" in diff:
+            # The configured calendar counts as a batch of its own, so its history is kept like any other.
+            seq = _open_batch(conn, config.id, CONFIG_SOURCE, actor, None)
+            _store_calendar(conn, config.id, config.calendar, seq)
         audit.append(
             conn,
             actor=actor,
@@ -161,18 +171,7 @@ def ingest(store: Store, school_id: str, source: str, batch: SourceBatch, actor:
 def _ingest(store: Store, school_id: str, source: str, batch: SourceBatch, actor: str) -> IngestResult:
     with store.write() as conn:
         _school(conn, school_id)
-        seq = int(
-            conn.execute(
-                ingest_batches.insert().values(
-                    school_id=school_id,
-                    source=source,
-                    actor=actor,
-                    created_at=utcnow(),
-                    counts="{}",
-                    cursor=batch.cursor,
-                ).returning(ingest_batches.c.seq)
-            ).scalar_one()
-        )
+        seq = _open_batch(conn, school_id, source, actor, batch.cursor)
         changed = students_repo.upsert_students(conn, store.cipher, school_id, batch.students, seq)
         counts = attendance_repo.upsert_records(conn, school_id, source, batch.records, seq)
         if batch.withdrawn_record_ids:
@@ -220,6 +219,17 @@ def _ingest(store: Store, school_id: str, source: str, batch: SourceBatch, actor
         counts.unchanged,
         counts.withdrawn,
         sorted(changed | counts.students),
+    )
+
+
+def _open_batch(conn: sa.Connection, school_id: str, source: str, actor: str, cursor: str | None) -> int:
+    return int(
+        conn.execute(
+            ingest_batches.insert().values(
+                school_id=school_id, source=source, actor=actor, created_at=utcnow(), counts="{}",
+                cursor=cursor,
+            ).returning(ingest_batches.c.seq)
+        ).scalar_one()
     )
 
 

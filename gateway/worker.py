@@ -11,7 +11,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,7 +33,6 @@ from gateway.logging import get_logger
 from gateway.ports import (
     CHANNELS_GROUP,
     Channel,
-    MeldingContent,
     OutgoingMelding,
     Receipt,
     RecipientAddress,
@@ -42,8 +41,9 @@ from gateway.ports import (
 from gateway.profiles import load_profile
 from gateway.routing import RecipientDirectory, RoutingPolicy
 from gateway.rules.frame import age_on
-from gateway.school import SchoolConfig
+from gateway.school import SchoolConfig, resolve_env_references
 from gateway.signals import Signal
+from gateway.store.content import decode_content
 from gateway.store.engine import Store, utcnow
 from gateway.store.schema import meldingen, schools
 from gateway.store.students import student_details
@@ -102,10 +102,11 @@ def signal_from_json(data: dict[str, Any]) -> Signal:
 
 class PluginChannels:
     """Channels loaded by name through entry points, built once per school and route; ``close()``
-    releases their connections."""
+    releases their connections. ``<key>_env`` settings are read from ``environ``."""
 
-    def __init__(self) -> None:
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self._cache: dict[tuple[str, str], Channel] = {}
+        self._environ: Mapping[str, str] = environ or {}
 
     def __call__(self, school: SchoolConfig, route: str) -> Channel:
         """The channel for a school's route (built on first use)."""
@@ -113,7 +114,9 @@ class PluginChannels:
 
         key = (school.id, route)
         if key not in self._cache:
-            self._cache[key] = load(CHANNELS_GROUP, route)(school.channels.get(route, {}))
+            options = resolve_env_references(school.channels.get(route, {}), self._environ,
+                                             f"school {school.id}, kanaal {route}")
+            self._cache[key] = load(CHANNELS_GROUP, route)(options)
         return self._cache[key]
 
     def close(self) -> None:
@@ -123,9 +126,9 @@ class PluginChannels:
             channel.close()
 
 
-def plugin_channels() -> PluginChannels:
+def plugin_channels(environ: Mapping[str, str] | None = None) -> PluginChannels:
     """Channels loaded by name through entry points, built once per school and route."""
-    return PluginChannels()
+    return PluginChannels(environ)
 
 
 @dataclass
@@ -169,7 +172,7 @@ class Worker:
             details = student_details(conn, self.store.cipher, claim.school_id, row.student_id)
         if details is None:
             raise PermanentDeliveryError(f"leerling van melding {claim.melding_id} ontbreekt in de opslag")
-        content = MeldingContent(**json.loads(row.content)) if row.content else MeldingContent()
+        content = decode_content(self.store.cipher, claim.melding_id, row.content)
         signal = signal_from_json(json.loads(row.signal))
         recipients = self.recipients(signal, details) if claim.route == "mail" else ()
         return OutgoingMelding(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import threading
@@ -73,7 +74,7 @@ def worker(
     signal.signal(signal.SIGINT, _stop)
     runner = Worker(
         store,
-        plugin_channels(),
+        plugin_channels(os.environ),  # channel secrets come as <key>_env references
         worker_id=name,
         directory=directory,
         today=(lambda: fixed) if fixed else date.today,

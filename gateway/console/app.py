@@ -69,6 +69,9 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.globals.update(concern_labels=CONCERN_LABELS, status_labels=STATUS_LABELS)
 DAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
 
+_REFUSED = (f"Onjuiste gebruikersnaam of wachtwoord. Na {auth.MAX_FAILED_LOGINS} mislukte pogingen op rij "
+            f"blijft het account {auth.LOCKOUT.seconds // 60} minuten dicht.")
+
 
 def _dag(day: date) -> str:
     """``ma 01-09-2026``."""
@@ -181,7 +184,7 @@ def console_router(settings: ConsoleSettings) -> APIRouter:
         if user is None:
             log.info("console.sign_in_refused")
             return _page(request, "login.html", {"csrf": csrf, "next": _safe_next(next), "message": None,
-                                                 "error": "Onjuiste gebruikersnaam of wachtwoord."}, 401)
+                                                 "error": _REFUSED}, 401)
         token, _session = auth.start_session(store, user, settings.session_lifetime)
         response = _see_other(_safe_next(next))
         response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/",

@@ -2,7 +2,8 @@
 
 A session cookie holds 32 random bytes; the store keeps only its SHA-256, with the session's CSRF
 token and expiry. Roles: ``melder`` (review, edit, approve) and ``beheerder`` (also withdraw and
-re-offer dead letters).
+re-offer dead letters). After ``MAX_FAILED_LOGINS`` wrong passwords in a row an account is locked
+for ``LOCKOUT``, which stops guessing without telling a guesser whether the name exists.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ Role = Literal["melder", "beheerder"]
 ROLES: tuple[Role, ...] = ("melder", "beheerder")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
 MIN_PASSWORD = 12
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
 _hasher = PasswordHasher()  # argon2id, the library's current defaults (RFC 9106 low-memory profile)
 # Verified against when the user does not exist, so both paths take the same time.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -96,22 +99,43 @@ def list_users(store: Store, school_id: str | None = None) -> list[User]:
         return [User(r.username, r.school_id, r.role, bool(r.active)) for r in conn.execute(query)]
 
 
-def authenticate(store: Store, username: str, password: str) -> User | None:
-    """The user when the password matches an active account; None otherwise (same work either way)."""
+def authenticate(store: Store, username: str, password: str, now: datetime | None = None) -> User | None:
+    """The user when the password matches an active, unlocked account; None otherwise.
+
+    The same work is done either way; wrong passwords count towards the lockout.
+    """
+    now = now or utcnow()
     with store.read() as conn:
         row = conn.execute(sa.select(users).where(users.c.username == username.strip().lower())).one_or_none()
     stored = row.password_hash if row is not None else _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
+        if row is not None:
+            _count_failure(store, row.username, row.school_id, now)
         return None
-    if row is None or not row.active:
+    if row is None or not row.active or (row.locked_until is not None and row.locked_until > now):
         return None
+    values: dict[str, object] = {"failed_logins": 0, "locked_until": None}
     if _hasher.check_needs_rehash(stored):
+        values["password_hash"] = hash_password(password)
+    if row.failed_logins or row.locked_until is not None or "password_hash" in values:
         with store.write() as conn:
-            conn.execute(users.update().where(users.c.username == row.username)
-                         .values(password_hash=hash_password(password)))
+            conn.execute(users.update().where(users.c.username == row.username).values(**values))
     return User(row.username, row.school_id, row.role, True)
+
+
+def _count_failure(store: Store, username: str, school_id: str, now: datetime) -> None:
+    with store.write() as conn:
+        failures = int(conn.scalar(sa.select(users.c.failed_logins).where(users.c.username == username)
+                                   .with_for_update()) or 0) + 1
+        if failures < MAX_FAILED_LOGINS:
+            conn.execute(users.update().where(users.c.username == username).values(failed_logins=failures))
+            return
+        conn.execute(users.update().where(users.c.username == username)
+                     .values(failed_logins=0, locked_until=now + LOCKOUT))
+        audit.append(conn, actor="console", action="gebruiker.geblokkeerd", school_id=school_id,
+                     subject=username, data={"pogingen": failures, "minuten": LOCKOUT.seconds // 60})
 
 
 def start_session(store: Store, user: User, lifetime: timedelta) -> tuple[str, Session]:

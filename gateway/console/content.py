@@ -1,12 +1,11 @@
 """What the verzuimcoördinator adds to a melding (actie gewenst, toelichting, concerns, actions).
 
-Kept as JSON in the melding's ``content`` column, which the worker reads into
-``gateway.ports.MeldingContent`` for the channel. Editable while the melding has not gone out.
+Kept encrypted in the melding's ``content`` column (``gateway.store.content``), which the worker
+reads for the channel. Editable while the melding has not gone out.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -16,6 +15,7 @@ from gateway.errors import GatewayError, InvalidInput
 from gateway.lifecycle import State
 from gateway.ports import CONCERNS, MeldingContent
 from gateway.store import Store, utcnow
+from gateway.store.content import decode_content, encode_content
 from gateway.store.meldingen import lock_status
 from gateway.store.schema import meldingen
 
@@ -29,12 +29,7 @@ def content_of(store: Store, school_id: str, melding_id: str) -> MeldingContent:
     with store.read() as conn:
         text = conn.scalar(sa.select(meldingen.c.content).where(meldingen.c.id == melding_id,
                                                                 meldingen.c.school_id == school_id))
-    if not text:
-        return MeldingContent()
-    data = json.loads(text)
-    return MeldingContent(actie_gewenst=data.get("actie_gewenst"), toelichting=data.get("toelichting"),
-                          concerns=frozenset(data.get("concerns", ())),
-                          actions_taken=tuple(data.get("actions_taken", ())))
+    return decode_content(store.cipher, melding_id, text)
 
 
 def build_content(actie_gewenst: bool | None, toelichting: str | None, concerns: Sequence[str],
@@ -57,8 +52,6 @@ def build_content(actie_gewenst: bool | None, toelichting: str | None, concerns:
 
 def save_content(store: Store, school_id: str, melding_id: str, content: MeldingContent, actor: str) -> None:
     """Store the content of a melding not yet sent; audited (which fields, not their text)."""
-    data = {"actie_gewenst": content.actie_gewenst, "toelichting": content.toelichting,
-            "concerns": sorted(content.concerns), "actions_taken": list(content.actions_taken)}
     with store.write() as conn:
         owner = conn.scalar(sa.select(meldingen.c.school_id).where(meldingen.c.id == melding_id))
         if owner != school_id:
@@ -67,7 +60,7 @@ def save_content(store: Store, school_id: str, melding_id: str, content: Melding
         if status not in EDITABLE:
             raise InvalidInput(f"melding met status '{status}' kan niet meer worden aangepast", "status")
         conn.execute(meldingen.update().where(meldingen.c.id == melding_id)
-                     .values(content=json.dumps(data, sort_keys=True), updated_at=utcnow()))
+                     .values(content=encode_content(store.cipher, melding_id, content), updated_at=utcnow()))
         audit.append(conn, actor=actor, action="melding.inhoud", school_id=school_id, subject=melding_id,
                      data={"actie_gewenst": content.actie_gewenst,
                            "toelichting_gezet": bool(content.toelichting),

@@ -1,10 +1,11 @@
-"""Tables of the console (migration 0002): users, sessions, receiver keys, feedback."""
+"""Tables of the console (migrations 0002, 0003): users, sessions, receiver keys, feedback."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-metadata = sa.MetaData()
+# The store's metadata, so the foreign keys to meldingen resolve and Alembic sees one schema.
+from gateway.store.schema import metadata
 
 users = sa.Table(
     "console_users",
@@ -15,13 +16,16 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(255), nullable=False),  # argon2id (PHC string)
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # Sign-in lockout (migration 0003): failures in a row, and until when sign-in is refused.
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", sa.DateTime, nullable=True),
 )
 
 sessions = sa.Table(
     "console_sessions",
     metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),  # SHA-256 of the cookie value
-    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("username", sa.String(64), sa.ForeignKey("console_users.username"), nullable=False),
     sa.Column("csrf_token", sa.String(64), nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("expires_at", sa.DateTime, nullable=False),
@@ -43,7 +47,7 @@ feedback = sa.Table(
     "feedback",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("melding_id", sa.String(36), nullable=False),
+    sa.Column("melding_id", sa.String(36), sa.ForeignKey("meldingen.id"), nullable=False),
     sa.Column("school_id", sa.String(64), nullable=False),
     sa.Column("organisation", sa.String(64), nullable=False),
     sa.Column("status", sa.String(64), nullable=False),
@@ -51,3 +55,5 @@ feedback = sa.Table(
     sa.Column("reported_on", sa.Date, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
+sa.Index("ix_feedback_melding", feedback.c.melding_id)
+sa.Index("ix_feedback_school", feedback.c.school_id)

@@ -129,7 +129,7 @@ def test_no_show_board_shows_the_dsp_outcome(page: Page, console: Console,
 def test_wrong_password_is_refused_in_the_browser(page: Page) -> None:
     """A wrong password shows the refusal on the sign-in page; no page opens."""
     sign_in(page, "melder@voorbeeld", "fout-wachtwoord-123")
-    expect(page.get_by_role("alert")).to_have_text("Onjuiste gebruikersnaam of wachtwoord.")
+    expect(page.get_by_role("alert")).to_contain_text("Onjuiste gebruikersnaam of wachtwoord.")
     shot(page, "aanmelden-geweigerd")
     page.goto("/console/meldingen")
     expect(page.get_by_role("heading", name="Aanmelden")).to_be_visible()

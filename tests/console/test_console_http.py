@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from gateway import audit
+from gateway.console import auth
 from gateway.console.feedback import store_feedback
 from gateway.errors import PermanentDeliveryError
 from gateway.outbox import list_rows
-from gateway.store import get_melding
-from gateway.store.schema import audit_log
+from gateway.store import get_melding, utcnow
+from gateway.store.schema import audit_log, meldingen
 from tests.console.conftest import Console
 from tests.console.helpers import OTHER_NAME, PASSWORD, csrf_of, sign_in
 from tests.store.helpers import NAME, FakeChannel
@@ -52,6 +53,31 @@ def test_unknown_user_is_refused_like_a_wrong_password(console: Console) -> None
     response = sign_in(console.client(), "niemand@voorbeeld")
     assert response.status_code == 401
     assert "Onjuiste gebruikersnaam of wachtwoord" in response.text
+
+
+def test_five_wrong_passwords_lock_the_account(console: Console) -> None:
+    """After five wrong passwords in a row even the right one is refused for a while; audited."""
+    for _ in range(auth.MAX_FAILED_LOGINS):
+        assert sign_in(console.client(), MELDER, PASSWORD + "x").status_code == 401
+    assert sign_in(console.client(), MELDER).status_code == 401
+    assert "gebruiker.geblokkeerd" in [e["action"] for e in audit.entries(console.store, subject=MELDER)]
+
+
+def test_a_lock_ends_after_its_time(console: Console) -> None:
+    """Once the lockout has passed the right password works again."""
+    for _ in range(auth.MAX_FAILED_LOGINS):
+        sign_in(console.client(), MELDER, PASSWORD + "x")
+    later = utcnow() + auth.LOCKOUT + timedelta(seconds=1)
+    assert auth.authenticate(console.store, MELDER, PASSWORD, now=later) is not None
+
+
+def test_a_right_password_resets_the_count_of_failures(console: Console) -> None:
+    """Failures only lock when they come in a row."""
+    for _ in range(auth.MAX_FAILED_LOGINS - 1):
+        sign_in(console.client(), MELDER, PASSWORD + "x")
+    assert sign_in(console.client(), MELDER).status_code == 303
+    sign_in(console.client(), MELDER, PASSWORD + "x")
+    assert sign_in(console.client(), MELDER).status_code == 303
 
 
 def test_pages_need_a_session(console: Console) -> None:
@@ -128,8 +154,21 @@ def test_content_reaches_the_channel(console: Console, channel: FakeChannel) -> 
     content = claimed.outgoing(claim).content
     assert content.actie_gewenst is True
     assert content.toelichting == "Graag huisbezoek."
-    assert set(content.concerns) == {"dreigende_uitval", "problemen_buiten_school"}
-    assert list(content.actions_taken) == ["Gebeld", "Mail aan ouders"]
+    assert content.concerns == frozenset({"dreigende_uitval", "problemen_buiten_school"})
+    assert content.actions_taken == ("Gebeld", "Mail aan ouders")
+
+
+def test_toelichting_is_encrypted_at_rest(console: Console) -> None:
+    """The free text may name people, so the stored content holds none of it in plain."""
+    client = console.client(MELDER)
+    melding = console.melding("verzuim-16u", "S1")
+    csrf = csrf_of(client.get(f"/console/meldingen/{melding.id}").text)
+    client.post(f"/console/meldingen/{melding.id}/inhoud", data={
+        "csrf": csrf, "toelichting": "Moeder Jansen gesproken", "acties": "Huisbezoek bij Jansen"})
+    with console.store.read() as conn:
+        stored = conn.scalar(sa.select(meldingen.c.content).where(meldingen.c.id == melding.id))
+    assert stored and "Jansen" not in stored
+    assert "Moeder Jansen gesproken" in client.get(f"/console/meldingen/{melding.id}").text
 
 
 def test_actie_gewenst_needs_a_toelichting(console: Console) -> None:

@@ -134,3 +134,14 @@ def test_changed_student_facts_replace_the_stored_ones(store):
     with store.read() as conn:
         [loaded] = load_students(conn, SCHOOL.id, ["S1"])
     assert (moved.students_changed, loaded.woongemeente) == (["S1"], "0400")
+
+
+def test_calendar_from_the_school_configuration_lets_records_in(store):
+    """A school whose configuration holds the calendar needs no source to deliver one."""
+    pipeline.register_school(store, SCHOOL.model_copy(update={"calendar": CALENDAR}), "beheer")
+    batch = sixteen_hour_batch()
+    result = pipeline.ingest(
+        store, SCHOOL.id, "magister", SourceBatch(students=batch.students, records=batch.records), "test"
+    )
+    assert result.accepted
+    assert _count(store, attendance) == len(batch.records)

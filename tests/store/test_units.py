@@ -9,14 +9,14 @@ from datetime import timedelta
 
 import pytest
 
-from gateway import pipeline
+from gateway import pipeline, plugins
 from gateway.crypto import FieldCipher
 from gateway.errors import ConfigurationError, IllegalTransition, IntegrityError
 from gateway.lifecycle import State, check_transition
 from gateway.logging import configure_logging, get_logger
 from gateway.school import load_school_config
 from gateway.settings import Settings, write_key_file
-from gateway.worker import RetryPolicy
+from gateway.worker import PluginChannels, RetryPolicy
 from tests.store.helpers import AS_OF, BSN, FAMILY, NAME, SCHOOL, sixteen_hour_batch
 
 K1, K2 = b"1" * 32, b"2" * 32
@@ -116,3 +116,27 @@ def test_name_and_bsn_never_reach_the_log(store, worker, channel):
     assert text and all(json.loads(line) for line in text.splitlines())
     for secret in (NAME, FAMILY, BSN):
         assert secret not in text
+
+
+def _school_with_channel(tmp_path, channel_settings: str):
+    path = tmp_path / "school.toml"
+    path.write_text('id = "X"\nbrin = "25AB"\noin = "00000001234567890000"\nname = "ROC"\n'
+                    f"[channels.duo]\n{channel_settings}\n", encoding="utf-8")
+    return load_school_config(path)
+
+
+def test_channel_secrets_come_from_the_environment(tmp_path, monkeypatch):
+    """A channel setting ``<key>_env`` reaches the channel as ``<key>`` with the variable's value."""
+    built = []
+    monkeypatch.setattr(plugins, "load", lambda group, name: built.append)
+    school = _school_with_channel(tmp_path, 'endpoint = "https://duo"\nkey_password_env = "DUO_KEY_PW"')
+    PluginChannels({"DUO_KEY_PW": "geheim"})(school, "duo")
+    assert built == [{"endpoint": "https://duo", "key_password": "geheim"}]
+
+
+def test_a_missing_channel_secret_names_school_channel_and_variable(tmp_path, monkeypatch):
+    """Without the variable the channel is not built; the message says which one is missing."""
+    monkeypatch.setattr(plugins, "load", lambda group, name: dict)
+    school = _school_with_channel(tmp_path, 'key_password_env = "DUO_KEY_PW"')
+    with pytest.raises(ConfigurationError, match=r"school X, kanaal duo: key_password_env .*'DUO_KEY_PW'"):
+        PluginChannels({})(school, "duo")
