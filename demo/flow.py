@@ -15,7 +15,7 @@ import shutil
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -27,6 +27,7 @@ from demo.checks import Findings, run_checks
 from demo.college import FIRST_SYNC, LOCATIONS, SECOND_SYNC, Location, build_school
 from demo.delivery import drain, each_tried_once, make_worker, open_rows, outbox_empty
 from demo.progress import DemoFailure, Progress
+from demo.revision import revise
 from demo.schools import school_data, secret_env_name, write_school_file
 from demo.services import Services, advance_sis, make_pki, start_services, start_sis
 from demo.summary import per_channel, per_rule
@@ -37,12 +38,13 @@ from gateway.cli.sync import sync_source
 from gateway.config_check import check_file
 from gateway.console.feedback import feedback_router
 from gateway.console.receivers import create_receiver_key
+from gateway.lifecycle import State
 from gateway.plugins import available
 from gateway.ports import CHANNELS_GROUP, SOURCES_GROUP
 from gateway.routing import RecipientDirectory
 from gateway.school import SchoolConfig, load_school_config, resolve_env_references
 from gateway.settings import Settings, write_key_file
-from gateway.store import Store, open_store
+from gateway.store import Store, get_melding, open_store
 from gateway.store.schema import meldingen
 from gateway.synthetic import SyntheticSchool
 
@@ -78,6 +80,7 @@ class Demo:
     feedback: int = 0
     fallbacks: int = 0
     retried: int = 0
+    revised_melding: str = ""
 
 
 def prepare_workdir(workdir: Path) -> None:
@@ -233,6 +236,10 @@ def _run(demo: Demo) -> DemoResult:
         d.append(f"{handled} verzendingen verwerkt")
 
     with progress.step(f"Een week later: tweede synchronisatie op {SECOND_SYNC:%d-%m-%Y} (correcties)") as d:
+        first = LOCATIONS[0]
+        demo.revised_melding, demo.schools[first.key] = revise(
+            store, services, first, demo.schools[first.key], SECOND_SYNC - timedelta(days=2))
+        d.append(f"{first.name} herziet een afgeleverde 16-uursmelding: de student bleek ziek")
         for location in LOCATIONS:
             advance_sis(services, location, SECOND_SYNC)
         _sync_all(demo, store, SECOND_SYNC, d)
@@ -269,7 +276,7 @@ def _run(demo: Demo) -> DemoResult:
         mails = _export_mails(services, workdir)
         findings = run_checks(store, workdir, pki)
         d.append(f"{bodies} SOAP-berichten in {workdir / 'duo'}, {mails} mails in {workdir / 'mail'}")
-        problems = list(findings.problems) + _expectations(demo, findings)
+        problems = list(findings.problems) + _expectations(demo, store, findings)
         for problem in problems[:20]:
             d.append(f"PROBLEEM: {problem}")
 
@@ -283,8 +290,13 @@ def _keys(workdir: Path) -> dict[str, object]:
     return {"encryption_keys": settings.encryption_keys, "active_key_id": settings.active_key_id}
 
 
-def _expectations(demo: Demo, findings: Findings) -> list[str]:
+def _expectations(demo: Demo, store: Store, findings: Findings) -> list[str]:
     missing = []
+    revised = get_melding(store, demo.revised_melding)
+    if revised is None or revised.status != State.INGETROKKEN:
+        missing.append("de herziene 16-uursmelding is niet ingetrokken")
+    if findings.duo_withdrawals < 1:
+        missing.append("DUO heeft geen intrekking ontvangen")
     if demo.retried < 1:
         missing.append("geen enkele melding kwam na opnieuw proberen alsnog bij DUO aan")
     if demo.fallbacks < 1:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from typing import Literal
 
@@ -122,6 +122,17 @@ class SyntheticSchool:
                 index[event.student_id].append(event)
             self._by_student.update(index)
         return self._by_student.get(student_id, [])
+
+    def with_correction(self, student_id: str, reason: str, known_from: date) -> SyntheticSchool:
+        """The school after it re-registers every absence of one student with ``reason`` from
+        ``known_from`` on (say the absences turn out to have been illness)."""
+        events = tuple(
+            replace(event, versions=(*event.versions, replace(event.versions[-1], known_from=known_from,
+                                                                reason=reason)))
+            if event.student_id == student_id and event.versions[-1].status == "absent" else event
+            for event in self.events
+        )
+        return replace(self, events=events, _by_student={})
 
     def registration(self, lesson: Lesson, as_of: date) -> tuple[AbsenceEvent, AbsenceVersion] | None:
         """The absence registered on ``lesson`` as the SIS shows it on ``as_of`` (latest event wins)."""

@@ -63,6 +63,13 @@ def test_no_melding_reaches_duo_twice(demo_run: DemoRun) -> None:
     assert kenmerken and max(kenmerken.values()) == 1
 
 
+def test_a_revised_melding_is_withdrawn_at_duo(demo_run: DemoRun) -> None:
+    """The melding the school revised (the student was ill) reaches DUO once, then its withdrawal."""
+    withdrawals = list((demo_run.workdir / "duo").glob("*-IntrekkenMelding.xml"))
+    assert len(withdrawals) == 1
+    assert "1 intrekking(en)" in demo_run.stdout
+
+
 def _desk_for(address: str, recipients: Path) -> tuple[Path, Path]:
     for cert_path in recipients.glob("*.crt"):
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 from gateway.profiles import load_profile
 from gateway.rules import evaluate
@@ -61,3 +61,30 @@ def test_demo_college_triggers_every_case_the_demo_shows() -> None:
                        load_profile("utrecht"), school.end)
     assert {"no-show", "verzuim-16u", "herhaalmelding", "lrv", "rmc-4w", "luxe-verzuim", "te-laat",
             "zorg-langdurig-ziek"} <= {s.rule for s in signals}
+
+
+def _shown(school, lesson, day):
+    found = school.registration(lesson, day)
+    return found[1] if found else None
+
+
+def test_a_correction_turns_one_students_absences_into_illness_from_its_date() -> None:
+    """After ``with_correction`` the SIS shows the student's absences as ziek, but only from then on."""
+    school = generate_school(seed=3, size=60)
+    sid = next(s for s, scenario in school.scenarios.items() if scenario == "16-uur")
+    corrected = school.with_correction(sid, "ziek", school.end)
+    absent = [x for x in school.lessons if x.student_id == sid
+              and getattr(_shown(school, x, school.end), "status", None) == "absent"]
+    assert absent
+    assert {_shown(corrected, x, school.end).reason for x in absent} == {"ziek"}
+    day_before = school.end - timedelta(days=1)
+    assert "ziek" not in {_shown(corrected, x, day_before).reason for x in absent}
+
+
+def test_a_correction_leaves_the_other_students_alone() -> None:
+    """Only the named student's registrations change."""
+    school = generate_school(seed=3, size=60)
+    sid = next(s for s, scenario in school.scenarios.items() if scenario == "16-uur")
+    corrected = school.with_correction(sid, "ziek", school.start)
+    others = [x for x in school.lessons if x.student_id != sid]
+    assert all(_shown(corrected, x, school.end) == _shown(school, x, school.end) for x in others)

@@ -6,50 +6,18 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from gateway import outbox, pipeline
+from gateway import outbox
 from gateway.errors import InDoubtDeliveryError, PermanentDeliveryError, TransientDeliveryError
 from gateway.store import get_melding
 from gateway.store.schema import outbox as outbox_table
 from gateway.worker import RetryPolicy
-from tests.store.helpers import SCHOOL, fake_signal, student
-
-
-def _meldingen(store, *sids: str) -> list[str]:
-    from gateway.ports import SourceBatch  # noqa: PLC0415
-    from tests.store.helpers import CALENDAR  # noqa: PLC0415
-
-    pipeline.ingest(
-        store,
-        SCHOOL.id,
-        "magister",
-        SourceBatch(students=[student(s) for s in sids], calendar=CALENDAR),
-        "test",
-    )
-    profile = pipeline.school_profile(SCHOOL)
-    with store.write() as conn:
-        created, _ = pipeline.apply_signals(
-            conn,
-            SCHOOL,
-            profile,
-            list(sids),
-            [fake_signal(s, i) for i, s in enumerate(sids)],
-            fake_signal("x").trigger_date,
-            "test",
-        )
-    return created
-
-
-def _drain(worker) -> int:
-    n = 0
-    while worker.run_once():
-        n += 1
-    return n
+from tests.store.helpers import SCHOOL, drain, make_meldingen, student
 
 
 def test_delivered_melding_is_received_with_reference(store, worker, channel):
     """A delivery with a receipt moves the melding to ontvangen with the receiver's reference."""
-    [mid] = _meldingen(store, "S1")
-    assert _drain(worker) == 1
+    [mid] = make_meldingen(store, "S1")
+    assert drain(worker) == 1
     m = get_melding(store, mid)
     assert (m.status, channel.delivered) == ("ontvangen", {mid: 1})
     assert m.receiver_reference.startswith("REF-")
@@ -57,14 +25,14 @@ def test_delivered_melding_is_received_with_reference(store, worker, channel):
 
 def test_channel_gets_decrypted_student_details(store, worker, channel):
     """The channel receives the student's personal data, decrypted from the store."""
-    _meldingen(store, "S1")
-    _drain(worker)
+    make_meldingen(store, "S1")
+    drain(worker)
     assert channel.seen_students[0].bsn == student().bsn
 
 
 def test_transient_error_schedules_a_retry(store, worker, channel):
     """A transient failure leaves the melding opnieuw with a next attempt in the future."""
-    [mid] = _meldingen(store, "S1")
+    [mid] = make_meldingen(store, "S1")
     channel.fail("S1", TransientDeliveryError("verbinding geweigerd"))
     worker.retry = RetryPolicy(initial=60, maximum=60, jitter=0)
     assert worker.run_once()
@@ -76,44 +44,44 @@ def test_transient_error_schedules_a_retry(store, worker, channel):
 
 def test_retry_succeeds_after_transient_errors(store, worker, channel):
     """After transient failures the next attempt delivers, once."""
-    [mid] = _meldingen(store, "S1")
+    [mid] = make_meldingen(store, "S1")
     channel.fail("S1", TransientDeliveryError("a"), TransientDeliveryError("b"))
-    _drain(worker)
+    drain(worker)
     assert (get_melding(store, mid).status, channel.delivered) == ("ontvangen", {mid: 1})
 
 
 def test_transient_errors_beyond_the_limit_dead_letter(store, worker, channel):
     """After max_attempts transient failures the melding becomes onbestelbaar."""
-    [mid] = _meldingen(store, "S1")
+    [mid] = make_meldingen(store, "S1")
     channel.fail("S1", *(TransientDeliveryError("weg") for _ in range(5)))
-    _drain(worker)
+    drain(worker)
     assert get_melding(store, mid).status == "onbestelbaar"
 
 
 def test_permanent_error_dead_letters_with_receiver_text(store, worker, channel):
     """A permanent error goes straight to the dead letters with the receiver's text."""
-    [mid] = _meldingen(store, "S1")
+    [mid] = make_meldingen(store, "S1")
     channel.fail("S1", PermanentDeliveryError("afgewezen", receiver_text="0003 BSN onbekend"))
-    _drain(worker)
+    drain(worker)
     m = get_melding(store, mid)
     assert (m.status, m.last_error) == ("onbestelbaar", "0003 BSN onbekend")
 
 
 def test_poison_melding_does_not_block_the_others(store, worker, channel):
     """One melding failing again and again never holds back the rest."""
-    bad, *good = _meldingen(store, "S1", "S2", "S3")
+    bad, *good = make_meldingen(store, "S1", "S2", "S3")
     channel.fail("S1", *(TransientDeliveryError("x") for _ in range(10)))
     worker.retry = RetryPolicy(initial=60, maximum=60, jitter=0)
-    _drain(worker)
+    drain(worker)
     assert sorted(channel.delivered) == sorted(good)
     assert get_melding(store, bad).status == "opnieuw"
 
 
 def test_replay_creates_a_new_attempt_pointing_to_its_parent(store, worker, channel):
     """Replaying a dead letter makes a new outbox row with parent, who and why; it then delivers."""
-    [mid] = _meldingen(store, "S1")
+    [mid] = make_meldingen(store, "S1")
     channel.fail("S1", PermanentDeliveryError("nee"))
-    _drain(worker)
+    drain(worker)
     new_id = outbox.replay(store, mid, "beheerder", "BSN gecorrigeerd")
     with store.read() as conn:
         row = conn.execute(sa.select(outbox_table).where(outbox_table.c.id == new_id)).one()
@@ -122,13 +90,13 @@ def test_replay_creates_a_new_attempt_pointing_to_its_parent(store, worker, chan
         "BSN gecorrigeerd",
         True,
     )
-    _drain(worker)
+    drain(worker)
     assert get_melding(store, mid).status == "ontvangen"
 
 
 def test_pause_stops_delivery_at_once_and_resume_restarts_it(store, worker, channel):
     """A paused school and route gets nothing delivered until resumed."""
-    _meldingen(store, "S1")
+    make_meldingen(store, "S1")
     assert outbox.pause(store, SCHOOL.id, "duo", "beheerder", "storing DUO")
     assert not worker.run_once()
     assert outbox.resume(store, SCHOOL.id, "duo", "beheerder")
@@ -137,7 +105,7 @@ def test_pause_stops_delivery_at_once_and_resume_restarts_it(store, worker, chan
 
 def test_in_doubt_melding_found_at_receiver_is_not_sent_again(store, worker, channel):
     """An in-doubt delivery is settled by asking the receiver's status, not by resending."""
-    [mid] = _meldingen(store, "S1")
+    [mid] = make_meldingen(store, "S1")
     channel.fail("S1", InDoubtDeliveryError("time-out na verzenden"))
     assert worker.run_once()
     assert get_melding(store, mid).status == "onzeker"
@@ -148,15 +116,15 @@ def test_in_doubt_melding_found_at_receiver_is_not_sent_again(store, worker, cha
 
 def test_in_doubt_melding_unknown_at_receiver_is_sent_again(store, worker, channel):
     """When the receiver does not know the in-doubt melding, it is sent again, once."""
-    [mid] = _meldingen(store, "S1")
+    [mid] = make_meldingen(store, "S1")
     channel.fail("S1", InDoubtDeliveryError("time-out"))
-    _drain(worker)
+    drain(worker)
     assert (get_melding(store, mid).status, channel.delivered) == ("ontvangen", {mid: 1})
 
 
 def test_rows_left_sending_become_in_doubt_on_start(store, worker):
     """On start-up, rows a crash left mid-send become onzeker before any delivery."""
-    [mid] = _meldingen(store, "S1")
+    [mid] = make_meldingen(store, "S1")
     assert outbox.claim(store, worker.worker_id, timedelta(minutes=5)) is not None
     assert worker.recover() == 1
     assert get_melding(store, mid).status == "onzeker"
@@ -164,13 +132,13 @@ def test_rows_left_sending_become_in_doubt_on_start(store, worker):
 
 def test_rows_of_a_live_worker_are_left_alone(store, worker):
     """Recovery by another worker does not touch rows whose lease still runs."""
-    _meldingen(store, "S1")
+    make_meldingen(store, "S1")
     outbox.claim(store, "other-worker", timedelta(minutes=5))
     assert worker.recover() == 0
 
 
 def test_due_soon_lists_meldingen_near_their_due_date(store):
     """The outbox list can show what is due within a number of days."""
-    _meldingen(store, "S1")
+    make_meldingen(store, "S1")
     assert outbox.list_rows(store, due_within=timedelta(days=3650))
     assert not outbox.list_rows(store, due_within=timedelta(days=-3650))
