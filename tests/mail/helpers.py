@@ -46,7 +46,7 @@ def make_melding(recipients: tuple[RecipientAddress, ...], signal: Signal | None
         melding_id="M-1",
         message_id=signal.message_id,
         school=SchoolIdentity(
-            brin="25LP", oin="00000001234567890000", name="ROC Voorbeeld", location="Den Helder",
+            brin="25LP", oin="00000001234567890000", name="ROC Voorbeeld", location="01",
             contact_name="J. de Vries", contact_email="verzuim@school.example", contact_phone="0223-000000",
         ),
         student=StudentDetails(

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
+import pytest
 from lxml import etree
 
+from adapters.duo.xmlsafe import VZ, validate_payload
 from adapters.mail import body, structured
 from adapters.mail.compose import inner_entity
+from gateway.errors import PermanentDeliveryError
 from gateway.ports import OutgoingMelding
 from tests.mail.helpers import STUDENT_BSN, make_melding, make_signal
 
-NS = {"m": structured.XML_NAMESPACE}
+NS = {"vz": VZ}
 
 
 def _parse(xml: bytes) -> etree._Element:
@@ -30,32 +34,46 @@ def test_json_holds_signal_content_and_personal_data(melding: OutgoingMelding) -
     assert data["content"]["concerns"] == ["dreigende_uitval"]
 
 
-def test_xml_matches_the_json(melding: OutgoingMelding) -> None:
-    """The XML attachment is well-formed and says the same as the JSON."""
+def test_xml_is_the_duo_document_and_says_what_the_json_says(melding: OutgoingMelding) -> None:
+    """The XML attachment is DUO's MeldenVerzuim document with the same kenmerk, hours and student."""
     root = _parse(structured.to_xml(melding))
-    assert root.get("soort") == "melding"
-    assert root.findtext("m:kenmerk", namespaces=NS) == melding.message_id
-    assert root.findtext("m:signaal/m:regel", namespaces=NS) == "verzuim-16u"
-    assert root.findtext("m:signaal/m:uren", namespaces=NS) == "16.50"
-    assert root.findtext("m:leerling/m:bsn", namespaces=NS) == STUDENT_BSN
-    assert root.findall("m:signaal/m:bewijs/m:record", namespaces=NS)[1].text == "L7"
+    assert etree.QName(root).localname == "MeldenVerzuimRequest"
+    assert root.findtext("vz:bedrijfsdocument/vz:identificatiecodeBedrijfsdocument", namespaces=NS) \
+        == melding.message_id
+    assert root.findtext("vz:verzuim/vz:aantalUren", namespaces=NS) == "16.50"
+    assert root.findtext("vz:deelnemer/vz:bsn", namespaces=NS) == STUDENT_BSN
+
+
+def test_xml_attachment_validates_against_the_duo_xsd(melding: OutgoingMelding) -> None:
+    """Receivers can check the attachment with the same XSD as DUO's channel."""
+    assert validate_payload(_parse(structured.to_xml(melding))) is None
+    assert validate_payload(_parse(structured.to_xml(melding, withdrawal_reason="correctie"))) is None
 
 
 def test_open_end_date_is_left_out_of_the_xml() -> None:
-    """An LRV melding with an open end date has no periodeEinde element."""
+    """An LRV melding with an open end date has no einddatum element."""
     melding = make_melding((), make_signal(rule="lrv", period_end=None, hours=None))
     root = _parse(structured.to_xml(melding))
-    assert root.find("m:signaal/m:periodeEinde", namespaces=NS) is None
-    assert root.find("m:signaal/m:uren", namespaces=NS) is None
+    assert root.find("vz:verzuim/vz:periode/vz:einddatum", namespaces=NS) is None
+    assert root.find("vz:verzuim/vz:aantalUren", namespaces=NS) is None
 
 
 def test_withdrawal_is_marked_in_both_forms(melding: OutgoingMelding) -> None:
-    """A withdrawal's JSON and XML say "intrekking" and carry the reason."""
+    """A withdrawal's JSON says "intrekking"; its XML is DUO's IntrekkenMelding with the reason."""
     data = json.loads(structured.to_json(melding, withdrawal_reason="correctie"))
     root = _parse(structured.to_xml(melding, withdrawal_reason="correctie"))
     assert data["type"] == "intrekking"
-    assert root.get("soort") == "intrekking"
-    assert root.findtext("m:intrekking/m:reden", namespaces=NS) == "correctie"
+    assert etree.QName(root).localname == "IntrekkenMeldingRequest"
+    assert root.findtext("vz:kenmerkMelding", namespaces=NS) == melding.message_id
+    assert root.findtext("vz:reden", namespaces=NS) == "correctie"
+
+
+def test_a_melding_that_does_not_fit_the_duo_schema_is_refused_before_sending() -> None:
+    """A school location that is no DUO vestigingsnummer is a permanent error naming the field."""
+    melding = make_melding(())
+    broken = replace(melding, school=replace(melding.school, location="Den Helder"))
+    with pytest.raises(PermanentDeliveryError, match="vestiging"):
+        structured.to_xml(broken)
 
 
 def test_body_tells_who_what_when_and_whom_to_call(melding: OutgoingMelding) -> None:
