@@ -22,7 +22,7 @@ from adapters.magister import create_source as magister_source
 from adapters.magister.sandbox import start_sandbox as start_magister
 from gateway import pipeline
 from gateway.api.app import ApiSettings, create_app
-from gateway.api.keys import ApiKeyStore
+from gateway.api.keys import create_api_key
 from gateway.api.server import serve_in_thread
 from gateway.crypto import FieldCipher
 from gateway.school import SchoolConfig
@@ -81,10 +81,9 @@ def main() -> None:
             store = Store.open(url, FieldCipher({"k": bytes(32)}, "k"))
             store.migrate()
             pipeline.register_school(store, school_cfg, "bench")
-            keys = ApiKeyStore(Path(tmp) / f"keys{run}.json")
-            _, key = keys.create(school_cfg.id)
+            _, key = create_api_key(store, school_cfg.id, actor="bench")
             settings = ApiSettings(max_body_bytes=64 * 1024 * 1024, evaluate_on_push=False)
-            app = create_app(settings, store, keys)
+            app = create_app(settings, store)
             headers = {"Authorization": f"Bearer {key}"}
             with serve_in_thread(app) as handle, httpx.Client(base_url=handle.url, timeout=120) as client:
                 base = f"/api/v1/schools/{school_cfg.id}"

@@ -32,7 +32,7 @@ from demo.schools import school_data, secret_env_name, write_school_file
 from demo.services import Services, advance_sis, make_pki, start_services, start_sis
 from demo.summary import per_channel, per_rule
 from gateway import pipeline
-from gateway.api.app import ApiSettings, api_keys_for, create_app
+from gateway.api.app import ApiSettings, create_app
 from gateway.api.server import serve_in_thread
 from gateway.cli.sync import sync_source
 from gateway.config_check import check_file
@@ -41,7 +41,7 @@ from gateway.console.receivers import create_receiver_key
 from gateway.lifecycle import State
 from gateway.plugins import available
 from gateway.ports import CHANNELS_GROUP, SOURCES_GROUP
-from gateway.routing import RecipientDirectory
+from gateway.routing import DirectoryData, RecipientDirectory
 from gateway.school import SchoolConfig, load_school_config, resolve_env_references
 from gateway.settings import Settings, write_key_file
 from gateway.store import Store, get_melding, open_store
@@ -85,7 +85,7 @@ class Demo:
 
 def prepare_workdir(workdir: Path) -> None:
     """Start from an empty folder: earlier demo output is removed (only what the demo makes)."""
-    for name in ("gateway.db", "gateway.db-wal", "gateway.db-shm", "keys.toml", "api_keys.json"):
+    for name in ("gateway.db", "gateway.db-wal", "gateway.db-shm", "keys.toml"):
         (workdir / name).unlink(missing_ok=True)
     for name in ("duo", "mail", "pki", "config", ".sandbox"):
         shutil.rmtree(workdir / name, ignore_errors=True)
@@ -136,10 +136,10 @@ def _export_mails(services: Services, workdir: Path) -> int:
     return len(messages)
 
 
-def _post_feedback(demo: Demo, store: Store, details: list[str]) -> None:
+def _post_feedback(demo: Demo, store: Store, directory: DirectoryData, details: list[str]) -> None:
     """The Doorstroompunt reports back on the no-show meldingen it got by mail (feedback API)."""
-    app = create_app(ApiSettings(), store, api_keys_for(demo.workdir), clock=lambda: SECOND_SYNC,
-                     extra_routers=[feedback_router()])
+    app = create_app(ApiSettings(), store, clock=lambda: SECOND_SYNC,
+                     extra_routers=[feedback_router(directory)])
     server = serve_in_thread(app)
     demo.stack.callback(server.stop)
     outcomes = ("Gestart elders", "Niet gestart - in begeleiding", "Gestart bij mbo")
@@ -155,7 +155,8 @@ def _post_feedback(demo: Demo, store: Store, details: list[str]) -> None:
             ids = by_school.get(location.key, [])[:len(outcomes)]
             if not ids or location.receiver is None:
                 continue
-            _, key = create_receiver_key(store, location.receiver, label="demo")
+            _, key = create_receiver_key(store, location.receiver, label="demo", actor="demo:beheer",
+                                         directory=directory)
             for melding_id, status in zip(ids, outcomes, strict=False):
                 answer = client.post("/api/v1/feedback", headers={"Authorization": f"Bearer {key}"},
                                      json={"melding_id": melding_id, "status": status,
@@ -269,7 +270,7 @@ def _run(demo: Demo) -> DemoResult:
         d.append(f"{handled} verzendingen verwerkt; {demo.retried} melding(en) na de storing alsnog bij DUO")
 
     with progress.step("Terugkoppeling van het Doorstroompunt via de terugkoppel-API") as d:
-        _post_feedback(demo, store, d)
+        _post_feedback(demo, store, directory.data, d)
 
     with progress.step("Controle: alles afgeleverd, geen dubbele bij DUO, mail te openen, audit klopt") as d:
         bodies = _export_duo_bodies(demo)

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
-from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.api import problems
-from gateway.api.keys import KEYS_FILE_NAME, ApiKeyStore
 from gateway.api.limits import BodySizeLimit
 from gateway.api.routes import meldingen_router, push_router
 from gateway.api.schemas import Health
@@ -40,24 +38,18 @@ class ApiSettings(BaseModel):
     title: str = "Verzuim gateway"
 
 
-def api_keys_for(data_dir: Path) -> ApiKeyStore:
-    """The API key file of a data folder."""
-    return ApiKeyStore(data_dir / KEYS_FILE_NAME)
-
-
-def create_app(settings: ApiSettings, store: Store, api_keys: ApiKeyStore, *,
+def create_app(settings: ApiSettings, store: Store, *,
                clock: Callable[[], date] = date.today,
                extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
     """Build the app: push and meldingen routers, problem+json errors, a request size limit.
 
-    ``clock`` gives the as-of day for the evaluation after a push; ``extra_routers`` lets the
-    console (issue 7) join the same app.
+    The schools' API keys live in ``store`` (``gateway.api.keys``). ``clock`` gives the as-of day
+    for the evaluation after a push; ``extra_routers`` lets the console (issue 7) join the same app.
     """
     app = FastAPI(title=settings.title, version="1.0.0", description=DESCRIPTION,
                   openapi_tags=[{"name": "aanlevering", "description": "Gegevens aanleveren"},
                                 {"name": "meldingen", "description": "Meldingen en hun status lezen"}])
     app.state.store = store
-    app.state.api_keys = api_keys
     app.state.clock = clock
     app.state.evaluate_on_push = settings.evaluate_on_push
     problems.install(app)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from gateway.api.keys import ApiKeyStore
+from gateway.api.keys import school_of
 from gateway.api.problems import ApiProblem
 
 bearer = HTTPBearer(auto_error=False, description="API-sleutel van de school: vg_<id>_<geheim>")
@@ -15,11 +15,6 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="A
 
 SchoolId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$",
                                description="Id van de school", examples=["25AB00"])]
-
-
-def _keys(request: Request) -> ApiKeyStore:
-    keys: ApiKeyStore = request.app.state.api_keys
-    return keys
 
 
 def authorised_school(
@@ -33,7 +28,7 @@ def authorised_school(
     if not key:
         raise ApiProblem(401, "niet-aangemeld", "Niet aangemeld",
                          "geef de API-sleutel van de school mee (Authorization: Bearer ...)")
-    owner = _keys(request).school_of(key)
+    owner = school_of(request.app.state.store, key)
     if owner is None:
         raise ApiProblem(401, "niet-aangemeld", "Niet aangemeld", "onbekende of ingetrokken API-sleutel")
     if owner != school_id:

@@ -1,25 +1,36 @@
-"""Per-school API keys for the push API, stored hashed in a JSON file in the data folder.
+"""Per-school API keys for the push API, stored hashed in the store (table ``api_keys``, migration 0004).
 
-A key reads ``vg_<key id>_<secret>``; the file keeps the key id, the school, and the SHA-256 of
-the whole key (the secret is 32 random bytes, so a fast hash is enough; it is never stored or
-logged). A key sees only its own school.
+A key reads ``vg_<key id>_<secret>``; the table keeps the key id, the school, and the SHA-256 of
+the whole key (the secret is 32 random bytes, so a fast hash is enough; it is never stored, logged
+or audited). A key sees only its own school. Every API host reads the same table, so a key made or
+revoked on one host counts on all of them at once.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
-import os
 import secrets
-import threading
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from dataclasses import dataclass
+from datetime import datetime
 
+import sqlalchemy as sa
+
+from gateway import audit
 from gateway.errors import ConfigurationError
+from gateway.store import Store, list_schools, utcnow
+from gateway.store.schema import metadata
 
-KEYS_FILE_NAME = "api_keys.json"
+# Declared in the store's metadata, so Alembic and the migration check see one schema.
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("key_id", sa.String(16), primary_key=True),
+    sa.Column("school_id", sa.String(64), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),  # of the whole key; never the key itself
+    sa.Column("label", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("revoked_at", sa.DateTime, nullable=True),  # set once; a revoked key never works again
+)
 
 
 @dataclass(frozen=True)
@@ -28,72 +39,60 @@ class ApiKey:
 
     key_id: str
     school_id: str
-    sha256: str
-    label: str = ""
-    created_at: str = ""
-    revoked: bool = False
+    label: str
+    created_at: datetime
+    revoked: bool
 
 
 def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class ApiKeyStore:
-    """The keys file; safe for concurrent readers in one process (writes replace the file)."""
+def create_api_key(store: Store, school_id: str, label: str = "", *, actor: str) -> tuple[ApiKey, str]:
+    """A new key for a registered school; returns the stored entry and the key (shown once). Audited."""
+    if school_id not in list_schools(store):
+        raise ConfigurationError(f"school '{school_id}' is niet geregistreerd")
+    key_id = secrets.token_hex(4)
+    key = f"vg_{key_id}_{secrets.token_urlsafe(32)}"
+    entry = ApiKey(key_id, school_id, label, utcnow(), False)
+    with store.write() as conn:
+        conn.execute(api_keys.insert().values(key_id=key_id, school_id=school_id, sha256=_digest(key),
+                                              label=label, created_at=entry.created_at, revoked_at=None))
+        audit.append(conn, actor=actor, action="api-sleutel.aangemaakt", school_id=school_id,
+                     subject=key_id, data={"label": label})
+    return entry, key
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
 
-    def _load(self) -> dict[str, ApiKey]:
-        if not self.path.is_file():
-            return {}
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            return {k["key_id"]: ApiKey(**k) for k in data.get("keys", [])}
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            raise ConfigurationError(f"{self.path}: sleutelbestand onleesbaar ({exc})") from exc
+def revoke_api_key(store: Store, key_id: str, *, actor: str) -> bool:
+    """Revoke a key (audited the first time); False when there is no such key."""
+    with store.write() as conn:
+        row = conn.execute(sa.select(api_keys.c.school_id, api_keys.c.revoked_at)
+                           .where(api_keys.c.key_id == key_id)).one_or_none()
+        if row is None:
+            return False
+        if row.revoked_at is None:
+            conn.execute(api_keys.update().where(api_keys.c.key_id == key_id).values(revoked_at=utcnow()))
+            audit.append(conn, actor=actor, action="api-sleutel.ingetrokken", school_id=row.school_id,
+                         subject=key_id, data={})
+    return True
 
-    def _save(self, keys: dict[str, ApiKey]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"keys": [asdict(k) for k in keys.values()]}, fh, indent=2)
-        tmp.replace(self.path)
 
-    def create(self, school_id: str, label: str = "") -> tuple[ApiKey, str]:
-        """A new key for ``school_id``; returns the stored entry and the key (shown once)."""
-        key_id = secrets.token_hex(4)
-        key = f"vg_{key_id}_{secrets.token_urlsafe(32)}"
-        entry = ApiKey(key_id=key_id, school_id=school_id, sha256=_digest(key), label=label,
-                       created_at=datetime.now(UTC).isoformat(timespec="seconds"))
-        with self._lock:
-            keys = self._load()
-            keys[key_id] = entry
-            self._save(keys)
-        return entry, key
+def list_api_keys(store: Store) -> list[ApiKey]:
+    """Every stored key (no secrets), by school and age."""
+    with store.read() as conn:
+        rows = conn.execute(sa.select(api_keys).order_by(api_keys.c.school_id, api_keys.c.created_at))
+        return [ApiKey(r.key_id, r.school_id, r.label, r.created_at, r.revoked_at is not None) for r in rows]
 
-    def revoke(self, key_id: str) -> bool:
-        """Revoke a key; False when there is no such key."""
-        with self._lock:
-            keys = self._load()
-            if key_id not in keys:
-                return False
-            keys[key_id] = ApiKey(**{**asdict(keys[key_id]), "revoked": True})
-            self._save(keys)
-        return True
 
-    def list(self) -> list[ApiKey]:
-        """Every stored key (no secrets)."""
-        return sorted(self._load().values(), key=lambda k: (k.school_id, k.created_at))
-
-    def school_of(self, key: str) -> str | None:
-        """The school a presented key belongs to, or None for an unknown or revoked key."""
-        parts = key.split("_", 2)
-        if len(parts) != 3 or parts[0] != "vg":
-            return None
-        entry = self._load().get(parts[1])
-        if entry is None or entry.revoked or not hmac.compare_digest(entry.sha256, _digest(key)):
-            return None
-        return entry.school_id
+def school_of(store: Store, key: str) -> str | None:
+    """The school a presented key belongs to, or None for an unknown or revoked key."""
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != "vg":
+        return None
+    with store.read() as conn:
+        row = conn.execute(sa.select(api_keys.c.school_id, api_keys.c.sha256, api_keys.c.revoked_at)
+                           .where(api_keys.c.key_id == parts[1])).one_or_none()
+    # Constant-time comparison of the digests, so the answer time says nothing about the secret.
+    if row is None or row.revoked_at is not None or not secrets.compare_digest(row.sha256, _digest(key)):
+        return None
+    return str(row.school_id)

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import uvicorn
 
-from gateway.api.app import ApiSettings, api_keys_for, create_app
-from gateway.cli._store import settings_and_store
+from gateway.api.app import ApiSettings, create_app
+from gateway.api.keys import create_api_key, list_api_keys, revoke_api_key
+from gateway.cli._store import actor_option, settings_and_store
 from gateway.console import ConsoleSettings, console_routers
 from gateway.console.receivers import create_receiver_key, list_receiver_keys, revoke_receiver_key
-from gateway.settings import Settings
-from gateway.store import list_schools, open_store
+from gateway.errors import GatewayError
+from gateway.routing import DEFAULT_DIRECTORY, load_directory_data
+
+# The directory's gemeenten and regions bound receiver keys to their area; no certificates needed here.
+recipients_option = click.option(
+    "--recipients",
+    type=click.Path(path_type=Path, exists=True),
+    envvar="VERZUIM_RECIPIENTS",
+    default=DEFAULT_DIRECTORY,
+    show_default="mappings/recipients",
+    help="Ontvangersregister (map met *.toml per RMC-regio): gemeenten en regio's van de ontvangers.",
+)
 
 
 @click.command()
@@ -20,13 +33,15 @@ from gateway.store import list_schools, open_store
 @click.option("--certfile", type=click.Path(exists=True, dir_okay=False), help="TLS-certificaat (PEM).")
 @click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), help="TLS-sleutel (PEM).")
 @click.option("--no-evaluate", is_flag=True, help="Na een levering niet meteen de regels toepassen.")
+@recipients_option
 def serve(host: str, port: int, max_body_mb: int, certfile: str | None, keyfile: str | None,
-          no_evaluate: bool) -> None:
+          no_evaluate: bool, recipients: Path) -> None:
     """Start de HTTP-API (aanlever-API, terugkoppel-API) en de verzuimconsole met uvicorn."""
     settings, store = settings_and_store()
+    directory = load_directory_data(recipients)
     console = ConsoleSettings(secure_cookies=bool(certfile))
     app = create_app(ApiSettings(max_body_bytes=max_body_mb * 1024 * 1024, evaluate_on_push=not no_evaluate),
-                     store, api_keys_for(settings.data_dir), extra_routers=console_routers(console))
+                     store, extra_routers=console_routers(console, directory=directory))
     scheme = "https" if certfile else "http"
     click.echo(f"Aanlever-API op {scheme}://{host}:{port}/docs, console op {scheme}://{host}:{port}/console "
                "(stoppen met Ctrl-C)", err=True)
@@ -36,7 +51,7 @@ def serve(host: str, port: int, max_body_mb: int, certfile: str | None, keyfile:
 
 @click.group(name="api-key")
 def api_key() -> None:
-    """API-sleutels van scholen voor de aanlever-API (gehasht opgeslagen)."""
+    """API-sleutels van scholen (aanlever-API) en ontvangers (terugkoppel-API), gehasht opgeslagen."""
 
 
 @api_key.command(name="create")
@@ -44,59 +59,51 @@ def api_key() -> None:
 @click.option("--receiver", default=None, metavar="ORGANISATIE",
               help="Sleutel voor een ontvanger (terugkoppel-API), bijv. dsp-kop-van-nh of leerplicht-0344.")
 @click.option("--label", default="", help="Waarvoor de sleutel is (bijv. de leverancier).")
-def create_key(school_id: str | None, receiver: str | None, label: str) -> None:
+@recipients_option
+@actor_option
+def create_key(school_id: str | None, receiver: str | None, label: str, recipients: Path, actor: str) -> None:
     """Maak een sleutel voor SCHOOL_ID of (--receiver) een ontvanger; hij wordt één keer getoond."""
     if (school_id is None) == (receiver is None):
         raise click.UsageError("geef een SCHOOL_ID of --receiver ORGANISATIE (één van beide)")
-    settings = Settings.from_env()
-    store = open_store(settings)
+    _settings, store = settings_and_store()
     try:
         if receiver is not None:
-            receiver_entry, receiver_key = create_receiver_key(store, receiver, label)
-            click.echo(f"Sleutel {receiver_entry.key_id} voor ontvanger {receiver} "
-                       "(bewaar hem nu; hij wordt niet opnieuw getoond):", err=True)
-            click.echo(receiver_key)
-            return
-        if school_id not in list_schools(store):
-            raise click.ClickException(f"school '{school_id}' is niet geregistreerd")
-    finally:
-        store.close()
-    assert school_id is not None
-    entry, key = api_keys_for(settings.data_dir).create(school_id, label)
-    click.echo(f"Sleutel {entry.key_id} voor school {school_id} "
-               "(bewaar hem nu; hij wordt niet opnieuw getoond):", err=True)
+            receiver_entry, key = create_receiver_key(store, receiver, label, actor=actor,
+                                                      directory=load_directory_data(recipients))
+            owner = f"ontvanger {receiver_entry.organisation}"
+            key_id = receiver_entry.key_id
+        else:
+            assert school_id is not None
+            entry, key = create_api_key(store, school_id, label, actor=actor)
+            owner, key_id = f"school {entry.school_id}", entry.key_id
+    except GatewayError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Sleutel {key_id} voor {owner} (bewaar hem nu; hij wordt niet opnieuw getoond):", err=True)
     click.echo(key)
 
 
 @api_key.command(name="list")
 def list_keys() -> None:
     """Toon de sleutels (zonder geheim)."""
-    settings = Settings.from_env()
-    for entry in api_keys_for(settings.data_dir).list():
+    _settings, store = settings_and_store()
+    for entry in list_api_keys(store):
         state = "ingetrokken" if entry.revoked else "actief"
-        click.echo(f"{entry.key_id}\t{entry.school_id}\t{state}\t{entry.created_at}\t{entry.label}")
-    store = open_store(settings)
-    try:
-        for receiver in list_receiver_keys(store):
-            state = "ingetrokken" if receiver.revoked else "actief"
-            click.echo(f"{receiver.key_id}\tontvanger:{receiver.organisation}\t{state}\t"
-                       f"{receiver.created_at.isoformat(timespec='seconds')}\t{receiver.label}")
-    finally:
-        store.close()
+        click.echo(f"{entry.key_id}\t{entry.school_id}\t{state}\t"
+                   f"{entry.created_at.isoformat(timespec='seconds')}\t{entry.label}")
+    for receiver in list_receiver_keys(store):
+        state = "ingetrokken" if receiver.revoked else "actief"
+        click.echo(f"{receiver.key_id}\tontvanger:{receiver.organisation}\t{state}\t"
+                   f"{receiver.created_at.isoformat(timespec='seconds')}\t{receiver.label}")
 
 
 @api_key.command(name="revoke")
 @click.argument("key_id")
-def revoke_key(key_id: str) -> None:
+@actor_option
+def revoke_key(key_id: str, actor: str) -> None:
     """Trek sleutel KEY_ID in; hij werkt meteen niet meer."""
-    settings = Settings.from_env()
-    if not api_keys_for(settings.data_dir).revoke(key_id):
-        store = open_store(settings)
-        try:
-            if not revoke_receiver_key(store, key_id):
-                raise click.ClickException(f"geen sleutel met id '{key_id}'")
-        finally:
-            store.close()
+    _settings, store = settings_and_store()
+    if not (revoke_api_key(store, key_id, actor=actor) or revoke_receiver_key(store, key_id, actor=actor)):
+        raise click.ClickException(f"geen sleutel met id '{key_id}'")
     click.echo(f"Sleutel {key_id} ingetrokken.")
 
 

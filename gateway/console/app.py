@@ -29,6 +29,7 @@ from gateway.console.queries import dead_letters_of, deadlines, display_names, e
 from gateway.errors import GatewayError
 from gateway.lifecycle import State
 from gateway.ports import CONCERNS
+from gateway.routing import DirectoryData
 from gateway.store import Store, get_melding, list_meldingen
 
 log = structlog.get_logger(__name__)
@@ -340,6 +341,9 @@ def console_router(settings: ConsoleSettings) -> APIRouter:
     return router
 
 
-def console_routers(settings: ConsoleSettings | None = None) -> list[APIRouter]:
-    """The console pages and the feedback API, to pass as ``extra_routers`` to ``create_app``."""
-    return [feedback_router(), console_router(settings or ConsoleSettings())]
+def console_routers(settings: ConsoleSettings | None = None, *, directory: DirectoryData) -> list[APIRouter]:
+    """The console pages and the feedback API, to pass as ``extra_routers`` to ``create_app``.
+
+    ``directory`` (the recipient directory's data, no certificates needed) scopes receiver keys to their area.
+    """
+    return [feedback_router(directory), console_router(settings or ConsoleSettings())]

@@ -2,6 +2,8 @@
 
 The outcome goes through ``gateway.pipeline.record_feedback`` (lifecycle and audit) and is kept,
 with its toelichting encrypted, in the ``feedback`` table for the no-show board and the figures.
+A receiver reports only on meldingen of its kind about students living in its area; the area comes
+from the recipient directory the router is given (``feedback_router(directory)``).
 """
 
 from __future__ import annotations
@@ -19,10 +21,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway import pipeline
 from gateway.api.problems import ApiProblem, responses
-from gateway.console.receivers import may_report_on, organisation_of
+from gateway.console.receivers import (
+    area_unknown,
+    covers_woongemeente,
+    may_report_on,
+    organisation_area,
+    organisation_of,
+)
 from gateway.console.schema import feedback
 from gateway.errors import GatewayError, IllegalTransition
-from gateway.store import Store, get_melding, utcnow
+from gateway.routing import DirectoryData
+from gateway.store import MeldingView, Store, get_melding, utcnow
+from gateway.store.students import woongemeente_of
 
 log = structlog.get_logger(__name__)
 DSP_OUTCOMES = ("Gestart bij mbo", "Gestart elders", "Niet gestart - in begeleiding")
@@ -106,8 +116,17 @@ def _organisation(request: Request,
     return organisation
 
 
-def feedback_router() -> APIRouter:
-    """``POST /api/v1/feedback`` for receiver keys."""
+def _in_area(store: Store, organisation: str, melding: MeldingView, directory: DirectoryData) -> bool:
+    # The woongemeente is read only for this check, only for area-bound keys, and never logged.
+    if organisation_area(organisation) is None:
+        return True
+    with store.read() as conn:
+        woongemeente = woongemeente_of(conn, melding.school_id, melding.student_id)
+    return covers_woongemeente(organisation, woongemeente, directory)
+
+
+def feedback_router(directory: DirectoryData) -> APIRouter:
+    """``POST /api/v1/feedback`` for receiver keys, scoped to their area in ``directory``."""
     router = APIRouter(tags=["terugkoppeling"])
 
     @router.post("/api/v1/feedback", response_model=FeedbackOut, summary="Uitkomst van een melding melden",
@@ -117,10 +136,16 @@ def feedback_router() -> APIRouter:
         """Record the outcome of a melding addressed to the caller's organisation."""
         store: Store = request.app.state.store
         clock: Callable[[], date] = request.app.state.clock
+        # Before the melding is looked up, so a key without an area learns nothing about melding ids.
+        if (problem := area_unknown(organisation, directory)) is not None:
+            log.warning("feedback.area_unknown", organisation=organisation)
+            raise ApiProblem(403, "onbekend-gebied", "Geen toegang",
+                             f"{problem}; vraag de beheerder van de gateway het register bij te werken")
         melding = get_melding(store, body.melding_id)
         if melding is None:
             raise ApiProblem(404, "onbekende-melding", "Niet gevonden", "geen melding met dit id")
-        if not may_report_on(organisation, melding.recipient, melding.rule):
+        if not (may_report_on(organisation, melding.recipient, melding.rule)
+                and _in_area(store, organisation, melding, directory)):
             raise ApiProblem(403, "geen-toegang", "Geen toegang",
                              "deze melding is niet aan uw organisatie gericht")
         if melding.route is None:

@@ -1,8 +1,11 @@
 """Receiver keys: Leerplicht, RMC, the DSP (or DUO) report outcomes with a key of their organisation.
 
 A key reads ``vr_<key id>_<secret>`` (32 random bytes, so SHA-256 is enough); only the hash is
-stored. The organisation name starts with its kind (``dsp-kop-van-nh``, ``leerplicht-0344``,
-``rmc-utrecht``, ``duo``), which decides the meldingen it may report on (``may_report_on``).
+stored. The organisation name is its kind and its area: ``leerplicht-<gemeentecode>``,
+``rmc-<region>``, ``dsp-<region>`` (regions and gemeenten as the recipient directory defines them),
+or ``duo``. The kind decides which meldingen it may report on (``may_report_on``), the area whose
+students (``covers_woongemeente``): a gemeente's Leerplicht only on students living there, a
+region's RMC and DSP only on students living in one of its gemeenten; DUO is not bound to an area.
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from gateway import audit
 from gateway.console.schema import receiver_keys
 from gateway.errors import InvalidInput
+from gateway.routing import DirectoryData
 from gateway.store import Store, utcnow
 
-ORGANISATION_RE = re.compile(r"^(leerplicht|rmc|dsp|duo)(-[a-z0-9][a-z0-9-]{0,55})?$")
+ORGANISATION_RE = re.compile(r"^(?:duo|(?:leerplicht|rmc|dsp)-[a-z0-9][a-z0-9-]{0,55})$")
+GEMEENTE_RE = re.compile(r"^\d{4}$")
 # Organisation kind -> melding recipients it may report on; the DSP also on every no-show melding.
 SCOPE: dict[str, frozenset[str]] = {
     "leerplicht": frozenset({"leerplicht"}),
@@ -27,6 +33,8 @@ SCOPE: dict[str, frozenset[str]] = {
     "dsp": frozenset({"dsp"}),
     "duo": frozenset({"leerplicht", "rmc", "dsp", "duo-ib"}),
 }
+# Kinds whose keys are not bound to a gemeente or region.
+AREA_FREE = frozenset({"duo"})
 
 
 @dataclass(frozen=True)
@@ -49,19 +57,64 @@ def organisation_kind(organisation: str) -> str:
     return organisation.split("-", 1)[0]
 
 
+def organisation_area(organisation: str) -> str | None:
+    """``dsp-kop-van-nh`` -> ``kop-van-nh``, ``leerplicht-0344`` -> ``0344``; None for ``duo``."""
+    if organisation_kind(organisation) in AREA_FREE:
+        return None
+    return organisation.partition("-")[2]
+
+
 def may_report_on(organisation: str, recipient: str, rule: str) -> bool:
-    """Whether ``organisation`` may report the outcome of a melding for ``recipient`` by ``rule``."""
+    """Whether the organisation's kind may report the outcome of a melding for ``recipient`` by ``rule``."""
     kind = organisation_kind(organisation)
     if kind == "dsp" and rule == "no-show":
         return True
     return recipient in SCOPE.get(kind, frozenset())
 
 
-def create_receiver_key(store: Store, organisation: str, label: str = "") -> tuple[ReceiverKey, str]:
-    """A new key for a receiving organisation; returns the stored entry and the key (shown once)."""
+def area_unknown(organisation: str, directory: DirectoryData) -> str | None:
+    """Why the directory does not know the organisation's gemeente or region (Dutch); None if it does."""
+    area = organisation_area(organisation)
+    if area is None:
+        return None
+    if organisation_kind(organisation) == "leerplicht":
+        if area not in directory.region_of_gemeente:
+            return f"gemeente '{area}' van {organisation} staat niet in het ontvangersregister"
+        return None
+    if area not in directory.regions:
+        known = ", ".join(sorted(directory.regions)) or "geen"
+        return (f"regio '{area}' van {organisation} staat niet in het ontvangersregister "
+                f"(bekende regio's: {known})")
+    return None
+
+
+def covers_woongemeente(organisation: str, woongemeente: str | None, directory: DirectoryData) -> bool:
+    """Whether a student living in ``woongemeente`` lies in the organisation's area (DUO: always)."""
+    area = organisation_area(organisation)
+    if area is None:
+        return True
+    if woongemeente is None:  # a student without woongemeente is in nobody's area
+        return False
+    if organisation_kind(organisation) == "leerplicht":
+        return woongemeente == area
+    return directory.region_of_gemeente.get(woongemeente) == area
+
+
+def create_receiver_key(store: Store, organisation: str, label: str = "", *, actor: str,
+                        directory: DirectoryData | None) -> tuple[ReceiverKey, str]:
+    """A new key for a receiving organisation; returns the stored entry and the key (shown once).
+
+    With ``directory`` the organisation's gemeente or region must be in it. Audited (no secret).
+    """
     if not ORGANISATION_RE.match(organisation):
-        raise InvalidInput("organisatie moet beginnen met leerplicht, rmc, dsp of duo "
-                           "(bijv. dsp-kop-van-nh, leerplicht-0344)", "organisation")
+        raise InvalidInput(f"organisatie '{organisation}' moet leerplicht-<gemeentecode>, rmc-<regio>, "
+                           "dsp-<regio> of duo zijn (bijv. dsp-kop-van-nh, leerplicht-0344)")
+    if organisation_kind(organisation) == "leerplicht" and not GEMEENTE_RE.match(
+            organisation_area(organisation) or ""):
+        raise InvalidInput(f"organisatie '{organisation}': leerplicht hoort bij een gemeente, "
+                           "leerplicht-<CBS-code van 4 cijfers> (bijv. leerplicht-0344)")
+    if directory is not None and (problem := area_unknown(organisation, directory)) is not None:
+        raise InvalidInput(problem)
     key_id = secrets.token_hex(4)
     key = f"vr_{key_id}_{secrets.token_urlsafe(32)}"
     entry = ReceiverKey(key_id, organisation, label, utcnow(), False)
@@ -69,6 +122,8 @@ def create_receiver_key(store: Store, organisation: str, label: str = "") -> tup
         conn.execute(receiver_keys.insert().values(key_id=key_id, organisation=organisation,
                                                    sha256=_digest(key), label=label,
                                                    created_at=entry.created_at, revoked=False))
+        audit.append(conn, actor=actor, action="ontvanger-sleutel.aangemaakt", subject=key_id,
+                     data={"organisatie": organisation, "label": label})
     return entry, key
 
 
@@ -80,12 +135,18 @@ def list_receiver_keys(store: Store) -> list[ReceiverKey]:
         return [ReceiverKey(r.key_id, r.organisation, r.label, r.created_at, bool(r.revoked)) for r in rows]
 
 
-def revoke_receiver_key(store: Store, key_id: str) -> bool:
-    """Revoke a receiver key; False when there is none with that id."""
+def revoke_receiver_key(store: Store, key_id: str, *, actor: str) -> bool:
+    """Revoke a receiver key (audited the first time); False when there is none with that id."""
     with store.write() as conn:
-        done = conn.execute(receiver_keys.update().where(receiver_keys.c.key_id == key_id)
-                            .values(revoked=True))
-    return bool(done.rowcount)
+        row = conn.execute(sa.select(receiver_keys.c.organisation, receiver_keys.c.revoked)
+                           .where(receiver_keys.c.key_id == key_id)).one_or_none()
+        if row is None:
+            return False
+        if not row.revoked:
+            conn.execute(receiver_keys.update().where(receiver_keys.c.key_id == key_id).values(revoked=True))
+            audit.append(conn, actor=actor, action="ontvanger-sleutel.ingetrokken", subject=key_id,
+                         data={"organisatie": row.organisation})
+    return True
 
 
 def organisation_of(store: Store, key: str) -> str | None:

@@ -159,6 +159,17 @@ def student_details(
     )
 
 
+def woongemeente_of(conn: sa.Connection, school_id: str, student_id: str) -> str | None:
+    """The student's woongemeente (CBS code) or None; only this fact is read, no personal data decrypted."""
+    facts = conn.scalar(
+        sa.select(students.c.facts).where(students.c.school_id == school_id, students.c.id == student_id)
+    )
+    if facts is None:
+        return None
+    value = json.loads(facts).get("woongemeente")
+    return str(value) if value else None
+
+
 def mark_all_dirty(conn: sa.Connection, school_id: str) -> None:
     """Make every student of the school due for evaluation (calendar or profile changed)."""
     conn.execute(students.update().where(students.c.school_id == school_id).values(evaluated_seq=-1))

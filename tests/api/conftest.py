@@ -11,7 +11,7 @@ import pytest
 
 from gateway import pipeline
 from gateway.api.app import ApiSettings, create_app
-from gateway.api.keys import ApiKeyStore
+from gateway.api.keys import create_api_key
 from gateway.api.server import serve_in_thread
 from gateway.crypto import FieldCipher
 from gateway.store import Store
@@ -29,7 +29,6 @@ class Api:
     key: str
     other_key: str
     store: Store
-    keys: ApiKeyStore
 
     def auth(self, key: str | None = None) -> dict[str, str]:
         """Headers with the test school's key (or ``key``)."""
@@ -49,10 +48,9 @@ def make_store(tmp_path: Path) -> Store:
 def api(tmp_path: Path) -> Iterator[Api]:
     """The push API served by uvicorn on 127.0.0.1 (a free port), with a fresh store."""
     store = make_store(tmp_path)
-    keys = ApiKeyStore(tmp_path / "api_keys.json")
-    _, key = keys.create(SCHOOL.id, "leverancier")
-    _, other = keys.create(OTHER.id, "ander")
-    app = create_app(ApiSettings(max_body_bytes=64 * 1024), store, keys, clock=lambda: AS_OF)
+    _, key = create_api_key(store, SCHOOL.id, "leverancier", actor="test")
+    _, other = create_api_key(store, OTHER.id, "ander", actor="test")
+    app = create_app(ApiSettings(max_body_bytes=64 * 1024), store, clock=lambda: AS_OF)
     with serve_in_thread(app) as handle, httpx.Client(base_url=handle.url, timeout=30) as client:
-        yield Api(handle.url, client, key, other, store, keys)
+        yield Api(handle.url, client, key, other, store)
     store.close()

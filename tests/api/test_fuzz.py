@@ -16,7 +16,7 @@ from schemathesis.checks import (
 )
 
 from gateway.api.app import ApiSettings, create_app
-from gateway.api.keys import ApiKeyStore
+from gateway.api.keys import create_api_key
 from gateway.api.server import serve_in_thread
 from gateway.store import Store
 from tests.api.conftest import make_store
@@ -25,7 +25,7 @@ from tests.api.helpers import AS_OF, SCHOOL
 SETTINGS = ApiSettings(max_body_bytes=256 * 1024)
 # The OpenAPI document does not depend on the store: load it once, fuzz the running server below.
 schema = schemathesis.openapi.from_dict(
-    create_app(SETTINGS, cast(Store, None), cast(ApiKeyStore, None)).openapi())
+    create_app(SETTINGS, cast(Store, None)).openapi())
 
 
 @pytest.fixture(scope="session")
@@ -33,9 +33,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     """The app on loopback with its own store (one per test session, so per xdist worker)."""
     tmp = tmp_path_factory.mktemp("fuzz")
     store = make_store(tmp)
-    keys = ApiKeyStore(tmp / "api_keys.json")
-    _, key = keys.create(SCHOOL.id)
-    app = create_app(SETTINGS, store, keys, clock=lambda: AS_OF)
+    _, key = create_api_key(store, SCHOOL.id, actor="test")
+    app = create_app(SETTINGS, store, clock=lambda: AS_OF)
     with serve_in_thread(app) as handle:
         yield handle.url, key
     store.close()

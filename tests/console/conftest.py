@@ -12,11 +12,11 @@ import pytest
 
 from gateway import pipeline
 from gateway.api.app import ApiSettings, create_app
-from gateway.api.keys import ApiKeyStore
 from gateway.api.server import serve_in_thread
 from gateway.console import console_routers
 from gateway.console.auth import create_user
 from gateway.crypto import FieldCipher
+from gateway.routing import load_directory_data
 from gateway.store import MeldingView, Store, list_meldingen
 from gateway.worker import RetryPolicy, Worker
 from tests.console.helpers import AS_OF, OTHER, PASSWORD, SCHOOL, other_batch, school_batch, sign_in
@@ -73,8 +73,8 @@ def console(tmp_path: Path) -> Iterator[Console]:
     """The app (push API, console, feedback API) served by uvicorn on a free loopback port."""
     store = make_store(tmp_path / "gateway.db")
     running = Console("", store, [])
-    app = create_app(ApiSettings(), store, ApiKeyStore(tmp_path / "api_keys.json"),
-                     clock=lambda: running.today, extra_routers=console_routers())
+    app = create_app(ApiSettings(), store, clock=lambda: running.today,
+                     extra_routers=console_routers(directory=load_directory_data()))
     with serve_in_thread(app) as handle:
         running.url = handle.url
         yield running

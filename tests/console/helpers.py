@@ -23,16 +23,19 @@ PASSWORD = secrets.token_urlsafe(16)  # made at run time: no password is committ
 OTHER_NAME = "Pieternella"
 
 
-def no_show_student(sid: str, birth: date = date(2007, 3, 1)) -> Student:
+def no_show_student(sid: str, birth: date = date(2007, 3, 1), woongemeente: str = "0344") -> Student:
     """Enrolled before the summer, no intro day; 19 years old by default (no-show goes to the DSP)."""
-    return student(sid, birth_date=birth, intro_attended=False, given_names=f"Noor-{sid}")
+    return student(sid, birth_date=birth, intro_attended=False, given_names=f"Noor-{sid}",
+                   woongemeente=woongemeente)
 
 
 def school_batch() -> SourceBatch:
-    """S1 reaches 16 hours on 2 September; N1 and N2 never turn up in the first week."""
+    """S1 (Utrecht) reaches 16 hours on 2 September; N1 (Den Helder, region Kop van Noord-Holland)
+    and N2 (Utrecht, region Utrecht) never turn up in the first week."""
     records = (absences("S1", SIXTEEN_HOURS_DAYS) + absences("N1", FIRST_WEEK, per_day=2)
                + absences("N2", FIRST_WEEK, per_day=2))
-    return SourceBatch(students=[student("S1"), no_show_student("N1"), no_show_student("N2")],
+    return SourceBatch(students=[student("S1"), no_show_student("N1", woongemeente="0400"),
+                                 no_show_student("N2")],
                        records=records, calendar=CALENDAR, cursor="c1")
 
 

@@ -14,6 +14,7 @@ from adapters.duo.channel import DuoChannel, DuoConfig
 from adapters.duo.standin import StandinConfig, start_standin
 from gateway.console.receivers import create_receiver_key
 from gateway.pki import demo_pki
+from gateway.routing import load_directory_data
 from gateway.store import get_melding
 from tests.console.conftest import Console
 from tests.console.helpers import OTHER_NAME, PASSWORD
@@ -103,7 +104,8 @@ def test_no_show_board_shows_the_dsp_outcome(page: Page, console: Console,
         page.get_by_role("button", name="Goedkeuren en verzenden").click()
         expect(page.locator("#status")).to_have_text("klaar")
     deliver()
-    _, key = create_receiver_key(console.store, "dsp-kop-van-nh")
+    _, key = create_receiver_key(console.store, "dsp-kop-van-nh", actor="test",
+                                 directory=load_directory_data())
     response = httpx.post(f"{console.url}/api/v1/feedback", headers={"Authorization": f"Bearer {key}"},
                           json={"melding_id": console.melding("no-show", "N1").id, "status": "Gestart elders",
                                 "toelichting": "Ingeschreven bij een andere opleiding"})

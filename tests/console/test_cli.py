@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from gateway.cli import cli
 from gateway.console.auth import authenticate
 from gateway.console.receivers import organisation_of
+from gateway.routing import DEFAULT_DIRECTORY
 from gateway.settings import Settings
 from gateway.store import open_store
 from tests.console.helpers import PASSWORD, SCHOOL
@@ -79,3 +80,26 @@ def test_receiver_of_unknown_kind_is_refused(env: dict[str, str]) -> None:
     """An organisation name that does not start with leerplicht, rmc, dsp or duo is refused."""
     result = CliRunner().invoke(cli, ["api-key", "create", "--receiver", "gemeente-x"], env=env)
     assert result.exit_code != 0
+    assert "leerplicht-<gemeentecode>, rmc-<regio>, dsp-<regio> of duo" in result.output
+
+
+def test_receiver_of_unknown_region_is_refused(env: dict[str, str]) -> None:
+    """A region the recipient directory does not know gets no key, and the message says so in Dutch."""
+    result = CliRunner().invoke(cli, ["api-key", "create", "--receiver", "dsp-nergens"], env=env)
+    assert result.exit_code != 0
+    assert "regio 'nergens' van dsp-nergens staat niet in het ontvangersregister" in result.output
+    assert "kop-van-nh" in result.output  # the known regions are listed
+    listed = CliRunner().invoke(cli, ["api-key", "list"], env=env)
+    assert "dsp-nergens" not in listed.output
+
+
+def test_receiver_region_is_checked_against_the_given_directory(env: dict[str, str], tmp_path: Path) -> None:
+    """--recipients names the directory: a region only in that one is accepted."""
+    folder = tmp_path / "register"
+    folder.mkdir()
+    shipped = (DEFAULT_DIRECTORY / "utrecht.toml").read_text(encoding="utf-8")
+    own = shipped.replace('id = "utrecht"', 'id = "eigen-regio"')
+    (folder / "eigen.toml").write_text(own, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["api-key", "create", "--receiver", "rmc-eigen-regio",
+                                      "--recipients", str(folder)], env=env)
+    assert result.exit_code == 0, result.output

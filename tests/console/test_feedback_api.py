@@ -5,16 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
-from gateway import audit
+from gateway import audit, pipeline
 from gateway.console.receivers import create_receiver_key, revoke_receiver_key
 from gateway.console.schema import feedback
-from gateway.store import get_melding
+from gateway.errors import InvalidInput
+from gateway.ports import SourceBatch
+from gateway.routing import load_directory_data
+from gateway.store import MeldingView, get_melding
+from gateway.store.schema import audit_log
 from tests.console.conftest import Console
-from tests.console.helpers import csrf_of
+from tests.console.helpers import AS_OF, SCHOOL, csrf_of
+from tests.store.helpers import CALENDAR, SIXTEEN_HOURS_DAYS, absences, student
 
 PROBLEM = "application/problem+json"
+DIRECTORY = load_directory_data()  # the shipped recipient directory, as `serve` loads it by default
+
+
+def _key(console: Console, organisation: str) -> str:
+    """A receiver key for ``organisation``, made as `api-key create --receiver` makes it."""
+    return create_receiver_key(console.store, organisation, "test", actor="test", directory=DIRECTORY)[1]
 
 
 def _approve_all(console: Console, deliver: Callable[[], int]) -> None:
@@ -30,10 +42,22 @@ def _post(console: Console, key: str | None, body: dict[str, object]) -> httpx.R
     return httpx.post(f"{console.url}/api/v1/feedback", json=body, headers=headers, timeout=30)
 
 
+def _sent_melding_of_student_in(console: Console, deliver: Callable[[], int], gemeente: str) -> MeldingView:
+    """A delivered 16-uur melding (for Leerplicht) of a new student S2 living in ``gemeente``."""
+    batch = SourceBatch(students=[student("S2", woongemeente=gemeente)],
+                        records=absences("S2", SIXTEEN_HOURS_DAYS), calendar=CALENDAR, cursor="c2")
+    assert pipeline.ingest(console.store, SCHOOL.id, "test", batch, "test").accepted
+    pipeline.evaluate(console.store, SCHOOL.id, AS_OF)
+    melding = console.melding("verzuim-16u", "S2")
+    pipeline.approve(console.store, SCHOOL.id, melding.id, "test")
+    deliver()
+    return melding
+
+
 def test_dsp_outcome_is_recorded(console: Console, deliver: Callable[[], int]) -> None:
     """'Gestart bij mbo' from the DSP closes the no-show melding, is audited and shows on the board."""
     _approve_all(console, deliver)
-    _, key = create_receiver_key(console.store, "dsp-kop-van-nh", "test")
+    key = _key(console, "dsp-kop-van-nh")
     melding = console.melding("no-show", "N1")
     response = _post(console, key, {"melding_id": melding.id, "status": "Gestart bij mbo",
                                     "toelichting": "Gestart op 14 september"})
@@ -51,10 +75,11 @@ def test_dsp_outcome_is_recorded(console: Console, deliver: Callable[[], int]) -
 def test_toelichting_is_encrypted_at_rest(console: Console, deliver: Callable[[], int]) -> None:
     """The free-text toelichting (it may name people) is not stored in clear."""
     _approve_all(console, deliver)
-    _, key = create_receiver_key(console.store, "dsp-kop-van-nh")
-    melding = console.melding("no-show", "N2")
-    _post(console, key, {"melding_id": melding.id, "status": "Niet gestart - in begeleiding",
-                         "toelichting": "Jongerenpunt begeleidt"})
+    key = _key(console, "dsp-kop-van-nh")
+    melding = console.melding("no-show", "N1")
+    response = _post(console, key, {"melding_id": melding.id, "status": "Niet gestart - in begeleiding",
+                                    "toelichting": "Jongerenpunt begeleidt"})
+    assert response.status_code == 200
     with console.store.read() as conn:
         stored = conn.scalar(sa.select(feedback.c.toelichting))
     assert stored is not None and "Jongerenpunt" not in stored
@@ -63,7 +88,7 @@ def test_toelichting_is_encrypted_at_rest(console: Console, deliver: Callable[[]
 def test_duo_status_moves_the_melding(console: Console, deliver: Callable[[], int]) -> None:
     """A DUO status ('In behandeling') from a duo key moves a 16-uur melding on."""
     _approve_all(console, deliver)
-    _, key = create_receiver_key(console.store, "duo")
+    key = _key(console, "duo")
     melding = console.melding("verzuim-16u", "S1")
     response = _post(console, key, {"melding_id": melding.id, "status": "In behandeling"})
     assert response.status_code == 200 and response.json()["status"] == "in_behandeling"
@@ -84,25 +109,115 @@ def test_unknown_key_is_401(console: Console) -> None:
 
 def test_revoked_key_is_401(console: Console) -> None:
     """A revoked receiver key stops working at once."""
-    entry, key = create_receiver_key(console.store, "dsp-kop-van-nh")
-    assert revoke_receiver_key(console.store, entry.key_id)
+    entry, key = create_receiver_key(console.store, "dsp-kop-van-nh", actor="test", directory=DIRECTORY)
+    assert revoke_receiver_key(console.store, entry.key_id, actor="test")
     melding = console.melding("no-show", "N1")
     assert _post(console, key, {"melding_id": melding.id, "status": "Gestart bij mbo"}).status_code == 401
 
 
 def test_melding_of_another_receiver_is_403(console: Console, deliver: Callable[[], int]) -> None:
-    """Leerplicht may not report on a no-show melding addressed to the DSP."""
+    """Leerplicht may not report on a no-show melding addressed to the DSP, even of a student living there."""
     _approve_all(console, deliver)
-    _, key = create_receiver_key(console.store, "leerplicht-0344")
-    melding = console.melding("no-show", "N1")
+    key = _key(console, "leerplicht-0344")
+    melding = console.melding("no-show", "N2")  # N2 lives in Utrecht (0344)
     response = _post(console, key, {"melding_id": melding.id, "status": "Gestart elders"})
     assert response.status_code == 403
     assert get_melding(console.store, melding.id).status == "ontvangen"
 
 
+def test_dsp_key_may_report_on_a_no_show_of_a_student_living_in_its_region(
+        console: Console, deliver: Callable[[], int]) -> None:
+    """dsp-kop-van-nh reports on the no-show of N1, who lives in Den Helder (0400), in its region."""
+    _approve_all(console, deliver)
+    melding = console.melding("no-show", "N1")
+    response = _post(console, _key(console, "dsp-kop-van-nh"),
+                     {"melding_id": melding.id, "status": "Gestart elders"})
+    assert response.status_code == 200 and response.json()["status"] == "afgesloten"
+
+
+def test_dsp_key_gets_403_for_a_student_living_in_another_region(
+        console: Console, deliver: Callable[[], int]) -> None:
+    """dsp-kop-van-nh may not report on the no-show of N2, who lives in Utrecht: 403, nothing recorded."""
+    _approve_all(console, deliver)
+    melding = console.melding("no-show", "N2")
+    response = _post(console, _key(console, "dsp-kop-van-nh"),
+                     {"melding_id": melding.id, "status": "Gestart elders"})
+    assert response.status_code == 403 and response.headers["content-type"] == PROBLEM
+    assert response.json()["detail"] == "deze melding is niet aan uw organisatie gericht"
+    assert get_melding(console.store, melding.id).status == "ontvangen"
+    with console.store.read() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(feedback)) == 0
+
+
+def test_rmc_key_gets_403_for_a_student_living_in_another_region(
+        console: Console, deliver: Callable[[], int]) -> None:
+    """rmc-utrecht may report on N2's no-show (Utrecht), not on N1's (Den Helder)."""
+    _approve_all(console, deliver)
+    key = _key(console, "rmc-utrecht")
+    n1, n2 = console.melding("no-show", "N1"), console.melding("no-show", "N2")
+    assert _post(console, key, {"melding_id": n1.id, "status": "Gestart elders"}).status_code == 403
+    assert _post(console, key, {"melding_id": n2.id, "status": "Gestart elders"}).status_code == 200
+
+
+def test_leerplicht_key_may_report_on_a_student_living_in_its_gemeente(
+        console: Console, deliver: Callable[[], int]) -> None:
+    """leerplicht-0344 reports on the 16-uur melding of S1, who lives in Utrecht (0344)."""
+    _approve_all(console, deliver)
+    melding = console.melding("verzuim-16u", "S1")
+    response = _post(console, _key(console, "leerplicht-0344"),
+                     {"melding_id": melding.id, "status": "In behandeling"})
+    assert response.status_code == 200 and response.json()["organisation"] == "leerplicht-0344"
+
+
+def test_leerplicht_key_gets_403_for_a_student_living_in_another_gemeente(
+        console: Console, deliver: Callable[[], int]) -> None:
+    """leerplicht-0344 may not report on a student living in De Bilt (0310), though in the same region."""
+    melding = _sent_melding_of_student_in(console, deliver, "0310")
+    response = _post(console, _key(console, "leerplicht-0344"),
+                     {"melding_id": melding.id, "status": "In behandeling"})
+    assert response.status_code == 403
+    assert get_melding(console.store, melding.id).status == "ontvangen"
+
+
+def test_key_whose_region_the_directory_does_not_know_gets_a_clear_403(console: Console) -> None:
+    """A key made without the directory for a region it lacks: 403 problem+json naming the region."""
+    _, key = create_receiver_key(console.store, "dsp-nergens", actor="test", directory=None)
+    response = _post(console, key, {"melding_id": console.melding("no-show", "N1").id,
+                                    "status": "Gestart elders"})
+    assert response.status_code == 403 and response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["type"].endswith("onbekend-gebied")
+    assert "regio 'nergens'" in problem["detail"] and "ontvangersregister" in problem["detail"]
+
+
+def test_unknown_region_key_is_refused_at_creation(console: Console) -> None:
+    """No key is made for a region the directory does not know; the message names it."""
+    with pytest.raises(InvalidInput, match="regio 'nergens' van dsp-nergens staat niet in het ontvangersreg"):
+        create_receiver_key(console.store, "dsp-nergens", actor="test", directory=DIRECTORY)
+
+
+def test_unknown_gemeente_key_is_refused_at_creation(console: Console) -> None:
+    """No Leerplicht key is made for a gemeente the directory does not know."""
+    with pytest.raises(InvalidInput, match="gemeente '9999'"):
+        create_receiver_key(console.store, "leerplicht-9999", actor="test", directory=DIRECTORY)
+
+
+def test_receiver_key_creation_and_revocation_are_audited_without_the_key(console: Console) -> None:
+    """Both are audit entries naming the organisation and the actor; the key itself is not in the log."""
+    entry, key = create_receiver_key(console.store, "dsp-kop-van-nh", actor="beheerder", directory=DIRECTORY)
+    revoke_receiver_key(console.store, entry.key_id, actor="beheerder")
+    made, revoked = reversed(audit.entries(console.store, subject=entry.key_id))
+    assert (made["action"], made["actor"], made["data"]["organisatie"]) == (
+        "ontvanger-sleutel.aangemaakt", "beheerder", "dsp-kop-van-nh")
+    assert revoked["action"] == "ontvanger-sleutel.ingetrokken"
+    with console.store.read() as conn:
+        stored = " ".join(str(v) for row in conn.execute(sa.select(audit_log)) for v in row)
+    assert key not in stored and key.split("_")[2] not in stored
+
+
 def test_unknown_melding_is_404(console: Console) -> None:
     """An id that names no melding: 404."""
-    _, key = create_receiver_key(console.store, "dsp-kop-van-nh")
+    key = _key(console, "dsp-kop-van-nh")
     response = _post(console, key, {"melding_id": "00000000-0000-0000-0000-000000000000",
                                     "status": "Gestart bij mbo"})
     assert response.status_code == 404
@@ -111,7 +226,7 @@ def test_unknown_melding_is_404(console: Console) -> None:
 
 def test_unknown_status_is_422(console: Console) -> None:
     """A status that is neither a DSP outcome nor a DUO status: 422 naming the field."""
-    _, key = create_receiver_key(console.store, "dsp-kop-van-nh")
+    key = _key(console, "dsp-kop-van-nh")
     response = _post(console, key, {"melding_id": "x", "status": "Verhuisd"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "status"
@@ -119,14 +234,14 @@ def test_unknown_status_is_422(console: Console) -> None:
 
 def test_unknown_field_is_422(console: Console) -> None:
     """Extra fields are refused, so a typo does not pass silently."""
-    _, key = create_receiver_key(console.store, "dsp-kop-van-nh")
+    key = _key(console, "dsp-kop-van-nh")
     response = _post(console, key, {"melding_id": "x", "status": "Gestart bij mbo", "toelichtng": "x"})
     assert response.status_code == 422
 
 
 def test_outcome_for_a_melding_not_sent_is_409(console: Console) -> None:
     """A melding still waiting for approval cannot be closed by a receiver: 409, nothing recorded."""
-    _, key = create_receiver_key(console.store, "dsp-kop-van-nh")
+    key = _key(console, "dsp-kop-van-nh")
     melding = console.melding("no-show", "N1")
     response = _post(console, key, {"melding_id": melding.id, "status": "Gestart bij mbo"})
     assert response.status_code == 409
