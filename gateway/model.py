@@ -5,12 +5,30 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gateway.reasons import ALL_REASONS
 
 Leerweg = Literal["BOL", "BBL", "VO"]
 Status = Literal["present", "absent", "late"]
+
+# Bounds that keep dates and counts inside what the calendar arithmetic and the engine's int32
+# columns handle; anything outside is a typing error in the source, refused with its field named.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+MAX_CALENDAR_DAYS = 731  # one school year, with room; a calendar is per school year
+MAX_MINUTES_LATE = 24 * 60
+# Store columns: students.id String(64), attendance.record_id String(128).
+MAX_STUDENT_ID, MAX_RECORD_ID = 64, 128
+
+
+def _in_range(value: date) -> date:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"datum {value.isoformat()} ligt niet tussen {EARLIEST_YEAR} en {LATEST_YEAR}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_in_range)]
+StudentId = Annotated[str, Field(min_length=1, max_length=MAX_STUDENT_ID)]
 
 
 class _Canonical(BaseModel):
@@ -21,13 +39,13 @@ class _Canonical(BaseModel):
 class Student(_Canonical):
     """A student as the rules see them, plus optional melding content (personal data)."""
 
-    id: Annotated[str, Field(min_length=1)]
-    birth_date: date
+    id: StudentId
+    birth_date: Day
     startkwalificatie: bool = False
     leerweg: Leerweg
     niveau: Annotated[int, Field(ge=1, le=4)] | None = None
-    enrolled_on: date | None = None
-    first_school_day: date | None = None
+    enrolled_on: Day | None = None
+    first_school_day: Day | None = None
     intro_attended: bool = False
     studiefinanciering: bool = False
     woongemeente: Annotated[str, Field(pattern=r"^\d{4}$")] | None = None
@@ -49,14 +67,14 @@ class Student(_Canonical):
 class AttendanceRecord(_Canonical):
     """One scheduled lesson of one student; a later record with the same id replaces it."""
 
-    id: Annotated[str, Field(min_length=1)]
-    student_id: Annotated[str, Field(min_length=1)]
-    date: date
+    id: Annotated[str, Field(min_length=1, max_length=MAX_RECORD_ID)]
+    student_id: StudentId
+    date: Day
     start: time
     end: time
     status: Status
     reason: str | None = None
-    minutes_late: Annotated[int, Field(ge=0)] | None = None
+    minutes_late: Annotated[int, Field(ge=0, le=MAX_MINUTES_LATE)] | None = None
 
     @field_validator("reason")
     @classmethod
@@ -83,8 +101,8 @@ class Holiday(_Canonical):
     """A school holiday: a closed date range."""
 
     name: str = ""
-    start: date
-    end: date
+    start: Day
+    end: Day
 
     @model_validator(mode="after")
     def _ordered(self) -> Holiday:
@@ -96,21 +114,24 @@ class Holiday(_Canonical):
 class Calendar(_Canonical):
     """A school's calendar for one school year."""
 
-    first_school_day: date
-    last_school_day: date
+    first_school_day: Day
+    last_school_day: Day
     holidays: list[Holiday] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _ordered(self) -> Calendar:
         if self.last_school_day < self.first_school_day:
             raise ValueError("last_school_day ligt voor first_school_day")
+        if (self.last_school_day - self.first_school_day).days > MAX_CALENDAR_DAYS:
+            raise ValueError(f"een kalender beslaat één schooljaar: van first_school_day tot "
+                             f"last_school_day mag hoogstens {MAX_CALENDAR_DAYS} dagen zijn")
         return self
 
 
 class CaseFile(_Canonical):
     """The input of ``verzuim-gateway evaluate`` (DESIGN.md section 4)."""
 
-    as_of: date
+    as_of: Day | None = None  # may come from ``--as-of`` instead
     profile: str = "national"
     calendar: Calendar
     students: list[Student]

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from gateway.casefile import load_case_file
+from gateway.errors import InvalidInput
 from gateway.profiles import load_profile
 from gateway.rules import evaluate as run_rules
 from gateway.rules.explain import dutch_number
@@ -51,10 +52,12 @@ def _table(signals: list[Signal]) -> str:
               show_default=True, help="json voor machines, table voor mensen.")
 def evaluate(casefile: Path, as_of: date | None, profile: str | None, fmt: str) -> None:
     """Pas de verzuimregels toe op een casusbestand en druk de signalen af."""
-    case = load_case_file(casefile)
+    case = load_case_file(casefile, warn=lambda text: click.echo(f"waarschuwing: {text}", err=True))
+    peildatum = as_of or case.as_of
+    if peildatum is None:
+        raise InvalidInput("veld 'as_of' ontbreekt: zet het in het bestand of geef --as-of", where=str(casefile))
     rules_profile = load_profile(profile or case.profile)
-    signals = run_rules(case.calendar, case.students, case.attendance, rules_profile,
-                        as_of or case.as_of)
+    signals = run_rules(case.calendar, case.students, case.attendance, rules_profile, peildatum)
     if fmt == "table":
         click.echo(_table(signals))
     else:

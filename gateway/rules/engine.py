@@ -128,7 +128,11 @@ def to_signal(frame: EvaluationFrame, firing: Firing) -> Signal:
                    if firing.recipient in ("rmc", "dsp") else LEGAL_BASIS[firing.rule])
     hours = None if firing.hours_minutes is None else round(firing.hours_minutes / 60, 2)
     due = firing.due_date
-    weeks = (frame.calendar.lesweek_label(int(frame.day_week[firing.start_day])),
+    # A run's period may start a few days before its first full lesweek; the explanation names the
+    # lesweken of the run itself, so "4 aaneengesloten lesweken" lists four.
+    first_week = firing.facts.get("first_week")
+    start_week = int(first_week) if isinstance(first_week, int) else int(frame.day_week[firing.start_day])
+    weeks = (frame.calendar.lesweek_label(start_week),
              frame.calendar.lesweek_label(int(frame.day_week[firing.trigger_day])))
     return Signal(
         rule=firing.rule,

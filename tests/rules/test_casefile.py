@@ -104,3 +104,48 @@ def test_a_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     path.write_bytes('{"naam": "Zoë"}'.encode("latin-1"))
     with pytest.raises(InvalidInput, match=r"latin1\.json.*UTF-8"):
         load_case_file(path)
+
+
+def test_a_minutes_late_beyond_one_day_is_refused() -> None:
+    """minutes_late over 1,440 cannot be a late arrival: refused, naming the record."""
+    case = good_case()
+    case["attendance"][0].update(status="late", minutes_late=100_000)
+    with pytest.raises(InvalidInput, match=r"attendance\[0\].*minutes_late.*1440"):
+        parse(case)
+
+
+def test_a_birth_date_outside_1900_to_2199_is_refused() -> None:
+    """A typing error like 9990-01-01 is refused, not carried into the age arithmetic."""
+    case = good_case()
+    case["students"][0]["birth_date"] = "9990-01-01"
+    with pytest.raises(InvalidInput, match=r"students\[0\] \(id 'S1'\), veld 'birth_date'.*9990"):
+        parse(case)
+
+
+def test_a_calendar_longer_than_a_school_year_is_refused() -> None:
+    """A calendar to 2099-12-31 is refused: a calendar is one school year."""
+    case = good_case()
+    case["calendar"]["last_school_day"] = "2099-12-31"
+    with pytest.raises(InvalidInput, match=r"calendar.*schooljaar"):
+        parse(case)
+
+
+def test_a_student_id_longer_than_the_store_keeps_is_refused() -> None:
+    """Student ids are at most 64 characters (the store's column): longer is refused, not cut."""
+    case = good_case()
+    long_id = "S" * 65
+    case["students"][0]["id"] = long_id
+    for record in case["attendance"]:
+        record["student_id"] = long_id
+    with pytest.raises(InvalidInput, match=r"students\[0\].*veld 'id'"):
+        parse(case)
+
+
+def test_unknown_fields_are_passed_to_the_warning() -> None:
+    """Each unknown key is named with its record, so a typo does not vanish silently."""
+    case = good_case()
+    case["students"][0]["startkwalifcatie"] = True
+    warnings: list[str] = []
+    parse_case_file(json.dumps(case), source="case.json", warn=warnings.append)
+    assert warnings == ["case.json: students[0] (id 'S1'), veld 'startkwalifcatie' is onbekend en wordt "
+                        "genegeerd (tikfout?)"]

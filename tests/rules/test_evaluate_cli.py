@@ -129,6 +129,15 @@ def malformed_cases() -> dict[str, tuple[Callable[[dict[str, Any]], None], list[
     def drop_birth_date(case: dict[str, Any]) -> None:
         del case["students"][0]["birth_date"]
 
+    def born_in_9990(case: dict[str, Any]) -> None:
+        case["students"][0]["birth_date"] = "9990-01-01"
+
+    def calendar_to_2099(case: dict[str, Any]) -> None:
+        case["calendar"]["last_school_day"] = "2099-12-31"
+
+    def late_by_a_lifetime(case: dict[str, Any]) -> None:
+        case["attendance"][1].update(status="late", minutes_late=1099511627776)
+
     return {
         "wrong date": (set_record("date", "2026-02-30"), ["attendance[1]", "S1-2026-08-31-1", "date"]),
         "unknown reason": (
@@ -140,6 +149,9 @@ def malformed_cases() -> dict[str, tuple[Callable[[dict[str, Any]], None], list[
             ["attendance[1]", "S1-2026-08-31-1", "student_id", "S9"],
         ),
         "missing field": (drop_birth_date, ["students[0]", "S1", "birth_date"]),
+        "birth date far in the future": (born_in_9990, ["students[0]", "S1", "birth_date", "9990"]),
+        "calendar over many years": (calendar_to_2099, ["calendar", "schooljaar"]),
+        "minutes late beyond a day": (late_by_a_lifetime, ["attendance[1]", "minutes_late", "1440"]),
     }
 
 
@@ -157,6 +169,33 @@ def test_a_malformed_case_file_exits_2_naming_the_field_and_record(
     assert "Traceback" not in result.stderr
     for text in texts:
         assert text in result.stderr, (text, result.stderr)
+
+
+def test_a_misspelt_field_is_named_in_a_warning(run_cli: RunCli, write_case: WriteCase) -> None:
+    """'startkwalifcatie' is ignored, but stderr says so, naming the student; the output stays valid."""
+    case = small_case()
+    case["students"][0]["startkwalifcatie"] = True
+    result = run_cli("evaluate", write_case(case))
+    signals_from(result)
+    assert "students[0] (id 'S1'), veld 'startkwalifcatie' is onbekend" in result.stderr
+
+
+def test_as_of_may_come_from_the_option_alone(run_cli: RunCli, write_case: WriteCase) -> None:
+    """A case file without as_of is evaluated on the --as-of date."""
+    case = small_case()
+    del case["as_of"]
+    signals = signals_from(run_cli("evaluate", write_case(case), "--as-of", "2026-09-03"))
+    assert [s["rule"] for s in signals] == ["verzuim-16u"]
+
+
+def test_without_any_as_of_evaluate_exits_2(run_cli: RunCli, write_case: WriteCase) -> None:
+    """No as_of in the file and no --as-of: exit 2 saying where to give it."""
+    case = small_case()
+    del case["as_of"]
+    result = run_cli("evaluate", write_case(case))
+    assert result.returncode == 2
+    assert "as_of" in result.stderr and "--as-of" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_a_case_file_that_is_not_json_exits_2(run_cli: RunCli, write_case: WriteCase) -> None:

@@ -122,6 +122,13 @@ def test_the_period_start_moves_back_over_preceding_all_unauthorised_days() -> N
     assert (lrv.trigger_date, lrv.period_start) == (d("2026-10-02"), d("2026-09-02"))
 
 
+def test_the_explanation_names_the_four_lesweken_of_the_run() -> None:
+    """Period from 2 September (lesweek 36), run in lesweken 37 to 40: the text names 37 to 40."""
+    records = present("2026-08-31", "2026-09-01") + absent("2026-09-02", "2026-10-02")
+    lrv = only(signals_of("lrv", student(), records, as_of=d("2026-10-02")))
+    assert "4 aaneengesloten lesweken (de lesweken 37 tot en met 40)" in lrv.explanation
+
+
 def test_the_period_start_stops_at_a_day_with_a_lesson_attended() -> None:
     """A day with one present lesson among absences is not moved over."""
     records = present("2026-08-31", "2026-08-31") + absent("2026-09-01", "2026-10-02")
