@@ -142,12 +142,12 @@ def feedback_router(directory: DirectoryData) -> APIRouter:
             raise ApiProblem(403, "onbekend-gebied", "Geen toegang",
                              f"{problem}; vraag de beheerder van de gateway het register bij te werken")
         melding = get_melding(store, body.melding_id)
-        if melding is None:
-            raise ApiProblem(404, "onbekende-melding", "Niet gevonden", "geen melding met dit id")
-        if not (may_report_on(organisation, melding.recipient, melding.rule)
-                and _in_area(store, organisation, melding, directory)):
-            raise ApiProblem(403, "geen-toegang", "Geen toegang",
-                             "deze melding is niet aan uw organisatie gericht")
+        # A melding outside the key's scope answers exactly as a missing one: melding ids are derived
+        # from student, rule and dates, so a different answer would let a key probe other areas.
+        if melding is None or not (may_report_on(organisation, melding.recipient, melding.rule)
+                                   and _in_area(store, organisation, melding, directory)):
+            raise ApiProblem(404, "onbekende-melding", "Niet gevonden",
+                             "geen melding met dit id voor uw organisatie")
         if melding.route is None:
             raise ApiProblem(409, "niet-verzonden", "Conflict", "deze melding wordt niet verzonden")
         try:

@@ -115,13 +115,13 @@ def test_revoked_key_is_401(console: Console) -> None:
     assert _post(console, key, {"melding_id": melding.id, "status": "Gestart bij mbo"}).status_code == 401
 
 
-def test_melding_of_another_receiver_is_403(console: Console, deliver: Callable[[], int]) -> None:
+def test_melding_of_another_receiver_is_404(console: Console, deliver: Callable[[], int]) -> None:
     """Leerplicht may not report on a no-show melding addressed to the DSP, even of a student living there."""
     _approve_all(console, deliver)
     key = _key(console, "leerplicht-0344")
     melding = console.melding("no-show", "N2")  # N2 lives in Utrecht (0344)
     response = _post(console, key, {"melding_id": melding.id, "status": "Gestart elders"})
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert get_melding(console.store, melding.id).status == "ontvangen"
 
 
@@ -135,27 +135,27 @@ def test_dsp_key_may_report_on_a_no_show_of_a_student_living_in_its_region(
     assert response.status_code == 200 and response.json()["status"] == "afgesloten"
 
 
-def test_dsp_key_gets_403_for_a_student_living_in_another_region(
+def test_dsp_key_gets_404_for_a_student_living_in_another_region(
         console: Console, deliver: Callable[[], int]) -> None:
-    """dsp-kop-van-nh may not report on the no-show of N2, who lives in Utrecht: 403, nothing recorded."""
+    """dsp-kop-van-nh may not report on the no-show of N2, who lives in Utrecht: 404, nothing recorded."""
     _approve_all(console, deliver)
     melding = console.melding("no-show", "N2")
     response = _post(console, _key(console, "dsp-kop-van-nh"),
                      {"melding_id": melding.id, "status": "Gestart elders"})
-    assert response.status_code == 403 and response.headers["content-type"] == PROBLEM
-    assert response.json()["detail"] == "deze melding is niet aan uw organisatie gericht"
+    assert response.status_code == 404 and response.headers["content-type"] == PROBLEM
+    assert response.json()["detail"] == "geen melding met dit id voor uw organisatie"
     assert get_melding(console.store, melding.id).status == "ontvangen"
     with console.store.read() as conn:
         assert conn.scalar(sa.select(sa.func.count()).select_from(feedback)) == 0
 
 
-def test_rmc_key_gets_403_for_a_student_living_in_another_region(
+def test_rmc_key_gets_404_for_a_student_living_in_another_region(
         console: Console, deliver: Callable[[], int]) -> None:
     """rmc-utrecht may report on N2's no-show (Utrecht), not on N1's (Den Helder)."""
     _approve_all(console, deliver)
     key = _key(console, "rmc-utrecht")
     n1, n2 = console.melding("no-show", "N1"), console.melding("no-show", "N2")
-    assert _post(console, key, {"melding_id": n1.id, "status": "Gestart elders"}).status_code == 403
+    assert _post(console, key, {"melding_id": n1.id, "status": "Gestart elders"}).status_code == 404
     assert _post(console, key, {"melding_id": n2.id, "status": "Gestart elders"}).status_code == 200
 
 
@@ -169,13 +169,13 @@ def test_leerplicht_key_may_report_on_a_student_living_in_its_gemeente(
     assert response.status_code == 200 and response.json()["organisation"] == "leerplicht-0344"
 
 
-def test_leerplicht_key_gets_403_for_a_student_living_in_another_gemeente(
+def test_leerplicht_key_gets_404_for_a_student_living_in_another_gemeente(
         console: Console, deliver: Callable[[], int]) -> None:
     """leerplicht-0344 may not report on a student living in De Bilt (0310), though in the same region."""
     melding = _sent_melding_of_student_in(console, deliver, "0310")
     response = _post(console, _key(console, "leerplicht-0344"),
                      {"melding_id": melding.id, "status": "In behandeling"})
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert get_melding(console.store, melding.id).status == "ontvangen"
 
 
@@ -222,6 +222,17 @@ def test_unknown_melding_is_404(console: Console) -> None:
                                     "status": "Gestart bij mbo"})
     assert response.status_code == 404
     assert response.json()["type"].endswith("onbekende-melding")
+
+
+def test_a_melding_outside_the_scope_answers_exactly_as_a_missing_one(
+        console: Console, deliver: Callable[[], int]) -> None:
+    """Melding ids can be derived, so a key must not learn whether a melding outside its area exists."""
+    _approve_all(console, deliver)
+    key = _key(console, "dsp-kop-van-nh")
+    outside = _post(console, key, {"melding_id": console.melding("no-show", "N2").id, "status": "Gestart elders"})
+    missing = _post(console, key, {"melding_id": "00000000-0000-0000-0000-000000000000",
+                                   "status": "Gestart elders"})
+    assert (outside.status_code, outside.json()) == (missing.status_code, missing.json())
 
 
 def test_unknown_status_is_422(console: Console) -> None:
