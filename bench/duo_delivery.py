@@ -45,6 +45,7 @@ sys.path.insert(0, {root!r})
 from adapters.duo.standin import StandinConfig, start_standin
 d = Path({pki!r})
 cfg = StandinConfig(d / "duo-server.crt", d / "duo-server.key", d / "ca.crt", {oin!r},
+                    gateway_oins=frozenset([{gateway!r}]),
                     save_dir=Path({save!r}) if {save!r} else None, status_step=None,
                     workers={workers!r})
 running = start_standin(cfg)
@@ -56,7 +57,8 @@ running.stop()
 
 def start_server(pki: DemoPki, save: Path | None) -> tuple[subprocess.Popen[str], str]:
     code = SERVER.format(root=str(ROOT), pki=str(pki.directory), oin=pki.duo_oin,
-                         save=str(save) if save else "", workers=STANDIN_WORKERS)
+                         gateway=pki.gateway_oin, save=str(save) if save else "",
+                         workers=STANDIN_WORKERS)
     proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None

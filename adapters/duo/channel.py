@@ -3,7 +3,8 @@
 Transient: nothing reached DUO, or it asked to come back (connection errors, TLS refusals,
 HTTP 5xx, SOAP fault 0051). Permanent: DUO refused the melding (``requestGoedgekeurd`` false
 with ``foutmelding``, other SOAP faults, 4xx, an invalid request). In doubt: the request left and
-no answer came (read timeout, dropped connection): ask ``status`` before sending again.
+no answer came (read timeout, dropped connection), or an answer that cannot be read (not
+XML, too large, failing its checks): ask ``status`` before sending again.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from cryptography import x509
 
 from adapters.duo.client import (
     CURRENT_CALL,
+    MAX_RESPONSE_BYTES,
     CallContext,
     HttpStatusError,
     HttpxTransport,
     RequestInvalid,
     ResponseInvalid,
+    ResponseTooLarge,
     WsSecurity,
     build_client,
     oin_address,
@@ -55,6 +58,9 @@ from gateway.ports import OutgoingMelding, Receipt, SchoolIdentity, StatusReport
 
 T = TypeVar("T")
 TRANSIENT_FAULTS = frozenset({"0051"})
+# An SSL error of these classes is a connection that ended without a proper TLS close: it can
+# happen after the server took the request, so it says nothing about a refusal.
+UNCLEAN_CLOSE = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,7 @@ class DuoConfig:
     write_timeout: float = 10.0
     pool_timeout: float = 5.0
     max_connections: int = 10
+    max_response_bytes: int = MAX_RESPONSE_BYTES
     verify_signer_oin: bool = True
 
     @classmethod
@@ -89,6 +96,7 @@ class DuoConfig:
                 write_timeout=float(timeouts.get("write", 10.0)),
                 pool_timeout=float(timeouts.get("pool", 5.0)),
                 max_connections=int(config.get("max_connections", 10)),
+                max_response_bytes=int(config.get("max_response_bytes", MAX_RESPONSE_BYTES)),
                 verify_signer_oin=bool(config.get("verify_signer_oin", True)),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -124,6 +132,7 @@ class DuoChannel:
             httpx.Timeout(connect=config.connect_timeout, read=config.read_timeout,
                           write=config.write_timeout, pool=config.pool_timeout),
             {"User-Agent": "verzuim-gateway/duo"},
+            max_response_bytes=config.max_response_bytes,
         )
         wsse = WsSecurity(signer, Verifier(ca_pem, clock=clock),
                           config.duo_oin if config.verify_signer_oin else None)
@@ -218,14 +227,22 @@ class DuoChannel:
             raise TransientDeliveryError(f"DUO niet bereikbaar: {type(exc).__name__}") from exc
         except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.ReadError, httpx.WriteError,
                 httpx.RemoteProtocolError) as exc:
-            if _tls_refusal(exc):
+            if tls_refusal(exc):
                 raise TransientDeliveryError("TLS-verbinding door DUO geweigerd "
                                              "(certificaat)") from exc
             raise InDoubtDeliveryError(f"geen antwoord van DUO na verzenden "
                                        f"({type(exc).__name__}); eerst status opvragen") from exc
         except ResponseInvalid as exc:
             raise InDoubtDeliveryError(str(exc)) from exc
-        except (httpx.TransportError, zeep.exceptions.TransportError) as exc:
+        except ResponseTooLarge as exc:
+            raise InDoubtDeliveryError(f"antwoord van DUO groter dan {exc.limit} bytes, niet "
+                                       f"gelezen; eerst status opvragen") from exc
+        except zeep.exceptions.TransportError as exc:
+            # zeep raises this for an answer it cannot parse (empty, not XML): the request
+            # reached DUO and may have been processed.
+            raise InDoubtDeliveryError(f"onleesbaar antwoord van DUO (HTTP {exc.status_code}); "
+                                       f"eerst status opvragen") from exc
+        except httpx.TransportError as exc:
             raise TransientDeliveryError(f"transportfout naar DUO: {type(exc).__name__}") from exc
         except zeep.exceptions.XMLSyntaxError as exc:
             raise InDoubtDeliveryError("onleesbaar antwoord van DUO") from exc
@@ -257,12 +274,18 @@ def _classify_fault(fault: zeep.exceptions.Fault) -> Exception:
                                   receiver_text=receiver_text)
 
 
-def _tls_refusal(exc: BaseException) -> bool:
-    """A TLS alert from the server (e.g. our certificate refused) means nothing was processed."""
+def tls_refusal(exc: BaseException) -> bool:
+    """Whether ``exc`` was caused by the server refusing TLS (e.g. our certificate).
+
+    The server's TLS layer decides before it hands any request on, so nothing was processed:
+    any ``ssl.SSLError`` in the cause chain other than an unclean close (``UNCLEAN_CLOSE``).
+    """
     seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLError) and "ALERT" in (seen.reason or ""):
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:
+        if isinstance(seen, ssl.SSLError) and not isinstance(seen, UNCLEAN_CLOSE):
             return True
+        visited.add(id(seen))
         seen = seen.__cause__ or seen.__context__
     return False
 

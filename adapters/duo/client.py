@@ -31,6 +31,9 @@ from gateway.pki import oin_of
 
 log = logging.getLogger(__name__)
 
+# A Verzuimloket answer is a few KiB; anything near this size is broken or hostile.
+MAX_RESPONSE_BYTES = 2 * 1024 * 1024
+
 
 @dataclass
 class CallContext:
@@ -52,6 +55,14 @@ class RequestInvalid(Exception):
 
 class ResponseInvalid(Exception):
     """The answer failed a check: signature, confirmation, or RelatesTo."""
+
+
+class ResponseTooLarge(Exception):
+    """The answer is larger than the client accepts; it was not read to the end."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"antwoord groter dan {limit} bytes")
 
 
 class HttpStatusError(Exception):
@@ -161,8 +172,9 @@ class HttpxTransport(Transport):
     still maps transport failures to httpx's exceptions (the channel classifies those).
     """
 
-    def __init__(self, http: httpx.HTTPTransport, timeout: httpx.Timeout,
-                 headers: Mapping[str, str] | None = None) -> None:
+    def __init__(self, http: httpx.BaseTransport, timeout: httpx.Timeout,
+                 headers: Mapping[str, str] | None = None,
+                 max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
         self.cache = None
         self.load_timeout = None
         self.operation_timeout = None
@@ -170,25 +182,43 @@ class HttpxTransport(Transport):
         self._close_session = False
         self.session = None
         self.http = http
+        self.max_response_bytes = max_response_bytes
         self._headers = {**(headers or {}), "Content-Type": 'text/xml; charset="utf-8"'}
         self._extensions = {"timeout": timeout.as_dict()}
 
     def post(self, address: str, message: bytes, headers: dict[str, str]) -> httpx.Response:
-        """POST one envelope; HTTP errors without a SOAP envelope raise ``HttpStatusError``."""
+        """POST one envelope; HTTP errors without a SOAP envelope raise ``HttpStatusError``,
+        an answer over ``max_response_bytes`` raises ``ResponseTooLarge``."""
         request = httpx.Request("POST", address, content=message,
                                 headers={**headers, **self._headers},
                                 extensions=self._extensions)
-        response = self.http.handle_request(request)
-        response.request = request
+        streamed = self.http.handle_request(request)
         try:
-            response.read()
+            body = self._read_limited(streamed)
         finally:
-            response.close()
+            streamed.close()
+        response = _buffered(streamed, body, request)
         media = response.headers.get("content-type", "").split(";")[0].strip()
         is_fault = response.status_code == 500 and media in ("text/xml", "application/soap+xml")
         if response.status_code >= 400 and not is_fault:
             raise HttpStatusError(response.status_code, response.text[:500])
         return response
+
+    def _read_limited(self, response: httpx.Response) -> bytes:
+        """The decoded body, read chunk by chunk; stops as soon as it passes the limit (a
+        declared Content-Length over it is refused before reading anything)."""
+        limit = self.max_response_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise ResponseTooLarge(limit)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise ResponseTooLarge(limit)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def post_xml(self, address: str, envelope: etree._Element,
                  headers: dict[str, str]) -> httpx.Response:
@@ -204,6 +234,13 @@ class HttpxTransport(Transport):
 
     def _load_remote_data(self, url: str) -> bytes:
         raise ValueError(f"schema's worden niet opgehaald: {url}")
+
+
+def _buffered(streamed: httpx.Response, body: bytes, request: httpx.Request) -> httpx.Response:
+    """A complete response holding the already decoded ``body`` (so no Content-Encoding)."""
+    headers = [(name, value) for name, value in streamed.headers.multi_items()
+               if name.lower() not in ("content-encoding", "content-length")]
+    return httpx.Response(streamed.status_code, headers=headers, content=body, request=request)
 
 
 def tls_context(ca_path: Path, cert_path: Path, key_path: Path) -> ssl.SSLContext:

@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
 import click
+from cryptography import x509
 
-from adapters.duo.standin import StandinConfig, VerzuimloketStandin, make_server
-from gateway.pki import DEMO_DUO_OIN, demo_pki
+from adapters.duo.standin import OIN_RE, StandinConfig, VerzuimloketStandin, make_server
+from gateway.pki import DEMO_DUO_OIN, demo_pki, oin_of
+
+GATEWAY_CERT = "gateway-client.crt"
+
+
+def allowed_gateways(pki_dir: Path, given: Sequence[str]) -> frozenset[str]:
+    """The gateway OINs the stand-in accepts: those given, else the OIN in the PKI's gateway
+    certificate. A certificate from the CA alone is never enough."""
+    for value in given:
+        if not OIN_RE.match(value):
+            raise click.BadParameter(f"{value} is geen OIN (20 tekens, cijfers of hoofdletters)",
+                                     param_hint="--gateway-oin")
+    if given:
+        return frozenset(given)
+    cert_path = pki_dir / GATEWAY_CERT
+    try:
+        oin = oin_of(x509.load_pem_x509_certificate(cert_path.read_bytes()))
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(f"geen --gateway-oin opgegeven en {cert_path} is niet te "
+                               f"lezen") from exc
+    if not oin:
+        raise click.UsageError(f"{cert_path} draagt geen OIN; geef --gateway-oin op")
+    return frozenset({oin})
 
 
 @click.command(name="duo")
@@ -18,12 +42,15 @@ from gateway.pki import DEMO_DUO_OIN, demo_pki
               help="Map met ca.crt en duo-server.{crt,key}; ontbreken ze, dan wordt een "
                    "demo-PKI aangemaakt.")
 @click.option("--duo-oin", default=None, help="OIN van DUO (standaard: dat van de demo-PKI).")
+@click.option("--gateway-oin", "gateway_oins", multiple=True,
+              help="OIN van een gateway die mag verbinden (herhaalbaar; standaard: het OIN in "
+                   f"{GATEWAY_CERT} van de PKI-map).")
 @click.option("--save-dir", type=click.Path(path_type=Path), default=None,
               help="Schrijf elk ontvangen SOAP-verzoek als XML-bestand in deze map.")
 @click.option("--status-step", default=60.0, show_default=True, type=float,
               help="Seconden per statusstap (Geregistreerd → In behandeling → Afgesloten).")
 def command(host: str, port: int, pki_dir: Path | None, duo_oin: str | None,
-            save_dir: Path | None, status_step: float) -> None:
+            gateway_oins: tuple[str, ...], save_dir: Path | None, status_step: float) -> None:
     """Lokale stand-in van het DUO Verzuimloket (HTTPS met clientcertificaat)."""
     directory = pki_dir or Path(".sandbox/pki")
     if not (directory / "duo-server.crt").exists():
@@ -32,11 +59,13 @@ def command(host: str, port: int, pki_dir: Path | None, duo_oin: str | None,
         duo_oin = duo_oin or pki.duo_oin
     config = StandinConfig(
         server_cert=directory / "duo-server.crt", server_key=directory / "duo-server.key",
-        ca=directory / "ca.crt", duo_oin=duo_oin or DEMO_DUO_OIN, save_dir=save_dir,
+        ca=directory / "ca.crt", duo_oin=duo_oin or DEMO_DUO_OIN,
+        gateway_oins=allowed_gateways(directory, gateway_oins), save_dir=save_dir,
         status_step=timedelta(seconds=status_step) if status_step > 0 else None,
     )
     server, sock = make_server(VerzuimloketStandin(config), host, port)
     bound = sock.getsockname()
     click.echo(f"DUO-stand-in luistert op https://{bound[0]}:{bound[1]}/verzuimloket/v1 "
-               f"(OIN DUO {config.duo_oin}); Ctrl-C stopt.")
+               f"(OIN DUO {config.duo_oin}; gateways {', '.join(sorted(config.gateway_oins))}); "
+               f"Ctrl-C stopt.")
     server.run(sockets=[sock])

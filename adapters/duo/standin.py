@@ -1,10 +1,11 @@
 """A local stand-in of DUO's Verzuimloket: a raw ASGI app served by uvicorn over mutual TLS.
 
-It checks what DUO would check (hardened parsing, XSD, WS-Addressing with ?oin=, the
-WS-Security signature and its signer), registers meldingen with a meldingsnummer, answers a
-repeated MessageID with the original answer, moves statuses on over time, and has
-fault-injection knobs (latency, 503s, dropped connections, SOAP faults) adjustable at run time,
-from Python or through ``POST /_admin/faults``.
+It checks what DUO would check (a TLS client certificate of an allowed gateway OIN, hardened
+parsing, XSD, WS-Addressing with ?oin=, the WS-Security signature made with that same
+certificate), registers meldingen with a meldingsnummer, answers a repeated MessageID with the
+original answer, moves statuses on over time, and has fault-injection knobs (latency, 503s,
+dropped connections, SOAP faults, unreadable answers) adjustable at run time, from Python or
+through ``POST /_admin/faults``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from adapters.duo.codes import OPEN_END_ALLOWED
@@ -68,6 +71,7 @@ class Faults:
     outage_until: float = 0.0  # time.monotonic() deadline: answer 503 or drop until then
     drop_before: int = 0  # close the connection without processing
     drop_after: int = 0  # process (register), then close without answering
+    garbage_after: int = 0  # process (register), then answer 200 with a body that is not XML
     soap_fault: str | None = None  # Digikoppeling fault code to answer with
     soap_fault_count: int = 0
 
@@ -116,7 +120,9 @@ class StandinConfig:
     server_key: Path
     ca: Path
     duo_oin: str
-    gateway_oins: frozenset[str] | None = None  # None: every signer under the CA
+    # OINs whose TLS client certificate may call: a certificate from the CA alone is not enough
+    # (DUO knows which parties connect), and the WS-Security signer must be that certificate.
+    gateway_oins: frozenset[str]
     save_dir: Path | None = None
     status_step: timedelta | None = timedelta(minutes=1)
     max_bytes: int = MAX_MESSAGE_BYTES
@@ -214,6 +220,12 @@ class VerzuimloketStandin:
             if client and tuple(client) not in self._clients:
                 self._clients.add(tuple(client))
                 self.stats.connections += 1
+        client_cert = _peer_certificate(send)
+        if client_cert is None or not self._allowed(client_cert):
+            await _respond(send, 403, b"clientcertificaat niet toegestaan",
+                           "text/plain; charset=utf-8")
+            return
+        with self._lock:
             action = self._take_fault()
         if self.faults.latency:
             await asyncio.sleep(self.faults.latency)
@@ -234,16 +246,26 @@ class VerzuimloketStandin:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         try:
-            answer, drop = await asyncio.get_running_loop().run_in_executor(
-                self._pool, self._handle, body, headers.get("soapaction"), action == "drop_after")
+            answer = await asyncio.get_running_loop().run_in_executor(
+                self._pool, self._handle, body, headers.get("soapaction"), client_cert)
         except Fault as fault:
             await self._send_fault(send, fault)
             return
-        if drop:
+        if action == "drop_after":
             self.stats.dropped += 1
             _abort(send)
             return
+        if action == "garbage_after":
+            answer = b"dit is geen XML"
         await _respond(send, 200, answer, "text/xml; charset=utf-8")
+
+    def _allowed(self, client_cert: bytes) -> bool:
+        """Whether the TLS client certificate (DER) carries an allowed gateway OIN."""
+        try:
+            oin = oin_of(x509.load_der_x509_certificate(client_cert))
+        except ValueError:
+            return False
+        return oin in self.config.gateway_oins
 
     def _take_fault(self) -> str | None:
         f = self.faults
@@ -261,6 +283,9 @@ class VerzuimloketStandin:
         if f.drop_after > 0:
             f.drop_after -= 1
             return "drop_after"
+        if f.garbage_after > 0:
+            f.garbage_after -= 1
+            return "garbage_after"
         return None
 
     async def _send_fault(self, send: Send, fault: Fault) -> None:
@@ -270,8 +295,7 @@ class VerzuimloketStandin:
 
     # --- SOAP processing ---------------------------------------------------------------------
 
-    def _handle(self, body: bytes, soap_action: str | None,
-                drop_after: bool) -> tuple[bytes, bool]:
+    def _handle(self, body: bytes, soap_action: str | None, client_cert: bytes) -> bytes:
         try:
             envelope = parse_untrusted(body, self.config.max_bytes)
         except UnsafeXml as exc:
@@ -315,9 +339,9 @@ class VerzuimloketStandin:
             signer_cert, request_signature = self._verifier.verify(envelope)
         except SignatureInvalid as exc:
             raise Fault("0002", f"niet geautoriseerd: {exc}") from exc
-        gateways = self.config.gateway_oins
-        if gateways is not None and oin_of(signer_cert) not in gateways:
-            raise Fault("0002", "niet geautoriseerd: onbekende ondertekenaar")
+        if signer_cert.public_bytes(Encoding.DER) != client_cert:
+            raise Fault("0002", "niet geautoriseerd: ondertekend met een ander certificaat dan "
+                                "het TLS-clientcertificaat")
         error = validate_payload(payload)
         if error:
             raise Fault("0004", f"niet valide volgens XSD: {error}")
@@ -337,7 +361,7 @@ class VerzuimloketStandin:
                 content = self._opvragen(payload, school_oin)
             if previous is None and operation != "OpvragenStatuswijzigingen":
                 self._answers[message_id] = etree.tostring(content)
-        return self._answer(content, operation, message_id, request_signature), drop_after
+        return self._answer(content, operation, message_id, request_signature)
 
     def _save(self, operation: str, body: bytes) -> None:
         if self.config.save_dir is None:
@@ -529,11 +553,25 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
+def _transport(send: Send) -> asyncio.Transport | None:
+    """The connection of a request (uvicorn's cycle exposes it; ASGI has no TLS details)."""
+    return getattr(getattr(send, "__self__", None), "transport", None)
+
+
 def _abort(send: Send) -> None:
-    """Drop the connection without an answer (uvicorn's cycle exposes its transport)."""
-    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    """Drop the connection without an answer."""
+    transport = _transport(send)
     if transport is not None:
         transport.abort()
+
+
+def _peer_certificate(send: Send) -> bytes | None:
+    """The TLS client certificate (DER) of the request's connection; None when unknown."""
+    transport = _transport(send)
+    tls = transport.get_extra_info("ssl_object") if transport is not None else None
+    if not isinstance(tls, ssl.SSLObject | ssl.SSLSocket):
+        return None
+    return tls.getpeercert(binary_form=True)
 
 
 # --- running it ------------------------------------------------------------------------------

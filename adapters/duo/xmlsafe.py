@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from importlib.resources import files
 from pathlib import Path
@@ -77,12 +78,64 @@ def schema() -> etree.XMLSchema:
 
 
 def validate_payload(payload: etree._Element) -> str | None:
-    """Validate one body payload against the XSD; the first error text, or None when valid."""
+    """Validate one body payload against the XSD; the first error, or None when valid.
+
+    The text names the element and the kind of error, never the value: it ends up in
+    ``last_error``, the audit log and logs, and the value may be a BSN or a postcode.
+    """
     xsd = schema()
     if xsd.validate(payload):
         return None
     error = xsd.error_log[0] if len(xsd.error_log) else None
-    return str(error.message) if error else "ongeldig volgens XSD"
+    return describe_schema_error(error) if error else "ongeldig volgens XSD"
+
+
+# libxml2 writes "Element '{ns}name'[, attribute 'a']: [facet 'f'] <text quoting the value>".
+# Names and facets cannot hold a quote; the value can, so nothing after them is copied
+# unless it holds no quote at all.
+_SCHEMA_MESSAGE = re.compile(
+    r"^Element '(?P<element>[^']*)'(?:, attribute '(?P<attribute>[^']*)')?: "
+    r"(?:\[facet '(?P<facet>\w+)'\] )?(?P<rest>.*)$", re.DOTALL)
+# The type name is the last quoted part, so anchoring at the end skips any quote in the value.
+_DATATYPE_TAIL = re.compile(
+    r"is not a valid value of the (?:local )?(?:atomic|list|union) type(?: '(?P<type>[\w:.-]+)')?"
+    r"\.?$")
+_FACETS = {
+    "pattern": "waarde past niet in het patroon",
+    "enumeration": "waarde is geen van de toegestane waarden",
+    "length": "waarde heeft niet de vereiste lengte",
+    "minLength": "waarde is te kort",
+    "maxLength": "waarde is te lang",
+    "minInclusive": "waarde is te klein",
+    "minExclusive": "waarde is te klein",
+    "maxInclusive": "waarde is te groot",
+    "maxExclusive": "waarde is te groot",
+    "totalDigits": "waarde heeft te veel cijfers",
+    "fractionDigits": "waarde heeft te veel decimalen",
+}
+
+
+def describe_schema_error(error: etree._LogEntry) -> str:
+    """``<path>: <kind of error>`` for one XSD error, with every value left out."""
+    match = _SCHEMA_MESSAGE.match(error.message or "")
+    if match is None:
+        text = error.message or ""
+        return text if "'" not in text else f"ongeldig volgens XSD ({error.type_name})"
+    where = error.path or match["element"]
+    if match["attribute"]:
+        where = f"{where}/@{match['attribute']}"
+    return f"{where}: {_error_kind(match['facet'], match['rest'], error.type_name)}"
+
+
+def _error_kind(facet: str | None, rest: str, type_name: str) -> str:
+    if facet:
+        return f"{_FACETS.get(facet, 'waarde voldoet niet')} (facet {facet})"
+    datatype = _DATATYPE_TAIL.search(rest)
+    if datatype:
+        return f"geen geldige waarde voor het type {datatype['type'] or '(lokaal type)'}"
+    if "'" not in rest:
+        return rest  # structure errors ("This element is not expected ...") quote no value
+    return f"ongeldig volgens XSD ({type_name})"
 
 
 def elfproef(number: str, *, onderwijsnummer: bool = False) -> bool:

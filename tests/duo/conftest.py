@@ -10,12 +10,21 @@ import pytest
 
 from adapters.duo.channel import DuoChannel, DuoConfig
 from adapters.duo.standin import RunningStandin, StandinConfig, start_standin
-from gateway.pki import DemoPki, demo_pki
+from gateway.pki import DemoPki, PemFiles, demo_pki, issue_client_cert
+
+OTHER_GATEWAY_OIN = "00000009888888880000"
 
 
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> DemoPki:
     return demo_pki(tmp_path_factory.mktemp("duo-pki"))
+
+
+@pytest.fixture(scope="session")
+def other_gateway(pki: DemoPki, tmp_path_factory: pytest.TempPathFactory) -> PemFiles:
+    """A client certificate from the same CA as the gateway's, for another OIN."""
+    pair = issue_client_cert(pki.ca, "andere-gateway", OTHER_GATEWAY_OIN)
+    return PemFiles(*pair.write(tmp_path_factory.mktemp("other-gateway"), "other-gateway"))
 
 
 def standin_config(pki: DemoPki, **changes: Any) -> StandinConfig:

@@ -8,6 +8,7 @@ from typing import Any
 
 import tenacity
 
+from adapters.duo.xmlsafe import VZ
 from gateway.errors import InDoubtDeliveryError, TransientDeliveryError
 from gateway.ports import (
     Channel,
@@ -23,6 +24,26 @@ VALID_BSN = "111222333"
 SCHOOL = SchoolIdentity(brin="25BE", oin="0000000700025BE00000", name="Testcollege",
                         location="01", contact_name="J. de Vries",
                         contact_email="verzuim@testcollege.example", contact_phone="030-1234567")
+
+
+def melden_request_xml(duo_oin: str, kenmerk: str) -> bytes:
+    """A valid MeldenVerzuimRequest (LRV, open end date) written by hand, without zeep."""
+    return f"""<vz:MeldenVerzuimRequest xmlns:vz="{VZ}">
+      <vz:bedrijfsdocument><vz:identificatiecodeBedrijfsdocument>{kenmerk}</vz:identificatiecodeBedrijfsdocument>
+        <vz:verzendendeInstantie>{SCHOOL.oin}</vz:verzendendeInstantie>
+        <vz:ontvangendeInstantie>{duo_oin}</vz:ontvangendeInstantie>
+        <vz:datumTijdBedrijfsdocument>2026-09-22T10:00:00Z</vz:datumTijdBedrijfsdocument></vz:bedrijfsdocument>
+      <vz:instelling><vz:brin>25BE</vz:brin></vz:instelling>
+      <vz:deelnemer><vz:bsn>{VALID_BSN}</vz:bsn><vz:geboortedatum>2010-03-01</vz:geboortedatum></vz:deelnemer>
+      <vz:opleiding><vz:leerweg>BOL</vz:leerweg></vz:opleiding>
+      <vz:verzuim><vz:verzuimsoort>LRV</vz:verzuimsoort><vz:aanleiding>LANGDURIG_RELATIEF_VERZUIM</vz:aanleiding>
+        <vz:periode><vz:begindatum>2026-09-01</vz:begindatum></vz:periode>
+        <vz:aantalRegistraties>12</vz:aantalRegistraties><vz:actieGewenst>false</vz:actieGewenst>
+        <vz:zorgen><vz:problemenBuitenSchool>false</vz:problemenBuitenSchool>
+          <vz:startkwalificatieInGevaar>true</vz:startkwalificatieInGevaar>
+          <vz:dreigendeUitval>false</vz:dreigendeUitval></vz:zorgen></vz:verzuim>
+      <vz:contactpersoon><vz:naam>J. de Vries</vz:naam></vz:contactpersoon>
+    </vz:MeldenVerzuimRequest>""".encode()
 
 
 def signal(rule: str = "verzuim-16u", student_id: str = "S1", **changes: Any) -> Signal:

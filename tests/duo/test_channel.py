@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ssl
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import httpx
 import pytest
 
 from adapters.duo import create_channel
-from adapters.duo.channel import DuoChannel
+from adapters.duo.channel import DuoChannel, DuoConfig, tls_refusal
 from adapters.duo.codes import VERZUIMSOORT
 from adapters.duo.standin import RunningStandin, start_standin
 from gateway.errors import (
@@ -16,7 +19,7 @@ from gateway.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from gateway.pki import DemoPki
+from gateway.pki import DemoPki, PemFiles
 from gateway.ports import Channel, MeldingContent
 
 from .conftest import make_channel, standin_config
@@ -119,6 +122,18 @@ def test_xsd_invalid_melding_is_dead_letter_with_text(channel: DuoChannel,
     assert standin.app.stats.requests == 0
 
 
+def test_xsd_error_names_the_element_but_never_the_value(channel: DuoChannel) -> None:
+    """A postcode that breaks the XSD pattern is named by its element; the postcode itself
+    stays out of the message and the receiver text (they reach logs and the audit log)."""
+    item = melding()
+    item = replace(item, student=replace(item.student, postcode="1234 ab"))
+    with pytest.raises(PermanentDeliveryError) as caught:
+        channel.deliver(item)
+    texts = (str(caught.value), caught.value.receiver_text or "")
+    assert all("postcode" in text for text in texts)
+    assert not any("1234 ab" in text for text in texts)
+
+
 def test_business_rejection_is_permanent_with_receiver_text(channel: DuoChannel) -> None:
     """requestGoedgekeurd=false with foutmelding (16 uur without einddatum) is permanent."""
     with pytest.raises(PermanentDeliveryError) as caught:
@@ -183,6 +198,36 @@ def test_dropped_after_registering_is_in_doubt_and_status_says_found(
     assert report is not None and report.found and report.status == "geregistreerd"
 
 
+def test_unreadable_answer_after_sending_is_in_doubt_and_status_finds_it(
+        channel: DuoChannel, standin: RunningStandin) -> None:
+    """An HTTP 200 whose body is not XML came from DUO after it got the request: in doubt, and
+    the status operation finds the melding registered."""
+    standin.faults.garbage_after = 1
+    with pytest.raises(InDoubtDeliveryError):
+        channel.deliver(melding())
+    report = channel.status(melding())
+    assert report is not None and report.found
+
+
+def test_answer_over_the_size_limit_is_in_doubt(pki: DemoPki, standin: RunningStandin) -> None:
+    """An answer larger than the client accepts is not read; the request left, so in doubt."""
+    channel = make_channel(pki, standin.url, max_response_bytes=1024)
+    try:
+        with pytest.raises(InDoubtDeliveryError):
+            channel.deliver(melding())
+    finally:
+        channel.close()
+    assert standin.app.registration_count() == 1
+
+
+def test_response_size_limit_is_configurable() -> None:
+    """``max_response_bytes`` in the channel configuration sets the limit (default 2 MiB)."""
+    base = {"endpoint": "https://duo.example/", "duo_oin": "1", "client_cert": "c",
+            "client_key": "k", "ca": "ca"}
+    assert DuoConfig.from_mapping(base).max_response_bytes == 2 * 1024 * 1024
+    assert DuoConfig.from_mapping({**base, "max_response_bytes": 4096}).max_response_bytes == 4096
+
+
 def test_read_timeout_after_sending_is_in_doubt(pki: DemoPki, standin: RunningStandin) -> None:
     """No answer within the read timeout is in doubt, never transient."""
     standin.faults.latency = 1.0
@@ -244,6 +289,63 @@ def test_wrong_client_certificate_is_refused(pki: DemoPki, standin: RunningStand
     finally:
         channel.close()
     assert standin.app.stats.requests == 0
+
+
+def test_certificate_of_another_gateway_is_permanent(pki: DemoPki, standin: RunningStandin,
+                                                     other_gateway: PemFiles) -> None:
+    """A certificate from DUO's CA for an OIN DUO does not allow is refused (HTTP 403):
+    permanent, since retrying with the same certificate cannot help."""
+    channel = make_channel(pki, standin.url, client_cert=other_gateway.cert,
+                           client_key=other_gateway.key)
+    try:
+        with pytest.raises(PermanentDeliveryError, match="403"):
+            channel.deliver(melding())
+    finally:
+        channel.close()
+    assert standin.app.registration_count() == 0
+
+
+def _openssl_error(incoming: bytes | None) -> ssl.SSLError:
+    """A genuine error of the ssl module: a TLS client reading ``incoming`` (None: the
+    connection ends) where the server's handshake should be."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    received, sent = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(received, sent)
+    if incoming is None:
+        received.write_eof()
+    else:
+        received.write(incoming)
+    try:
+        tls.do_handshake()
+    except ssl.SSLError as exc:
+        return exc
+    raise AssertionError("handshake unexpectedly succeeded")
+
+
+def _read_error_from(cause: BaseException) -> httpx.ReadError:
+    """What httpx raises for a failed read: its own error with the cause chained (``from``)."""
+    error = httpx.ReadError("read failed")
+    error.__cause__ = cause
+    return error
+
+
+def test_ssl_error_from_the_server_is_a_tls_refusal() -> None:
+    """Any SSL error other than an unclean close means the server's TLS layer refused us, by
+    type and not by the wording of OpenSSL's reason (here WRONG_VERSION_NUMBER, no alert)."""
+    assert tls_refusal(_read_error_from(_openssl_error(b"HTTP/1.1 400 Bad Request\r\n\r\n")))
+
+
+def test_unclean_tls_close_is_not_a_tls_refusal() -> None:
+    """A connection that ends without a TLS close may have been processed: not a refusal."""
+    assert isinstance(_openssl_error(None), ssl.SSLEOFError)
+    assert not tls_refusal(_read_error_from(_openssl_error(None)))
+
+
+@pytest.mark.parametrize("unclean", [ssl.SSLZeroReturnError, ssl.SSLSyscallError])
+def test_zero_return_and_syscall_errors_are_not_tls_refusals(unclean: type[ssl.SSLError]) -> None:
+    """A TLS close or a socket error below TLS says nothing about a refusal either."""
+    assert not tls_refusal(_read_error_from(unclean(1, "closed")))
 
 
 def test_one_certificate_acts_for_several_schools(channel: DuoChannel,

@@ -11,38 +11,25 @@ import pytest
 from lxml import etree
 
 from adapters.duo.security import Signer
-from adapters.duo.standin import RunningStandin
+from adapters.duo.standin import RunningStandin, start_standin
 from adapters.duo.xmlsafe import ACTIONS, ANONYMOUS, SOAP_ENV, VZ, WSA
-from gateway.pki import DemoPki
+from gateway.pki import DemoPki, PemFiles
 
-from .helpers import SCHOOL, VALID_BSN
+from .conftest import OTHER_GATEWAY_OIN, standin_config
+from .helpers import SCHOOL, melden_request_xml
 
 FAULT_CODE = f"{{{SOAP_ENV}}}Body/{{{SOAP_ENV}}}Fault/detail/{{{VZ}}}foutdetail/{{{VZ}}}foutcode"
 
 
 def _payload(pki: DemoPki, kenmerk: str) -> etree._Element:
-    xml = f"""<vz:MeldenVerzuimRequest xmlns:vz="{VZ}">
-      <vz:bedrijfsdocument><vz:identificatiecodeBedrijfsdocument>{kenmerk}</vz:identificatiecodeBedrijfsdocument>
-        <vz:verzendendeInstantie>{SCHOOL.oin}</vz:verzendendeInstantie>
-        <vz:ontvangendeInstantie>{pki.duo_oin}</vz:ontvangendeInstantie>
-        <vz:datumTijdBedrijfsdocument>2026-09-22T10:00:00Z</vz:datumTijdBedrijfsdocument></vz:bedrijfsdocument>
-      <vz:instelling><vz:brin>25BE</vz:brin></vz:instelling>
-      <vz:deelnemer><vz:bsn>{VALID_BSN}</vz:bsn><vz:geboortedatum>2010-03-01</vz:geboortedatum></vz:deelnemer>
-      <vz:opleiding><vz:leerweg>BOL</vz:leerweg></vz:opleiding>
-      <vz:verzuim><vz:verzuimsoort>LRV</vz:verzuimsoort><vz:aanleiding>LANGDURIG_RELATIEF_VERZUIM</vz:aanleiding>
-        <vz:periode><vz:begindatum>2026-09-01</vz:begindatum></vz:periode>
-        <vz:aantalRegistraties>12</vz:aantalRegistraties><vz:actieGewenst>false</vz:actieGewenst>
-        <vz:zorgen><vz:problemenBuitenSchool>false</vz:problemenBuitenSchool>
-          <vz:startkwalificatieInGevaar>true</vz:startkwalificatieInGevaar>
-          <vz:dreigendeUitval>false</vz:dreigendeUitval></vz:zorgen></vz:verzuim>
-      <vz:contactpersoon><vz:naam>J. de Vries</vz:naam></vz:contactpersoon>
-    </vz:MeldenVerzuimRequest>"""
-    return etree.fromstring(xml)
+    return etree.fromstring(melden_request_xml(pki.duo_oin, kenmerk))
 
 
 def envelope(pki: DemoPki, url: str, *, to_oin: str | None = "default",
-             sign: bool = True, kenmerk: str | None = None) -> bytes:
-    """A signed MeldenVerzuim envelope built with lxml only."""
+             sign: bool = True, kenmerk: str | None = None,
+             signer: PemFiles | None = None) -> bytes:
+    """A MeldenVerzuim envelope built with lxml only, signed with the gateway's certificate
+    (or ``signer``'s)."""
     env = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap": SOAP_ENV, "wsa": WSA})
     header = etree.SubElement(env, f"{{{SOAP_ENV}}}Header")
     etree.SubElement(header, f"{{{WSA}}}Action").text = ACTIONS["MeldenVerzuim"]
@@ -53,15 +40,21 @@ def envelope(pki: DemoPki, url: str, *, to_oin: str | None = "default",
     etree.SubElement(sender, f"{{{WSA}}}Address").text = f"{ANONYMOUS}?oin={SCHOOL.oin}"
     etree.SubElement(env, f"{{{SOAP_ENV}}}Body").append(_payload(pki, kenmerk or uuid.uuid4().hex))
     if sign:
-        Signer(pki.gateway_client.cert.read_bytes(), pki.gateway_client.key.read_bytes()).sign(env)
+        files = signer or pki.gateway_client
+        Signer(files.cert.read_bytes(), files.key.read_bytes()).sign(env)
     return bytes(etree.tostring(env, xml_declaration=True, encoding="utf-8"))
+
+
+def https_client(pki: DemoPki, client: PemFiles) -> httpx.Client:
+    """An HTTPS client trusting the CA and presenting ``client``'s certificate."""
+    ctx = ssl.create_default_context(cafile=str(pki.ca_cert))
+    ctx.load_cert_chain(str(client.cert), str(client.key))
+    return httpx.Client(verify=ctx, timeout=10)
 
 
 @pytest.fixture
 def http(pki: DemoPki) -> Iterator[httpx.Client]:
-    ctx = ssl.create_default_context(cafile=str(pki.ca_cert))
-    ctx.load_cert_chain(str(pki.gateway_client.cert), str(pki.gateway_client.key))
-    with httpx.Client(verify=ctx, timeout=10) as client:
+    with https_client(pki, pki.gateway_client) as client:
         yield client
 
 
@@ -149,6 +142,31 @@ def test_client_certificate_from_unknown_ca_is_refused(pki: DemoPki,
     with httpx.Client(verify=ctx, timeout=5) as rogue, pytest.raises(httpx.TransportError):
         post(rogue, standin.url, envelope(pki, standin.url))
     assert standin.app.stats.requests == 0
+
+
+def test_client_certificate_of_another_gateway_is_refused(pki: DemoPki, standin: RunningStandin,
+                                                         other_gateway: PemFiles) -> None:
+    """A certificate from the same CA but for an OIN not allowed gets HTTP 403: nothing is
+    registered, even with a valid signature made with that certificate."""
+    with https_client(pki, other_gateway) as other:
+        response = post(other, standin.url, envelope(pki, standin.url, signer=other_gateway))
+    assert response.status_code == 403
+    assert standin.app.registration_count() == 0
+
+
+def test_signature_by_another_certificate_than_the_tls_client_is_refused(
+        pki: DemoPki, other_gateway: PemFiles) -> None:
+    """The WS-Security signer must be the TLS client: a request over the gateway's connection
+    signed with another allowed gateway's certificate gets fault 0002."""
+    allowed = frozenset({pki.gateway_oin, OTHER_GATEWAY_OIN})
+    running = start_standin(standin_config(pki, gateway_oins=allowed))
+    try:
+        with https_client(pki, pki.gateway_client) as http:
+            response = post(http, running.url, envelope(pki, running.url, signer=other_gateway))
+        assert fault_code(response) == "0002"
+        assert running.app.registration_count() == 0
+    finally:
+        running.stop()
 
 
 def test_client_without_certificate_is_refused(pki: DemoPki, standin: RunningStandin) -> None:
