@@ -5,6 +5,11 @@ dates of the configuration) into a test tenant, points its adapter (or push inte
 and runs ``verzuim-gateway adapter check NAME --config FILE``. The checks: the protocol, required
 fields, unique and stable ids, the cursor and corrections, time zones, and completeness (paging).
 Without a reference only the checks that need no known answer run.
+
+Whether a correction keeps its record id needs the source to change between two reads. Only a
+caller that can move the tenant's clock (``move_to``: the in-process stand-ins) can show that; the
+kit then reads the school the day before a correction, moves the clock to the as-of day and reads
+again with the cursor. Without ``move_to`` that check is skipped, and says so.
 """
 
 from __future__ import annotations
@@ -248,9 +253,66 @@ def _reference_checks(report: ConformanceReport, batch: SourceBatch, school: Syn
                _sample([f"{p.where}: {p.message}" for p in batch.problems]))
 
 
+CORRECTIONS = "correcties onder hetzelfde id"
+Seen = tuple[str, str | None]  # status and reason of one lesson
+
+
+def _correction(school: SyntheticSchool, as_of: date) -> tuple[date, dict[Key, Seen]] | None:
+    """The day before the latest correction up to ``as_of`` and the lessons it changes (their status
+    and reason on ``as_of``); None when the reference school has no correction to show."""
+    days = {v.known_from for e in school.events for v in e.versions[1:]}
+    days |= {e.withdrawn_from for e in school.events if e.withdrawn_from is not None}
+    after: dict[Key, Seen] = {_key(r): (r.status, r.reason) for r in school.records_as_of(as_of)}
+    for change in sorted((d for d in days if school.start < d <= as_of), reverse=True)[:5]:
+        before = change - timedelta(days=1)
+        early = {_key(r): (r.status, r.reason) for r in school.records_as_of(before)}
+        changed = {k: after[k] for k, v in early.items() if k in after and after[k] != v}
+        if changed:
+            return before, changed
+    return None
+
+
+def _corrections(report: ConformanceReport, factory: Callable[[], Source], school: SyntheticSchool,
+                 as_of: date, move_to: Callable[[date], None] | None) -> None:
+    """Read before a correction and, with the cursor, after it: the lesson keeps its id and shows the
+    corrected status and reason."""
+    if move_to is None:
+        report.add(CORRECTIONS, None, "de kit kan de klok van de bron niet verzetten; alleen te "
+                   "controleren tegen een stand-in (move_to)")
+        return
+    found = _correction(school, as_of)
+    if found is None:
+        report.add(CORRECTIONS, None, "de referentieschool heeft geen correctie tot de peildatum")
+        return
+    before, changed = found
+    try:
+        move_to(before)
+        early = _fetch(report, CORRECTIONS, factory, None)
+    finally:
+        move_to(as_of)  # the tenant is left as the vendor loaded it, whatever happened
+    later = _fetch(report, CORRECTIONS, factory, early.cursor) if early is not None else None
+    if early is None or later is None:
+        return
+    ids = {_key(r): r.id for r in early.records if r.date <= before}
+    now = {_key(r): r for r in later.records}
+    renamed = [f"{k[0]} {k[1]} {k[2]:%H:%M}: {ids[k]} -> {now[k].id}"
+               for k in changed if k in ids and k in now and now[k].id != ids[k]]
+    unseen = [f"{k[0]} {k[1]} {k[2]:%H:%M}" for k in changed if k not in now]
+    stale = [f"{k[0]} {k[1]} {k[2]:%H:%M}: {(now[k].status, now[k].reason)} verwacht {want}"
+             for k, want in changed.items() if k in now and (now[k].status, now[k].reason) != want]
+    problems = ([f"nieuw id na correctie: {_sample(renamed)}"] if renamed else []) + (
+        [f"niet opnieuw gelezen met de cursor: {_sample(unseen)}"] if unseen else []) + (
+        [f"correctie niet overgenomen: {_sample(stale)}"] if stale else [])
+    report.add(CORRECTIONS, not problems,
+               f"{len(changed)} gecorrigeerde lessen (na {before}) kwamen terug onder hun eigen id"
+               if not problems else "; ".join(problems))
+
+
 def run_checks(adapter: str, factory: Callable[[], Source], reference: ReferenceSpec | None = None,
-               ) -> ConformanceReport:
-    """Run every check against sources made by ``factory`` (each read round gets a fresh one)."""
+               *, move_to: Callable[[date], None] | None = None) -> ConformanceReport:
+    """Run every check against sources made by ``factory`` (each read round gets a fresh one).
+    ``move_to`` sets the clock of the tenant behind the source (a stand-in's), for the check that
+    a correction keeps its id; the tenant is left on the as-of day."""
     report = ConformanceReport(adapter=adapter)
     school, as_of = reference.build() if reference else (None, None)
     first = _fetch(report, "protocol", factory, None)
@@ -263,6 +325,7 @@ def run_checks(adapter: str, factory: Callable[[], Source], reference: Reference
     _cursor(report, first, _fetch(report, "cursor en correcties", factory, first.cursor))
     if school is not None and as_of is not None:
         _reference_checks(report, first, school, as_of)
+        _corrections(report, factory, school, as_of, move_to)
     else:
         report.add("tijdzones, volledigheid, correcties", None,
                    "geen [reference] in de configuratie: deze controles vragen de referentieschool")

@@ -2,7 +2,9 @@
 
 Three exports form one snapshot, named ``<kind>_<stamp>.csv`` with the same stamp
 (``YYYYMMDDTHHMMSS``): ``deelnemers``, ``absentiemeldingen`` and ``waarnemingen``. A row that cannot
-be read becomes a problem naming the file and line; the rest of the file still loads.
+be read becomes a problem naming the file and line; the rest of the file still loads. Such a row is
+still handed to the caller (with ``error`` set and whatever fields could be read), because what it
+*was* matters: a held-back observation must not look withdrawn, a broken report may cover lessons.
 """
 
 from __future__ import annotations
@@ -81,16 +83,17 @@ def export_path(folder: Path, kind: str, stamp: str) -> Path:
 
 @dataclass(frozen=True)
 class Row:
-    """One data row with its place in the file."""
+    """One data row with its place in the file; ``error`` says why it cannot be used as it is."""
 
     where: str
     values: dict[str, str]
+    error: str | None = None
 
 
-def read_rows(path: Path, kind: str, encoding: str, delimiter: str,
-              problems: list[SourceProblem]) -> Iterator[Row]:
-    """Rows of an export as dicts; a header without the required columns is an error for the file,
-    a row with the wrong number of fields a problem for that line."""
+def read_rows(path: Path, kind: str, encoding: str, delimiter: str) -> Iterator[Row]:
+    """Rows of an export as dicts; a header without the required columns is an error for the file.
+    A line with the wrong number of fields comes as a row with ``error`` and its fields taken by
+    position (best effort: enough to name its id); an undecodable line as one without values."""
     columns = COLUMNS[kind]
     try:
         handle = path.open(encoding=encoding, newline="")
@@ -111,24 +114,30 @@ def read_rows(path: Path, kind: str, encoding: str, delimiter: str,
             except StopIteration:
                 return
             except (csv.Error, UnicodeDecodeError) as exc:
-                problems.append(SourceProblem(where=f"{path.name}:{reader.line_num}",
-                                              message=f"regel onleesbaar ({exc}); tegengehouden"))
+                yield Row(where=f"{path.name}:{reader.line_num}", values={},
+                          error=f"regel onleesbaar ({exc}); tegengehouden")
                 continue
             where = f"{path.name}:{reader.line_num}"
             if not any(f.strip() for f in fields):
                 continue
+            values = {h: f.strip() for h, f in zip(header, fields, strict=False)}
             if len(fields) != len(header):
-                problems.append(SourceProblem(
-                    where=where, message=f"{len(fields)} velden in plaats van {len(header)}; tegengehouden"))
+                yield Row(where=where, values=values,
+                          error=f"{len(fields)} velden in plaats van {len(header)}; tegengehouden")
                 continue
-            yield Row(where=where, values={h: f.strip() for h, f in zip(header, fields, strict=True)})
+            yield Row(where=where, values=values)
 
 
-def parse_row(row: Row, parse: Callable[[dict[str, str]], T], problems: list[SourceProblem]) -> T | None:
-    """Apply ``parse``; a ValueError becomes a problem naming the file and line."""
+def parse_row(row: Row, parse: Callable[[dict[str, str]], T], problems: list[SourceProblem], *,
+              record_id: str | None = None) -> T | None:
+    """Apply ``parse``; a row that could not be read, or a ValueError, becomes a problem naming the
+    file and line (and ``record_id``, the canonical record the row would have been)."""
+    if row.error is not None:
+        problems.append(SourceProblem(where=row.where, message=row.error, record_id=record_id))
+        return None
     try:
         return parse(row.values)
     except (ValueError, KeyError) as exc:
         problems.append(SourceProblem(where=row.where, message=f"{exc}; regel tegengehouden",
-                                      record_id=row.values.get("id") or None))
+                                      record_id=record_id))
         return None

@@ -4,7 +4,8 @@ Each observation (``waarneming``) of a lesson is one record: ``Aanwezig`` is pre
 te-laat report covers it), ``Afwezig`` takes the reason of the report that covers the lesson (the
 linked one, else the latest covering report; none: ``onbekend``), ``Nvt`` is no scheduled attendance
 and yields no record. Reports may be whole days (``00:00``-``23:59``), lesuren on one day, or
-open-ended (no end date).
+open-ended (no end date). A report row that cannot be read may be the one that explains an absent
+lesson, so the absent lessons it could cover are held back rather than taken as ``onbekend``.
 """
 
 from __future__ import annotations
@@ -25,26 +26,47 @@ END_OF_DAY = time(23, 59, 59)
 
 
 @dataclass(frozen=True)
-class Melding:
-    """An absence report: a period with a reason."""
+class Period:
+    """The time a report covers: from ``start`` to ``end`` (None: open-ended), or lesuren on one day."""
 
-    id: str
-    number: str
     start: datetime
-    end: datetime | None  # None: open-ended
+    end: datetime | None
     first_lesuur: int | None
     last_lesuur: int | None
-    code: str
-    handled: bool
-    where: str
 
     def covers(self, day: date, start: time, end: time, lesuur: int | None) -> bool:
-        """True when the lesson on ``day`` from ``start`` to ``end`` falls in this report."""
+        """True when the lesson on ``day`` from ``start`` to ``end`` falls in this period."""
         if self.first_lesuur is not None and lesuur is not None:
             last = self.last_lesuur if self.last_lesuur is not None else self.first_lesuur
             return day == self.start.date() and self.first_lesuur <= lesuur <= last
         lesson_start, lesson_end = datetime.combine(day, start), datetime.combine(day, end)
         return self.start < lesson_end and (self.end is None or self.end > lesson_start)
+
+
+@dataclass(frozen=True)
+class Melding(Period):
+    """An absence report: a period with a reason."""
+
+    id: str
+    number: str
+    code: str
+    handled: bool
+    where: str
+
+
+@dataclass(frozen=True)
+class BrokenMelding:
+    """A report row that could not be read: what is known of whom and when it covers."""
+
+    number: str | None  # None: the student is unknown, so it could be anyone's
+    period: Period | None  # None: the period is unknown, so it could cover any lesson
+    where: str
+
+    def could_cover(self, w: Waarneming) -> bool:
+        """True when this report might be the one that explains observation ``w``."""
+        if self.number is not None and self.number != w.number:
+            return False
+        return self.period is None or self.period.covers(w.day, w.start, w.end, w.lesuur)
 
 
 @dataclass(frozen=True)
@@ -66,10 +88,8 @@ def _opt_int(value: str) -> int | None:
     return int(value) if value.strip() else None
 
 
-def parse_melding(values: dict[str, str], where: str) -> Melding:
-    """A report row; whole days when no times are given, open-ended without an end date."""
-    if not values["id"] or not values["deelnemernummer"]:
-        raise ValueError("id of deelnemernummer ontbreekt")
+def parse_period(values: dict[str, str]) -> Period:
+    """The period of a report row; whole days when no times are given, open-ended without an end date."""
     begin_day = parse_date(values["begindatum"])
     begin_time = parse_time(values["begintijd"]) if values["begintijd"] else time(0)
     end: datetime | None = None
@@ -81,9 +101,30 @@ def parse_melding(values: dict[str, str], where: str) -> Melding:
     start = datetime.combine(begin_day, begin_time)
     if end is not None and end <= start:
         raise ValueError(f"einde {end:%d-%m-%Y %H:%M} ligt niet na begin {start:%d-%m-%Y %H:%M}")
-    return Melding(id=values["id"], number=values["deelnemernummer"], start=start, end=end,
-                   first_lesuur=_opt_int(values["beginlesuur"]), last_lesuur=_opt_int(values["eindlesuur"]),
+    return Period(start=start, end=end, first_lesuur=_opt_int(values["beginlesuur"]),
+                  last_lesuur=_opt_int(values["eindlesuur"]))
+
+
+def parse_melding(values: dict[str, str], where: str) -> Melding:
+    """A report row: its period, reason and handled flag."""
+    if not values["id"] or not values["deelnemernummer"]:
+        raise ValueError("id of deelnemernummer ontbreekt")
+    period = parse_period(values)
+    return Melding(start=period.start, end=period.end, first_lesuur=period.first_lesuur,
+                   last_lesuur=period.last_lesuur, id=values["id"], number=values["deelnemernummer"],
                    code=values["reden"], handled=parse_bool(values["afgehandeld"]), where=where)
+
+
+def broken_melding(values: dict[str, str], where: str, *, readable: bool) -> BrokenMelding:
+    """What a report row that failed to parse may still cover. Only a row whose fields could be
+    split (``readable``) is trusted for its period; its student number is taken as given."""
+    period: Period | None = None
+    if readable:
+        try:
+            period = parse_period(values)
+        except (ValueError, KeyError):
+            period = None
+    return BrokenMelding(number=values.get("deelnemernummer") or None, period=period, where=where)
 
 
 def parse_waarneming(values: dict[str, str], where: str) -> Waarneming:
@@ -147,9 +188,11 @@ class JoinResult:
 
 
 def join(*, brin: str, students: dict[str, Student], meldingen: list[Melding],
-         waarnemingen: list[Waarneming], mapping: CodeMapping, require_handled: bool) -> JoinResult:
+         waarnemingen: list[Waarneming], mapping: CodeMapping, require_handled: bool,
+         broken: list[BrokenMelding] | None = None) -> JoinResult:
     """Give each observed lesson its status and reason (see the module docstring)."""
     result = JoinResult()
+    broken = broken or []
     reasons: dict[str, str | None] = {}
     by_number: dict[str, list[Melding]] = defaultdict(list)
     by_id: dict[str, Melding] = {}
@@ -187,6 +230,13 @@ def join(*, brin: str, students: dict[str, Student], meldingen: list[Melding],
                 f"tegengehouden; waarneming tegengehouden", record_id=rid))
             result.held_ids.add(rid)
             continue
+        if linked is None and kind == "absent" and (unread := _could_cover(broken, w)):
+            # The unreadable report may be the latest covering one: its reason is unknown, not onbekend.
+            result.problems.append(SourceProblem(
+                where=w.where, message=f"absentiemelding op {unread.where} is onleesbaar en kan deze les "
+                "dekken; waarneming tegengehouden", record_id=rid))
+            result.held_ids.add(rid)
+            continue
         covering = [linked] if linked else [
             m for m in by_number.get(w.number, []) if m.covers(w.day, w.start, w.end, w.lesuur)]
         # A te-laat report explains a present observation; an absence report an absent one.
@@ -217,3 +267,8 @@ def join(*, brin: str, students: dict[str, Student], meldingen: list[Melding],
             result.problems.append(SourceProblem(where=w.where, message=str(exc), record_id=rid))
             result.held_ids.add(rid)
     return result
+
+
+def _could_cover(broken: list[BrokenMelding], w: Waarneming) -> BrokenMelding | None:
+    """The first unreadable report that might explain ``w``, if any."""
+    return next((b for b in broken if b.could_cover(w)), None)

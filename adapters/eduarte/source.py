@@ -2,7 +2,8 @@
 
 Exports are full snapshots, so there is nothing to page: the cursor is the stamp of the snapshot
 last read. A newer snapshot yields every record in it; ids that were in the previous snapshot
-(still in the folder) and are gone now are reported as withdrawn.
+(still in the folder) and are gone now are reported as withdrawn. A row held back (it could not be
+read) is not gone: its earlier version stands until a readable one arrives.
 """
 
 from __future__ import annotations
@@ -15,7 +16,18 @@ import structlog
 
 from adapters.eduarte.config import EduarteConfig
 from adapters.eduarte.exports import Row, export_path, parse_row, read_rows, snapshots
-from adapters.eduarte.join import JoinResult, join, parse_melding, parse_student, parse_waarneming
+from adapters.eduarte.join import (
+    BrokenMelding,
+    JoinResult,
+    Melding,
+    Waarneming,
+    broken_melding,
+    join,
+    parse_melding,
+    parse_student,
+    parse_waarneming,
+    record_id,
+)
 from gateway.errors import InvalidInput, SourceError
 from gateway.mapping import CodeMapping, load_code_mapping
 from gateway.model import Student
@@ -32,6 +44,11 @@ class Snapshot:
     students: list[Student] = field(default_factory=list)
     joined: JoinResult = field(default_factory=JoinResult)
     problems: list[SourceProblem] = field(default_factory=list)
+    unnamed: list[str] = field(default_factory=list)  # observation lines held back without an id
+
+    def ids(self) -> set[str]:
+        """Every record id this snapshot holds: loaded or held back."""
+        return {r.id for r in self.joined.records} | self.joined.held_ids
 
 
 class EduarteSource:
@@ -53,8 +70,7 @@ class EduarteSource:
 
         def rows(kind: str) -> Iterator[Row]:
             try:
-                yield from read_rows(export_path(folder, kind, stamp), kind, cfg.encoding, cfg.delimiter,
-                                     problems)
+                yield from read_rows(export_path(folder, kind, stamp), kind, cfg.encoding, cfg.delimiter)
             except InvalidInput as exc:
                 raise SourceError(f"Eduarte-export onbruikbaar: {exc}") from exc
 
@@ -63,13 +79,29 @@ class EduarteSource:
             student = parse_row(row, lambda v: parse_student(v, cfg.brin), problems)
             if student is not None:
                 students[row.values["deelnemernummer"]] = student
-        meldingen = [m for row in rows("absentiemeldingen")
-                     if (m := parse_row(row, partial(parse_melding, where=row.where), problems))]
-        waarnemingen = [w for row in rows("waarnemingen")
-                        if (w := parse_row(row, partial(parse_waarneming, where=row.where), problems))]
+        meldingen: list[Melding] = []
+        broken: list[BrokenMelding] = []
+        for row in rows("absentiemeldingen"):
+            melding = parse_row(row, partial(parse_melding, where=row.where), problems)
+            if melding is not None:
+                meldingen.append(melding)
+            else:
+                broken.append(broken_melding(row.values, row.where, readable=row.error is None))
+        waarnemingen: list[Waarneming] = []
+        held: set[str] = set()
+        for row in rows("waarnemingen"):
+            rid = record_id(cfg.brin, row.values["id"]) if row.values.get("id") else None
+            waarneming = parse_row(row, partial(parse_waarneming, where=row.where), problems, record_id=rid)
+            if waarneming is not None:
+                waarnemingen.append(waarneming)
+            elif rid is not None:
+                held.add(rid)  # held back, not gone: must not read as withdrawn
+            else:
+                snap.unnamed.append(row.where)
         snap.students = list(students.values())
         snap.joined = join(brin=cfg.brin, students=students, meldingen=meldingen, waarnemingen=waarnemingen,
-                           mapping=self.mapping, require_handled=cfg.require_handled)
+                           mapping=self.mapping, require_handled=cfg.require_handled, broken=broken)
+        snap.joined.held_ids |= held
         problems.extend(snap.joined.problems)
         return snap
 
@@ -83,10 +115,14 @@ class EduarteSource:
             return SourceBatch(cursor=cursor)
         current = self.read(stamps[-1])
         withdrawn: list[str] = []
-        if cursor and cursor in stamps:
-            previous = self.read(cursor)
-            now = {r.id for r in current.joined.records} | current.joined.held_ids
-            withdrawn = sorted({r.id for r in previous.joined.records} - now)
+        if cursor and cursor in stamps and current.unnamed:
+            # A line without a readable id may be any observation: withdrawing would be a guess.
+            current.problems.append(SourceProblem(
+                where=current.unnamed[0], message="waarneming zonder leesbaar id; ingetrokken waarnemingen "
+                "zijn in deze export niet te bepalen"))
+        elif cursor and cursor in stamps:
+            # Held back in the previous snapshot still counts as there: if it is gone now, withdraw it.
+            withdrawn = sorted(self.read(cursor).ids() - current.ids())
         elif cursor:
             current.problems.append(SourceProblem(
                 where=f"{folder}", message=f"vorige export {cursor} is niet meer aanwezig; "

@@ -35,7 +35,8 @@ class MagisterConfig(BaseModel):
     max_retry_after: float = Field(120.0, ge=0)
     timeout: float = Field(15.0, gt=0)
     verify: bool | str = True
-    state_file: Path | None = Field(None, description="remembers ids seen, to detect withdrawn items")
+    state_file: Path | None = Field(
+        None, description="no longer read: the ids seen travel in the cursor (kept for old configurations)")
     calendar_file: Path | None = None
 
     @classmethod

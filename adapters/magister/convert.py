@@ -2,7 +2,9 @@
 
 Magister dates are UTC instants of *local* midnight (``2026-08-31T22:00:00.0000000Z`` is 1 September
 in Amsterdam): every date and time is read in Europe/Amsterdam. An absence item's ``Start`` is that
-midnight; the lesson (``Afspraak``) carries the real times.
+midnight; the lesson (``Afspraak``) carries the real times. Nothing in an item says how late a
+student was (no arrival time, no minutes), so a late registration counts as the school's
+``[defaults] late_minutes`` of the code table.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from gateway.errors import InvalidInput
-from gateway.mapping import LATE, NOT_VERZUIM, CodeMapping, UnmappedCode
-from gateway.model import AttendanceRecord, Student
+from gateway.errors import ConfigurationError, InvalidInput
+from gateway.mapping import LATE, NOT_VERZUIM, CodeMapping, Kind, UnmappedCode
+from gateway.model import MAX_MINUTES_LATE, AttendanceRecord, Student
 from gateway.ports import SourceProblem
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -50,6 +52,35 @@ def _personal_date(value: Any, where: str) -> date:
         return local_date(value, where)
     except InvalidInput as exc:
         raise InvalidInput("geen geldige datum", where=where) from exc
+
+
+DEFAULT_LATE_MINUTES = 5  # within the national limit of 10: one late arrival, never a lesson missed
+
+
+def late_minutes(mapping: CodeMapping) -> int:
+    """Minutes a late registration counts as: ``[defaults] late_minutes`` of the school's code table
+    (Magister does not say how late). A school that only registers long lateness as late can set
+    it above its profile's limit, so those lessons count as missed."""
+    value = mapping.defaults.get("late_minutes", DEFAULT_LATE_MINUTES)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_MINUTES_LATE:
+        raise ConfigurationError(
+            f"codetabel {mapping.vendor}: late_minutes = {value!r} is geen aantal minuten "
+            f"(1 tot en met {MAX_MINUTES_LATE})")
+    return value
+
+
+def _reason(kind: Kind, item: dict[str, Any], mapping: CodeMapping, where: str) -> str | None:
+    """The item's mapped code, where it can change what the lesson counts as. A lesson counted as
+    present does not need it; for a late arrival it only tells an authorised one apart, and an
+    item Magister marks not geoorloofd already says that."""
+    if kind == "ignore":
+        return None
+    try:
+        return mapping.reason(item.get("Code"), where)
+    except UnmappedCode:
+        if kind == "present" or (kind == "late" and item.get("Geoorloofd") is False):
+            return None
+        raise
 
 
 def record_id(brin: str, person_id: int, afspraak_id: int) -> str:
@@ -107,7 +138,8 @@ def person_records(
     absenties: list[dict[str, Any]], mapping: CodeMapping, until: date,
 ) -> PersonResult:
     """Join lessons and absence items: each lesson up to ``until`` is one record, present unless an
-    absence (that is verzuim) names it. Unmapped codes hold the lesson back as a problem."""
+    absence (that is verzuim) names it. An unmapped kind, or an unmapped code on an absence (or on
+    an authorised late arrival), holds the lesson back as a problem."""
     result = PersonResult()
     lessons: dict[int, dict[str, Any]] = {}
     for afspraak in afspraken:
@@ -127,7 +159,7 @@ def person_records(
         where = f"absentie {item.get('Id')} van {student_id}"
         try:
             kind = mapping.kind(str(item.get("Verantwoordingtype")), where)
-            reason = mapping.reason(item.get("Code"), where) if kind != "ignore" else None
+            reason = _reason(kind, item, mapping, where)
         except UnmappedCode as exc:
             result.problems.append(SourceProblem(where=exc.where or where, message=str(exc),
                                                  record_id=record_id(brin, person_id, afspraak_id)))
@@ -137,7 +169,7 @@ def person_records(
         if kind == "ignore" or reason == NOT_VERZUIM:
             continue  # homework or books forgotten: not verzuim, the lesson stays as it is
         absences[afspraak_id] = {**item, "_kind": kind, "_reason": reason}  # the latest item wins
-    late_minutes = int(mapping.defaults.get("late_minutes", 5))
+    minutes = late_minutes(mapping)
     for afspraak_id, afspraak in sorted(lessons.items()):
         rid = record_id(brin, person_id, afspraak_id)
         if rid in result.held_ids:
@@ -154,7 +186,7 @@ def person_records(
             if absence is not None:
                 kind, reason = absence["_kind"], absence["_reason"]
                 if kind == "late" or reason == LATE:
-                    fields = {"status": "late", "minutes_late": late_minutes,
+                    fields = {"status": "late", "minutes_late": minutes,
                               "reason": None if reason == LATE else reason}
                 elif kind == "absent":
                     fields = {"status": "absent", "reason": reason or "onbekend"}

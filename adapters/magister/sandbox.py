@@ -113,7 +113,7 @@ class MagisterSandbox:
                         **self._absence_frame(lesson)}
             return None
         _, version = found
-        if version.status == "late":
+        if version.status == "late":  # no minutes: Magister's items carry none (sis-apis.md 1.3)
             authorised = is_authorised(version.reason)
             kind, code, text = (2, "LG", "Te laat geoorloofd") if authorised else (2, "LO", "Te laat")
         else:

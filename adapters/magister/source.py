@@ -4,13 +4,21 @@ Magister has no change tracking. Every pull reads, per student, the lessons (``a
 absence items (``absenties``) of the window ending today, and yields every lesson as a record with
 a stable id (person + lesson), so a correction replaces the earlier record. Ids seen earlier in
 the window that are gone now (a lesson taken off the timetable) are reported as withdrawn.
+
+The ids seen travel in the cursor, not in a file: the gateway stores a batch's cursor in the same
+transaction as the batch, so what the adapter remembers is exactly what was ingested. A rejected or
+crashed ingest leaves the previous cursor, and the next pull withdraws the vanished ids again.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import zlib
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,8 +27,8 @@ import structlog
 
 from adapters.magister.client import CountMismatch, MagisterClient
 from adapters.magister.config import MagisterConfig
-from adapters.magister.convert import person_records, to_student
-from gateway.errors import InvalidInput, SourceError
+from adapters.magister.convert import late_minutes, person_records, record_id, to_student
+from gateway.errors import InvalidInput
 from gateway.mapping import CodeMapping, load_code_mapping
 from gateway.model import AttendanceRecord, Student
 from gateway.ports import SourceBatch, SourceProblem
@@ -41,14 +49,49 @@ class Window:
     end: date
 
 
-def parse_cursor(cursor: str | None) -> date | None:
-    """The last day a previous pull read up to, or None for a full pull."""
+@dataclass(frozen=True)
+class Cursor:
+    """Where the last ingested pull ended, and the record ids it had seen (id -> lesson day)."""
+
+    until: date
+    seen: dict[str, str] = field(default_factory=dict)
+
+
+def _pack_seen(brin: str, seen: dict[str, str]) -> str:
+    """Seen ids, grouped by day and person and compressed: a window of a large school stays small."""
+    by_day: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    prefix = f"magister:{brin}:"
+    for rid, day in seen.items():
+        person, _, afspraak = rid.removeprefix(prefix).partition(":")
+        by_day[day][person].append(int(afspraak))
+    plain = {day: {person: sorted(ids) for person, ids in persons.items()} for day, persons in by_day.items()}
+    packed = zlib.compress(json.dumps(plain, sort_keys=True, separators=(",", ":")).encode(), 9)
+    return base64.urlsafe_b64encode(packed).decode("ascii")
+
+
+def _unpack_seen(brin: str, text: str) -> dict[str, str]:
+    plain = json.loads(zlib.decompress(base64.urlsafe_b64decode(text.encode("ascii"))))
+    return {record_id(brin, int(person), int(afspraak)): str(date.fromisoformat(day))
+            for day, persons in plain.items() for person, ids in persons.items() for afspraak in ids}
+
+
+def encode_cursor(brin: str, cursor: Cursor) -> str:
+    """The cursor as text, for the gateway to store with the batch."""
+    return json.dumps({"until": cursor.until.isoformat(), "seen": _pack_seen(brin, cursor.seen)})
+
+
+def parse_cursor(cursor: str | None, brin: str) -> Cursor | None:
+    """The previous pull's cursor, or None for a full pull. A cursor from before the seen ids
+    travelled in it has only ``until``: nothing is known to withdraw on that one pull."""
     if not cursor:
         return None
     try:
-        return date.fromisoformat(json.loads(cursor)["until"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InvalidInput(f"onbekende cursor {cursor!r}", where="magister") from exc
+        data = json.loads(cursor)
+        until = date.fromisoformat(data["until"])
+        seen = _unpack_seen(brin, data["seen"]) if "seen" in data else {}
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, zlib.error) as exc:
+        raise InvalidInput(f"onbekende cursor {cursor[:80]!r}", where="magister") from exc
+    return Cursor(until=until, seen=seen)
 
 
 class MagisterSource:
@@ -67,27 +110,9 @@ class MagisterSource:
         if sleep is not None:
             kwargs["sleep"] = sleep
         self.client = MagisterClient(config, **kwargs)
-        self._seen: dict[str, str] = self._load_state()
-
-    # --- state of ids seen, to detect vanished items --------------------------------------
-
-    def _load_state(self) -> dict[str, str]:
-        path = self.config.state_file
-        if path is None or not path.is_file():
-            return {}
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise SourceError(f"toestand van de Magister-adapter ({path}) is onleesbaar") from exc
-        return {str(k): str(v) for k, v in data.get("seen", {}).items()}
-
-    def _save_state(self) -> None:
-        path = self.config.state_file
-        if path is None:
-            return
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"seen": self._seen}), encoding="utf-8")
-        tmp.replace(path)
+        late_minutes(self.mapping)  # a bad school setting stops the adapter here, not mid-pull
+        if config.state_file is not None:
+            log.warning("magister.state_file_ignored", reason="seen ids travel in the cursor")
 
     # --- the pull -----------------------------------------------------------------------------
 
@@ -95,21 +120,21 @@ class MagisterSource:
         """The adapter's clock (fixed in tests and the demo)."""
         return self.config.today or date.today()
 
-    def window(self, cursor: str | None) -> Window:
+    def window(self, previous: Cursor | None) -> Window:
         """Full pull: from ``since``; later pulls: ``window_days`` before the last pull's end."""
         today = self.today()
-        previous = parse_cursor(cursor)
         if previous is None:
             start = self.config.since or school_year_start(today)
         else:
-            start = min(previous, today) - timedelta(days=self.config.window_days)
+            start = min(previous.until, today) - timedelta(days=self.config.window_days)
             if self.config.since:
                 start = max(start, self.config.since)
         return Window(start=min(start, today), end=today)
 
     def fetch(self, cursor: str | None) -> SourceBatch:
         """Read the window and return every record in it, plus the ids that vanished from it."""
-        window = self.window(cursor)
+        previous = parse_cursor(cursor, self.config.brin)
+        window = self.window(previous)
         problems: list[SourceProblem] = []
         students: list[Student] = []
         records: list[AttendanceRecord] = []
@@ -139,29 +164,39 @@ class MagisterSource:
             problems.extend(result.problems)
             held |= result.held_ids
             complete.append(f"magister:{self.config.brin}:{person_id}:")
-        withdrawn = self._withdrawn(window, records, held, complete)
+        seen = previous.seen if previous is not None else {}
+        withdrawn = vanished(seen, window, records, held, tuple(complete))
         log.info("magister.fetched", start=str(window.start), end=str(window.end), students=len(students),
                  records=len(records), withdrawn=len(withdrawn), problems=len(problems),
                  requests=self.client.requests)
+        after = Cursor(until=window.end, seen=self._still_seen(seen, withdrawn, records, window))
         return SourceBatch(students=students, records=records, withdrawn_record_ids=withdrawn,
                            calendar=self.config.load_calendar(),
-                           cursor=json.dumps({"until": window.end.isoformat()}), problems=problems)
+                           cursor=encode_cursor(self.config.brin, after), problems=problems)
 
-    def _withdrawn(self, window: Window, records: list[AttendanceRecord], held: set[str],
-                   complete: list[str]) -> list[str]:
-        current = {r.id for r in records}
-        prefixes = tuple(complete)
-        start, end = window.start.isoformat(), window.end.isoformat()
-        gone = sorted(
-            rid for rid, day in self._seen.items()
-            if start <= day <= end and rid not in current and rid not in held and rid.startswith(prefixes)
-        ) if prefixes else []
-        for rid in gone:
-            del self._seen[rid]
-        self._seen.update({r.id: r.date.isoformat() for r in records})
-        self._save_state()
-        return gone
+    def _still_seen(self, seen: dict[str, str], withdrawn: list[str], records: list[AttendanceRecord],
+                    window: Window) -> dict[str, str]:
+        """What the next pull must remember: the ids seen minus those withdrawn, plus this pull's,
+        limited to the days the next window can reach (it starts ``window_days`` before this end)."""
+        first = (window.end - timedelta(days=self.config.window_days)).isoformat()
+        gone = set(withdrawn)
+        kept = {rid: day for rid, day in seen.items() if rid not in gone}
+        kept.update({r.id: r.date.isoformat() for r in records})
+        return {rid: day for rid, day in kept.items() if day >= first}
 
     def close(self) -> None:
         """Release the HTTP connections."""
         self.client.close()
+
+
+def vanished(seen: dict[str, str], window: Window, records: list[AttendanceRecord], held: set[str],
+             complete: tuple[str, ...]) -> list[str]:
+    """Ids seen before on a day of ``window`` that this pull did not yield. Only students whose
+    window was read in full (``complete``: id prefixes) count, and held-back ids are not gone."""
+    if not complete:
+        return []
+    current = {r.id for r in records}
+    start, end = window.start.isoformat(), window.end.isoformat()
+    return sorted(rid for rid, day in seen.items()
+                  if start <= day <= end and rid not in current and rid not in held
+                  and rid.startswith(complete))

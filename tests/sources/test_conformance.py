@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
 
+from adapters.eduarte import create_source as create_eduarte
 from adapters.eduarte.sandbox import start_sandbox as start_eduarte
+from adapters.magister import create_source as create_magister
 from adapters.magister.sandbox import start_sandbox as start_magister
 from gateway.cli import cli
-from gateway.conformance import ReferenceSpec, run_checks
+from gateway.conformance import CORRECTIONS, ConformanceReport, ReferenceSpec, run_checks, source_factory
 from gateway.errors import SourceError
 from gateway.model import AttendanceRecord
 from gateway.ports import SourceBatch
@@ -22,32 +25,63 @@ SPEC = ReferenceSpec(seed=5, size=8, brin="99XX")
 SCHOOL, AS_OF = SPEC.build()
 
 
+@dataclass
+class Tenant:
+    """The vendor's test tenant: the reference school as it stands on its clock."""
+
+    today: date = AS_OF
+
+    def move_to(self, day: date) -> None:
+        self.today = day
+
+
 class FakeSource:
     """A source serving the reference school, bent by ``twist``."""
 
     name = "fake"
 
     def __init__(self, twist: Callable[[list[AttendanceRecord]], list[AttendanceRecord]] = list,
-                 students: int | None = None) -> None:
+                 students: int | None = None, tenant: Tenant | None = None) -> None:
         self.twist = twist
         self.students = list(SCHOOL.students)[:students]
+        self.tenant = tenant or Tenant()
 
     def fetch(self, cursor: str | None) -> SourceBatch:
-        return SourceBatch(students=self.students, records=self.twist(SCHOOL.records_as_of(AS_OF)),
-                           cursor="c1")
+        records = SCHOOL.records_as_of(self.tenant.today)
+        return SourceBatch(students=self.students, records=self.twist(records), cursor="c1")
 
 
 def _failed(twist: Callable[[list[AttendanceRecord]], list[AttendanceRecord]] = list,
             **kw: int) -> dict[str, str]:
-    report = run_checks("fake", lambda: FakeSource(twist, **kw), SPEC)
+    tenant = Tenant()
+    report = run_checks("fake", lambda: FakeSource(twist, tenant=tenant, **kw), SPEC, move_to=tenant.move_to)
     return {r.name: r.detail for r in report.results if r.passed is False}
 
 
+def _results(report: ConformanceReport) -> dict[str, bool | None]:
+    return {r.name: r.passed for r in report.results}
+
+
 def test_correct_source_passes_every_check() -> None:
-    """The reference data, unbent, passes."""
-    report = run_checks("fake", FakeSource, SPEC)
-    assert report.ok, report.to_text()
-    assert "voldoet" in report.to_text()
+    """The reference data, unbent, passes, including a correction read before and after."""
+    tenant = Tenant()
+    report = run_checks("fake", lambda: FakeSource(tenant=tenant), SPEC, move_to=tenant.move_to)
+    assert report.ok and _results(report)[CORRECTIONS] is True, report.to_text()
+    assert "voldoet" in report.to_text() and tenant.today == AS_OF
+
+
+def test_corrected_absence_under_a_new_id_fails_the_corrections_check() -> None:
+    """Ids that carry the reason are stable at one moment, but a correction gives the lesson a new
+    id (so the old absence would stand next to the new one): caught only across the correction."""
+    def reason_in_id(records: list[AttendanceRecord]) -> list[AttendanceRecord]:
+        return [r.model_copy(update={"id": f"{r.id}:{r.reason}"}) for r in records]
+    failed = _failed(reason_in_id)
+    assert set(failed) == {CORRECTIONS} and "nieuw id na correctie" in failed[CORRECTIONS]
+
+
+def test_source_that_does_not_move_cannot_show_its_corrections() -> None:
+    """Without a way to move the tenant's clock the corrections check is skipped, not passed."""
+    assert _results(run_checks("fake", FakeSource, SPEC))[CORRECTIONS] is None
 
 
 def test_utc_dates_fail_the_time_zone_check_and_say_so() -> None:
@@ -128,6 +162,32 @@ def test_magister_adapter_passes_against_its_stand_in(tmp_path: Path) -> None:
         result = CliRunner().invoke(cli, ["adapter", "check", "magister", "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert "Resultaat: voldoet" in result.output
+
+
+def test_magister_adapter_keeps_ids_through_a_correction_on_its_stand_in() -> None:
+    """Moving the stand-in's clock across a correction: the adapter's records keep their ids."""
+    with start_magister(SCHOOL, today=AS_OF) as running:
+        config = running.sandbox.adapter_config(running.url)
+
+        def move_to(day: date) -> None:
+            running.sandbox.today = day
+        report = run_checks("magister", source_factory(lambda _: create_magister, "magister", config), SPEC,
+                            move_to=move_to)
+    assert _results(report)[CORRECTIONS] is True, report.to_text()
+
+
+def test_eduarte_adapter_keeps_ids_through_a_correction_on_its_stand_in(tmp_path: Path) -> None:
+    """The same for Eduarte: a new export after the correction keeps the observation ids."""
+    spec = SPEC.model_copy(update={"brin": "99YY"})
+    school, as_of = spec.build()
+    with start_eduarte(tmp_path / "drop", school, today=as_of) as running:
+        def move_to(day: date) -> None:
+            running.sandbox.today = day
+            running.sandbox.write_snapshot()
+        config = running.sandbox.adapter_config()
+        report = run_checks("eduarte", source_factory(lambda _: create_eduarte, "eduarte", config), spec,
+                            move_to=move_to)
+    assert _results(report)[CORRECTIONS] is True, report.to_text()
 
 
 def test_eduarte_adapter_passes_with_a_toml_config_and_json_report(tmp_path: Path) -> None:

@@ -193,6 +193,84 @@ def test_observation_gone_from_the_next_snapshot_is_withdrawn(tmp_path: Path) ->
     assert batch.withdrawn_record_ids == ["eduarte:99YY:W2"] and batch.cursor == "20260916T060000"
 
 
+NEXT, LATER = "20260916T060000", "20260917T060000"
+W2 = "eduarte:99YY:W2"
+
+
+def _w2(day: str = "01-09-2026") -> list[str]:
+    return waarneming("W2", day, start="09:20", end="10:10")
+
+
+def test_row_held_back_for_a_bad_date_keeps_its_earlier_record_standing(tmp_path: Path) -> None:
+    """W2 was good; now its date does not parse: it is held back, not withdrawn and not replaced."""
+    write_snapshot(tmp_path, STAMP, waarnemingen=[waarneming("W1", "01-09-2026"), _w2()])
+    write_snapshot(tmp_path, NEXT, waarnemingen=[waarneming("W1", "01-09-2026"), _w2("31-02-2026")])
+    batch = _fetch(tmp_path, STAMP)
+    assert batch.withdrawn_record_ids == [] and W2 not in {r.id for r in batch.records}
+    [problem] = batch.problems
+    assert (problem.where, problem.record_id) == (f"waarnemingen_{NEXT}.csv:3", W2)
+
+
+def test_row_with_too_few_fields_keeps_its_earlier_record_standing(tmp_path: Path) -> None:
+    """A truncated line still names its id, so its record is held back rather than withdrawn."""
+    write_snapshot(tmp_path, STAMP, waarnemingen=[waarneming("W1", "01-09-2026"), _w2()])
+    write_snapshot(tmp_path, NEXT, waarnemingen=[waarneming("W1", "01-09-2026")],
+                   raw={"waarnemingen": ["W2;100001;01-09-2026"]})
+    batch = _fetch(tmp_path, STAMP)
+    assert batch.withdrawn_record_ids == [] and batch.problems[0].record_id == W2
+
+
+def test_held_back_row_that_then_disappears_is_withdrawn(tmp_path: Path) -> None:
+    """Good, then held back, then gone: the earlier good version is withdrawn at last."""
+    write_snapshot(tmp_path, STAMP, waarnemingen=[waarneming("W1", "01-09-2026"), _w2()])
+    write_snapshot(tmp_path, NEXT, waarnemingen=[waarneming("W1", "01-09-2026"), _w2("31-02-2026")])
+    write_snapshot(tmp_path, LATER, waarnemingen=[waarneming("W1", "01-09-2026")])
+    assert _fetch(tmp_path, NEXT).withdrawn_record_ids == [W2]
+
+
+def test_line_without_a_readable_id_withdraws_nothing_and_says_so(tmp_path: Path) -> None:
+    """An undecodable line could be any observation: no withdrawals are guessed for that export."""
+    write_snapshot(tmp_path, STAMP, waarnemingen=[waarneming("W1", "01-09-2026"), _w2()])
+    write_snapshot(tmp_path, NEXT, waarnemingen=[waarneming("W1", "01-09-2026")],
+                   raw={"waarnemingen": ['"' + "x" * 200_000 + '";100001']})
+    batch = _fetch(tmp_path, STAMP)
+    assert batch.withdrawn_record_ids == []
+    assert any("niet te bepalen" in p.message for p in batch.problems)
+
+
+def test_report_with_a_bad_handled_flag_holds_back_the_absences_in_its_period(tmp_path: Path) -> None:
+    """A ZIEK report whose afgehandeld does not parse: the absence it covers is held back with the
+    report's file and line, not loaded as onbekend; lessons outside its period load as usual."""
+    write_snapshot(tmp_path, STAMP, meldingen=[melding("M1", "01-09-2026", "01-09-2026", afgehandeld="X")],
+                   waarnemingen=[waarneming("W1", "01-09-2026"), waarneming("W2", "02-09-2026"),
+                                 waarneming("W3", "01-09-2026", "Aanwezig", start="09:20", end="10:10")])
+    batch = _fetch(tmp_path)
+    assert {r.id: r.reason for r in batch.records} == {"eduarte:99YY:W2": "onbekend", "eduarte:99YY:W3": None}
+    held = next(p for p in batch.problems if p.record_id == "eduarte:99YY:W1")
+    assert f"absentiemeldingen_{STAMP}.csv:2" in held.message
+
+
+def test_report_with_an_unreadable_period_holds_back_all_absences_of_its_student(tmp_path: Path) -> None:
+    """Without a period the broken report could cover any of the student's absences; another
+    student's absences still load."""
+    other = ["100002", *STUDENT[1:]]
+    write_snapshot(tmp_path, STAMP, deelnemers=[STUDENT, other],
+                   meldingen=[melding("M1", "01-13-2026", "01-09-2026")],
+                   waarnemingen=[waarneming("W1", "01-09-2026"), waarneming("W2", "14-09-2026"),
+                                 waarneming("W3", "01-09-2026", number="100002")])
+    batch = _fetch(tmp_path)
+    assert [r.id for r in batch.records] == ["eduarte:99YY:W3"]
+    assert {p.record_id for p in batch.problems} >= {"eduarte:99YY:W1", "eduarte:99YY:W2"}
+
+
+def test_broken_report_does_not_hold_back_a_lesson_linked_to_a_good_one(tmp_path: Path) -> None:
+    """An observation linked to a readable report takes that report's reason, whatever else is broken."""
+    write_snapshot(tmp_path, STAMP, meldingen=[melding("M1", "01-09-2026", "01-09-2026", afgehandeld="X"),
+                                               melding("M2", "01-09-2026", "01-09-2026", reden="ARTS")],
+                   waarnemingen=[waarneming("W1", "01-09-2026", link="M2")])
+    assert [r.reason for r in _fetch(tmp_path).records] == ["artsbezoek"]
+
+
 def test_pruned_previous_snapshot_is_reported(tmp_path: Path) -> None:
     """When the previous snapshot is gone, withdrawals cannot be known: a problem says so."""
     write_snapshot(tmp_path, "20260916T060000")

@@ -13,7 +13,7 @@ from adapters.magister import create_source as magister_source
 from adapters.magister.source import parse_cursor
 from gateway.cli.sync import sync_source
 from gateway.conformance import load_check_config, run_checks, source_factory
-from gateway.errors import ConfigurationError, InvalidInput, SourceError
+from gateway.errors import ConfigurationError, InvalidInput
 from gateway.ports import SourceBatch
 from gateway.school import SchoolConfig
 from tests.sources.eduarte_files import write_snapshot
@@ -24,15 +24,32 @@ MAGISTER = {"base_url": "http://127.0.0.1:9", "client_id": "x", "client_secret":
 def test_unknown_magister_cursor_is_invalid_input() -> None:
     """A cursor the adapter did not write is refused, not guessed at."""
     with pytest.raises(InvalidInput, match="onbekende cursor"):
-        parse_cursor("gisteren")
+        parse_cursor("gisteren", "99XX")
 
 
-def test_unreadable_magister_state_file_is_a_source_error(tmp_path: Path) -> None:
-    """A corrupt state file stops the adapter with its path named."""
+def test_magister_state_file_is_no_longer_read(tmp_path: Path) -> None:
+    """The ids seen travel in the cursor; an old configuration naming a (corrupt) state file starts."""
     state = tmp_path / "state.json"
     state.write_text("{kapot", encoding="utf-8")
-    with pytest.raises(SourceError, match=r"state\.json"):
-        magister_source({**MAGISTER, "state_file": str(state)})
+    magister_source({**MAGISTER, "state_file": str(state)}).close()
+
+
+def test_magister_cursor_from_before_the_seen_ids_knows_none() -> None:
+    """A cursor with only ``until`` is read: that one pull has nothing it could withdraw."""
+    cursor = parse_cursor('{"until": "2026-09-04"}', "99XX")
+    assert cursor is not None and (cursor.until, cursor.seen) == (date(2026, 9, 4), {})
+
+
+def test_magister_cursor_with_damaged_seen_ids_is_invalid_input() -> None:
+    """Seen ids that do not unpack are refused, not taken as "nothing seen"."""
+    with pytest.raises(InvalidInput, match="onbekende cursor"):
+        parse_cursor('{"until": "2026-09-04", "seen": "kapot!"}', "99XX")
+
+
+def test_magister_late_minutes_setting_is_checked_when_the_adapter_starts() -> None:
+    """A school's late_minutes that is no number of minutes stops the adapter before any pull."""
+    with pytest.raises(ConfigurationError, match="late_minutes"):
+        magister_source({**MAGISTER, "code_overrides": {"late_minutes": "tien"}})
 
 
 def test_unreadable_magister_calendar_is_a_configuration_error(tmp_path: Path) -> None:

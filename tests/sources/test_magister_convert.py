@@ -6,8 +6,8 @@ from datetime import date, time
 
 import pytest
 
-from adapters.magister.convert import local_date, person_records, to_student
-from gateway.errors import InvalidInput
+from adapters.magister.convert import late_minutes, local_date, person_records, to_student
+from gateway.errors import ConfigurationError, InvalidInput
 from gateway.mapping import load_code_mapping
 from tests.sources.magister_items import absentie, afspraak, leerling
 
@@ -79,6 +79,44 @@ def test_authorised_late_keeps_its_reason() -> None:
     lesson = afspraak(7, DAY)
     [record] = _convert([lesson], [absentie(1, lesson, DAY, kind=2, code="LG")]).records
     assert (record.status, record.reason) == ("late", "overmacht")
+
+
+def test_school_setting_decides_how_late_a_late_registration_is() -> None:
+    """Magister carries no minutes: a school whose te-laat means "more than 10 minutes" sets
+    late_minutes above its limit, and its late registrations then count as missed lessons."""
+    lesson = afspraak(7, DAY)
+    [record] = _convert([lesson], [absentie(1, lesson, DAY, kind=2, code="LO")],
+                        overrides={"late_minutes": 15}).records
+    assert (record.status, record.minutes_late) == ("late", 15)
+
+
+@pytest.mark.parametrize("value", [0, "veel", 1441, True])
+def test_late_minutes_that_are_not_minutes_are_a_configuration_error(value: object) -> None:
+    """A school's late_minutes must be a whole number of minutes; anything else is named."""
+    with pytest.raises(ConfigurationError, match="late_minutes"):
+        late_minutes(load_code_mapping("magister", overrides={"late_minutes": value}))
+
+
+def test_present_kind_with_an_unmapped_code_loads_as_present() -> None:
+    """Where a kind counts as present the code does not matter: an unknown one holds nothing back."""
+    lesson = afspraak(7, DAY)
+    result = _convert([lesson], [absentie(1, lesson, DAY, kind=4, code="QQ")], school="example-school")
+    assert [r.status for r in result.records] == ["present"] and not result.problems
+
+
+def test_unauthorised_late_with_an_unmapped_code_loads_as_a_late_arrival() -> None:
+    """Not geoorloofd, the code would only say which kind of unauthorised late: the lesson loads."""
+    lesson = afspraak(7, DAY)
+    result = _convert([lesson], [absentie(1, lesson, DAY, kind=2, code="QQ")])
+    assert [(r.status, r.minutes_late, r.reason) for r in result.records] == [("late", 5, None)]
+    assert not result.problems
+
+
+def test_authorised_late_with_an_unmapped_code_is_held_back() -> None:
+    """Geoorloofd, the code would name the authorised reason: unknown, so it is not guessed."""
+    lesson = afspraak(7, DAY)
+    result = _convert([lesson], [absentie(1, lesson, DAY, kind=2, code="QQ", geoorloofd=True)])
+    assert not result.records and result.held_ids == {"magister:99XX:1000:7"}
 
 
 def test_sent_out_of_class_is_absent_by_default() -> None:

@@ -98,15 +98,26 @@ def test_late_correction_replaces_the_record_under_the_same_id(sandbox: RunningS
     assert first[key].reason == "onbekend" and second[key].reason != "onbekend"
 
 
-def test_lesson_that_vanished_is_withdrawn(sandbox: RunningSandbox, tmp_path: Path) -> None:
-    """A lesson taken off the timetable after a pull is reported as withdrawn on the next pull."""
-    state = str(tmp_path / "magister-state.json")
-    first = _source(sandbox, state_file=state).fetch(None)
+def test_lesson_that_vanished_is_withdrawn_by_a_new_process(sandbox: RunningSandbox) -> None:
+    """A lesson taken off the timetable after a pull is withdrawn on the next pull, by a new
+    process and without any state file: the cursor carries the ids seen."""
+    first = _source(sandbox).fetch(None)
     gone = SCHOOL.lessons_until(SCHOOL.end)[-1]  # inside the rolling window
     sandbox.sandbox.cancelled.add(gone.id)
-    batch = _source(sandbox, state_file=state).fetch(first.cursor)  # a new process: state from file
+    batch = _source(sandbox).fetch(first.cursor)
     [withdrawn] = batch.withdrawn_record_ids
     assert withdrawn in {r.id for r in first.records} and withdrawn not in {r.id for r in batch.records}
+
+
+def test_vanished_lesson_is_withdrawn_again_from_a_cursor_that_was_not_stored(
+        sandbox: RunningSandbox) -> None:
+    """A pull that saw the lesson gone, but whose batch was never stored, changes nothing: pulling
+    again from the stored cursor withdraws it again."""
+    source = _source(sandbox)
+    stored = source.fetch(None).cursor
+    sandbox.sandbox.cancelled.add(SCHOOL.lessons_until(SCHOOL.end)[-1].id)
+    lost = source.fetch(stored)  # its ingest is rejected: the gateway keeps ``stored``
+    assert source.fetch(stored).withdrawn_record_ids == lost.withdrawn_record_ids != []
 
 
 def test_expired_tokens_are_renewed_during_a_pull(sandbox: RunningSandbox) -> None:

@@ -104,6 +104,23 @@ def test_sync_brings_new_lessons_and_corrections(setup: Setup) -> None:
     assert int(match.group(2)) > 0
 
 
+def test_lesson_vanished_while_the_ingest_crashed_is_withdrawn_by_the_next_sync(
+        setup: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Magister: the sync that first sees a lesson gone crashes before its batch is stored; the next
+    sync still withdraws the lesson, because what the adapter remembers is stored with the batch."""
+    assert setup.sync("--school", "99XX00", "--no-evaluate")[0] == 0
+    setup.magister.sandbox.cancelled.add(MAGISTER_SCHOOL.lessons_until(AS_OF)[-1].id)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database weg")
+
+    monkeypatch.setattr(pipeline, "ingest", crash)
+    assert setup.sync("--school", "99XX00", "--no-evaluate")[0] != 0
+    monkeypatch.undo()
+    code, output = setup.sync("--school", "99XX00", "--no-evaluate")
+    assert code == 0 and "1 ingetrokken" in output, output
+
+
 def test_unreachable_source_fails_that_source_only(setup: Setup) -> None:
     """Magister down: a FOUT line and exit status 1; the other school is still synced."""
     setup.magister.stop()
