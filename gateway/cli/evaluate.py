@@ -55,7 +55,8 @@ def evaluate(casefile: Path, as_of: date | None, profile: str | None, fmt: str) 
     case = load_case_file(casefile, warn=lambda text: click.echo(f"waarschuwing: {text}", err=True))
     peildatum = as_of or case.as_of
     if peildatum is None:
-        raise InvalidInput("veld 'as_of' ontbreekt: zet het in het bestand of geef --as-of", where=str(casefile))
+        raise InvalidInput("veld 'as_of' ontbreekt: zet het in het bestand of geef --as-of",
+                           where=str(casefile))
     rules_profile = load_profile(profile or case.profile)
     signals = run_rules(case.calendar, case.students, case.attendance, rules_profile, peildatum)
     if fmt == "table":

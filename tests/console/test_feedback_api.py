@@ -229,7 +229,8 @@ def test_a_melding_outside_the_scope_answers_exactly_as_a_missing_one(
     """Melding ids can be derived, so a key must not learn whether a melding outside its area exists."""
     _approve_all(console, deliver)
     key = _key(console, "dsp-kop-van-nh")
-    outside = _post(console, key, {"melding_id": console.melding("no-show", "N2").id, "status": "Gestart elders"})
+    outside = _post(console, key, {"melding_id": console.melding("no-show", "N2").id,
+                                   "status": "Gestart elders"})
     missing = _post(console, key, {"melding_id": "00000000-0000-0000-0000-000000000000",
                                    "status": "Gestart elders"})
     assert (outside.status_code, outside.json()) == (missing.status_code, missing.json())
