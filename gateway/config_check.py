@@ -36,9 +36,12 @@ ALLOWED: dict[str, str] = {
     "review_required": "true of false",
     "routes": "per regel \"duo\" of \"mail\"",
     "default_route": "\"duo\" of \"mail\"",
-    "fallback": "enabled (true/false) en within_workdays (0 of meer werkdagen)",
+    "fallback": "enabled (true/false), within_workdays (0 of meer werkdagen) en "
+                "after_failed_attempts (1 of meer mislukte pogingen bij DUO op rij)",
     "enabled": "true of false",
     "within_workdays": "een heel getal van 0 of meer",
+    "after_failed_attempts": "een heel getal van 1 of meer: zoveel keer op rij moet DUO onbereikbaar "
+                             "zijn voordat de melding per mail gaat",
     "channels": "per kanaal (duo, mail) een tabel met instellingen",
     "sources": "per bron (magister, eduarte, ...) een tabel met instellingen",
     "calendar": "first_school_day, last_school_day (datums als 2026-08-31) en holidays",

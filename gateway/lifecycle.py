@@ -42,6 +42,8 @@ TRANSITIONS: dict[State, frozenset[State]] = {
 }
 
 # States in which the receiver may hold the melding: withdrawing then needs a withdrawal message.
+# Not ``onbestelbaar`` as such: a dead letter after in-doubt attempts may have arrived too, but only
+# the outbox knows that (``outbox.was_in_doubt``), so ``pipeline.withdraw`` asks it as well.
 POSSIBLY_DELIVERED = frozenset({S.VERZONDEN, S.ONZEKER, S.ONTVANGEN} | _FEEDBACK)
 # Receiver status words (DUO, DSP) to states.
 FEEDBACK_STATES = {

@@ -2,6 +2,11 @@
 
 Retry state lives per row (no head-of-line blocking). Claims use ``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL and the database write lock on SQLite, so several workers never take the same row.
+
+Lock order (PostgreSQL): every transaction that changes a melding and its outbox rows locks the
+melding's row first (``lock_status``), then its outbox rows, and appends to the audit log (which
+locks the audit head) last. ``pipeline.withdraw`` and ``pipeline.approve`` work in the same order;
+two transactions that took the rows the other way round could each wait for the other (deadlock).
 """
 
 from __future__ import annotations
@@ -54,6 +59,27 @@ def _no_delivery_in_flight() -> sa.ColumnElement[bool]:
     )
 
 
+def _due() -> tuple[sa.ColumnElement[bool], ...]:
+    return (
+        outbox.c.state.in_(("pending", "in_doubt")),
+        outbox.c.next_attempt_at <= sa.bindparam("now"),
+        _not_paused(),
+        _no_delivery_in_flight(),
+    )
+
+
+# Claiming follows the lock order: candidates are read without locks, then a candidate's melding
+# is locked and only then its row (both SKIP LOCKED: a claim never waits, it takes another row).
+CLAIM_CANDIDATES = 32
+_CANDIDATES = (
+    sa.select(outbox.c.id, outbox.c.melding_id)
+    .where(*_due())
+    .order_by(outbox.c.next_attempt_at, outbox.c.id)
+    .limit(CLAIM_CANDIDATES)
+)
+_LOCK_MELDING_OR_SKIP = (
+    sa.select(meldingen.c.id).where(meldingen.c.id == sa.bindparam("mid")).with_for_update(skip_locked=True)
+)
 _CLAIM = (
     sa.select(
         outbox.c.id,
@@ -64,36 +90,52 @@ _CLAIM = (
         outbox.c.state,
         outbox.c.attempts,
     )
-    .where(
-        outbox.c.state.in_(("pending", "in_doubt")),
-        outbox.c.next_attempt_at <= sa.bindparam("now"),
-        _not_paused(),
-        _no_delivery_in_flight(),
-    )
-    .order_by(outbox.c.next_attempt_at, outbox.c.id)
-    .limit(1)
+    .where(outbox.c.id == sa.bindparam("oid"), *_due())  # still due now that it is locked
     .with_for_update(skip_locked=True, of=outbox)
 )
 
 
 def recover(store: Store, worker_id: str, now: datetime | None = None) -> int:
-    """Rows left ``sending`` by a crash (this worker's, or any whose lease ran out) become in doubt."""
+    """At start-up: rows left ``sending`` by this worker name (a crash) or by any worker whose lease
+    ran out become in doubt. Only a worker's own name makes its crashed rows recoverable at once."""
     now = now or utcnow()
-    with store.write() as conn:
-        rows = conn.execute(
-            sa.select(outbox.c.id, outbox.c.melding_id, outbox.c.operation, outbox.c.school_id)
-            .where(
-                outbox.c.state == "sending",
-                sa.or_(outbox.c.worker_id == worker_id, outbox.c.lease_until < now),
-            )
-            .with_for_update(skip_locked=True)
+    mine_or_lapsed = sa.or_(outbox.c.worker_id == worker_id, outbox.c.lease_until < now)
+    return _recover(store, mine_or_lapsed, worker_id, now)
+
+
+def recover_lapsed(store: Store, actor: str, now: datetime | None = None) -> int:
+    """Rows left ``sending`` whose lease ran out become in doubt; a live claim is never touched,
+    even when another worker carries the same name."""
+    now = now or utcnow()
+    return _recover(store, outbox.c.lease_until < now, actor, now)
+
+
+def _recover(store: Store, which: sa.ColumnElement[bool], actor: str, now: datetime) -> int:
+    with store.read() as conn:
+        candidates = conn.execute(
+            sa.select(outbox.c.id, outbox.c.melding_id)
+            .where(outbox.c.state == "sending", which)
+            .order_by(outbox.c.id)
         ).all()
-        for row in rows:
+    recovered = 0
+    for candidate in candidates:
+        # One transaction per row, melding first (lock order): it waits for a melding only while
+        # holding nothing else, so it cannot take part in a deadlock.
+        with store.write() as conn:
+            _lock_melding(conn, candidate.melding_id)
+            row = conn.execute(
+                sa.select(outbox.c.id, outbox.c.melding_id, outbox.c.operation, outbox.c.school_id)
+                .where(outbox.c.id == candidate.id, outbox.c.state == "sending", which)
+                .with_for_update()
+            ).one_or_none()
+            if row is None:  # finished or recovered by someone else meanwhile
+                continue
             conn.execute(
                 outbox.update()
                 .where(outbox.c.id == row.id)
                 .values(
                     state="in_doubt",
+                    was_in_doubt=True,
                     worker_id=None,
                     lease_until=None,
                     next_attempt_at=now,
@@ -105,37 +147,47 @@ def recover(store: Store, worker_id: str, now: datetime | None = None) -> int:
                 set_status(conn, row.melding_id, State.ONZEKER)
             audit.append(
                 conn,
-                actor=worker_id,
+                actor=actor,
                 action="outbox.onzeker",
                 school_id=row.school_id,
                 subject=row.melding_id,
                 data={"outbox_id": row.id, "operation": row.operation, "reden": "herstart na onderbreking"},
             )
-    return len(rows)
+            recovered += 1
+    return recovered
 
 
 def claim(store: Store, worker_id: str, lease: timedelta, now: datetime | None = None) -> Claim | None:
     """Take the most overdue deliverable row (not paused), mark it ``sending``; None when nothing is due."""
     now = now or utcnow()
     with store.write() as conn:
-        row = conn.execute(_CLAIM, {"now": now}).one_or_none()
-        if row is None:
-            return None
-        conn.execute(
-            outbox.update()
-            .where(outbox.c.id == row.id)
-            .values(
-                state="sending",
-                worker_id=worker_id,
-                lease_until=now + lease,
-                attempts=row.attempts + 1,
-                updated_at=now,
-            )
+        for candidate in conn.execute(_CANDIDATES, {"now": now}).all():
+            if conn.execute(_LOCK_MELDING_OR_SKIP, {"mid": candidate.melding_id}).first() is None:
+                continue  # another transaction is changing this melding: take the next row
+            row = conn.execute(_CLAIM, {"now": now, "oid": candidate.id}).one_or_none()
+            if row is not None:
+                taken = Claim(row.id, row.melding_id, row.school_id, row.route, row.operation,
+                              row.state == "in_doubt", row.attempts + 1)
+                _mark_sending(conn, taken, worker_id, lease, now)
+                return taken
+    return None
+
+
+def _mark_sending(conn: sa.Connection, claim: Claim, worker_id: str, lease: timedelta, now: datetime) -> None:
+    """The locked, due row becomes ``sending`` for ``worker_id``; a delivery's melding ``verzonden``."""
+    conn.execute(
+        outbox.update()
+        .where(outbox.c.id == claim.outbox_id)
+        .values(
+            state="sending",
+            worker_id=worker_id,
+            lease_until=now + lease,
+            attempts=claim.attempts,
+            updated_at=now,
         )
-        in_doubt = row.state == "in_doubt"
-        if row.operation == "deliver" and not in_doubt:
-            _guarded_move(conn, row.melding_id, State.VERZONDEN, ("klaar", "opnieuw"), now)
-    return Claim(row.id, row.melding_id, row.school_id, row.route, row.operation, in_doubt, row.attempts + 1)
+    )
+    if claim.operation == "deliver" and not claim.in_doubt:
+        _guarded_move(conn, claim.melding_id, State.VERZONDEN, ("klaar", "opnieuw"), now)
 
 
 def _guarded_move(
@@ -157,7 +209,13 @@ def _guarded_move(
     return bool(result.rowcount)
 
 
+def _lock_melding(conn: sa.Connection, melding_id: str) -> None:
+    """Lock the melding's row before touching its outbox rows (the lock order, see the module doc)."""
+    conn.execute(sa.select(meldingen.c.id).where(meldingen.c.id == melding_id).with_for_update())
+
+
 def _finish_row(conn: sa.Connection, claim: Claim, state: str, **values: Any) -> None:
+    _lock_melding(conn, claim.melding_id)
     conn.execute(
         outbox.update()
         .where(outbox.c.id == claim.outbox_id)
@@ -262,10 +320,11 @@ def record_in_doubt(
             claim,
             f"{error} (onzeker na {claim.attempts} pogingen; controleer bij de ontvanger)",
             actor,
+            maybe_received=True,
         )
         return False
     with store.write() as conn:
-        _finish_row(conn, claim, "in_doubt", next_attempt_at=next_at, last_error=error)
+        _finish_row(conn, claim, "in_doubt", next_attempt_at=next_at, last_error=error, was_in_doubt=True)
         if claim.operation == "deliver":
             _move(conn, claim.melding_id, State.ONZEKER, last_error=error)
         audit.append(
@@ -279,14 +338,17 @@ def record_in_doubt(
     return True
 
 
-def record_dead(store: Store, claim: Claim, error: str, actor: str) -> bool:
+def record_dead(store: Store, claim: Claim, error: str, actor: str, *, maybe_received: bool = False) -> bool:
     """A permanent failure: the row becomes a dead letter with the receiver's reason.
 
-    Returns True the first time (so the caller alerts once per melding).
+    ``maybe_received``: this last attempt was in doubt, so the receiver may hold the melding (kept
+    on the row as ``was_in_doubt``: a later withdrawal must then be sent). Returns True the first
+    time (so the caller alerts once per melding).
     """
+    extra = {"was_in_doubt": True} if maybe_received else {}
     with store.write() as conn:
         alerted = bool(conn.scalar(sa.select(outbox.c.alerted).where(outbox.c.id == claim.outbox_id)))
-        _finish_row(conn, claim, "dead", last_error=error, alerted=True)
+        _finish_row(conn, claim, "dead", last_error=error, alerted=True, **extra)
         if claim.operation == "deliver":
             if lock_status(conn, claim.melding_id) is State.ONZEKER:
                 set_status(conn, claim.melding_id, State.VERZONDEN)
@@ -345,10 +407,26 @@ def record_fallback(store: Store, claim: Claim, error: str, detail: str, actor: 
                 "nieuwe_outbox_id": new_id,
                 "reden": detail,
                 "error": error,
-                "mogelijk_al_ontvangen": claim.in_doubt,
+                "mogelijk_al_ontvangen": claim.in_doubt or _any_attempt_in_doubt(conn, claim.melding_id),
             },
         )
     return int(new_id)
+
+
+def may_be_held(store: Store, claim: Claim) -> bool:
+    """Whether the receiver may already hold the claim's melding: this row is in doubt, or an earlier
+    delivery attempt was (a dead letter after in-doubt attempts, replayed since)."""
+    if claim.in_doubt:
+        return True
+    with store.read() as conn:
+        return _any_attempt_in_doubt(conn, claim.melding_id)
+
+
+def _any_attempt_in_doubt(conn: sa.Connection, melding_id: str) -> bool:
+    query = sa.select(outbox.c.id).where(
+        outbox.c.melding_id == melding_id, outbox.c.operation == "deliver", outbox.c.was_in_doubt
+    )
+    return conn.execute(query.limit(1)).first() is not None
 
 
 def _put_back(conn: sa.Connection, claim: Claim, error: str, next_at: datetime) -> str | None:
@@ -487,6 +565,7 @@ def replay(store: Store, melding_id: str, actor: str, reason: str) -> int:
         raise GatewayError("geef een reden op voor het opnieuw aanbieden")
     now = utcnow()
     with store.write() as conn:
+        _lock_melding(conn, melding_id)
         parent = conn.execute(
             sa.select(outbox)
             .where(outbox.c.melding_id == melding_id, outbox.c.state == "dead")

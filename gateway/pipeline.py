@@ -426,7 +426,11 @@ def apply_signals(
 
 
 def withdraw(conn: sa.Connection, melding_id: str, actor: str, reason: str) -> bool:
-    """Withdraw a melding; queue a withdrawal when the receiver may hold it (returns whether it did)."""
+    """Withdraw a melding; queue a withdrawal when the receiver may hold it (returns whether it did).
+
+    Locks the melding first (``set_status``), then its outbox rows: the lock order of
+    ``gateway.outbox``, so a withdrawal and a worker's claim never wait for each other in a circle.
+    """
     previous = set_status(conn, melding_id, State.INGETROKKEN)
     row = conn.execute(
         sa.select(meldingen.c.school_id, meldingen.c.route).where(meldingen.c.id == melding_id)
@@ -441,13 +445,13 @@ def withdraw(conn: sa.Connection, melding_id: str, actor: str, reason: str) -> b
         )
         .values(state="cancelled", updated_at=now)
     )
-    queued = previous in POSSIBLY_DELIVERED and row.route is not None
-    if queued:
+    routes = _withdrawal_routes(conn, melding_id, previous, row.route)
+    for route in routes:
         conn.execute(
             outbox.insert().values(
                 melding_id=melding_id,
                 school_id=row.school_id,
-                route=row.route,
+                route=route,
                 operation="withdraw",
                 state="pending",
                 attempts=0,
@@ -464,9 +468,33 @@ def withdraw(conn: sa.Connection, melding_id: str, actor: str, reason: str) -> b
         action="melding.ingetrokken",
         school_id=row.school_id,
         subject=melding_id,
-        data={"vorige_status": previous.value, "intrekking_verstuurd": queued, "reden": reason},
+        data={
+            "vorige_status": previous.value,
+            "intrekking_verstuurd": bool(routes),
+            "routes": routes,
+            "reden": reason,
+        },
     )
-    return queued
+    return bool(routes)
+
+
+def _withdrawal_routes(conn: sa.Connection, melding_id: str, previous: State, route: str | None) -> list[str]:
+    """The routes whose receiver may hold the melding: its route when its state says it may have
+    arrived, and every route where a delivery attempt was in doubt. The latter covers a dead letter
+    after in-doubt attempts (``onbestelbaar``, yet perhaps received) and a replay of one; a melding
+    rejected without ever being in doubt never reached the receiver and needs no withdrawal."""
+    routes = set(
+        conn.scalars(
+            sa.select(outbox.c.route).where(
+                outbox.c.melding_id == melding_id,
+                outbox.c.operation == "deliver",
+                outbox.c.was_in_doubt,
+            )
+        )
+    )
+    if previous in POSSIBLY_DELIVERED and route is not None:
+        routes.add(route)
+    return sorted(routes)
 
 
 # --- review and feedback ----------------------------------------------------------------------

@@ -229,10 +229,15 @@ class RecipientDirectory:
 
 
 class FallbackPolicy(_Data):
-    """Fall back to mail when DUO stays unreachable and the due date is this close."""
+    """Fall back to mail when DUO stays unreachable and the due date is this close.
+
+    "Stays unreachable" is counted: one failed attempt is often a blip that the next retry rides
+    out, so the fallback waits for ``after_failed_attempts`` failures in a row of the same melding.
+    """
 
     enabled: bool = True
     within_workdays: int = Field(2, ge=0)
+    after_failed_attempts: int = Field(3, ge=1)
 
 
 class PolicyData(_Data):
@@ -272,8 +277,7 @@ class RoutingPolicy:
 
     default: Route = "duo"
     routes: Mapping[str, Route] = field(default_factory=dict)
-    fallback_enabled: bool = True
-    fallback_within_workdays: int = 2
+    fallback: FallbackPolicy = field(default_factory=FallbackPolicy)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None = None,
@@ -284,7 +288,7 @@ class RoutingPolicy:
         except ValidationError as exc:
             raise ConfigurationError(f"routeringsbeleid is ongeldig: {_problems(exc)}") from exc
         routes: dict[str, Route] = {**(profile_routes or {}), **data.routes}
-        return cls(data.default, routes, data.fallback.enabled, data.fallback.within_workdays)
+        return cls(data.default, routes, data.fallback)
 
     def route_for(self, signal: Signal) -> Route | None:
         """The agreed route of a signal's rule; None for signals that stay inside the school."""
@@ -292,24 +296,31 @@ class RoutingPolicy:
             return None
         return self.routes.get(signal.rule, self.default)
 
-    def decide(self, signal: Signal, *, as_of: date, duo_unreachable: bool = False) -> RouteDecision | None:
-        """The route for a signal now: the agreed one, or mail as fallback when DUO is unreachable
-        and the due date is within ``fallback_within_workdays`` working days."""
+    def decide(self, signal: Signal, *, as_of: date, duo_failures: int = 0) -> RouteDecision | None:
+        """The route for a signal now: the agreed one, or mail as fallback once ``duo_failures``
+        (failed DUO attempts in a row for this melding) reaches ``fallback.after_failed_attempts``
+        and the due date is within ``fallback.within_workdays`` working days."""
         route = self.route_for(signal)
         if route is None:
             return None
         if route == "mail":
             return RouteDecision("mail", "policy", f"regel {signal.rule} gaat per mail")
-        if not (duo_unreachable and self.fallback_enabled):
+        if duo_failures < 1 or not self.fallback.enabled:
             return RouteDecision("duo", "policy")
         if signal.recipient not in MAIL_RECIPIENTS or signal.due_date is None:
             return RouteDecision("duo", "policy", "geen terugval: ontvanger niet per mail bereikbaar")
+        if duo_failures < self.fallback.after_failed_attempts:
+            return RouteDecision(
+                "duo", "policy",
+                f"DUO {duo_failures} keer onbereikbaar; terugval pas na "
+                f"{self.fallback.after_failed_attempts} mislukte pogingen op rij",
+            )
         left = working_days_until(as_of, signal.due_date)
-        if left <= self.fallback_within_workdays:
+        if left <= self.fallback.within_workdays:
             return RouteDecision(
                 "mail", "fallback",
-                f"DUO onbereikbaar en uiterste melddatum {signal.due_date.isoformat()} "
-                f"over {left} werkdag(en)",
+                f"DUO {duo_failures} keer op rij onbereikbaar en uiterste melddatum "
+                f"{signal.due_date.isoformat()} over {left} werkdag(en)",
             )
         return RouteDecision(
             "duo", "policy", f"DUO onbereikbaar; nog {left} werkdagen tot de uiterste melddatum"

@@ -18,6 +18,7 @@ Example::
     [fallback]
     enabled = true
     within_workdays = 2
+    after_failed_attempts = 3
 
     [channels.duo]
     endpoint = "https://..."
@@ -44,18 +45,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from gateway.errors import ConfigurationError
 from gateway.model import Calendar
 from gateway.ports import SchoolIdentity
-from gateway.routing import RoutingPolicy
+from gateway.routing import FallbackPolicy, RoutingPolicy
 
 Route = Literal["duo", "mail"]
 
 
-class Fallback(BaseModel):
-    """When DUO stays unreachable and the due date comes near, send by mail instead."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    enabled: bool = True
-    within_workdays: int = Field(2, ge=0)
+# The school's ``[fallback]`` table is the routing policy's own model: one definition of the keys,
+# their defaults and limits (when DUO stays unreachable and the due date comes near: mail instead).
+Fallback = FallbackPolicy
 
 
 class SchoolConfig(BaseModel):

@@ -2,19 +2,23 @@
 
 On start it first turns rows a crash left ``sending`` into in-doubt ones; an in-doubt row is
 resolved by asking the receiver's status before anything is sent again. Transient errors are
-retried with exponential backoff and jitter (tenacity's wait strategy), per melding.
+retried with exponential backoff and jitter (tenacity's wait strategy), per melding. A lock
+conflict in the database (deadlock, serialization failure, busy SQLite file) is rolled back and
+logged; the worker carries on with the next round.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import tenacity
@@ -53,6 +57,21 @@ _MELDING = sa.select(
     meldingen.c.signal, meldingen.c.content, meldingen.c.student_id, meldingen.c.created_at
 ).where(meldingen.c.id == sa.bindparam("mid"))
 ChannelResolver = Callable[[SchoolConfig, str], Channel]
+T = TypeVar("T")
+
+# PostgreSQL: serialization failure, deadlock detected, lock not available. The transaction was
+# rolled back and running it again is all that is needed.
+_LOCK_CONFLICT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+_SQLITE_LOCK_CONFLICTS = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+
+
+def is_lock_conflict(exc: sa.exc.OperationalError) -> bool:
+    """Whether the database refused the transaction over a lock conflict (not, say, a lost server)."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in _LOCK_CONFLICT_SQLSTATES
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _SQLITE_LOCK_CONFLICTS  # primary code of an extended one
 
 
 @dataclass(frozen=True)
@@ -66,12 +85,24 @@ class RetryPolicy:
     in_doubt_delay: float = 30.0
     routing_delay: float = 3600.0  # recheck of a melding without a recipient (unknown gemeente)
 
+    def __post_init__(self) -> None:
+        if self.initial <= 0:
+            raise ConfigurationError(f"eerste wachttijd moet groter dan 0 seconden zijn, niet {self.initial}")
+
     def delay(self, attempt: int) -> timedelta:
-        """The wait before attempt ``attempt + 1`` (tenacity's exponential backoff with jitter)."""
-        wait = tenacity.wait_exponential_jitter(multiplier=self.initial, max=self.maximum, jitter=self.jitter)
+        """The wait before attempt ``attempt + 1``: ``initial * 2**(attempt - 1)`` plus up to ``jitter``
+        seconds, at most ``maximum`` (tenacity's exponential backoff with jitter).
+
+        Older tenacity names the scale ``initial``; recent versions call it ``multiplier`` and warn
+        on ``initial``. So neither is passed: the wait is computed in units of ``initial`` (the
+        default scale of 1 that every version shares) and scaled back: the same delays everywhere.
+        """
+        wait = tenacity.wait_exponential_jitter(
+            max=self.maximum / self.initial, jitter=self.jitter / self.initial
+        )
         state = tenacity.RetryCallState(retry_object=tenacity.Retrying(), fn=None, args=(), kwargs={})
         state.attempt_number = attempt
-        return timedelta(seconds=wait(state))
+        return timedelta(seconds=self.initial * wait(state))
 
 
 def signal_from_json(data: dict[str, Any]) -> Signal:
@@ -137,7 +168,8 @@ class Worker:
 
     store: Store
     channels: ChannelResolver
-    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:worker")
+    # Unique per process by default; a fixed unique name lets a restarted worker recover its rows at once.
+    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     lease: timedelta = timedelta(minutes=5)
     directory: RecipientDirectory | None = None  # mail recipients; required once a route is mail
@@ -149,10 +181,19 @@ class Worker:
     delivered: int = 0
 
     def recover(self) -> int:
-        """Turn rows left ``sending`` by a crash of this worker (or with a lapsed lease) into in-doubt."""
+        """At start-up: rows left ``sending`` by a crash of this worker name (or with a lapsed lease)
+        become in doubt."""
         count = outbox.recover(self.store, self.worker_id)
         if count:
             log.warning("onderbroken verzendingen onzeker gemaakt", worker=self.worker_id, rows=count)
+        return count
+
+    def recover_lapsed(self) -> int:
+        """While idle: rows whose lease ran out (their worker died) become in doubt. Never by name:
+        another live worker may carry the same name, and its rows are still being sent."""
+        count = outbox.recover_lapsed(self.store, self.worker_id)
+        if count:
+            log.warning("verzendingen met verlopen lease onzeker gemaakt", worker=self.worker_id, rows=count)
         return count
 
     def _school(self, school_id: str) -> SchoolConfig:
@@ -202,12 +243,34 @@ class Worker:
         return self._policies[school_id]
 
     def run_once(self, now: datetime | None = None) -> bool:
-        """Deliver one due row; False when nothing was due."""
+        """Deliver one due row; False when nothing was due, or a lock conflict ended this round."""
+        return self._despite_lock_conflicts(lambda: self._claim_and_process(now), False)
+
+    def _claim_and_process(self, now: datetime | None) -> bool:
         claim = outbox.claim(self.store, self.worker_id, self.lease, now)
         if claim is None:
             return False
         self._process(claim)
         return True
+
+    def _despite_lock_conflicts(self, step: Callable[[], T], instead: T) -> T:
+        """Run ``step``; a lock conflict in the database gives ``instead`` rather than ending the worker.
+
+        ``Store.write()`` has rolled the transaction back by then. When it was the outcome of a send
+        that got lost, the row stays ``sending`` until its lease runs out and then becomes in doubt,
+        so the receiver's status is asked before anything is sent again.
+        """
+        try:
+            return step()
+        except sa.exc.OperationalError as exc:
+            if not is_lock_conflict(exc):
+                raise
+            log.warning(
+                "databaseconflict: transactie teruggedraaid, de worker gaat door",
+                worker=self.worker_id,
+                error=type(exc.orig).__name__,
+            )
+            return instead
 
     def _process(self, claim: outbox.Claim) -> None:
         actor = f"worker:{self.worker_id}"
@@ -219,7 +282,8 @@ class Worker:
                 try:
                     report = channel.status(melding)
                 except (TransientDeliveryError, InDoubtDeliveryError) as exc:
-                    self._unreachable(claim, melding, f"statusvraag mislukt: {exc}", actor)
+                    # Still in doubt: ask again later, never fall back (the receiver may hold it).
+                    self._retry_later(claim, f"statusvraag mislukt: {exc}", actor)
                     return
                 if report is not None and report.found:
                     receipt = Receipt(
@@ -284,18 +348,36 @@ class Worker:
         self, claim: outbox.Claim, melding: OutgoingMelding | None, error: str, actor: str
     ) -> None:
         """A transient failure: fall back to mail when the policy says so, else retry with backoff."""
-        if claim.operation == "deliver" and claim.route == "duo" and melding is not None:
-            try:
-                decision = self.policy(claim.school_id).decide(
-                    melding.signal, as_of=self.today(), duo_unreachable=True
-                )
-            except GatewayError as exc:  # e.g. the school's profile no longer loads: retry on DUO
-                log.warning("terugval niet te bepalen", melding=claim.melding_id, reason=str(exc))
-                decision = None
-            if decision is not None and decision.reason == "fallback":
-                outbox.record_fallback(self.store, claim, error, decision.detail, actor)
-                log.warning("terugval naar mail", melding=claim.melding_id, reason=decision.detail)
-                return
+        if not self._fallback(claim, melding, error, actor):
+            self._retry_later(claim, error, actor)
+
+    def _fallback(self, claim: outbox.Claim, melding: OutgoingMelding | None, error: str, actor: str) -> bool:
+        """Re-route to mail when DUO stayed unreachable near the due date; True when it did."""
+        if claim.operation != "deliver" or claim.route != "duo" or melding is None:
+            return False
+        # A melding DUO may hold already (an in-doubt attempt) never falls back: a mail as well would
+        # report it twice. An in-doubt row keeps asking DUO's status first; the due-date alert warns
+        # a person in time.
+        if outbox.may_be_held(self.store, claim):
+            return False
+        try:
+            # Every earlier attempt of this row failed transiently (a receipt finishes the row, a
+            # rejection makes it a dead letter, an in-doubt answer keeps it in doubt, put-backs are
+            # not counted), so its attempt count is the run of DUO failures; a replay starts afresh.
+            decision = self.policy(claim.school_id).decide(
+                melding.signal, as_of=self.today(), duo_failures=claim.attempts
+            )
+        except GatewayError as exc:  # e.g. the school's profile no longer loads: retry on DUO
+            log.warning("terugval niet te bepalen", melding=claim.melding_id, reason=str(exc))
+            return False
+        if decision is None or decision.reason != "fallback":
+            return False
+        outbox.record_fallback(self.store, claim, error, decision.detail, actor)
+        log.warning("terugval naar mail", melding=claim.melding_id, reason=decision.detail)
+        return True
+
+    def _retry_later(self, claim: outbox.Claim, error: str, actor: str) -> None:
+        """Schedule the next attempt with backoff (an in-doubt row stays in doubt), or dead-letter it."""
         next_at = utcnow() + self.retry.delay(claim.attempts)
         if outbox.record_transient(self.store, claim, error, next_at, actor, self.retry.max_attempts):
             log.info(
@@ -350,6 +432,6 @@ class Worker:
             if self.run_once():
                 handled += 1
             else:
-                outbox.recover(self.store, self.worker_id)  # rows of workers whose lease ran out
+                self._despite_lock_conflicts(self.recover_lapsed, 0)  # rows of workers that died
                 stop.wait(idle_wait)
         return handled

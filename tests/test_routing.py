@@ -14,12 +14,16 @@ from gateway.pki import create_ca
 from gateway.profiles import load_profile
 from gateway.routing import (
     DEFAULT_DIRECTORY,
+    FallbackPolicy,
     RecipientDirectory,
     RoutingPolicy,
     load_directory_data,
     working_days_until,
 )
+from gateway.school import Fallback, SchoolConfig
 from tests.mail.helpers import make_signal
+
+STAYS_DOWN = FallbackPolicy().after_failed_attempts  # failed DUO attempts in a row that mean "stays down"
 
 
 @pytest.fixture(scope="session")
@@ -210,19 +214,49 @@ def test_invalid_policy_configuration_is_refused() -> None:
 
 
 def test_duo_unreachable_close_to_due_date_falls_back_to_mail() -> None:
-    """DUO unreachable and the due date 2 working days away (limit 2): mail, marked as fallback."""
+    """DUO stays unreachable and the due date is 2 working days away (limit 2): mail, as fallback."""
     policy = RoutingPolicy.from_config({"fallback": {"within_workdays": 2}})
     signal = make_signal(due_date=date(2026, 9, 29))  # a Tuesday
-    decision = policy.decide(signal, as_of=date(2026, 9, 25), duo_unreachable=True)  # Friday
+    decision = policy.decide(signal, as_of=date(2026, 9, 25), duo_failures=STAYS_DOWN)  # Friday
     assert decision is not None
     assert (decision.route, decision.reason) == ("mail", "fallback")
+
+
+def test_first_duo_failure_close_to_due_date_keeps_duo() -> None:
+    """One failed attempt is no outage yet: even a day before the due date the melding retries DUO."""
+    policy = RoutingPolicy.from_config()
+    decision = policy.decide(make_signal(due_date=date(2026, 9, 29)), as_of=date(2026, 9, 28),
+                             duo_failures=1)
+    assert decision is not None
+    assert decision.route == "duo"
+
+
+def test_fallback_waits_for_the_configured_number_of_failures() -> None:
+    """With after_failed_attempts = 2 the second failure in a row falls back, the first does not."""
+    policy = RoutingPolicy.from_config({"fallback": {"after_failed_attempts": 2}})
+    signal = make_signal(due_date=date(2026, 9, 29))
+    routes = [policy.decide(signal, as_of=date(2026, 9, 28), duo_failures=n) for n in (1, 2)]
+    assert [(d.route, d.reason) for d in routes if d is not None] == [("duo", "policy"), ("mail", "fallback")]
+
+
+def test_fallback_needs_at_least_one_failed_attempt() -> None:
+    """after_failed_attempts below 1 is a configuration error."""
+    with pytest.raises(ConfigurationError, match="after_failed_attempts"):
+        RoutingPolicy.from_config({"fallback": {"after_failed_attempts": 0}})
+
+
+def test_school_fallback_settings_reach_the_routing_policy() -> None:
+    """The school's [fallback] table is the policy's: its after_failed_attempts is the one applied."""
+    school = SchoolConfig(id="25AB00", brin="25AB", oin="00000001234567890000", name="ROC Voorbeeld",
+                          fallback=Fallback(after_failed_attempts=5))
+    assert school.routing_policy().fallback.after_failed_attempts == 5
 
 
 def test_duo_unreachable_far_from_due_date_keeps_duo() -> None:
     """With 3 working days left and a limit of 2, the melding waits for DUO."""
     policy = RoutingPolicy.from_config({"fallback": {"within_workdays": 2}})
     decision = policy.decide(make_signal(due_date=date(2026, 9, 29)), as_of=date(2026, 9, 24),
-                             duo_unreachable=True)
+                             duo_failures=STAYS_DOWN)
     assert decision is not None
     assert decision.route == "duo"
 
@@ -239,7 +273,7 @@ def test_fallback_can_be_switched_off() -> None:
     """A school that does not allow fallback keeps DUO."""
     policy = RoutingPolicy.from_config({"fallback": {"enabled": False}})
     decision = policy.decide(make_signal(due_date=date(2026, 9, 29)), as_of=date(2026, 9, 29),
-                             duo_unreachable=True)
+                             duo_failures=STAYS_DOWN)
     assert decision is not None
     assert decision.route == "duo"
 
@@ -248,7 +282,7 @@ def test_duo_ib_meldingen_never_fall_back_to_mail() -> None:
     """A melding for DUO itself (MA form) has no mail recipient, so it stays on DUO."""
     policy = RoutingPolicy.from_config()
     decision = policy.decide(make_signal(rule="sf-8w-ma", recipient="duo-ib", due_date=date(2026, 9, 29)),
-                             as_of=date(2026, 9, 29), duo_unreachable=True)
+                             as_of=date(2026, 9, 29), duo_failures=STAYS_DOWN)
     assert decision is not None
     assert decision.route == "duo"
 
@@ -257,7 +291,7 @@ def test_mail_route_is_policy_not_fallback() -> None:
     """A rule agreed to go by mail is a policy decision, not a fallback to reconcile."""
     policy = RoutingPolicy.from_config(profile_routes={"no-show": "mail"})
     decision = policy.decide(make_signal(rule="no-show", recipient="dsp"), as_of=date(2026, 9, 1),
-                             duo_unreachable=True)
+                             duo_failures=STAYS_DOWN)
     assert decision is not None
     assert (decision.route, decision.reason) == ("mail", "policy")
 

@@ -20,9 +20,11 @@ from gateway.worker import Worker, plugin_channels
 @click.command()
 @click.option(
     "--name",
-    default=lambda: f"{socket.gethostname()}:worker",
-    show_default="host:worker",
-    help="Vaste naam van deze worker; bij herstart neemt hij zijn onderbroken verzendingen over.",
+    default=lambda: f"{socket.gethostname()}:{os.getpid()}",
+    show_default="host:pid",
+    help="Naam van deze worker, uniek per worker. Geef elke worker een vaste unieke naam: dan neemt "
+    "hij na een herstart zijn onderbroken verzendingen meteen over (anders pas als hun lease is "
+    "verlopen).",
 )
 @click.option("--once", is_flag=True, help="Verwerk wat nu klaarstaat en stop.")
 @click.option("--idle-wait", default=1.0, show_default=True, help="Seconden wachten als er niets klaarstaat.")

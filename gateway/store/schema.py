@@ -147,6 +147,9 @@ outbox = sa.Table(
     sa.Column("requested_by", sa.String(128), nullable=True),
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("alerted", sa.Boolean, nullable=False, server_default=sa.false()),
+    # An attempt of this row was in doubt (the request may have arrived): a withdrawal must follow
+    # even when the row ended as a dead letter (migration 0005).
+    sa.Column("was_in_doubt", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.Index("ix_outbox_due", "state", "next_attempt_at"),

@@ -76,6 +76,8 @@ def test_broken_toml_names_line_and_column(tmp_path: Path) -> None:
     (BASE + "default_route = \"fax\"\n", "default_route", "geen toegestane waarde"),
     (BASE + "[routes]\nno-show = \"post\"\n", "routes.no-show", "\"duo\" of \"mail\""),
     (BASE + "[fallback]\nwithin_workdays = -1\n", "fallback.within_workdays", "0 of meer"),
+    (BASE + "[fallback]\nafter_failed_attempts = 0\n", "fallback.after_failed_attempts",
+     "1 of meer: zoveel keer op rij moet DUO onbereikbaar zijn"),
     (BASE + "[calendar]\nfirst_school_day = 2026-08-31\nlast_school_day = 2026-07-01\n", "calendar",
      "last_school_day ligt voor first_school_day"),
 ])
@@ -139,3 +141,11 @@ def test_fallback_without_mail_channel_is_a_warning(tmp_path: Path) -> None:
     """Fallback on with channels but no mail channel: a warning, not a problem."""
     result = _check(tmp_path, BASE + "[channels.duo]\nendpoint = \"https://x\"\n")
     assert result.ok and any("terugval" in w.render() for w in result.warnings)
+
+
+def test_the_shipped_example_sets_when_duo_counts_as_down() -> None:
+    """examples/school.toml shows the fallback's after_failed_attempts, so schools see the setting."""
+    result = check_file(EXAMPLE, environ={"MAGISTER_CLIENT_SECRET": "x", "SMTP_PASSWORD": "y"},
+                        sources=SOURCES, channels=CHANNELS)
+    assert result.config is not None and result.config.fallback.after_failed_attempts == 3
+    assert "after_failed_attempts = 3" in EXAMPLE.read_text(encoding="utf-8")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from gateway.errors import DeliveryError
+from gateway.errors import DeliveryError, TransientDeliveryError
 from gateway.model import AttendanceRecord, Calendar, Holiday, Student
 from gateway.pki import create_ca, issue_smime_cert
 from gateway.ports import OutgoingMelding, Receipt, RecipientAddress, SourceBatch, StatusReport
@@ -16,6 +16,7 @@ from gateway.routing import RecipientDirectory
 from gateway.school import SchoolConfig
 from gateway.signals import Signal
 from gateway.store import Store
+from gateway.store.engine import utcnow
 from gateway.worker import Worker
 
 SCHOOL = SchoolConfig(id="25AB00", brin="25AB", oin="00000001234567890000", name="ROC Voorbeeld")
@@ -178,6 +179,24 @@ def drain(worker: Worker) -> int:
     while worker.run_once():
         n += 1
     return n
+
+
+def later() -> datetime:
+    """A claim time past every (millisecond) backoff and in-doubt delay the tests schedule."""
+    return utcnow() + timedelta(hours=2)
+
+
+def drain_due(worker: Worker, limit: int = 50) -> int:
+    """Run the worker until nothing is due even after the scheduled waits (no sleeping); bounded."""
+    n = 0
+    while n < limit and worker.run_once(now=later()):
+        n += 1
+    return n
+
+
+def outage(n: int, text: str = "DUO onbereikbaar") -> list[DeliveryError]:
+    """``n`` transient failures in a row (fresh exceptions, as a real channel raises them)."""
+    return [TransientDeliveryError(text) for _ in range(n)]
 
 
 def write_directory(folder: Path) -> RecipientDirectory:

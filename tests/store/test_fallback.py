@@ -17,11 +17,23 @@ from gateway.school import Fallback, SchoolConfig
 from gateway.store import Store, get_melding
 from gateway.store.schema import outbox as outbox_table
 from gateway.worker import RetryPolicy, Worker
-from tests.store.helpers import SCHOOL, FakeChannel, audit_actions, drain, make_meldingen, write_directory
+from tests.store.helpers import (
+    SCHOOL,
+    FakeChannel,
+    audit_actions,
+    drain,
+    drain_due,
+    later,
+    make_meldingen,
+    outage,
+    write_directory,
+)
 
 NEAR_DUE = date(2026, 9, 30)  # the fake meldingen are due 2026-10-01: 1 working day left
 FAR_FROM_DUE = date(2026, 9, 4)
 FAST = RetryPolicy(initial=0.001, maximum=0.001, jitter=0, max_attempts=3, in_doubt_delay=0)
+PATIENT = RetryPolicy(initial=0.001, maximum=0.001, jitter=0, max_attempts=10, in_doubt_delay=0)
+STAYS_DOWN = Fallback().after_failed_attempts  # failed DUO attempts in a row before mail takes over
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +58,7 @@ def make_worker(
     mail: FakeChannel,
     directory: RecipientDirectory | None,
     today: date = NEAR_DUE,
+    retry: RetryPolicy = FAST,
 ) -> Worker:
     """A worker with a DUO and a mail channel and a fixed 'today'."""
     channels = {"duo": duo, "mail": mail}
@@ -53,7 +66,7 @@ def make_worker(
         store,
         lambda school, route: channels[route],
         worker_id="w",
-        retry=FAST,
+        retry=retry,
         directory=directory,
         today=lambda: today,
     )
@@ -72,25 +85,50 @@ def rows(store: Store, melding_id: str) -> list[tuple[str, str, int | None]]:
         ]
 
 
+def fall_back(worker: Worker) -> None:
+    """Let the worker meet DUO down ``STAYS_DOWN`` times in a row (the channel fails that often)."""
+    for _ in range(STAYS_DOWN):
+        assert worker.run_once(now=later())
+
+
 def test_duo_down_near_due_date_falls_back_to_mail_once(store, duo, mail, directory):
-    """A transient DUO failure close to the due date re-routes the melding to mail, delivered once."""
+    """DUO unreachable attempt after attempt close to the due date: mail takes over, delivered once."""
     [mid] = make_meldingen(store, "S1")
-    duo.fail("S1", TransientDeliveryError("DUO onbereikbaar"))
-    worker = make_worker(store, duo, mail, directory)
-    drain(worker)
+    duo.fail("S1", *outage(STAYS_DOWN))
+    drain_due(make_worker(store, duo, mail, directory))
     m = get_melding(store, mid)
     assert (m.route, m.fallback_from, m.status) == ("mail", "duo", "ontvangen")
     assert (duo.delivered, mail.delivered) == ({}, {mid: 1})
     assert [r[:2] for r in rows(store, mid)] == [("duo", "cancelled"), ("mail", "done")]
 
 
+def test_one_duo_failure_near_due_date_is_retried_on_duo(store, duo, mail, directory):
+    """A single transient failure is no outage: the melding goes to DUO on the next attempt, no mail."""
+    [mid] = make_meldingen(store, "S1")
+    duo.fail("S1", *outage(1))
+    drain_due(make_worker(store, duo, mail, directory))
+    m = get_melding(store, mid)
+    assert (m.route, m.fallback_from, duo.delivered, mail.delivered) == ("duo", None, {mid: 1}, {})
+
+
+def test_fallback_waits_for_the_schools_number_of_failures(store, duo, mail, directory):
+    """With after_failed_attempts = 5, four failures are retried on DUO and the fifth falls back."""
+    school = SchoolConfig(**{**SCHOOL.model_dump(), "fallback": Fallback(after_failed_attempts=5)})
+    [mid] = make_meldingen(store, "S1", school=school)
+    duo.fail("S1", *outage(5))
+    worker = make_worker(store, duo, mail, directory, retry=PATIENT)
+    for _ in range(4):
+        worker.run_once(now=later())
+    assert (get_melding(store, mid).route, rows(store, mid)[0][1]) == ("duo", "pending")
+    worker.run_once(now=later())
+    assert get_melding(store, mid).fallback_from == "duo"
+
+
 def test_fallback_is_audited_and_shown_in_the_outbox_list(store, duo, mail, directory):
     """The fallback leaves an audit entry and the outbox list shows where it came from."""
     [mid] = make_meldingen(store, "S1")
-    duo.fail("S1", TransientDeliveryError("DUO onbereikbaar"))
-    mail.fail("S1", TransientDeliveryError("SMTP even weg"))
-    worker = make_worker(store, duo, mail, directory)
-    worker.run_once()
+    duo.fail("S1", *outage(STAYS_DOWN))
+    fall_back(make_worker(store, duo, mail, directory))
     assert "melding.fallback" in audit_actions(store, mid)
     [row] = outbox.list_rows(store)
     assert (row["route"], row["fallback_from"], row["state"]) == ("mail", "duo", "pending")
@@ -99,8 +137,8 @@ def test_fallback_is_audited_and_shown_in_the_outbox_list(store, duo, mail, dire
 def test_duo_down_far_from_due_date_is_retried_by_duo(store, duo, mail, directory):
     """With working days to spare, a DUO outage is retried on DUO, no fallback."""
     [mid] = make_meldingen(store, "S1")
-    duo.fail("S1", TransientDeliveryError("DUO onbereikbaar"))
-    drain(make_worker(store, duo, mail, directory, today=FAR_FROM_DUE))
+    duo.fail("S1", *outage(STAYS_DOWN))
+    drain_due(make_worker(store, duo, mail, directory, today=FAR_FROM_DUE, retry=PATIENT))
     m = get_melding(store, mid)
     assert (m.route, m.fallback_from, duo.delivered, mail.delivered) == ("duo", None, {mid: 1}, {})
 
@@ -109,27 +147,37 @@ def test_no_fallback_when_the_school_disabled_it(store, duo, mail, directory):
     """A school that switched fallback off keeps retrying DUO, even near the due date."""
     school = SchoolConfig(**{**SCHOOL.model_dump(), "fallback": Fallback(enabled=False)})
     [mid] = make_meldingen(store, "S1", school=school)
-    duo.fail("S1", TransientDeliveryError("DUO onbereikbaar"))
-    drain(make_worker(store, duo, mail, directory))
-    assert (get_melding(store, mid).route, mail.delivered) == ("duo", {})
+    duo.fail("S1", *outage(STAYS_DOWN))
+    drain_due(make_worker(store, duo, mail, directory, retry=PATIENT))
+    assert (get_melding(store, mid).route, duo.delivered, mail.delivered) == ("duo", {mid: 1}, {})
 
 
-def test_in_doubt_with_failing_status_query_falls_back_and_says_so(store, duo, mail, directory):
-    """In doubt, and the status query fails too, near the due date: mail, marked for reconciliation."""
+def test_in_doubt_melding_never_falls_back_while_the_status_query_fails(store, duo, mail, directory):
+    """In doubt near the due date and DUO's status query keeps failing: no mail (DUO may hold it);
+    the row stays in doubt, so the next attempt asks DUO's status again."""
     [mid] = make_meldingen(store, "S1")
     duo.fail("S1", InDoubtDeliveryError("time-out na verzenden"))
-    duo.status_failures.append(TransientDeliveryError("DUO onbereikbaar"))
-    drain(make_worker(store, duo, mail, directory))
-    assert (get_melding(store, mid).fallback_from, mail.delivered) == ("duo", {mid: 1})
-    with store.read() as conn:
-        from gateway.store.schema import audit_log  # noqa: PLC0415
+    duo.status_failures.extend(outage(STAYS_DOWN + 1))
+    worker = make_worker(store, duo, mail, directory, retry=PATIENT)
+    for _ in range(STAYS_DOWN + 2):
+        worker.run_once(now=later())
+    assert (rows(store, mid), get_melding(store, mid).status) == ([("duo", "in_doubt", None)], "onzeker")
+    assert (duo.delivered, mail.delivered, duo.status_failures) == ({}, {}, [])
+    assert "melding.fallback" not in audit_actions(store, mid)
 
-        data = conn.scalar(
-            sa.select(audit_log.c.data).where(
-                audit_log.c.action == "melding.fallback", audit_log.c.subject == mid
-            )
-        )
-    assert '"mogelijk_al_ontvangen":true' in data
+
+def test_replayed_melding_that_was_in_doubt_never_falls_back(store, duo, mail, directory):
+    """A dead letter after in-doubt attempts, replayed, meets DUO down near the due date: DUO may
+    hold it from before, so it stays on DUO rather than reach the gemeente twice."""
+    [mid] = make_meldingen(store, "S1")
+    duo.fail("S1", *(InDoubtDeliveryError("time-out na verzenden") for _ in range(FAST.max_attempts)))
+    worker = make_worker(store, duo, mail, directory)
+    drain_due(worker)
+    outbox.replay(store, mid, "beheer", "nogmaals aanbieden")
+    duo.fail("S1", *outage(STAYS_DOWN))
+    drain_due(worker)
+    assert (get_melding(store, mid).route, mail.delivered) == ("duo", {})
+    assert "melding.fallback" not in audit_actions(store, mid)
 
 
 def test_failed_status_query_keeps_the_row_in_doubt(store, duo, mail, directory):
@@ -240,9 +288,8 @@ def test_cli_outbox_list_marks_fallbacks(store, store_url, duo, mail, directory,
     from tests.store.test_cli import _run  # noqa: PLC0415
 
     make_meldingen(store, "S1")
-    duo.fail("S1", TransientDeliveryError("DUO onbereikbaar"))
-    mail.fail("S1", TransientDeliveryError("SMTP even weg"))
-    make_worker(store, duo, mail, directory).run_once()
+    duo.fail("S1", *outage(STAYS_DOWN))
+    fall_back(make_worker(store, duo, mail, directory))
     result = _run(store_url, tmp_path, "outbox", "list")
     assert result.exit_code == 0, result.output
     assert "[terugval van duo]" in result.output

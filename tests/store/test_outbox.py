@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import sqlite3
+import threading
 from datetime import timedelta
 
+import click
+import psycopg
+import pytest
 import sqlalchemy as sa
 
 from gateway import outbox
+from gateway.cli.worker import worker as worker_command
 from gateway.errors import InDoubtDeliveryError, PermanentDeliveryError, TransientDeliveryError
-from gateway.store import get_melding
+from gateway.store import Store, get_melding
+from gateway.store.meldingen import lock_status
 from gateway.store.schema import outbox as outbox_table
-from gateway.worker import RetryPolicy
-from tests.store.helpers import SCHOOL, drain, make_meldingen, student
+from gateway.worker import RetryPolicy, Worker, is_lock_conflict
+from tests.store.helpers import SCHOOL, FakeChannel, drain, make_meldingen, student
 
 
 def test_delivered_melding_is_received_with_reference(store, worker, channel):
@@ -142,3 +151,108 @@ def test_due_soon_lists_meldingen_near_their_due_date(store):
     make_meldingen(store, "S1")
     assert outbox.list_rows(store, due_within=timedelta(days=3650))
     assert not outbox.list_rows(store, due_within=timedelta(days=-3650))
+
+
+# --- lock conflicts and recovery by several workers ------------------------------------------
+
+
+def _deadlock() -> sa.exc.OperationalError:
+    return sa.exc.OperationalError("SELECT ... FOR UPDATE", {}, psycopg.errors.DeadlockDetected("deadlock"))
+
+
+def test_worker_survives_a_deadlock_while_claiming(store, worker, channel, monkeypatch):
+    """A deadlock reported by the database ends that round only: the next round delivers."""
+    [mid] = make_meldingen(store, "S1")
+    real_claim = outbox.claim
+    conflicts = [_deadlock()]
+
+    def claim_after_a_deadlock(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if conflicts:
+            raise conflicts.pop()
+        return real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "claim", claim_after_a_deadlock)
+    assert not worker.run_once()
+    assert worker.run_once()
+    assert (get_melding(store, mid).status, channel.delivered) == ("ontvangen", {mid: 1})
+
+
+def test_other_database_errors_still_stop_the_worker(store, worker, monkeypatch):
+    """A lost database server is no lock conflict: the worker does not carry on as if nothing happened."""
+    lost = sa.exc.OperationalError("SELECT 1", {}, psycopg.errors.ConnectionFailure("server weg"))
+
+    def claim_without_server(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise lost
+
+    monkeypatch.setattr(outbox, "claim", claim_without_server)
+    with pytest.raises(sa.exc.OperationalError):
+        worker.run_once()
+
+
+def test_busy_sqlite_file_is_a_lock_conflict(tmp_path):
+    """SQLite's 'database is locked' (another writer holds the file) counts as a lock conflict."""
+    path = tmp_path / "busy.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 0})
+    try:
+        with pytest.raises(sa.exc.OperationalError) as caught, engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        assert is_lock_conflict(caught.value)
+    finally:
+        engine.dispose()
+        holder.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+def test_claim_passes_over_a_melding_another_transaction_has_locked(store, store_url):
+    """The melding is locked before its outbox row: while a withdrawal holds melding A, a claim
+    takes B's row instead of waiting for A (waiting there, holding A's row, was the deadlock)."""
+    busy, free = make_meldingen(store, "S1", "S2")
+    claimer = Store.open(store_url.replace("options=", "options=-clock_timeout%3D5000%20"), store.cipher)
+    try:
+        with store.engine.connect() as conn, conn.begin():
+            lock_status(conn, busy)  # what pipeline.withdraw does first
+            taken = outbox.claim(claimer, "w", timedelta(minutes=5))
+        assert taken is not None and taken.melding_id == free
+    finally:
+        claimer.close()
+
+
+def test_idle_recovery_leaves_another_live_claim_alone(store, worker):
+    """Two workers with one name: the idle loop of one never turns the other's live sends into doubt."""
+    [mid] = make_meldingen(store, "S1")
+
+    def twin_claims_a_row() -> int:  # runs after the start-up recovery, while this worker runs
+        assert outbox.claim(store, worker.worker_id, timedelta(minutes=5)) is not None
+        return 0
+
+    worker.check_due_dates = twin_claims_a_row  # type: ignore[method-assign]
+    worker.run(OneIdleRound())
+    [row] = outbox.list_rows(store)
+    assert (row["state"], get_melding(store, mid).status) == ("sending", "verzonden")
+
+
+def test_idle_recovery_takes_over_rows_whose_lease_ran_out(store, worker):
+    """A row whose worker died (lease over) becomes in doubt in another worker's idle loop."""
+    [mid] = make_meldingen(store, "S1")
+    outbox.claim(store, "crashed-worker", timedelta(seconds=-1))
+    assert worker.recover_lapsed() == 1
+    assert get_melding(store, mid).status == "onzeker"
+
+
+def test_default_worker_name_is_unique_per_process(store):
+    """Without --name, two workers on one host get different names: host and process id."""
+    name = next(p for p in worker_command.params if p.name == "name")
+    expected = f"{socket.gethostname()}:{os.getpid()}"
+    assert name.get_default(click.Context(worker_command)) == expected
+    assert Worker(store, lambda school, route: FakeChannel()).worker_id == expected
+
+
+class OneIdleRound(threading.Event):
+    """A stop switch that stops the worker at its first idle wait (after the idle recovery)."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.set()
+        return True

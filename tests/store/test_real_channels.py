@@ -22,7 +22,7 @@ from gateway.crypto import FieldCipher
 from gateway.pki import DemoPki, PemFiles, demo_pki, issue_server_cert
 from gateway.ports import SourceBatch
 from gateway.routing import RecipientDirectory
-from gateway.school import SchoolConfig
+from gateway.school import Fallback, SchoolConfig
 from gateway.store import Store, get_melding
 from gateway.store.engine import utcnow
 from gateway.worker import RetryPolicy, Worker, plugin_channels
@@ -218,7 +218,8 @@ def test_in_doubt_timeout_unknown_at_duo_is_sent_again_once(store, pki, duo, wor
 
 
 def test_duo_down_near_the_due_date_falls_back_to_mail_exactly_once(store, pki, duo, smtp, workers):
-    """DUO answers 503 the day before the due date: one S/MIME mail to Leerplicht, nothing at DUO."""
+    """DUO keeps answering 503 the day before the due date: after the school's number of failed
+    attempts in a row, one S/MIME mail to Leerplicht, nothing at DUO."""
     worker, mid = start(workers, store, school_with_channels(pki, duo, smtp), pki, today=DUE_TOMORROW)
     duo.faults.unavailable_503 = 1000
     run_due(worker)
@@ -233,7 +234,9 @@ def test_duo_down_near_the_due_date_falls_back_to_mail_exactly_once(store, pki, 
     )
     assert message.get_content_type() == "application/pkcs7-mime"
     assert duo.app.registration_count() == 0
-    assert "melding.fallback" in audit_actions(store, mid)
+    actions = audit_actions(store, mid)
+    assert "melding.fallback" in actions
+    assert actions.count("outbox.opnieuw") == Fallback().after_failed_attempts - 1  # retried on DUO first
 
 
 def test_withdrawal_after_a_correction_reaches_duo_as_ingetrokken(store, pki, duo, workers):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import random
 from datetime import timedelta
 
 import pytest
+import tenacity
 
 from gateway import pipeline, plugins
 from gateway.crypto import FieldCipher
@@ -96,6 +98,31 @@ def test_backoff_grows_with_the_attempt():
     """Retry delays grow exponentially up to the maximum."""
     policy = RetryPolicy(initial=1, maximum=10, jitter=0)
     assert [policy.delay(n) for n in (1, 2, 3, 9)] == [timedelta(seconds=s) for s in (1, 2, 4, 10)]
+
+
+def test_backoff_starts_at_the_initial_wait_and_adds_at_most_the_jitter():
+    """initial 2 s, jitter 2 s, maximum 9 s: the third attempt waits 8 s plus jitter, cut at 9 s."""
+    policy = RetryPolicy(initial=2, maximum=9, jitter=2)
+    assert all(timedelta(seconds=8) <= policy.delay(3) <= timedelta(seconds=9) for _ in range(50))
+    assert RetryPolicy(initial=2, maximum=3600, jitter=0).delay(4) == timedelta(seconds=16)
+
+
+class _TenacityBeforeMultiplier:
+    """tenacity 9.0's wait_exponential_jitter: a scale named ``initial``, no ``multiplier``."""
+
+    def __init__(self, initial: float = 1, max: float = 1e9, exp_base: float = 2, jitter: float = 1) -> None:
+        self.initial, self.max, self.exp_base, self.jitter = initial, max, exp_base, jitter
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        exponential = self.initial * self.exp_base ** (retry_state.attempt_number - 1)
+        return max(0, min(exponential + random.uniform(0, self.jitter), self.max))
+
+
+def test_backoff_works_with_a_tenacity_without_multiplier(monkeypatch):
+    """pyproject allows any tenacity >= 9; the delays are the same with one that lacks ``multiplier``."""
+    monkeypatch.setattr(tenacity, "wait_exponential_jitter", _TenacityBeforeMultiplier)
+    policy = RetryPolicy(initial=2, maximum=3600, jitter=0)
+    assert [policy.delay(n) for n in (1, 2, 3)] == [timedelta(seconds=s) for s in (2, 4, 8)]
 
 
 def test_name_and_bsn_never_reach_the_log(store, worker, channel):
