@@ -291,8 +291,22 @@ def _keys(workdir: Path) -> dict[str, object]:
     return {"encryption_keys": settings.encryption_keys, "active_key_id": settings.active_key_id}
 
 
+# The rules the synthetic college is made to show (no-shows, 16-hour cases, LRV, luxe verzuim,
+# lateness in the Utrecht profile, long sickness): each must have given at least one decision.
+EXPECTED_RULES = ("no-show", "verzuim-16u", "herhaalmelding", "lrv", "luxe-verzuim", "te-laat",
+                  "zorg-langdurig-ziek")
+
+
+def missing_rules(store: Store) -> list[str]:
+    """A Dutch line for each expected rule that gave no melding, signaal or taak."""
+    with store.read() as conn:
+        seen = set(conn.scalars(sa.select(meldingen.c.rule).distinct()))
+    return [f"de regel {rule} gaf geen enkele melding of signaal" for rule in EXPECTED_RULES
+            if rule not in seen]
+
+
 def _expectations(demo: Demo, store: Store, findings: Findings) -> list[str]:
-    missing = []
+    missing = missing_rules(store)
     revised = get_melding(store, demo.revised_melding)
     if revised is None or revised.status != State.INGETROKKEN:
         missing.append("de herziene 16-uursmelding is niet ingetrokken")

@@ -28,7 +28,6 @@ def source_config(location: Location, services: Services, workdir: Path) -> dict
             "brin": location.brin,
             "since": FIRST_SCHOOL_DAY,
             "calendar_file": str(state / f"kalender-{location.key}.json"),
-            "state_file": str(state / f"magister-{location.key}-state.json"),
             "backoff_seconds": 0.05,
         }
     return {"drop_folder": str(services.eduarte[location.key].folder), "brin": location.brin}
@@ -48,7 +47,10 @@ def school_data(location: Location, school: SyntheticSchool, services: Services,
         "contact_email": school_email(location),
         "profile": location.profile,
         "review_required": False,
-        "fallback": {"enabled": True, "within_workdays": 2},
+        # The demo's DUO outage lasts until each waiting DUO row was tried once
+        # (demo.delivery.each_tried_once); with the default of 3 failures the fallback would depend on
+        # how fast the retries come round, so here one failed attempt already counts as DUO down.
+        "fallback": {"enabled": True, "within_workdays": 2, "after_failed_attempts": 1},
         "channels": {
             "duo": {
                 "endpoint": services.duo.url,
