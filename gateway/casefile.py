@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from gateway.errors import InvalidInput
 from gateway.model import AttendanceRecord, CaseFile, Holiday, Student
 from gateway.model import Calendar as CalendarModel
+from gateway.validation import dutch_message
 
 Warn = Callable[[str], None]
 
@@ -40,48 +41,6 @@ def _where(data: Any, loc: tuple[int | str, ...]) -> str:
     if field_parts:
         where += f", veld '{'.'.join(field_parts)}'"
     return where
-
-
-_DUTCH = {
-    "missing": "ontbreekt",
-    "date_parsing": "is geen geldige datum (JJJJ-MM-DD)",
-    "date_from_datetime_parsing": "is geen geldige datum (JJJJ-MM-DD)",
-    "date_from_datetime_inexact": "is geen geldige datum (JJJJ-MM-DD)",
-    "date_type": "is geen geldige datum (JJJJ-MM-DD)",
-    "time_parsing": "is geen geldige tijd (UU:MM)",
-    "time_type": "is geen geldige tijd (UU:MM)",
-    "bool_parsing": "moet true of false zijn",
-    "bool_type": "moet true of false zijn",
-    "int_parsing": "moet een geheel getal zijn",
-    "int_type": "moet een geheel getal zijn",
-    "int_from_float": "moet een geheel getal zijn",
-    "string_type": "moet tekst zijn",
-    "string_too_short": "mag niet leeg zijn",
-    "list_type": "moet een lijst zijn",
-    "dict_type": "moet een object zijn",
-    "model_type": "moet een object zijn",
-}
-
-
-def _dutch_message(err: Mapping[str, Any]) -> str:
-    """A pydantic error in words a school administrator reads, with the value that was given."""
-    kind, ctx = err["type"], err.get("ctx") or {}
-    if kind == "value_error":
-        text = str(err["msg"]).removeprefix("Value error, ")
-    elif kind == "literal_error":
-        text = f"moet een van {str(ctx.get('expected', '')).replace(' or ', ' of ')} zijn"
-    elif kind == "string_pattern_mismatch":
-        text = f"heeft niet de juiste vorm (patroon {ctx.get('pattern', '')})"
-    elif kind in ("greater_than_equal", "greater_than"):
-        text = f"moet minstens {ctx.get('ge', ctx.get('gt'))} zijn"
-    elif kind in ("less_than_equal", "less_than"):
-        text = f"mag hoogstens {ctx.get('le', ctx.get('lt'))} zijn"
-    else:
-        text = _DUTCH.get(kind, str(err["msg"]))
-    given = err.get("input")
-    if kind not in ("missing", "value_error") and isinstance(given, (str, int, float, bool)):
-        text += f" (gekregen: {json.dumps(given, ensure_ascii=False)})"
-    return text
 
 
 def _unknown_keys(node: Any, model: type[Any]) -> list[str]:
@@ -119,7 +78,7 @@ def parse_case_file(text: str, source: str = "casefile", warn: Warn | None = Non
     try:
         case = CaseFile.model_validate(data)
     except ValidationError as exc:
-        problems = [f"{_where(data, tuple(err['loc']))}: {_dutch_message(err)}" for err in exc.errors()]
+        problems = [f"{_where(data, tuple(err['loc']))}: {dutch_message(err)}" for err in exc.errors()]
         shown = problems[:10]
         more = f" (en nog {len(problems) - 10} fouten)" if len(problems) > 10 else ""
         raise InvalidInput("; ".join(shown) + more, where=source) from exc

@@ -3,24 +3,30 @@
 ``check_file(path, environ=..., sources=..., channels=...)`` reads the TOML file and returns every
 problem at once: the key, what is wrong and what is allowed (in Dutch). Problems make the file
 unusable; warnings (an environment variable that is not set here, a fallback without a mail
-channel) do not. Nothing here imports an adapter: the known source and channel names are passed in.
+channel) do not. Nothing here imports an adapter: the known source and channel names are passed in,
+and so, optionally, are their factories, which then check the settings inside each table.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from gateway.errors import ConfigurationError
+from gateway.errors import ConfigurationError, GatewayError
 from gateway.profiles import available_profiles, load_profile
 from gateway.rules.catalogue import RULE_IDS
-from gateway.school import ENV_NAME, ENV_SUFFIX, SchoolConfig
+from gateway.school import ENV_NAME, ENV_SUFFIX, SchoolConfig, resolve_env_references
+
+# A source or channel factory (the entry point object): builds the adapter from its table.
+Factory = Callable[[Mapping[str, Any]], Any]
+# Stands in for a secret whose variable is not set here (that is a warning of its own).
+_UNSET_SECRET = "(niet gezet)"  # noqa: S105 - a placeholder, not a secret
 
 # Keys whose values are secrets: they must come from the environment (``<key>_env``).
 SECRET_KEYS = frozenset({"password", "client_secret", "secret", "token", "api_key", "private_key"})
@@ -195,9 +201,44 @@ def _semantic_findings(config: SchoolConfig, environ: Mapping[str, str], sources
     return problems
 
 
+def _build_finding(where: str, options: Mapping[str, Any], factory: Factory,
+                   environ: Mapping[str, str]) -> Finding | None:
+    """Build the adapter from its table (no connection is made) and report what it refuses."""
+    placeholders = {v: _UNSET_SECRET for k, v in options.items()
+                    if k.endswith(ENV_SUFFIX) and isinstance(v, str) and v not in environ}
+    try:
+        resolved = resolve_env_references(options, {**environ, **placeholders}, where)
+        resolved.pop("adapter", None)
+        built = factory(resolved)
+    except GatewayError as exc:
+        return Finding(where, str(exc))
+    close = getattr(built, "close", None)
+    if callable(close):
+        close()
+    return None
+
+
+def _adapter_findings(config: SchoolConfig, environ: Mapping[str, str],
+                      source_factories: Mapping[str, Factory],
+                      channel_factories: Mapping[str, Factory]) -> list[Finding]:
+    tables = [(f"sources.{name}", options, source_factories.get(str(options.get("adapter", name))))
+              for name, options in config.sources.items()]
+    tables += [(f"channels.{name}", options, channel_factories.get(name))
+               for name, options in config.channels.items()]
+    findings = [_build_finding(where, options, factory, environ)
+                for where, options, factory in tables if factory is not None]
+    return [f for f in findings if f is not None]
+
+
 def check_data(data: Mapping[str, Any], path: Path, *, environ: Mapping[str, str],
-               sources: Collection[str] = (), channels: Collection[str] = ()) -> CheckResult:
-    """Check parsed TOML data; ``sources``/``channels`` are the installed adapter names (empty: skip)."""
+               sources: Collection[str] = (), channels: Collection[str] = (),
+               source_factories: Mapping[str, Factory] | None = None,
+               channel_factories: Mapping[str, Factory] | None = None) -> CheckResult:
+    """Check parsed TOML data; ``sources``/``channels`` are the installed adapter names (empty: skip).
+
+    With ``*_factories`` (adapter name -> factory) each source and channel table is also built, so
+    a misspelt or missing setting inside it, or a certificate file that is not there, is reported.
+    """
     result = CheckResult(path)
     try:
         config = SchoolConfig.model_validate(dict(data))
@@ -206,12 +247,15 @@ def check_data(data: Mapping[str, Any], path: Path, *, environ: Mapping[str, str
         return result
     result.problems = _semantic_findings(config, environ, sources, channels, result.warnings)
     if not result.problems:
+        result.problems = _adapter_findings(config, environ, source_factories or {}, channel_factories or {})
+    if not result.problems:
         result.config = config
     return result
 
 
 def check_file(path: Path, *, environ: Mapping[str, str], sources: Collection[str] = (),
-               channels: Collection[str] = ()) -> CheckResult:
+               channels: Collection[str] = (), source_factories: Mapping[str, Factory] | None = None,
+               channel_factories: Mapping[str, Factory] | None = None) -> CheckResult:
     """Read and check a school configuration file; every problem is reported, not just the first."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -230,4 +274,5 @@ def check_file(path: Path, *, environ: Mapping[str, str], sources: Collection[st
         return CheckResult(path, problems=[Finding(
             where, f"geen geldige TOML ({detail})",
             "sleutel = waarde per regel; tekst tussen aanhalingstekens, bijvoorbeeld brin = \"25AB\"")])
-    return check_data(data, path, environ=environ, sources=sources, channels=channels)
+    return check_data(data, path, environ=environ, sources=sources, channels=channels,
+                      source_factories=source_factories, channel_factories=channel_factories)

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gateway.errors import ConfigurationError
+from gateway.validation import describe
 
 DEFAULT_PROFILE_DIR = Path(__file__).resolve().parent.parent / "mappings" / "profiles"
 
@@ -92,7 +93,4 @@ def load_profile(
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigurationError(f"profiel {path.name} is ongeldig: {problems}") from exc
+        raise ConfigurationError(f"profiel {path.name} is ongeldig: {describe(exc)}") from exc

@@ -25,6 +25,7 @@ from gateway.calendar import is_working_day
 from gateway.errors import ConfigurationError, RoutingError
 from gateway.ports import RecipientAddress
 from gateway.signals import Signal
+from gateway.validation import describe
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "mappings" / "recipients"
 
@@ -99,7 +100,7 @@ def _region_files(path: Path) -> list[Path]:
 
 
 def _problems(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+    return describe(exc)
 
 
 def load_directory_data(path: Path = DEFAULT_DIRECTORY) -> DirectoryData:

@@ -46,6 +46,7 @@ from gateway.errors import ConfigurationError
 from gateway.model import Calendar
 from gateway.ports import SchoolIdentity
 from gateway.routing import FallbackPolicy, RoutingPolicy
+from gateway.validation import describe
 
 Route = Literal["duo", "mail"]
 
@@ -108,10 +109,7 @@ def parse_school_config(data: dict[str, Any], where: str = "school") -> SchoolCo
     try:
         return SchoolConfig.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(geheel)'}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigurationError(f"{where}: ongeldige schoolconfiguratie: {problems}") from exc
+        raise ConfigurationError(f"{where}: ongeldige schoolconfiguratie: {describe(exc)}") from exc
 
 
 def load_school_config(path: Path) -> SchoolConfig:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gateway.errors import ConfigurationError
 from gateway.model import Calendar
+from gateway.validation import describe
 
 
 class EduarteConfig(BaseModel):
@@ -34,8 +35,7 @@ class EduarteConfig(BaseModel):
         try:
             return cls.model_validate(dict(config))
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-            raise ConfigurationError(f"Eduarte-configuratie ongeldig: {problems}") from exc
+            raise ConfigurationError(f"Eduarte-configuratie ongeldig: {describe(exc)}") from exc
 
     def load_calendar(self) -> Calendar | None:
         """The school's calendar (JSON), if there is one."""

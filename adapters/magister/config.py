@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from gateway.errors import ConfigurationError
 from gateway.model import Calendar
+from gateway.validation import describe
 
 
 class MagisterConfig(BaseModel):
@@ -45,8 +46,7 @@ class MagisterConfig(BaseModel):
         try:
             return cls.model_validate(dict(config))
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-            raise ConfigurationError(f"Magister-configuratie ongeldig: {problems}") from exc
+            raise ConfigurationError(f"Magister-configuratie ongeldig: {describe(exc)}") from exc
 
     def load_calendar(self) -> Calendar | None:
         """The school's calendar from ``calendar_file`` (JSON), if configured."""

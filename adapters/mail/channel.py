@@ -17,6 +17,7 @@ from adapters.mail.compose import Signer, compose
 from adapters.mail.smtp import SmtpSettings, send
 from gateway.errors import ConfigurationError, PermanentDeliveryError
 from gateway.ports import OutgoingMelding, Receipt, StatusReport
+from gateway.validation import describe
 
 log = structlog.get_logger(__name__)
 
@@ -116,6 +117,5 @@ def create_channel(config: Mapping[str, Any]) -> MailChannel:
     try:
         parsed = MailConfig.model_validate(dict(config))
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise ConfigurationError(f"mailkanaal: ongeldige configuratie: {problems}") from exc
+        raise ConfigurationError(f"mailkanaal: ongeldige configuratie: {describe(exc)}") from exc
     return MailChannel(parsed)

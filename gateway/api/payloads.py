@@ -25,6 +25,7 @@ from gateway.api.schemas import (
 from gateway.errors import ConfigurationError, InvalidInput
 from gateway.model import AttendanceRecord, Student
 from gateway.ports import SourceBatch
+from gateway.validation import dutch_message
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -34,7 +35,8 @@ def _read(path: Path, model: type[M]) -> M:
         return model.model_validate_json(path.read_bytes())
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise InvalidInput(f"veld '{field_path(first['loc'])}': {first['msg']}", where=path.name) from exc
+        raise InvalidInput(f"veld '{field_path(first['loc'])}': {dutch_message(first)}",
+                           where=path.name) from exc
     except OSError as exc:
         raise InvalidInput(f"niet te lezen ({exc.strerror})", where=path.name) from exc
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway import validation
 from gateway.errors import ConfigurationError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -57,15 +58,10 @@ def problem_response(request: Request | None, status: int, slug: str, title: str
 
 def field_path(loc: Sequence[int | str]) -> str:
     """``("body", "records", 3, "date")`` -> ``records[3].date``."""
-    path = ""
-    for part in loc:
-        if part in ("body", "query", "path", "header") and not path:
-            continue
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += ("." if path else "") + str(part)
-    return path or "(verzoek)"
+    rest = list(loc)
+    while rest and rest[0] in ("body", "query", "path", "header"):
+        rest.pop(0)
+    return validation.field_path(rest) if rest else "(verzoek)"
 
 
 def _validation(request: Request, exc: Exception) -> JSONResponse:

@@ -24,8 +24,11 @@ def config() -> None:
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 def check(file: Path) -> None:
     """Controleer een schoolconfiguratie (TOML); exit 0 als die bruikbaar is, 2 bij problemen."""
-    result = check_file(file, environ=os.environ, sources=set(available(SOURCES_GROUP)),
-                        channels=set(available(CHANNELS_GROUP)))
+    sources, channels = available(SOURCES_GROUP), available(CHANNELS_GROUP)
+    # Each installed adapter checks the settings of its own table (it is built, nothing connects).
+    result = check_file(file, environ=os.environ, sources=set(sources), channels=set(channels),
+                        source_factories={name: ep.load() for name, ep in sources.items()},
+                        channel_factories={name: ep.load() for name, ep in channels.items()})
     for warning in result.warnings:
         click.echo(f"{file}: let op: {warning.render()}")
     if result.ok and result.config is not None:

@@ -149,3 +149,64 @@ def test_the_shipped_example_sets_when_duo_counts_as_down() -> None:
                         sources=SOURCES, channels=CHANNELS)
     assert result.config is not None and result.config.fallback.after_failed_attempts == 3
     assert "after_failed_attempts = 3" in EXAMPLE.read_text(encoding="utf-8")
+
+
+def _check_with_adapters(tmp_path: Path, text: str):
+    """The check as the CLI runs it: every installed adapter builds its own table."""
+    from gateway.plugins import available  # noqa: PLC0415
+    from gateway.ports import CHANNELS_GROUP, SOURCES_GROUP  # noqa: PLC0415
+
+    path = tmp_path / "school.toml"
+    path.write_text(text, encoding="utf-8")
+    sources, channels = available(SOURCES_GROUP), available(CHANNELS_GROUP)
+    return check_file(path, environ={"MAG_SECRET": "x"}, sources=set(sources), channels=set(channels),
+                      source_factories={n: ep.load() for n, ep in sources.items()},
+                      channel_factories={n: ep.load() for n, ep in channels.items()})
+
+
+MAGISTER = """[sources.magister]
+base_url = "https://school.magister.example"
+client_id = "gateway"
+client_secret_env = "MAG_SECRET"
+brin = "25AB"
+"""
+
+
+def test_a_complete_source_table_passes_its_adapter(tmp_path: Path) -> None:
+    """A Magister table with every required setting is accepted by the Magister adapter."""
+    result = _check_with_adapters(tmp_path, BASE + MAGISTER)
+    assert result.ok, _messages(result)
+
+
+def test_a_misspelt_setting_inside_a_source_table_is_reported(tmp_path: Path) -> None:
+    """base_ur instead of base_url: the adapter names the missing and the unknown key, in Dutch."""
+    result = _check_with_adapters(tmp_path, BASE + MAGISTER.replace("base_url", "base_ur"))
+    assert not result.ok
+    assert "sources.magister" in _messages(result)
+    messages = _messages(result)
+    assert "base_url: ontbreekt" in messages and "base_ur: is een onbekende sleutel" in messages
+
+
+def test_a_channel_certificate_that_is_not_there_is_reported(tmp_path: Path) -> None:
+    """A DUO channel whose certificate files do not exist is a problem of channels.duo."""
+    text = BASE + f"""[channels.duo]
+endpoint = "https://verzuimloket.example/v1"
+duo_oin = "00000001800866472000"
+client_cert = "{tmp_path}/nope.crt"
+client_key = "{tmp_path}/nope.key"
+ca = "{tmp_path}/ca.crt"
+"""
+    result = _check_with_adapters(tmp_path, text)
+    assert not result.ok
+    assert "channels.duo" in _messages(result) and "certificaten" in _messages(result)
+
+
+def test_an_unset_secret_does_not_hide_the_other_settings(tmp_path: Path) -> None:
+    """With the secret's variable not set (a warning), the rest of the table is still checked."""
+    path = tmp_path / "school.toml"
+    path.write_text(BASE + MAGISTER.replace("base_url", "base_ur"), encoding="utf-8")
+    from gateway.plugins import load  # noqa: PLC0415
+
+    result = check_file(path, environ={}, sources=SOURCES, channels=CHANNELS,
+                        source_factories={"magister": load("verzuim_gateway.sources", "magister")})
+    assert result.warnings and "base_url: ontbreekt" in _messages(result)
