@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -197,6 +197,7 @@ def _ingest(store: Store, school_id: str, source: str, batch: SourceBatch, actor
             "withdrawn": counts.withdrawn,
             "students": len(batch.students),
             "source_problems": len(batch.problems),
+            **({"mapping": batch.mapping} if batch.mapping else {}),
         }
         conn.execute(
             ingest_batches.update()
@@ -299,6 +300,7 @@ def evaluate(
             raise ConfigurationError(f"school '{school_id}' heeft nog geen kalender")
         calendar = Calendar.model_validate_json(cal_text)
         profile = school_profile(config)
+        mappings = mapping_stamps(conn, school_id)
         last_as_of = conn.scalar(sa.select(schools.c.last_as_of).where(schools.c.id == school_id))
         due = _due_students(conn, school_id, as_of, last_as_of)
         ids = sorted(due)
@@ -308,7 +310,7 @@ def evaluate(
             records = attendance_repo.load_records(conn, school_id, chunk)
             signals: list[Signal] = evaluate_fn(calendar, students, records, profile, as_of)  # type: ignore[operator]
             n_signals += len(signals)
-            made, gone = apply_signals(conn, config, profile, chunk, signals, as_of, actor)
+            made, gone = apply_signals(conn, config, profile, chunk, signals, as_of, actor, mappings)
             created += made
             withdrawn += gone
         students_repo.mark_evaluated(conn, school_id, due)
@@ -326,9 +328,23 @@ def evaluate(
                 "created": len(created),
                 "withdrawn": len(withdrawn),
                 "profile": profile.stamp,
+                "mappings": mappings,
             },
         )
     return EvaluationResult(len(ids), created, withdrawn, n_signals)
+
+
+def mapping_stamps(conn: sa.Connection, school_id: str) -> dict[str, str]:
+    """Per source of the school, the code mapping version of its newest batch that named one."""
+    newest = (
+        sa.select(ingest_batches.c.source, sa.func.max(ingest_batches.c.seq).label("seq"))
+        .where(ingest_batches.c.school_id == school_id, ingest_batches.c.counts.like('%"mapping"%'))
+        .group_by(ingest_batches.c.source)
+        .subquery()
+    )
+    rows = conn.execute(sa.select(ingest_batches.c.source, ingest_batches.c.counts)
+                        .join(newest, ingest_batches.c.seq == newest.c.seq))
+    return {source: str(json.loads(counts)["mapping"]) for source, counts in rows}
 
 
 def _free_business_id(conn: sa.Connection, school_id: str, business_id: str) -> str:
@@ -359,8 +375,12 @@ def apply_signals(
     signals: Sequence[Signal],
     as_of: date,
     actor: str,
+    mappings: Mapping[str, str] | None = None,
 ) -> tuple[list[str], list[str]]:
-    """Reconcile the meldingen of ``student_ids`` with a fresh signal list (inside a transaction)."""
+    """Reconcile the meldingen of ``student_ids`` with a fresh signal list (inside a transaction).
+
+    ``mappings`` (source -> code mapping version) is stamped on each decision beside the profile.
+    """
     policy = config.routing_policy(profile.routes)
     active = {
         r.business_id.split("#", 1)[0]: (r.id, r.status, r.trigger_date)
@@ -411,6 +431,7 @@ def apply_signals(
                 "trigger_date": signal.trigger_date.isoformat(),
                 "evidence": list(signal.evidence),
                 "profile": profile.stamp,
+                "mappings": dict(mappings or {}),
                 "route": route,
                 "status": status.value,
             },

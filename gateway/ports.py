@@ -43,6 +43,9 @@ class SourceBatch:
     calendar: Calendar | None = None
     cursor: str | None = None
     problems: list[SourceProblem] = field(default_factory=list)
+    # The version of the code mapping the adapter applied (``CodeMapping.stamp``); decisions on
+    # these records are stamped with it. None for sources that deliver canonical reasons as they are.
+    mapping: str | None = None
 
 
 @runtime_checkable

@@ -112,7 +112,7 @@ class EduarteSource:
             raise SourceError(f"aflevermap {folder} bestaat niet")
         stamps = snapshots(folder)
         if not stamps or stamps[-1] == cursor:
-            return SourceBatch(cursor=cursor)
+            return SourceBatch(cursor=cursor, mapping=self.mapping.stamp)
         current = self.read(stamps[-1])
         withdrawn: list[str] = []
         if cursor and cursor in stamps and current.unnamed:
@@ -130,7 +130,8 @@ class EduarteSource:
         log.info("eduarte.fetched", snapshot=current.stamp, students=len(current.students),
                  records=len(current.joined.records), withdrawn=len(withdrawn),
                  problems=len(current.problems))
-        return SourceBatch(students=current.students, records=current.joined.records,
+        return SourceBatch(mapping=self.mapping.stamp, students=current.students,
+                           records=current.joined.records,
                            withdrawn_record_ids=withdrawn, calendar=self.config.load_calendar(),
                            cursor=current.stamp, problems=current.problems)
 

@@ -170,7 +170,8 @@ class MagisterSource:
                  records=len(records), withdrawn=len(withdrawn), problems=len(problems),
                  requests=self.client.requests)
         after = Cursor(until=window.end, seen=self._still_seen(seen, withdrawn, records, window))
-        return SourceBatch(students=students, records=records, withdrawn_record_ids=withdrawn,
+        return SourceBatch(mapping=self.mapping.stamp, students=students, records=records,
+                           withdrawn_record_ids=withdrawn,
                            calendar=self.config.load_calendar(),
                            cursor=encode_cursor(self.config.brin, after), problems=problems)
 

@@ -75,3 +75,10 @@ def test_sandbox_command_writes_one_export(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["sandbox", "eduarte", str(tmp_path), "--once", "--size", "5"])
     assert result.exit_code == 0, result.output
     assert len(snapshots(tmp_path)) == 1 and (tmp_path / "kalender.json").is_file()
+
+
+def test_batch_names_the_code_mapping_version_it_applied(tmp_path: Path) -> None:
+    """The Eduarte batch carries the stamp of the code mapping it applied."""
+    with start_sandbox(tmp_path, SCHOOL) as running:
+        source = create_source(running.sandbox.adapter_config())
+        assert source.fetch(None).mapping == source.mapping.stamp

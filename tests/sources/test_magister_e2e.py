@@ -151,3 +151,10 @@ def test_calendar_comes_from_the_configured_file(sandbox: RunningSandbox, tmp_pa
     path = tmp_path / "kalender.json"
     path.write_text(SCHOOL.calendar.model_dump_json(), encoding="utf-8")
     assert _source(sandbox, calendar_file=str(path)).fetch(None).calendar == SCHOOL.calendar
+
+
+def test_batch_names_the_code_mapping_version_it_applied(sandbox: RunningSandbox) -> None:
+    """Decisions are stamped with the mapping version, so the batch carries the adapter's stamp."""
+    source = _source(sandbox)
+    assert source.fetch(None).mapping == source.mapping.stamp
+    assert source.mapping.stamp.startswith("magister")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -53,6 +55,26 @@ def test_decision_entry_holds_rule_evidence_and_profile(busy_store):
     assert decision["action"] == "besluit"
     assert decision["data"]["rule"] == "verzuim-16u" and len(decision["data"]["evidence"]) == 8
     assert decision["data"]["profile"].startswith("national@")
+
+
+def test_decision_entry_holds_the_code_mapping_version_of_the_batch(store):
+    """A batch that names its code mapping version stamps the decisions made on its records."""
+    batch = dataclasses.replace(sixteen_hour_batch(), mapping="magister@2026.1+abc123")
+    pipeline.ingest(store, SCHOOL.id, "magister", batch, "test")
+    pipeline.evaluate(store, SCHOOL.id, AS_OF)
+    entries = audit.entries(store, school_id=SCHOOL.id, limit=10)
+    decision = next(e for e in entries if e["action"] == "besluit")
+    assert decision["data"]["mappings"] == {"magister": "magister@2026.1+abc123"}
+
+
+def test_a_newer_batch_of_the_source_gives_the_newer_mapping_version(store):
+    """The stamp follows the source's newest batch: a changed override shows in later decisions."""
+    for n, stamp in enumerate(("magister@1+old", "magister@1+new")):
+        batch = sixteen_hour_batch()
+        batch = dataclasses.replace(batch, mapping=stamp, records=batch.records[: 4 + n])
+        pipeline.ingest(store, SCHOOL.id, "magister", batch, "test")
+    with store.read() as conn:
+        assert pipeline.mapping_stamps(conn, SCHOOL.id) == {"magister": "magister@1+new"}
 
 
 def _env(store_url: str, tmp_path) -> dict[str, str]:
