@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -173,19 +174,37 @@ def claim(store: Store, worker_id: str, lease: timedelta, now: datetime | None =
     return None
 
 
+# The worker's hot path runs these for every melding: statements are built once per shape (which
+# columns are set) and reused, so SQLAlchemy compiles and caches each only once.
+@lru_cache(maxsize=64)
+def _update_outbox_row(columns: tuple[str, ...]) -> sa.Update:
+    return (outbox.update().where(outbox.c.id == sa.bindparam("p_oid"))
+            .values({c: sa.bindparam(f"p_{c}") for c in columns}))
+
+
+@lru_cache(maxsize=64)
+def _move_melding_from(sources: tuple[str, ...], columns: tuple[str, ...]) -> sa.Update:
+    return (meldingen.update()
+            .where(meldingen.c.id == sa.bindparam("p_mid"), meldingen.c.status.in_(sources))
+            .values({c: sa.bindparam(f"p_{c}") for c in columns}))
+
+
+_LOCK_MELDING = sa.select(meldingen.c.id).where(meldingen.c.id == sa.bindparam("mid")).with_for_update()
+
+
+def _params(values: dict[str, Any]) -> dict[str, Any]:
+    return {f"p_{k}": v for k, v in values.items()}
+
+
+def _set_row(conn: sa.Connection, outbox_id: int, **values: Any) -> None:
+    keys = tuple(sorted(values))
+    conn.execute(_update_outbox_row(keys), {"p_oid": outbox_id, **_params(values)})
+
+
 def _mark_sending(conn: sa.Connection, claim: Claim, worker_id: str, lease: timedelta, now: datetime) -> None:
     """The locked, due row becomes ``sending`` for ``worker_id``; a delivery's melding ``verzonden``."""
-    conn.execute(
-        outbox.update()
-        .where(outbox.c.id == claim.outbox_id)
-        .values(
-            state="sending",
-            worker_id=worker_id,
-            lease_until=now + lease,
-            attempts=claim.attempts,
-            updated_at=now,
-        )
-    )
+    _set_row(conn, claim.outbox_id, state="sending", worker_id=worker_id, lease_until=now + lease,
+             attempts=claim.attempts, updated_at=now)
     if claim.operation == "deliver" and not claim.in_doubt:
         _guarded_move(conn, claim.melding_id, State.VERZONDEN, ("klaar", "opnieuw"), now)
 
@@ -201,26 +220,21 @@ def _guarded_move(
     """One-statement transition: only from ``sources`` (each allowed by the lifecycle)."""
     if not set(sources) <= set(allowed_from(target)):
         raise IllegalTransition(f"melding kan niet van {sources} naar '{target}'")
-    result = conn.execute(
-        meldingen.update()
-        .where(meldingen.c.id == melding_id, meldingen.c.status.in_(sources))
-        .values(status=target.value, updated_at=now, **values)
-    )
+    changes = {"status": target.value, "updated_at": now, **values}
+    statement = _move_melding_from(tuple(sources), tuple(sorted(changes)))
+    result = conn.execute(statement, {"p_mid": melding_id, **_params(changes)})
     return bool(result.rowcount)
 
 
 def _lock_melding(conn: sa.Connection, melding_id: str) -> None:
     """Lock the melding's row before touching its outbox rows (the lock order, see the module doc)."""
-    conn.execute(sa.select(meldingen.c.id).where(meldingen.c.id == melding_id).with_for_update())
+    conn.execute(_LOCK_MELDING, {"mid": melding_id})
 
 
 def _finish_row(conn: sa.Connection, claim: Claim, state: str, **values: Any) -> None:
     _lock_melding(conn, claim.melding_id)
-    conn.execute(
-        outbox.update()
-        .where(outbox.c.id == claim.outbox_id)
-        .values(state=state, worker_id=None, lease_until=None, updated_at=utcnow(), **values)
-    )
+    _set_row(conn, claim.outbox_id, state=state, worker_id=None, lease_until=None, updated_at=utcnow(),
+             **values)
 
 
 def _move(conn: sa.Connection, melding_id: str, target: State, **values: Any) -> bool:
