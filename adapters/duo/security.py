@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import uuid
+import itertools
+import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -50,11 +51,17 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+# wsu:Id values need only be unique within one envelope: a process prefix and a counter are, and
+# cost far less than a uuid4 (an urandom call) for each of the signed parts of every message.
+_ID_PREFIX = secrets.token_hex(4)
+_ID_COUNTER = itertools.count(1)
+
+
 def _ensure_id(element: etree._Element, prefix: str) -> str:
     current = element.get(ID_ATTR)
     if current:
         return current
-    new_id = f"{prefix}-{uuid.uuid4().hex}"
+    new_id = f"{prefix}-{_ID_PREFIX}-{next(_ID_COUNTER)}"
     element.set(ID_ATTR, new_id)
     return new_id
 
