@@ -7,10 +7,11 @@ import json
 from collections.abc import Callable
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from gateway import audit
-from gateway.console import auth
+from gateway.console import auth, queries
 from gateway.console.feedback import store_feedback
 from gateway.errors import PermanentDeliveryError
 from gateway.outbox import list_rows
@@ -135,6 +136,16 @@ def test_viewing_a_melding_is_audited(console: Console) -> None:
     assert melding.signal["explanation"][:30] in page.text
     views = [e for e in audit.entries(console.store, subject=melding.id) if e["action"] == "melding.bekeken"]
     assert [e["actor"] for e in views] == [MELDER]
+
+
+def test_a_long_evidence_list_says_how_much_is_shown(
+        console: Console, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the page's row limit the count stays the full one and a note says only the first are shown."""
+    monkeypatch.setattr(queries, "MAX_ROWS", 3)
+    melding = console.melding("verzuim-16u", "S1")
+    page = console.client(MELDER).get(f"/console/meldingen/{melding.id}")
+    assert "Onderbouwing (8 registraties)" in page.text
+    assert "de eerste 3 van de 8 getelde registraties" in page.text
 
 
 def test_content_reaches_the_channel(console: Console, channel: FakeChannel) -> None:
