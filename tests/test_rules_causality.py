@@ -20,6 +20,8 @@ CALENDAR = Calendar(
 SCHOOL_DAYS = SchoolCalendar(CALENDAR).school_days[:60]
 LESSONS = ((time(8, 30), time(10, 0)), (time(10, 15), time(11, 45)), (time(12, 30), time(13, 15)))
 REASONS = (None, "ziek", "spijbelen", "luxe_verzuim", "verlof", "onbekend")
+_ALL_DAYS = [SCHOOL_DAYS[0] + timedelta(days=i) for i in range((SCHOOL_DAYS[-1] - SCHOOL_DAYS[0]).days)]
+NOT_SCHOOL_DAYS = sorted(set(_ALL_DAYS) - set(SCHOOL_DAYS))
 
 
 @st.composite
@@ -33,26 +35,36 @@ def students(draw: st.DrawFn, sid: str) -> Student:
     )
 
 
+def _record(s: Student, d: date, n: int, status: str, reason: str | None, late: int) -> AttendanceRecord:
+    start, end = LESSONS[n]
+    return AttendanceRecord(
+        id=f"{s.id}-{d.isoformat()}-{n}", student_id=s.id, date=d, start=start, end=end, status=status,
+        reason=None if status == "present" else reason, minutes_late=late if status == "late" else None,
+    )
+
+
 @st.composite
 def school(draw: st.DrawFn) -> tuple[list[Student], list[AttendanceRecord]]:
     group = [draw(students(f"S{i}")) for i in range(draw(st.integers(1, 3)))]
     records = []
     for s in group:
-        # Each student gets a behaviour per stretch of days, so runs and windows really happen.
+        # Each student gets a behaviour per stretch of days, so runs and windows really happen;
+        # a stretch may have no records at all (skipped lesweken) or differ from lesson to lesson.
         day = 0
         while day < len(SCHOOL_DAYS):
             length = draw(st.integers(1, 15))
-            status = draw(st.sampled_from(["present", "absent", "absent", "late"]))
+            status = draw(st.sampled_from(["present", "absent", "absent", "late", "none", "mixed"]))
             reason = draw(st.sampled_from(REASONS))
             late = draw(st.integers(0, 20))
-            for d in SCHOOL_DAYS[day : day + length]:
-                for n, (start, end) in enumerate(LESSONS):
-                    records.append(AttendanceRecord(
-                        id=f"{s.id}-{d.isoformat()}-{n}", student_id=s.id, date=d, start=start,
-                        end=end, status=status, reason=None if status == "present" else reason,
-                        minutes_late=late if status == "late" else None,
-                    ))
+            for d in SCHOOL_DAYS[day : day + length] if status != "none" else []:
+                for n in range(len(LESSONS)):
+                    lesson_status = (draw(st.sampled_from(["present", "absent", "late"]))
+                                     if status == "mixed" else status)
+                    records.append(_record(s, d, n, lesson_status, reason, late))
             day += length
+        # Registrations on days that are not school days (a weekend, the herfstvakantie) count for nothing.
+        for d in draw(st.lists(st.sampled_from(NOT_SCHOOL_DAYS), max_size=4, unique=True)):
+            records.append(_record(s, d, 0, "absent", draw(st.sampled_from(REASONS)), 0))
     return group, records
 
 
