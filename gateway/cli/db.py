@@ -9,8 +9,10 @@ import click
 
 from gateway import pipeline
 from gateway.cli._store import actor_option, settings_and_store
+from gateway.errors import GatewayError
 from gateway.logging import configure_logging
 from gateway.retention import RetentionPolicy, run_retention
+from gateway.rotation import reencrypt, stale_values
 from gateway.school import load_school_config
 from gateway.settings import Settings, write_key_file
 from gateway.store import open_store
@@ -85,3 +87,22 @@ def retention(
         f"persoonsgegevens van {result.personal_cleared} leerlingen, "
         f"inhoud van {result.payloads_pruned} meldingen."
     )
+
+
+@db.command("rotate-keys")
+@actor_option
+def rotate_keys(actor: str) -> None:
+    """Versleutel alle persoonsgegevens opnieuw met de actieve sleutel (na het toevoegen van een nieuwe)."""
+    _, store = settings_and_store()
+    try:
+        counts = reencrypt(store, actor=actor)
+    except GatewayError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for name, count in counts.items():
+        click.echo(f"{name}: {count} waarde(n) opnieuw versleuteld")
+    left = stale_values(store)
+    if left:
+        click.echo(f"Nog {left} waarde(n) onder een oude sleutel (tijdens het draaien gewijzigd): "
+                   "voer de opdracht opnieuw uit.", err=True)
+        raise SystemExit(1)
+    click.echo(f"Alles staat onder sleutel {store.cipher.active_key_id}; oude sleutels kunnen weg.")

@@ -75,14 +75,15 @@ class FeedbackEntry:
     reported_on: date
 
 
-def _context(melding_id: str) -> str:
+def feedback_context(melding_id: str) -> str:
+    """The associated data that binds an encrypted toelichting to its melding."""
     return f"feedback:{melding_id}"
 
 
 def store_feedback(store: Store, school_id: str, melding_id: str, organisation: str, status: str,
                    toelichting: str | None, reported_on: date) -> None:
     """Keep one reported outcome (its toelichting encrypted at rest)."""
-    secret = store.cipher.encrypt(toelichting, _context(melding_id)) if toelichting else None
+    secret = store.cipher.encrypt(toelichting, feedback_context(melding_id)) if toelichting else None
     with store.write() as conn:
         conn.execute(feedback.insert().values(melding_id=melding_id, school_id=school_id,
                                               organisation=organisation, status=status,
@@ -99,7 +100,8 @@ def feedback_for(store: Store, school_id: str,
     out: dict[str, list[FeedbackEntry]] = {}
     with store.read() as conn:
         for r in conn.execute(query):
-            text = store.cipher.decrypt(r.toelichting, _context(r.melding_id)) if r.toelichting else None
+            text = (store.cipher.decrypt(r.toelichting, feedback_context(r.melding_id))
+                    if r.toelichting else None)
             out.setdefault(r.melding_id, []).append(
                 FeedbackEntry(r.melding_id, r.organisation, r.status, text, r.reported_on))
     return out

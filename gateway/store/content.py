@@ -12,7 +12,8 @@ from gateway.crypto import FieldCipher
 from gateway.ports import MeldingContent
 
 
-def _context(melding_id: str) -> str:
+def content_context(melding_id: str) -> str:
+    """The associated data that binds a melding's encrypted content to it."""
     return f"content:{melding_id}"
 
 
@@ -20,14 +21,14 @@ def encode_content(cipher: FieldCipher, melding_id: str, content: MeldingContent
     """The encrypted column value for a melding's content."""
     data = {"actie_gewenst": content.actie_gewenst, "toelichting": content.toelichting,
             "concerns": sorted(content.concerns), "actions_taken": list(content.actions_taken)}
-    return cipher.encrypt(json.dumps(data, sort_keys=True), _context(melding_id))
+    return cipher.encrypt(json.dumps(data, sort_keys=True), content_context(melding_id))
 
 
 def decode_content(cipher: FieldCipher, melding_id: str, stored: str | None) -> MeldingContent:
     """The content of a melding from its column value (empty when none was set)."""
     if not stored:
         return MeldingContent()
-    data = json.loads(cipher.decrypt(stored, _context(melding_id)))
+    data = json.loads(cipher.decrypt(stored, content_context(melding_id)))
     return MeldingContent(actie_gewenst=data.get("actie_gewenst"), toelichting=data.get("toelichting"),
                           concerns=frozenset(data.get("concerns", ())),
                           actions_taken=tuple(data.get("actions_taken", ())))

@@ -26,7 +26,8 @@ PERSONAL_FIELDS = (
 FACT_FIELDS = tuple(f for f in Student.model_fields if f not in PERSONAL_FIELDS)
 
 
-def _context(school_id: str, student_id: str) -> str:
+def personal_context(school_id: str, student_id: str) -> str:
+    """The associated data that binds a student's encrypted personal data to the row."""
     return f"student|{school_id}|{student_id}"
 
 
@@ -86,7 +87,7 @@ def upsert_students(
     for sid, student in latest.items():
         facts, personal = split_student(student)
         sealed = (
-            cipher.encrypt(json.dumps(personal, sort_keys=True), _context(school_id, sid))
+            cipher.encrypt(json.dumps(personal, sort_keys=True), personal_context(school_id, sid))
             if personal
             else None
         )
@@ -143,9 +144,8 @@ def student_details(
     if row is None:
         return None
     facts = json.loads(row.facts)
-    personal = (
-        json.loads(cipher.decrypt(row.personal, _context(school_id, student_id))) if row.personal else {}
-    )
+    context = personal_context(school_id, student_id)
+    personal = json.loads(cipher.decrypt(row.personal, context)) if row.personal else {}
     return StudentDetails(
         student_id=student_id,
         birth_date=Student.model_validate(facts).birth_date,

@@ -1,0 +1,99 @@
+"""Key rotation: re-encrypt every stored personal value with the active field-encryption key.
+
+Rotating is two steps: add a new key and make it active (``VERZUIM_KEYS`` / ``keys.toml``), then
+run ``verzuim-gateway db rotate-keys``; once it reports nothing left, the old key can be dropped.
+Each batch is one transaction and a value is only replaced when it is still the one read, so the
+command can be interrupted and run again, also while the gateway is working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from gateway import audit
+from gateway.console.feedback import feedback_context
+from gateway.console.schema import feedback
+from gateway.store import Store
+from gateway.store.content import content_context
+from gateway.store.schema import meldingen, students
+from gateway.store.students import personal_context
+
+
+@dataclass(frozen=True)
+class EncryptedColumn:
+    """One column holding values of ``FieldCipher``, with how to rebuild each value's context."""
+
+    name: str
+    table: sa.Table
+    column: str
+    context: Callable[[Any], str]  # from a row holding the table's primary key (and melding id)
+
+
+ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
+    EncryptedColumn("studenten.persoonsgegevens", students, "personal",
+                    lambda row: personal_context(row.school_id, row.id)),
+    EncryptedColumn("meldingen.inhoud", meldingen, "content", lambda row: content_context(row.id)),
+    EncryptedColumn("terugkoppeling.toelichting", feedback, "toelichting",
+                    lambda row: feedback_context(row.melding_id)),
+)
+
+
+def _stale(column: EncryptedColumn, active_key_id: str, limit: int) -> sa.Select[Any]:
+    value = column.table.c[column.column]
+    keys = [*column.table.primary_key.columns]
+    extra = [column.table.c.melding_id] if "melding_id" in column.table.c else []
+    return (sa.select(*keys, *extra, value.label("value"))
+            .where(value.is_not(None), ~value.startswith(f"v1.{active_key_id}."))
+            .order_by(*keys).limit(limit))
+
+
+def _rotate_batch(store: Store, column: EncryptedColumn, batch_size: int) -> int:
+    """Re-encrypt up to ``batch_size`` values in one transaction; returns how many were replaced."""
+    cipher = store.cipher
+    value = column.table.c[column.column]
+    replaced = 0
+    with store.write() as conn:
+        for row in conn.execute(_stale(column, cipher.active_key_id, batch_size)).all():
+            context = column.context(row)
+            fresh = cipher.encrypt(cipher.decrypt(row.value, context), context)
+            match = [c == row._mapping[c.name] for c in column.table.primary_key.columns]
+            result = conn.execute(column.table.update().where(*match, value == row.value)
+                                  .values({column.column: fresh}))
+            replaced += result.rowcount
+    return replaced
+
+
+def reencrypt(store: Store, *, actor: str, batch_size: int = 500) -> dict[str, int]:
+    """Re-encrypt every value not under the active key; returns per column how many were replaced.
+
+    A value whose key is not configured stops the run with an ``IntegrityError`` naming the key;
+    the batches done before stay done. Each column's work is one audit entry (counts only).
+    """
+    counts: dict[str, int] = {}
+    for column in ENCRYPTED_COLUMNS:
+        total = 0
+        while (done := _rotate_batch(store, column, batch_size)) > 0:
+            total += done
+        counts[column.name] = total
+        if total:
+            with store.write() as conn:
+                audit.append(conn, actor=actor, action="sleutels.opnieuw_versleuteld",
+                             subject=column.name,
+                             data={"aantal": total, "sleutel": store.cipher.active_key_id})
+    return counts
+
+
+def stale_values(store: Store) -> int:
+    """How many stored values are not under the active key (0: an old key can be dropped)."""
+    active = store.cipher.active_key_id
+    total = 0
+    with store.read() as conn:
+        for column in ENCRYPTED_COLUMNS:
+            value = column.table.c[column.column]
+            total += conn.scalar(sa.select(sa.func.count()).select_from(column.table)
+                                 .where(value.is_not(None), ~value.startswith(f"v1.{active}."))) or 0
+    return total
