@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +12,15 @@ import pytest
 
 from gateway import pipeline
 from gateway.api.app import ApiSettings, create_app
-from gateway.api.keys import create_api_key
+from gateway.api.keys import api_keys, create_api_key
 from gateway.api.limits import BodySizeLimit
 from gateway.api.server import serve_in_thread
+from gateway.store import utcnow
 from tests.api.conftest import Api, make_store
 from tests.api.helpers import AS_OF, CALENDAR, SCHOOL, student
 
 BASE = f"/api/v1/schools/{SCHOOL.id}"
+GHOST_KEY = "vg_0badcafe_" + "x" * 43
 
 
 def test_students_before_a_calendar_are_stored_and_evaluation_says_why_not(api: Api) -> None:
@@ -34,6 +37,18 @@ def test_crashing_evaluation_does_not_fail_the_stored_push(api: Api, monkeypatch
     api.client.put(f"{BASE}/calendar", json=CALENDAR, headers=api.auth())
     response = api.client.post(f"{BASE}/students", json={"students": [student()]}, headers=api.auth())
     assert response.status_code == 200 and "RuntimeError" in response.json()["evaluation"]["error"]
+
+
+def test_a_key_whose_school_is_not_registered_gets_a_404_naming_it(api: Api) -> None:
+    """A key stored for a school the gateway does not know (any more): 404 problem+json, nothing stored."""
+    with api.store.write() as conn:
+        conn.execute(api_keys.insert().values(
+            key_id="0badcafe", school_id="99ZZ00", sha256=hashlib.sha256(GHOST_KEY.encode()).hexdigest(),
+            label="", created_at=utcnow(), revoked_at=None))
+    response = api.client.post("/api/v1/schools/99ZZ00/students", json={"students": [student()]},
+                               headers=api.auth(GHOST_KEY))
+    assert response.status_code == 404
+    assert response.json()["type"].endswith("onbekende-school") and "99ZZ00" in response.json()["detail"]
 
 
 def test_invalid_source_name_is_named(api: Api) -> None:
