@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 
 import click
 
 from gateway.logging import configure_logging
+from gateway.routing import DEFAULT_DIRECTORY
 from gateway.settings import Settings
 from gateway.store import Store, open_store
 
@@ -30,4 +32,16 @@ def default_actor() -> str:
 
 actor_option = click.option(
     "--actor", default=default_actor, show_default="loginnaam", help="Wie dit doet (komt in de audit)."
+)
+
+
+# The recipient directory: gemeenten, regions and desks (serve scopes receiver keys by it, the worker
+# routes mail by it).
+recipients_option = click.option(
+    "--recipients",
+    type=click.Path(path_type=Path, exists=True),
+    envvar="VERZUIM_RECIPIENTS",
+    default=DEFAULT_DIRECTORY,
+    show_default="mappings/recipients",
+    help="Ontvangersregister (map met *.toml per RMC-regio): gemeenten, regio's en hun ontvangers.",
 )

@@ -9,21 +9,11 @@ import uvicorn
 
 from gateway.api.app import ApiSettings, create_app
 from gateway.api.keys import create_api_key, list_api_keys, revoke_api_key
-from gateway.cli._store import actor_option, settings_and_store
+from gateway.cli._store import actor_option, recipients_option, settings_and_store
 from gateway.console import ConsoleSettings, console_routers
 from gateway.console.receivers import create_receiver_key, list_receiver_keys, revoke_receiver_key
 from gateway.errors import GatewayError
-from gateway.routing import DEFAULT_DIRECTORY, load_directory_data
-
-# The directory's gemeenten and regions bound receiver keys to their area; no certificates needed here.
-recipients_option = click.option(
-    "--recipients",
-    type=click.Path(path_type=Path, exists=True),
-    envvar="VERZUIM_RECIPIENTS",
-    default=DEFAULT_DIRECTORY,
-    show_default="mappings/recipients",
-    help="Ontvangersregister (map met *.toml per RMC-regio): gemeenten en regio's van de ontvangers.",
-)
+from gateway.routing import load_directory_data
 
 
 @click.command()

@@ -12,8 +12,8 @@ from types import FrameType
 
 import click
 
-from gateway.cli._store import settings_and_store
-from gateway.routing import DEFAULT_DIRECTORY, RecipientDirectory
+from gateway.cli._store import recipients_option, settings_and_store
+from gateway.routing import RecipientDirectory
 from gateway.worker import Worker, plugin_channels
 
 
@@ -34,14 +34,7 @@ from gateway.worker import Worker, plugin_channels
     envvar="VERZUIM_RECIPIENT_CERTS",
     help="Map met de S/MIME-certificaten van de ontvangers (nodig voor de mailroute en terugval).",
 )
-@click.option(
-    "--recipients",
-    type=click.Path(path_type=Path, exists=True),
-    envvar="VERZUIM_RECIPIENTS",
-    default=DEFAULT_DIRECTORY,
-    show_default="mappings/recipients",
-    help="Ontvangersregister (map met *.toml per RMC-regio).",
-)
+@recipients_option
 @click.option(
     "--today",
     type=click.DateTime(["%Y-%m-%d"]),
