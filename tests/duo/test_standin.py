@@ -26,7 +26,7 @@ def _payload(pki: DemoPki, kenmerk: str) -> etree._Element:
 
 
 def envelope(pki: DemoPki, url: str, *, to_oin: str | None = "default",
-             sign: bool = True, kenmerk: str | None = None,
+             from_oin: str | None = SCHOOL.oin, sign: bool = True, kenmerk: str | None = None,
              signer: PemFiles | None = None) -> bytes:
     """A MeldenVerzuim envelope built with lxml only, signed with the gateway's certificate
     (or ``signer``'s)."""
@@ -37,7 +37,8 @@ def envelope(pki: DemoPki, url: str, *, to_oin: str | None = "default",
     oin = pki.duo_oin if to_oin == "default" else to_oin
     etree.SubElement(header, f"{{{WSA}}}To").text = f"{url}?oin={oin}" if oin else url
     sender = etree.SubElement(header, f"{{{WSA}}}From")
-    etree.SubElement(sender, f"{{{WSA}}}Address").text = f"{ANONYMOUS}?oin={SCHOOL.oin}"
+    address = f"{ANONYMOUS}?oin={from_oin}" if from_oin else ANONYMOUS
+    etree.SubElement(sender, f"{{{WSA}}}Address").text = address
     etree.SubElement(env, f"{{{SOAP_ENV}}}Body").append(_payload(pki, kenmerk or uuid.uuid4().hex))
     if sign:
         files = signer or pki.gateway_client
@@ -98,6 +99,14 @@ def test_missing_oin_in_to_is_refused(pki: DemoPki, standin: RunningStandin,
                                       http: httpx.Client) -> None:
     """A wsa:To without ?oin= is refused with fault 0011."""
     response = post(http, standin.url, envelope(pki, standin.url, to_oin=None))
+    assert fault_code(response) == "0011"
+    assert standin.app.registration_count() == 0
+
+
+def test_missing_oin_in_from_is_refused(pki: DemoPki, standin: RunningStandin,
+                                        http: httpx.Client) -> None:
+    """A wsa:From of the bare anonymous address (no school OIN) is refused with fault 0011."""
+    response = post(http, standin.url, envelope(pki, standin.url, from_oin=None))
     assert fault_code(response) == "0011"
     assert standin.app.registration_count() == 0
 
