@@ -252,3 +252,30 @@ def test_withdrawal_after_a_correction_reaches_duo_as_ingetrokken(store, pki, du
     assert registration.status_at(utcnow(), None)[0] == "Ingetrokken"
     assert get_melding(store, mid).status == "ingetrokken"
     assert "melding.intrekking_verzonden" in audit_actions(store, mid)
+
+
+def test_smtp_outage_is_ridden_out_by_retries_on_the_mail_route(store, pki, duo, smtp, workers):
+    """The mail route's server refuses connections for a while: retried with backoff, sent once."""
+    school = school_with_channels(pki, duo, smtp, routes={"verzuim-16u": "mail"})
+    worker, mid = start(workers, store, school, pki)
+    smtp.set_mode("refuse")
+    assert worker.run_once()
+    assert get_melding(store, mid).status == "opnieuw"
+    smtp.set_mode("accept")
+    run_due(worker)
+    assert (get_melding(store, mid).status, len(smtp.messages())) == ("ontvangen", 1)
+    assert audit_actions(store, mid).count("outbox.opnieuw") == 1
+
+
+def test_melding_failing_the_xsd_becomes_a_dead_letter_naming_the_element_not_the_value(
+        store, pki, duo, workers):
+    """A postcode that breaks DUO's pattern never leaves: a dead letter naming the element, no value."""
+    school = school_with_channels(pki, duo, None)
+    pipeline.register_school(store, school, "test")
+    batch = dataclasses.replace(sixteen_hour_batch(), students=[student("S1", postcode="35 11 XX")])
+    pipeline.ingest(store, school.id, "magister", batch, "test")
+    [mid] = pipeline.evaluate(store, school.id, AS_OF).created
+    run_due(make_worker(workers, store, pki))
+    m = get_melding(store, mid)
+    assert (m.status, duo.app.registration_count()) == ("onbestelbaar", 0)
+    assert "postcode" in m.last_error and "35 11 XX" not in m.last_error
