@@ -5,8 +5,10 @@ PostgreSQL and the database write lock on SQLite, so several workers never take 
 
 Lock order (PostgreSQL): every transaction that changes a melding and its outbox rows locks the
 melding's row first (``lock_status``), then its outbox rows, and appends to the audit log (which
-locks the audit head) last. ``pipeline.withdraw`` and ``pipeline.approve`` work in the same order;
-two transactions that took the rows the other way round could each wait for the other (deadlock).
+locks the audit head) last. ``pipeline.withdraw`` and ``pipeline.approve`` work in the same order,
+and ``pipeline.evaluate`` locks every active melding of the students it evaluates before its first
+audit entry; two transactions that took the rows the other way round could each wait for the other
+(deadlock).
 """
 
 from __future__ import annotations

@@ -304,6 +304,10 @@ def evaluate(
         last_as_of = conn.scalar(sa.select(schools.c.last_as_of).where(schools.c.id == school_id))
         due = _due_students(conn, school_id, as_of, last_as_of)
         ids = sorted(due)
+        # Lock order (gateway.outbox): the meldingen this evaluation may withdraw are locked before
+        # its first audit entry takes the audit head, as in every worker transaction; otherwise a
+        # worker holding one of them and waiting for the head would deadlock with it (PostgreSQL).
+        _lock_active_meldingen(conn, school_id, ids)
         for i in range(0, len(ids), EVALUATION_CHUNK):
             chunk = ids[i : i + EVALUATION_CHUNK]
             students = students_repo.load_students(conn, school_id, chunk)
@@ -332,6 +336,18 @@ def evaluate(
             },
         )
     return EvaluationResult(len(ids), created, withdrawn, n_signals)
+
+
+def _lock_active_meldingen(conn: sa.Connection, school_id: str, student_ids: Sequence[str]) -> None:
+    for i in range(0, len(student_ids), EVALUATION_CHUNK):
+        conn.execute(
+            sa.select(meldingen.c.id)
+            .where(meldingen.c.school_id == school_id,
+                   meldingen.c.student_id.in_(list(student_ids[i : i + EVALUATION_CHUNK])),
+                   meldingen.c.status != State.INGETROKKEN.value)
+            .order_by(meldingen.c.id)
+            .with_for_update()
+        ).all()
 
 
 def mapping_stamps(conn: sa.Connection, school_id: str) -> dict[str, str]:
