@@ -11,6 +11,7 @@ still validated against the XSD before it leaves (``client.ValidationPlugin``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -27,52 +28,84 @@ class RenderError(RequestInvalid):
     """The payload does not fit the schema (an unknown field, or a list where one is allowed)."""
 
 
-def render_element(element: Any, value: Mapping[str, Any]) -> etree._Element:
-    """One global element (a request wrapper) with ``value``'s fields, in schema order."""
-    node = etree.Element(element.qname)
-    _fill(node, element.type, value)
-    return node
+@dataclass(frozen=True)
+class _Field:
+    """One element of a complex type, in schema order, with what rendering it needs."""
+
+    name: str
+    qname: etree.QName
+    multiple: bool
+    plan: tuple[_Field, ...] | None  # the child type's fields; None for a simple type
+    xmlvalue: Callable[[Any], str] | None
 
 
-def _fill(node: etree._Element, xsd_type: Any, value: Mapping[str, Any]) -> None:
-    if not isinstance(value, Mapping):
-        raise RenderError(f"{etree.QName(node).localname}: samengesteld veld verwacht")
-    remaining = set(value)
+# Plans per zeep type: the schema is walked once per type, not once per melding (the walk with its
+# isinstance checks cost about as much as the rest of the rendering).
+# Keyed by id, holding the type itself so the id cannot be reused by another object.
+_PLANS: dict[int, tuple[Any, tuple[_Field, ...]]] = {}
+
+
+def _plan(xsd_type: Any) -> tuple[_Field, ...]:
+    cached = _PLANS.get(id(xsd_type))
+    if cached is not None and cached[0] is xsd_type:
+        return cached[1]
+    fields: list[_Field] = []
     indicator = getattr(xsd_type, "_element", None)
     if indicator is not None:
-        _children(node, indicator, value, remaining)
-    if remaining:
-        raise RenderError(f"{etree.QName(node).localname}: onbekende velden "
-                          f"{', '.join(sorted(remaining))}")
+        _collect(indicator, fields)
+    _PLANS[id(xsd_type)] = (xsd_type, tuple(fields))
+    return tuple(fields)
 
 
-def _children(node: etree._Element, indicator: Any, value: Mapping[str, Any],
-              remaining: set[str]) -> None:
+def _collect(indicator: Any, fields: list[_Field]) -> None:
     if isinstance(indicator, Group):
-        _children(node, indicator.child, value, remaining)
+        _collect(indicator.child, fields)
         return
     if not isinstance(indicator, OrderIndicator):
         raise RenderError(f"schema-onderdeel {type(indicator).__name__} niet ondersteund")
     for child in indicator:
         if isinstance(child, (OrderIndicator, Group)):
-            _children(node, child, value, remaining)
+            _collect(child, fields)
+        elif isinstance(child.type, ComplexType):
+            fields.append(_Field(child.name, child.qname, bool(child.accepts_multiple),
+                                 _plan(child.type), None))
+        else:
+            fields.append(_Field(child.name, child.qname, bool(child.accepts_multiple), None,
+                                 child.type.xmlvalue))
+
+
+def render_element(element: Any, value: Mapping[str, Any]) -> etree._Element:
+    """One global element (a request wrapper) with ``value``'s fields, in schema order."""
+    node = etree.Element(element.qname)
+    _fill(node, _plan(element.type), value)
+    return node
+
+
+def _fill(node: etree._Element, plan: tuple[_Field, ...], value: Mapping[str, Any]) -> None:
+    if not isinstance(value, Mapping):
+        raise RenderError(f"{etree.QName(node).localname}: samengesteld veld verwacht")
+    used = 0
+    for field in plan:
+        if field.name not in value:
             continue
-        name = child.name
-        if name not in value:
-            continue
-        remaining.discard(name)
-        item = value[name]
-        items = item if isinstance(item, (list, tuple)) else [item]
-        if len(items) > 1 and not child.accepts_multiple:
-            raise RenderError(f"{name}: maar één waarde toegestaan")
+        used += 1
+        item = value[field.name]
+        items = item if isinstance(item, (list, tuple)) else (item,)
+        if len(items) > 1 and not field.multiple:
+            raise RenderError(f"{field.name}: maar één waarde toegestaan")
         for one in items:
             if one is None:
                 continue
-            sub = etree.SubElement(node, child.qname)
-            if isinstance(child.type, ComplexType):
-                _fill(sub, child.type, one)
+            sub = etree.SubElement(node, field.qname)
+            if field.plan is not None:
+                _fill(sub, field.plan, one)
             else:
-                sub.text = child.type.xmlvalue(one)
+                assert field.xmlvalue is not None
+                sub.text = field.xmlvalue(one)
+    if used < len(value):
+        known = {f.name for f in plan}
+        raise RenderError(f"{etree.QName(node).localname}: onbekende velden "
+                          f"{', '.join(sorted(k for k in value if k not in known))}")
 
 
 def fast_serializer(message: SoapMessage) -> Callable[..., SerializedMessage]:
@@ -96,8 +129,13 @@ def fast_serializer(message: SoapMessage) -> Callable[..., SerializedMessage]:
 
 
 def install(binding: Any) -> None:
-    """Use the fast renderer for every operation's request of a zeep SOAP binding."""
+    """Use the fast renderer for every operation's request of a zeep SOAP binding.
+
+    zeep's own WS-Addressing pass (triggered by the WSDL's ``wsam:Action``) is switched off too:
+    ``client.AddressingPlugin`` writes the Edukoppeling headers and would only remove zeep's again.
+    """
     for operation in binding._operations.values():
+        operation.abstract.wsa_action = None
         message = operation.input
         if isinstance(message, SoapMessage) and message.body is not None \
                 and not message._is_body_wrapped:
