@@ -170,6 +170,7 @@ class VerzuimloketStandin:
         self._saved = itertools.count(1)
         self._lock = threading.Lock()
         self._clients: set[tuple[str, int]] = set()
+        self._allowed_certs: dict[bytes, bool] = {}  # client certificate (DER) -> allowed
         self._pool = ThreadPoolExecutor(max(1, config.workers), thread_name_prefix="duo-standin")
         # Signatures use real time; ``clock`` drives registrations and statuses only.
         self._signer = Signer(config.server_cert.read_bytes(), config.server_key.read_bytes())
@@ -261,11 +262,15 @@ class VerzuimloketStandin:
 
     def _allowed(self, client_cert: bytes) -> bool:
         """Whether the TLS client certificate (DER) carries an allowed gateway OIN."""
-        try:
-            oin = oin_of(x509.load_der_x509_certificate(client_cert))
-        except ValueError:
-            return False
-        return oin in self.config.gateway_oins
+        # Decided once per certificate: a pooled connection presents the same one on every request.
+        known = self._allowed_certs.get(client_cert)
+        if known is None:
+            try:
+                known = oin_of(x509.load_der_x509_certificate(client_cert)) in self.config.gateway_oins
+            except ValueError:
+                known = False
+            self._allowed_certs[client_cert] = known
+        return known
 
     def _take_fault(self) -> str | None:
         f = self.faults
