@@ -194,23 +194,29 @@ class HttpxTransport(Transport):
                                 extensions=self._extensions)
         streamed = self.http.handle_request(request)
         try:
-            body = self._read_limited(streamed)
+            response = self._read_limited(streamed, request)
         finally:
             streamed.close()
-        response = _buffered(streamed, body, request)
         media = response.headers.get("content-type", "").split(";")[0].strip()
         is_fault = response.status_code == 500 and media in ("text/xml", "application/soap+xml")
         if response.status_code >= 400 and not is_fault:
             raise HttpStatusError(response.status_code, response.text[:500])
         return response
 
-    def _read_limited(self, response: httpx.Response) -> bytes:
-        """The decoded body, read chunk by chunk; stops as soon as it passes the limit (a
-        declared Content-Length over it is refused before reading anything)."""
+    def _read_limited(self, response: httpx.Response, request: httpx.Request) -> httpx.Response:
+        """The complete response, its body read within the limit (a declared Content-Length over
+        it is refused before reading anything; without one it is read chunk by chunk and stops as
+        soon as it passes the limit)."""
         limit = self.max_response_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise ResponseTooLarge(limit)
+        if declared.isdigit() and response.headers.get("content-encoding", "identity") == "identity":
+            # The HTTP/1.1 framing reads no more than the declared length, and nothing is
+            # decompressed: read it in one go. (A compressed body is counted as it unpacks.)
+            response.read()
+            response.request = request
+            return response
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():
@@ -218,7 +224,7 @@ class HttpxTransport(Transport):
             if size > limit:
                 raise ResponseTooLarge(limit)
             chunks.append(chunk)
-        return b"".join(chunks)
+        return _buffered(response, b"".join(chunks), request)
 
     def post_xml(self, address: str, envelope: etree._Element,
                  headers: dict[str, str]) -> httpx.Response:

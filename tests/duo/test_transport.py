@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 
 import httpx
@@ -59,3 +60,20 @@ def test_answer_within_the_limit_is_returned_whole() -> None:
     response = transport.post("https://duo.example/", b"<x/>", {})
     assert response.status_code == 200
     assert len(response.content) == 2 * CHUNK
+
+
+def test_answer_with_a_declared_length_within_the_limit_is_returned_whole() -> None:
+    """The usual answer (Content-Length, not compressed) is read in one go and comes back whole."""
+    transport = transport_answering(CountingStream(chunks=2), limit=2 * CHUNK,
+                                    headers={"content-length": str(2 * CHUNK)})
+    response = transport.post("https://duo.example/", b"<x/>", {})
+    assert len(response.content) == 2 * CHUNK and response.request.url == "https://duo.example/"
+
+
+def test_compressed_answer_is_limited_as_it_unpacks() -> None:
+    """A small gzip body that unpacks past the limit is refused, though its declared length is small."""
+    packed = gzip.compress(b"x" * (8 * CHUNK))
+    transport = transport_answering(httpx.ByteStream(packed), limit=2 * CHUNK,
+                                    headers={"content-length": str(len(packed)), "content-encoding": "gzip"})
+    with pytest.raises(ResponseTooLarge):
+        transport.post("https://duo.example/", b"<x/>", {})
