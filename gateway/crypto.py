@@ -41,7 +41,7 @@ class FieldCipher:
         """Encrypt ``plaintext`` bound to ``context`` (e.g. school and student id)."""
         nonce = os.urandom(_NONCE_BYTES)
         sealed = self._aead[self.active_key_id].encrypt(nonce, plaintext.encode(), context.encode())
-        return f"{_PREFIX}.{self.active_key_id}.{base64.b64encode(nonce + sealed).decode()}"
+        return f"{self.prefix_of(self.active_key_id)}{base64.b64encode(nonce + sealed).decode()}"
 
     def decrypt(self, token: str, context: str) -> str:
         """Decrypt a value made by ``encrypt``; raises ``IntegrityError`` when it does not verify."""
@@ -57,6 +57,11 @@ class FieldCipher:
             return aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context.encode()).decode()
         except (InvalidTag, ValueError) as exc:
             raise IntegrityError("versleutelde waarde is beschadigd of hoort bij een andere rij") from exc
+
+    @staticmethod
+    def prefix_of(key_id: str) -> str:
+        """How every value encrypted with ``key_id`` begins (to find values under other keys)."""
+        return f"{_PREFIX}.{key_id}."
 
     @staticmethod
     def key_id_of(token: str) -> str:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from gateway import audit
 from gateway.console.feedback import feedback_context
 from gateway.console.schema import feedback
+from gateway.crypto import FieldCipher
 from gateway.store import Store
 from gateway.store.content import content_context
 from gateway.store.schema import meldingen, students
@@ -42,12 +43,16 @@ ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
 )
 
 
-def _stale(column: EncryptedColumn, active_key_id: str, limit: int) -> sa.Select[Any]:
+def _not_under(column: EncryptedColumn, key_id: str) -> sa.ColumnElement[bool]:
     value = column.table.c[column.column]
+    return sa.and_(value.is_not(None), ~value.startswith(FieldCipher.prefix_of(key_id)))
+
+
+def _stale(column: EncryptedColumn, active_key_id: str, limit: int) -> sa.Select[Any]:
     keys = [*column.table.primary_key.columns]
     extra = [column.table.c.melding_id] if "melding_id" in column.table.c else []
-    return (sa.select(*keys, *extra, value.label("value"))
-            .where(value.is_not(None), ~value.startswith(f"v1.{active_key_id}."))
+    return (sa.select(*keys, *extra, column.table.c[column.column].label("value"))
+            .where(_not_under(column, active_key_id))
             .order_by(*keys).limit(limit))
 
 
@@ -93,7 +98,6 @@ def stale_values(store: Store) -> int:
     total = 0
     with store.read() as conn:
         for column in ENCRYPTED_COLUMNS:
-            value = column.table.c[column.column]
             total += conn.scalar(sa.select(sa.func.count()).select_from(column.table)
-                                 .where(value.is_not(None), ~value.startswith(f"v1.{active}."))) or 0
+                                 .where(_not_under(column, active))) or 0
     return total

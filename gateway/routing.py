@@ -99,10 +99,6 @@ def _region_files(path: Path) -> list[Path]:
     raise ConfigurationError(f"ontvangersregister niet gevonden: {path} (verwacht *.toml)")
 
 
-def _problems(exc: ValidationError) -> str:
-    return describe(exc)
-
-
 def load_directory_data(path: Path = DEFAULT_DIRECTORY) -> DirectoryData:
     """Parse and check the region files under ``path`` (a folder of TOML files, or one file)."""
     regions: dict[str, RegionFile] = {}
@@ -116,7 +112,7 @@ def load_directory_data(path: Path = DEFAULT_DIRECTORY) -> DirectoryData:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigurationError(f"ontvangersregister {file.name}: geen geldige TOML ({exc})") from exc
         except ValidationError as exc:
-            raise ConfigurationError(f"ontvangersregister {file.name} is ongeldig: {_problems(exc)}") from exc
+            raise ConfigurationError(f"ontvangersregister {file.name} is ongeldig: {describe(exc)}") from exc
         region_id = parsed.region.id
         if region_id in regions:
             raise ConfigurationError(
@@ -287,7 +283,7 @@ class RoutingPolicy:
         try:
             data = PolicyData.model_validate(dict(config or {}))
         except ValidationError as exc:
-            raise ConfigurationError(f"routeringsbeleid is ongeldig: {_problems(exc)}") from exc
+            raise ConfigurationError(f"routeringsbeleid is ongeldig: {describe(exc)}") from exc
         routes: dict[str, Route] = {**(profile_routes or {}), **data.routes}
         return cls(data.default, routes, data.fallback)
 
