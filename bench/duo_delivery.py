@@ -9,7 +9,9 @@ The envelopes come from an untimed capture run of the same meldingen to a stand-
 what it receives; neither timed run writes files (that is the bench's bookkeeping, not delivery).
 Both use the same number of client threads and pooled keep-alive connections; each prints how
 many TLS connections (handshakes) the stand-in saw, which should equal the thread count, not
-the number of meldingen. Prints both rates, their ratio and the load average.
+the number of meldingen. Prints both rates, their ratio, the CPU time per melding on each side
+(client: this process's ``time.process_time``; stand-in: its own, from ``/_admin/stats``), the
+load average, and whether the targets (>= 200/s, ratio >= 0.5) are met.
 Usage: .venv/bin/python bench/duo_delivery.py [N] [RUNS] [THREADS]
 (DUO_STANDIN_WORKERS=n sets the stand-in's worker threads, default 2.)
 """
@@ -23,8 +25,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -37,6 +42,8 @@ from gateway.pki import DemoPki, demo_pki  # noqa: E402
 from tests.duo.helpers import melding  # noqa: E402
 
 THREADS = 4
+TARGET_RATE = 200
+TARGET_RATIO = 0.5
 STANDIN_WORKERS = int(os.environ.get("DUO_STANDIN_WORKERS", "2"))
 
 SERVER = """
@@ -73,35 +80,58 @@ def stop_server(proc: subprocess.Popen[str]) -> None:
     proc.wait(timeout=15)
 
 
-def connections(pki: DemoPki, url: str) -> int:
-    """How many TLS connections the stand-in accepted (each one a full handshake)."""
+@dataclass
+class Run:
+    """One timed run: its rate, the stand-in's TLS connections, CPU ms per melding per side."""
+
+    rate: float
+    handshakes: int
+    client_ms: float
+    standin_ms: float
+
+
+def standin_stats(pki: DemoPki, url: str) -> dict[str, Any]:
+    """The stand-in's counters: TLS connections (each a full handshake) and its CPU seconds."""
     ctx = tls_context(pki.ca_cert, pki.gateway_client.cert, pki.gateway_client.key)
     admin = url.split("/verzuimloket", maxsplit=1)[0] + "/_admin/stats"
     with httpx.Client(verify=ctx, timeout=10) as http:
         # This request's own connection is not counted: the stand-in counts SOAP POSTs only.
-        return int(http.get(admin).json()["connections"])
+        return dict(http.get(admin).json())
 
 
-def run_channel(pki: DemoPki, n: int, run: int, save: Path | None, threads: int) -> tuple[float, int]:
+def timed(pki: DemoPki, url: str, n: int, work: Callable[[], None]) -> Run:
+    """Run ``work`` (n meldingen) and measure its rate and both sides' CPU per melding."""
+    server_before = standin_stats(pki, url)["cpu_seconds"]
+    cpu_before = time.process_time()
+    start = time.perf_counter()
+    work()
+    elapsed = time.perf_counter() - start
+    client_cpu = time.process_time() - cpu_before
+    after = standin_stats(pki, url)
+    return Run(n / elapsed, int(after["connections"]), 1000 * client_cpu / n,
+               1000 * (after["cpu_seconds"] - server_before) / n)
+
+
+def run_channel(pki: DemoPki, n: int, run: int, save: Path | None, threads: int) -> Run:
     proc, url = start_server(pki, save)
     channel = DuoChannel(DuoConfig(url, pki.duo_oin, pki.gateway_client.cert,
                                    pki.gateway_client.key, pki.ca_cert))
     items = [melding(student_id=f"R{run}S{i}") for i in range(n)]
     try:
         channel.deliver(melding(student_id=f"warmup{run}"))  # connection + zeep warm-up
-        start = time.perf_counter()
-        with ThreadPoolExecutor(threads) as pool:
-            receipts = list(pool.map(channel.deliver, items))
-        elapsed = time.perf_counter() - start
-        assert len({r.receiver_reference for r in receipts}) == n
-        handshakes = connections(pki, url)
+
+        def deliver_all() -> None:
+            with ThreadPoolExecutor(threads) as pool:
+                receipts = list(pool.map(channel.deliver, items))
+            assert len({r.receiver_reference for r in receipts}) == n
+
+        return timed(pki, url, n, deliver_all)
     finally:
         channel.close()
         stop_server(proc)
-    return n / elapsed, handshakes
 
 
-def run_bare(pki: DemoPki, bodies: list[bytes], threads: int) -> tuple[float, int]:
+def run_bare(pki: DemoPki, bodies: list[bytes], threads: int) -> Run:
     proc, url = start_server(pki, None)
     ctx = tls_context(pki.ca_cert, pki.gateway_client.cert, pki.gateway_client.key)
     transport = httpx.HTTPTransport(
@@ -112,19 +142,19 @@ def run_bare(pki: DemoPki, bodies: list[bytes], threads: int) -> tuple[float, in
     try:
         with httpx.Client(transport=transport, timeout=30) as http:
             http.post(url, content=bodies[0], headers=headers)  # warm-up
-            start = time.perf_counter()
-            with ThreadPoolExecutor(threads) as pool:
-                statuses = list(pool.map(
-                    lambda body: http.post(url, content=body, headers=headers).status_code,
-                    bodies[1:]))
-            elapsed = time.perf_counter() - start
-            if set(statuses) != {200}:
-                detail = http.post(url, content=bodies[1], headers=headers).text[:600]
-                raise AssertionError(f"bare POSTs failed: {set(statuses)} {detail}")
-        handshakes = connections(pki, url)
+
+            def post_all() -> None:
+                with ThreadPoolExecutor(threads) as pool:
+                    statuses = list(pool.map(
+                        lambda body: http.post(url, content=body, headers=headers).status_code,
+                        bodies[1:]))
+                if set(statuses) != {200}:
+                    detail = http.post(url, content=bodies[1], headers=headers).text[:600]
+                    raise AssertionError(f"bare POSTs failed: {set(statuses)} {detail}")
+
+            return timed(pki, url, len(bodies) - 1, post_all)
     finally:
         stop_server(proc)
-    return (len(bodies) - 1) / elapsed, handshakes
 
 
 def main() -> None:
@@ -134,31 +164,38 @@ def main() -> None:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         pki = demo_pki(Path(tmp) / "pki")
-        channel_rates, bare_rates, handshakes = [], [], []
+        channel_runs: list[Run] = []
+        bare_runs: list[Run] = []
         for run in range(runs):
             save = Path(tmp) / f"saved{run}"
             run_channel(pki, n, run, save, threads)  # capture the envelopes (not timed)
             bodies = [p.read_bytes() for p in sorted(save.glob("*-MeldenVerzuim.xml"))]
-            rate, seen = run_channel(pki, n, run, None, threads)
-            channel_rates.append(rate)
-            handshakes.append(seen)
-            rate, seen = run_bare(pki, bodies, threads)
-            bare_rates.append(rate)
-            handshakes.append(seen)
-    channel_rate = statistics.median(channel_rates)
-    bare_rate = statistics.median(bare_rates)
+            channel_runs.append(run_channel(pki, n, run, None, threads))
+            bare_runs.append(run_bare(pki, bodies, threads))
+    channel_rate = statistics.median(r.rate for r in channel_runs)
+    bare_rate = statistics.median(r.rate for r in bare_runs)
+    ratio = channel_rate / bare_rate
+    handshakes = [r.handshakes for pair in zip(channel_runs, bare_runs, strict=True)
+                  for r in pair]
     load_after = os.getloadavg()
     print(f"meldingen per run: {n}, runs: {runs}, client threads: {threads}, "
           f"cores: {os.cpu_count()}, stand-in workers: {STANDIN_WORKERS}")
     print(f"DUO channel (zeep+WS-Security, mTLS, keep-alive): {channel_rate:7.1f} meldingen/s "
-          f"(runs: {', '.join(f'{r:.1f}' for r in channel_rates)})")
+          f"(runs: {', '.join(f'{r.rate:.1f}' for r in channel_runs)})")
     print(f"bare HTTPS POST of the same envelopes:           {bare_rate:7.1f} POSTs/s "
-          f"(runs: {', '.join(f'{r:.1f}' for r in bare_rates)})")
-    print(f"ratio channel/bare: {channel_rate / bare_rate:.2f}")
+          f"(runs: {', '.join(f'{r.rate:.1f}' for r in bare_runs)})")
+    print(f"ratio channel/bare: {ratio:.2f}")
+    for label, kind in (("DUO channel", channel_runs), ("bare POST", bare_runs)):
+        print(f"CPU per melding, {label:11}: client "
+              f"{statistics.median(r.client_ms for r in kind):.2f} ms, stand-in "
+              f"{statistics.median(r.standin_ms for r in kind):.2f} ms (medians)")
     print(f"TLS connections (handshakes) per run at the stand-in: {handshakes} "
           f"(warm-up included; at most {threads + 1} means reuse works)")
     print("load average before: {:.2f} {:.2f} {:.2f}, after: {:.2f} {:.2f} {:.2f}".format(
         *load_before, *load_after))
+    met = channel_rate >= TARGET_RATE and ratio >= TARGET_RATIO
+    print(f"targets (>= {TARGET_RATE}/s and ratio >= {TARGET_RATIO}): "
+          f"{'met' if met else 'NOT met'}")
 
 
 if __name__ == "__main__":

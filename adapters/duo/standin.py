@@ -191,7 +191,9 @@ class VerzuimloketStandin:
         if path == "/_admin/faults" and method == "POST":
             await self._admin(receive, send)
         elif path == "/_admin/stats" and method == "GET":
-            await _respond(send, 200, json.dumps(asdict(self.stats)).encode(), "application/json")
+            # The process's CPU time lets a benchmark split the cost per melding by side.
+            report = {**asdict(self.stats), "cpu_seconds": time.process_time()}
+            await _respond(send, 200, json.dumps(report).encode(), "application/json")
         elif method == "GET" and scope.get("query_string", b"") == b"wsdl":
             await _respond(send, 200, wsdl_path().read_bytes(), "text/xml; charset=utf-8")
         elif method == "POST":

@@ -194,6 +194,17 @@ def test_fault_knobs_adjust_through_admin_endpoint(standin: RunningStandin,
     assert http.post(f"{base}/_admin/faults", json={"nonsense": 1}).status_code == 400
 
 
+def test_stats_count_requests_and_report_cpu_time(standin: RunningStandin,
+                                                  http: httpx.Client) -> None:
+    """GET /_admin/stats counts SOAP requests and reports the process's CPU seconds."""
+    base = standin.url.split("/verzuimloket")[0]
+    before = http.get(f"{base}/_admin/stats").json()
+    post(http, standin.url, b"<x/>")
+    after = http.get(f"{base}/_admin/stats").json()
+    assert after["requests"] == before["requests"] + 1
+    assert after["cpu_seconds"] > before["cpu_seconds"] >= 0
+
+
 def test_wsdl_is_served(standin: RunningStandin, http: httpx.Client) -> None:
     """GET ?wsdl returns the packaged WSDL."""
     response = http.get(f"{standin.url}?wsdl")
