@@ -20,7 +20,7 @@ from gateway.store import Store, get_melding
 from gateway.store.meldingen import lock_status
 from gateway.store.schema import outbox as outbox_table
 from gateway.worker import RetryPolicy, Worker, is_lock_conflict
-from tests.store.helpers import SCHOOL, FakeChannel, drain, make_meldingen, student
+from tests.store.helpers import SCHOOL, FakeChannel, drain, drain_due, make_meldingen, student
 
 
 def test_delivered_melding_is_received_with_reference(store, worker, channel):
@@ -55,7 +55,7 @@ def test_retry_succeeds_after_transient_errors(store, worker, channel):
     """After transient failures the next attempt delivers, once."""
     [mid] = make_meldingen(store, "S1")
     channel.fail("S1", TransientDeliveryError("a"), TransientDeliveryError("b"))
-    drain(worker)
+    drain_due(worker)
     assert (get_melding(store, mid).status, channel.delivered) == ("ontvangen", {mid: 1})
 
 
@@ -63,7 +63,7 @@ def test_transient_errors_beyond_the_limit_dead_letter(store, worker, channel):
     """After max_attempts transient failures the melding becomes onbestelbaar."""
     [mid] = make_meldingen(store, "S1")
     channel.fail("S1", *(TransientDeliveryError("weg") for _ in range(5)))
-    drain(worker)
+    drain_due(worker)
     assert get_melding(store, mid).status == "onbestelbaar"
 
 
