@@ -26,7 +26,6 @@ _DUTCH = {
     "float_type": "moet een getal zijn",
     "string_type": "moet tekst zijn",
     "string_too_short": "mag niet leeg zijn",
-    "string_too_long": "is te lang",
     "list_type": "moet een lijst zijn",
     "dict_type": "moet een object (tabel) zijn",
     "model_type": "moet een object (tabel) zijn",

@@ -8,14 +8,13 @@ revoked on one host counts on all of them at once.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from gateway import audit
+from gateway.access_keys import issue_key, key_id_of, key_matches
 from gateway.errors import ConfigurationError
 from gateway.store import Store, list_schools, utcnow
 from gateway.store.schema import metadata
@@ -44,23 +43,18 @@ class ApiKey:
     revoked: bool
 
 
-def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 def create_api_key(store: Store, school_id: str, label: str = "", *, actor: str) -> tuple[ApiKey, str]:
     """A new key for a registered school; returns the stored entry and the key (shown once). Audited."""
     if school_id not in list_schools(store):
         raise ConfigurationError(f"school '{school_id}' is niet geregistreerd")
-    key_id = secrets.token_hex(4)
-    key = f"vg_{key_id}_{secrets.token_urlsafe(32)}"
-    entry = ApiKey(key_id, school_id, label, utcnow(), False)
+    issued = issue_key("vg")
+    entry = ApiKey(issued.key_id, school_id, label, utcnow(), False)
     with store.write() as conn:
-        conn.execute(api_keys.insert().values(key_id=key_id, school_id=school_id, sha256=_digest(key),
+        conn.execute(api_keys.insert().values(key_id=issued.key_id, school_id=school_id, sha256=issued.sha256,
                                               label=label, created_at=entry.created_at, revoked_at=None))
         audit.append(conn, actor=actor, action="api-sleutel.aangemaakt", school_id=school_id,
-                     subject=key_id, data={"label": label})
-    return entry, key
+                     subject=issued.key_id, data={"label": label})
+    return entry, issued.key
 
 
 def revoke_api_key(store: Store, key_id: str, *, actor: str) -> bool:
@@ -86,13 +80,12 @@ def list_api_keys(store: Store) -> list[ApiKey]:
 
 def school_of(store: Store, key: str) -> str | None:
     """The school a presented key belongs to, or None for an unknown or revoked key."""
-    parts = key.split("_", 2)
-    if len(parts) != 3 or parts[0] != "vg":
+    key_id = key_id_of(key, "vg")
+    if key_id is None:
         return None
     with store.read() as conn:
         row = conn.execute(sa.select(api_keys.c.school_id, api_keys.c.sha256, api_keys.c.revoked_at)
-                           .where(api_keys.c.key_id == parts[1])).one_or_none()
-    # Constant-time comparison of the digests, so the answer time says nothing about the secret.
-    if row is None or row.revoked_at is not None or not secrets.compare_digest(row.sha256, _digest(key)):
+                           .where(api_keys.c.key_id == key_id)).one_or_none()
+    if row is None or row.revoked_at is not None or not key_matches(row.sha256, key):
         return None
     return str(row.school_id)

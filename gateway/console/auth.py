@@ -8,7 +8,6 @@ for ``LOCKOUT``, which stops guessing without telling a guesser whether the name
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from gateway import audit
+from gateway.access_keys import token_digest
 from gateway.console.schema import sessions, users
 from gateway.errors import ConfigurationError, InvalidInput
 from gateway.store import Store, list_schools, utcnow
@@ -57,10 +57,6 @@ class Session:
     user: User
     csrf_token: str
     expires_at: datetime
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def hash_password(password: str) -> str:
@@ -145,7 +141,7 @@ def start_session(store: Store, user: User, lifetime: timedelta) -> tuple[str, S
     session = Session(user, secrets.token_urlsafe(32), now + lifetime)
     with store.write() as conn:
         conn.execute(sessions.delete().where(sessions.c.expires_at < now))
-        conn.execute(sessions.insert().values(token_hash=_digest(token), username=user.username,
+        conn.execute(sessions.insert().values(token_hash=token_digest(token), username=user.username,
                                               csrf_token=session.csrf_token, created_at=now,
                                               expires_at=session.expires_at))
         audit.append(conn, actor=user.username, action="console.aangemeld", school_id=user.school_id,
@@ -159,7 +155,7 @@ def session_for(store: Store, token: str | None) -> Session | None:
         return None
     query = (sa.select(sessions.c.csrf_token, sessions.c.expires_at, users)
              .join(users, users.c.username == sessions.c.username)
-             .where(sessions.c.token_hash == _digest(token)))
+             .where(sessions.c.token_hash == token_digest(token)))
     with store.read() as conn:
         row = conn.execute(query).one_or_none()
     if row is None or row.expires_at <= utcnow() or not row.active:
@@ -170,9 +166,9 @@ def session_for(store: Store, token: str | None) -> Session | None:
 def end_session(store: Store, token: str) -> None:
     """Sign out: the session is removed."""
     with store.write() as conn:
-        row = conn.execute(sa.select(sessions.c.username).where(sessions.c.token_hash == _digest(token))
+        row = conn.execute(sa.select(sessions.c.username).where(sessions.c.token_hash == token_digest(token))
                            ).one_or_none()
-        conn.execute(sessions.delete().where(sessions.c.token_hash == _digest(token)))
+        conn.execute(sessions.delete().where(sessions.c.token_hash == token_digest(token)))
         if row is not None:
             audit.append(conn, actor=row.username, action="console.afgemeld", subject=row.username, data={})
 

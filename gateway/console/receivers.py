@@ -10,15 +10,14 @@ region's RMC and DSP only on students living in one of its gemeenten; DUO is not
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from gateway import audit
+from gateway.access_keys import issue_key, key_id_of, key_matches
 from gateway.console.schema import receiver_keys
 from gateway.errors import InvalidInput
 from gateway.routing import DirectoryData
@@ -46,10 +45,6 @@ class ReceiverKey:
     label: str
     created_at: datetime
     revoked: bool
-
-
-def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def organisation_kind(organisation: str) -> str:
@@ -115,16 +110,15 @@ def create_receiver_key(store: Store, organisation: str, label: str = "", *, act
                            "leerplicht-<CBS-code van 4 cijfers> (bijv. leerplicht-0344)")
     if directory is not None and (problem := area_unknown(organisation, directory)) is not None:
         raise InvalidInput(problem)
-    key_id = secrets.token_hex(4)
-    key = f"vr_{key_id}_{secrets.token_urlsafe(32)}"
-    entry = ReceiverKey(key_id, organisation, label, utcnow(), False)
+    issued = issue_key("vr")
+    entry = ReceiverKey(issued.key_id, organisation, label, utcnow(), False)
     with store.write() as conn:
-        conn.execute(receiver_keys.insert().values(key_id=key_id, organisation=organisation,
-                                                   sha256=_digest(key), label=label,
+        conn.execute(receiver_keys.insert().values(key_id=issued.key_id, organisation=organisation,
+                                                   sha256=issued.sha256, label=label,
                                                    created_at=entry.created_at, revoked=False))
-        audit.append(conn, actor=actor, action="ontvanger-sleutel.aangemaakt", subject=key_id,
+        audit.append(conn, actor=actor, action="ontvanger-sleutel.aangemaakt", subject=issued.key_id,
                      data={"organisatie": organisation, "label": label})
-    return entry, key
+    return entry, issued.key
 
 
 def list_receiver_keys(store: Store) -> list[ReceiverKey]:
@@ -151,11 +145,11 @@ def revoke_receiver_key(store: Store, key_id: str, *, actor: str) -> bool:
 
 def organisation_of(store: Store, key: str) -> str | None:
     """The organisation a presented key belongs to; None for an unknown or revoked key."""
-    parts = key.split("_", 2)
-    if len(parts) != 3 or parts[0] != "vr":
+    key_id = key_id_of(key, "vr")
+    if key_id is None:
         return None
     with store.read() as conn:
-        row = conn.execute(sa.select(receiver_keys).where(receiver_keys.c.key_id == parts[1])).one_or_none()
-    if row is None or row.revoked or not secrets.compare_digest(row.sha256, _digest(key)):
+        row = conn.execute(sa.select(receiver_keys).where(receiver_keys.c.key_id == key_id)).one_or_none()
+    if row is None or row.revoked or not key_matches(row.sha256, key):
         return None
     return str(row.organisation)
