@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from adapters.duo.channel import DuoChannel, DuoConfig  # noqa: E402
 from adapters.duo.client import tls_context  # noqa: E402
-from gateway.pki import DemoPki, demo_pki  # noqa: E402
+from gateway.testing.pki import DemoPki, demo_pki  # noqa: E402
 from tests.duo.helpers import melding  # noqa: E402
 
 THREADS = 4

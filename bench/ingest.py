@@ -19,11 +19,11 @@ from datetime import time as clock
 from pathlib import Path
 
 from gateway import pipeline
-from gateway.crypto import FieldCipher
-from gateway.model import AttendanceRecord, Calendar, Student
-from gateway.ports import SourceBatch
-from gateway.school import SchoolConfig
+from gateway.config.school import SchoolConfig
+from gateway.domain.model import AttendanceRecord, Calendar, Student
+from gateway.domain.ports import SourceBatch
 from gateway.store import Store
+from gateway.store.crypto import FieldCipher
 from gateway.store.engine import WAL_AUTOCHECKPOINT_PAGES
 
 BATCH = 5000

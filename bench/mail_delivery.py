@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from adapters.mail import create_channel
 from adapters.mail.compose import Signer, compose
 from adapters.mail.sandbox import running_sandbox
-from gateway.pki import demo_pki, issue_server_cert
+from gateway.testing.pki import demo_pki, issue_server_cert
 from tests.mail.helpers import make_melding, recipient
 
 RUNS = 5

@@ -23,8 +23,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.school import make_school
-from gateway.profiles import load_profile
 from gateway.rules import AttendanceColumns, EvaluationFrame, evaluate_frame
+from gateway.rules.profiles import load_profile
 
 
 class _Rows:

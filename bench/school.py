@@ -12,9 +12,9 @@ from datetime import date
 
 import numpy as np
 
-from gateway.calendar import SchoolCalendar
-from gateway.model import Calendar, Holiday, Student
-from gateway.reasons import NO_REASON, REASON_INDEX
+from gateway.domain.calendar import SchoolCalendar
+from gateway.domain.model import Calendar, Holiday, Student
+from gateway.domain.reasons import NO_REASON, REASON_INDEX
 from gateway.rules.frame import STATUS_ABSENT, STATUS_LATE, STATUS_PRESENT, AttendanceColumns
 
 CALENDAR = Calendar(

@@ -24,10 +24,10 @@ from gateway import pipeline
 from gateway.api.app import ApiSettings, create_app
 from gateway.api.keys import create_api_key
 from gateway.api.server import serve_in_thread
-from gateway.crypto import FieldCipher
-from gateway.school import SchoolConfig
+from gateway.config.school import SchoolConfig
 from gateway.store import Store
-from gateway.synthetic import generate_school
+from gateway.store.crypto import FieldCipher
+from gateway.testing.synthetic import generate_school
 
 
 def median_seconds(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:

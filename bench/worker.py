@@ -13,13 +13,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from gateway import pipeline
-from gateway.crypto import FieldCipher
-from gateway.model import Calendar, Student
-from gateway.ports import OutgoingMelding, Receipt, SourceBatch, StatusReport
-from gateway.school import SchoolConfig
-from gateway.signals import Signal
+from gateway.config.school import SchoolConfig
+from gateway.delivery.worker import Worker
+from gateway.domain.model import Calendar, Student
+from gateway.domain.ports import OutgoingMelding, Receipt, SourceBatch, StatusReport
+from gateway.domain.signals import Signal
 from gateway.store import Store, count_by_status
-from gateway.worker import Worker
+from gateway.store.crypto import FieldCipher
 
 SCHOOL = SchoolConfig(id="25AB00", brin="25AB", oin="00000001234567890000", name="ROC Bench")
 CALENDAR = Calendar(first_school_day=date(2026, 8, 31), last_school_day=date(2027, 7, 16))

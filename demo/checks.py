@@ -21,9 +21,8 @@ from lxml import etree
 from adapters.duo.xmlsafe import VZ, hardened_parser
 from adapters.mail import smime
 from demo.services import Pki
-from gateway import audit
-from gateway.lifecycle import State
-from gateway.store import Store
+from gateway.domain.lifecycle import State
+from gateway.store import Store, audit
 from gateway.store.schema import meldingen, outbox
 
 DELIVERED = {State.ONTVANGEN, State.IN_BEHANDELING, State.AFGESLOTEN, State.TER_KENNISGEVING}

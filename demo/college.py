@@ -1,4 +1,4 @@
-"""The demo's college: two locations, each on its own SIS, built from ``gateway.synthetic``.
+"""The demo's college: two locations, each on its own SIS, built from ``gateway.testing.synthetic``.
 
 The synthetic school is made for the sources' tests; the demo gives its students what a real
 melding needs and the tests do not: an onderwijsnummer (elfproef) and a woongemeente that is in
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from gateway.synthetic import SyntheticSchool, generate_school
+from gateway.testing.synthetic import SyntheticSchool, generate_school
 
 SisKind = Literal["magister", "eduarte"]
 

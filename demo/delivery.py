@@ -10,10 +10,10 @@ from datetime import date
 import sqlalchemy as sa
 
 from demo.progress import DemoFailure
-from gateway.routing import RecipientDirectory
+from gateway.delivery.routing import RecipientDirectory
+from gateway.delivery.worker import RetryPolicy, Worker, plugin_channels
 from gateway.store import Store
 from gateway.store.schema import outbox
-from gateway.worker import RetryPolicy, Worker, plugin_channels
 
 # Short waits so a demo outage is ridden out in seconds; the shape (exponential, jitter) is the real one.
 DEMO_RETRY = RetryPolicy(initial=0.05, maximum=0.4, jitter=0.05, max_attempts=60, in_doubt_delay=0.1)

@@ -35,18 +35,18 @@ from gateway import pipeline
 from gateway.api.app import ApiSettings, create_app
 from gateway.api.server import serve_in_thread
 from gateway.cli.sync import sync_source
-from gateway.config_check import check_file
+from gateway.config.config_check import check_file
+from gateway.config.school import SchoolConfig, load_school_config, resolve_env_references
+from gateway.config.settings import Settings, write_key_file
 from gateway.console.feedback import feedback_router
 from gateway.console.receivers import create_receiver_key
-from gateway.lifecycle import State
+from gateway.delivery.routing import DirectoryData, RecipientDirectory
+from gateway.domain.lifecycle import State
+from gateway.domain.ports import CHANNELS_GROUP, SOURCES_GROUP
 from gateway.plugins import available
-from gateway.ports import CHANNELS_GROUP, SOURCES_GROUP
-from gateway.routing import DirectoryData, RecipientDirectory
-from gateway.school import SchoolConfig, load_school_config, resolve_env_references
-from gateway.settings import Settings, write_key_file
 from gateway.store import Store, get_melding, open_store
 from gateway.store.schema import meldingen
-from gateway.synthetic import SyntheticSchool
+from gateway.testing.synthetic import SyntheticSchool
 
 STEPS = 12
 SOAP_BODY = "{http://schemas.xmlsoap.org/soap/envelope/}Body"

@@ -10,9 +10,9 @@ from datetime import date
 from demo.college import Location
 from demo.progress import DemoFailure
 from demo.services import Services
-from gateway.lifecycle import State
+from gateway.domain.lifecycle import State
 from gateway.store import Store, list_meldingen
-from gateway.synthetic import SyntheticSchool
+from gateway.testing.synthetic import SyntheticSchool
 
 REVISED_RULE = "verzuim-16u"
 

@@ -8,7 +8,7 @@ from typing import Any
 from demo.college import FIRST_SCHOOL_DAY, Location
 from demo.services import Pki, Services, school_email
 from demo.tomlfile import dumps
-from gateway.synthetic import SyntheticSchool
+from gateway.testing.synthetic import SyntheticSchool
 
 
 def secret_env_name(location: Location) -> str:

@@ -19,8 +19,8 @@ from adapters.mail.demo_certs import write_directory_certificates
 from adapters.mail.sandbox import SandboxSmtp
 from adapters.mail.sandbox import start_sandbox as start_smtp
 from demo.college import Location
-from gateway.pki import DemoPki, PemFiles, demo_pki, issue_server_cert, issue_smime_cert
-from gateway.synthetic import SyntheticSchool
+from gateway.testing.pki import DemoPki, PemFiles, demo_pki, issue_server_cert, issue_smime_cert
+from gateway.testing.synthetic import SyntheticSchool
 
 
 def school_email(location: Location) -> str:

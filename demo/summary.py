@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from demo.checks import DELIVERED, Findings
-from gateway.lifecycle import State
+from gateway.domain.lifecycle import State
 from gateway.rules.catalogue import RULE_IDS, RULE_TITLES
 from gateway.store import Store
 from gateway.store.schema import audit_log, meldingen, outbox

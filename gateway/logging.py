@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 import structlog
 
-from gateway.model import Student
-from gateway.ports import OutgoingMelding, StudentDetails
+from gateway.domain.model import Student
+from gateway.domain.ports import OutgoingMelding, StudentDetails
 
 PERSONAL_KEYS = frozenset(
     {

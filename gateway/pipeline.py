@@ -13,16 +13,16 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from gateway import audit
-from gateway.errors import ConfigurationError, GatewayError
-from gateway.lifecycle import FEEDBACK_STATES, POSSIBLY_DELIVERED, State
-from gateway.model import Calendar
-from gateway.ports import SourceBatch
-from gateway.profiles import Profile, load_profile
+from gateway.config.school import SchoolConfig
+from gateway.domain.errors import ConfigurationError, GatewayError
+from gateway.domain.lifecycle import FEEDBACK_STATES, POSSIBLY_DELIVERED, State
+from gateway.domain.model import Calendar
+from gateway.domain.ports import SourceBatch
+from gateway.domain.signals import MESSAGE_ID_NAMESPACE, Signal
 from gateway.rules import evaluate as run_rules
-from gateway.school import SchoolConfig
-from gateway.signals import MESSAGE_ID_NAMESPACE, Signal
+from gateway.rules.profiles import Profile, load_profile
 from gateway.store import attendance as attendance_repo
+from gateway.store import audit
 from gateway.store import students as students_repo
 from gateway.store.engine import Store, utcnow
 from gateway.store.meldingen import insert_melding, lock_status, set_status
@@ -304,7 +304,7 @@ def evaluate(
         last_as_of = conn.scalar(sa.select(schools.c.last_as_of).where(schools.c.id == school_id))
         due = _due_students(conn, school_id, as_of, last_as_of)
         ids = sorted(due)
-        # Lock order (gateway.outbox): the meldingen this evaluation may withdraw are locked before
+        # Lock order (gateway.delivery.outbox): the meldingen this evaluation may withdraw are locked before
         # its first audit entry takes the audit head, as in every worker transaction; otherwise a
         # worker holding one of them and waiting for the head would deadlock with it (PostgreSQL).
         _lock_active_meldingen(conn, school_id, ids)
@@ -466,7 +466,7 @@ def withdraw(conn: sa.Connection, melding_id: str, actor: str, reason: str) -> b
     """Withdraw a melding; queue a withdrawal when the receiver may hold it (returns whether it did).
 
     Locks the melding first (``set_status``), then its outbox rows: the lock order of
-    ``gateway.outbox``, so a withdrawal and a worker's claim never wait for each other in a circle.
+    ``gateway.delivery.outbox``, so a withdrawal and a worker's claim never wait for each other in a circle.
     """
     previous = set_status(conn, melding_id, State.INGETROKKEN)
     row = conn.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from gateway.errors import UnknownAdapter
+from gateway.domain.errors import UnknownAdapter
 
 
 def available(group: str) -> dict[str, EntryPoint]:

@@ -8,7 +8,7 @@ import click
 import pytest
 
 from gateway.cli import cli, main
-from gateway.errors import InvalidInput
+from gateway.domain.errors import InvalidInput
 
 
 @pytest.fixture

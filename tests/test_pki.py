@@ -11,7 +11,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from gateway.pki import (
+from gateway.testing.pki import (
     DemoPki,
     create_ca,
     demo_pki,

@@ -1,4 +1,4 @@
-"""Recipient directory and routing policy (gateway.routing)."""
+"""Recipient directory and routing policy (gateway.delivery.routing)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 
 from adapters.mail.demo_certs import write_directory_certificates
-from gateway.errors import ConfigurationError, RoutingError
-from gateway.pki import create_ca
-from gateway.profiles import load_profile
-from gateway.routing import (
+from gateway.config.school import Fallback, SchoolConfig
+from gateway.delivery.routing import (
     DEFAULT_DIRECTORY,
     FallbackPolicy,
     RecipientDirectory,
@@ -20,7 +18,9 @@ from gateway.routing import (
     load_directory_data,
     working_days_until,
 )
-from gateway.school import Fallback, SchoolConfig
+from gateway.domain.errors import ConfigurationError, RoutingError
+from gateway.rules.profiles import load_profile
+from gateway.testing.pki import create_ca
 from tests.mail.helpers import make_signal
 
 STAYS_DOWN = FallbackPolicy().after_failed_attempts  # failed DUO attempts in a row that mean "stays down"

@@ -7,10 +7,10 @@ from datetime import date, time, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.calendar import SchoolCalendar
-from gateway.model import AttendanceRecord, Calendar, Holiday, Student
-from gateway.profiles import load_profile
+from gateway.domain.calendar import SchoolCalendar
+from gateway.domain.model import AttendanceRecord, Calendar, Holiday, Student
 from gateway.rules import EvaluationFrame, columns_from_records, evaluate, evaluate_frame
+from gateway.rules.profiles import load_profile
 
 CALENDAR = Calendar(
     first_school_day=date(2026, 8, 31),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.ports import Channel
+from gateway.domain.ports import Channel
 
 
 def create_channel(config: Mapping[str, Any]) -> Channel:

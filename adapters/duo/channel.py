@@ -48,13 +48,13 @@ from adapters.duo.message import (
 from adapters.duo.render import install as install_renderer
 from adapters.duo.security import Signer, Verifier
 from adapters.duo.xmlsafe import VZ
-from gateway.errors import (
+from gateway.domain.errors import (
     ConfigurationError,
     InDoubtDeliveryError,
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from gateway.ports import OutgoingMelding, Receipt, SchoolIdentity, StatusReport
+from gateway.domain.ports import OutgoingMelding, Receipt, SchoolIdentity, StatusReport
 
 T = TypeVar("T")
 TRANSIENT_FAULTS = frozenset({"0051"})
@@ -105,7 +105,7 @@ class DuoConfig:
 
 
 class DuoChannel:
-    """A ``gateway.ports.Channel`` to DUO's Verzuimloket over SOAP, mutual TLS and WS-Security."""
+    """A ``gateway.domain.ports.Channel`` to DUO's Verzuimloket over SOAP, mutual TLS and WS-Security."""
 
     name = "duo"
 

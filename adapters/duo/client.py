@@ -27,7 +27,7 @@ from adapters.duo.security import (
     confirmations,
 )
 from adapters.duo.xmlsafe import ANONYMOUS, SOAP_ENV, WSA, validate_payload, wsdl_path
-from gateway.pki import oin_of
+from gateway.testing.pki import oin_of
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from zeep.transports import Transport
 from adapters.duo.message import intrekken_payload, melden_payload
 from adapters.duo.render import render_element
 from adapters.duo.xmlsafe import VZ, validate_payload, wsdl_path
-from gateway.errors import PermanentDeliveryError
-from gateway.pki import DEMO_DUO_OIN
-from gateway.ports import OutgoingMelding
+from gateway.domain.errors import PermanentDeliveryError
+from gateway.domain.ports import OutgoingMelding
+from gateway.testing.pki import DEMO_DUO_OIN
 
 # DUO's OIN as receiving party when a caller names none (the same number the demo PKI uses).
 DUO_OIN = DEMO_DUO_OIN

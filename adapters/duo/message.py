@@ -9,9 +9,9 @@ from typing import Any
 
 from adapters.duo.codes import VERZUIMSOORT, verzuimsoort
 from adapters.duo.xmlsafe import elfproef
-from gateway.errors import PermanentDeliveryError
-from gateway.ports import OutgoingMelding, SchoolIdentity
-from gateway.signals import MESSAGE_ID_NAMESPACE
+from gateway.domain.errors import PermanentDeliveryError
+from gateway.domain.ports import OutgoingMelding, SchoolIdentity
+from gateway.domain.signals import MESSAGE_ID_NAMESPACE
 
 
 def melding_kenmerk(melding: OutgoingMelding) -> str:

@@ -10,7 +10,7 @@ import click
 from cryptography import x509
 
 from adapters.duo.standin import OIN_RE, StandinConfig, VerzuimloketStandin, make_server
-from gateway.pki import DEMO_DUO_OIN, demo_pki, oin_of
+from gateway.testing.pki import DEMO_DUO_OIN, demo_pki, oin_of
 
 GATEWAY_CERT = "gateway-client.crt"
 

@@ -49,7 +49,7 @@ from adapters.duo.xmlsafe import (
     validate_payload,
     wsdl_path,
 )
-from gateway.pki import oin_of
+from gateway.testing.pki import oin_of
 
 log = logging.getLogger(__name__)
 

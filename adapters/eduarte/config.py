@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gateway.errors import ConfigurationError
-from gateway.model import Calendar
-from gateway.validation import describe
+from gateway.domain.errors import ConfigurationError
+from gateway.domain.model import Calendar
+from gateway.intake.validation import describe
 
 
 class EduarteConfig(BaseModel):

@@ -17,8 +17,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import TypeVar
 
-from gateway.errors import InvalidInput
-from gateway.ports import SourceProblem
+from gateway.domain.errors import InvalidInput
+from gateway.domain.ports import SourceProblem
 
 KINDS = ("deelnemers", "absentiemeldingen", "waarnemingen")
 COLUMNS = {

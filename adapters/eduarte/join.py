@@ -18,9 +18,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from adapters.eduarte.exports import parse_bool, parse_date, parse_time
-from gateway.mapping import LATE, NOT_VERZUIM, CodeMapping, UnmappedCode
-from gateway.model import AttendanceRecord, Student
-from gateway.ports import SourceProblem
+from gateway.domain.model import AttendanceRecord, Student
+from gateway.domain.ports import SourceProblem
+from gateway.intake.mapping import LATE, NOT_VERZUIM, CodeMapping, UnmappedCode
 
 END_OF_DAY = time(23, 59, 59)
 

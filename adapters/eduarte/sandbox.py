@@ -20,8 +20,15 @@ from typing import Any
 import click
 
 from adapters.eduarte.exports import COLUMNS, KINDS, export_path, snapshots
-from gateway.reasons import is_authorised
-from gateway.synthetic import LESUREN, AbsenceEvent, AbsenceVersion, Lesson, SyntheticSchool, generate_school
+from gateway.domain.reasons import is_authorised
+from gateway.testing.synthetic import (
+    LESUREN,
+    AbsenceEvent,
+    AbsenceVersion,
+    Lesson,
+    SyntheticSchool,
+    generate_school,
+)
 
 OPTIONAL_COLUMNS = {"deelnemers": ("onderwijsnummer",)}  # read when present, not required
 

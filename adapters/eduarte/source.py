@@ -28,10 +28,10 @@ from adapters.eduarte.join import (
     parse_waarneming,
     record_id,
 )
-from gateway.errors import InvalidInput, SourceError
-from gateway.mapping import CodeMapping, load_code_mapping
-from gateway.model import Student
-from gateway.ports import SourceBatch, SourceProblem
+from gateway.domain.errors import InvalidInput, SourceError
+from gateway.domain.model import Student
+from gateway.domain.ports import SourceBatch, SourceProblem
+from gateway.intake.mapping import CodeMapping, load_code_mapping
 
 log = structlog.get_logger(__name__)
 
@@ -52,7 +52,7 @@ class Snapshot:
 
 
 class EduarteSource:
-    """``gateway.ports.Source`` over an Eduarte export drop folder."""
+    """``gateway.domain.ports.Source`` over an Eduarte export drop folder."""
 
     name = "eduarte"
 

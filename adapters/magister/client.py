@@ -19,7 +19,7 @@ import httpx
 import structlog
 
 from adapters.magister.config import MagisterConfig
-from gateway.errors import SourceError, TransientSourceError
+from gateway.domain.errors import SourceError, TransientSourceError
 
 log = structlog.get_logger(__name__)
 

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from gateway.errors import ConfigurationError, InvalidInput
-from gateway.mapping import LATE, NOT_VERZUIM, CodeMapping, Kind, UnmappedCode
-from gateway.model import MAX_MINUTES_LATE, AttendanceRecord, Student
-from gateway.ports import SourceProblem
+from gateway.domain.errors import ConfigurationError, InvalidInput
+from gateway.domain.model import MAX_MINUTES_LATE, AttendanceRecord, Student
+from gateway.domain.ports import SourceProblem
+from gateway.intake.mapping import LATE, NOT_VERZUIM, CodeMapping, Kind, UnmappedCode
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 

@@ -23,8 +23,8 @@ from fastapi import FastAPI, Form, Header, HTTPException, Query
 from fastapi.responses import JSONResponse
 
 from gateway.api.server import ServerHandle, serve_in_thread
-from gateway.reasons import is_authorised
-from gateway.synthetic import Lesson, SyntheticSchool, generate_school
+from gateway.domain.reasons import is_authorised
+from gateway.testing.synthetic import Lesson, SyntheticSchool, generate_school
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 PERSON_BASE, AFSPRAAK_BASE, ABSENTIE_BASE, NOISE_BASE = 1000, 200000, 500000, 900000

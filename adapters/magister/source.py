@@ -28,10 +28,10 @@ import structlog
 from adapters.magister.client import CountMismatch, MagisterClient
 from adapters.magister.config import MagisterConfig
 from adapters.magister.convert import late_minutes, person_records, record_id, to_student
-from gateway.errors import InvalidInput
-from gateway.mapping import CodeMapping, load_code_mapping
-from gateway.model import AttendanceRecord, Student
-from gateway.ports import SourceBatch, SourceProblem
+from gateway.domain.errors import InvalidInput
+from gateway.domain.model import AttendanceRecord, Student
+from gateway.domain.ports import SourceBatch, SourceProblem
+from gateway.intake.mapping import CodeMapping, load_code_mapping
 
 log = structlog.get_logger(__name__)
 
@@ -95,7 +95,7 @@ def parse_cursor(cursor: str | None, brin: str) -> Cursor | None:
 
 
 class MagisterSource:
-    """``gateway.ports.Source`` over one Magister tenant."""
+    """``gateway.domain.ports.Source`` over one Magister tenant."""
 
     name = "magister"
 

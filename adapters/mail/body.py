@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from gateway.ports import OutgoingMelding
+from gateway.domain.ports import OutgoingMelding
 
 RULE_TITLES: dict[str, str] = {
     "verzuim-16u": "16 uur ongeoorloofd verzuim binnen 4 lesweken",

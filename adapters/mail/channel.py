@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from adapters.mail.compose import Signer, compose
 from adapters.mail.smtp import SmtpSettings, send
-from gateway.errors import ConfigurationError, PermanentDeliveryError
-from gateway.ports import OutgoingMelding, Receipt, StatusReport
-from gateway.validation import describe
+from gateway.domain.errors import ConfigurationError, PermanentDeliveryError
+from gateway.domain.ports import OutgoingMelding, Receipt, StatusReport
+from gateway.intake.validation import describe
 
 log = structlog.get_logger(__name__)
 

@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from adapters.mail import body, smime, structured
-from gateway.ports import OutgoingMelding, RecipientAddress
+from gateway.domain.ports import OutgoingMelding, RecipientAddress
 
 MAILER = "verzuim-gateway"
 

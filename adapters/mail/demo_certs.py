@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gateway.pki import CertAndKey, PemFiles, issue_smime_cert
-from gateway.routing import DEFAULT_DIRECTORY, load_directory_data
+from gateway.delivery.routing import DEFAULT_DIRECTORY, load_directory_data
+from gateway.testing.pki import CertAndKey, PemFiles, issue_smime_cert
 
 
 def write_directory_certificates(ca: CertAndKey, cert_dir: Path,

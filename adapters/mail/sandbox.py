@@ -23,7 +23,7 @@ from typing import Any, Literal
 import click
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from gateway.pki import create_ca, issue_server_cert
+from gateway.testing.pki import create_ca, issue_server_cert
 
 Mode = Literal["accept", "refuse", "tempfail", "hang"]
 START_TIMEOUT = 10.0

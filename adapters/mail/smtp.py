@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.errors import InDoubtDeliveryError, PermanentDeliveryError, TransientDeliveryError
+from gateway.domain.errors import InDoubtDeliveryError, PermanentDeliveryError, TransientDeliveryError
 
 
 @dataclass(frozen=True)

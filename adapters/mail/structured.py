@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from adapters.duo.document import melding_document
-from gateway.ports import OutgoingMelding
+from gateway.domain.ports import OutgoingMelding
 
 FORMAT_VERSION = "1"
 

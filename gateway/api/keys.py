@@ -13,10 +13,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from gateway import audit
 from gateway.access_keys import issue_key, key_id_of, key_matches
-from gateway.errors import ConfigurationError
-from gateway.store import Store, list_schools, utcnow
+from gateway.domain.errors import ConfigurationError
+from gateway.store import Store, audit, list_schools, utcnow
 from gateway.store.schema import metadata
 
 # Declared in the store's metadata, so Alembic and the migration check see one schema.

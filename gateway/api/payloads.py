@@ -22,10 +22,10 @@ from gateway.api.schemas import (
     calendar_batch,
     students_batch,
 )
-from gateway.errors import ConfigurationError, InvalidInput
-from gateway.model import AttendanceRecord, Student
-from gateway.ports import SourceBatch
-from gateway.validation import dutch_message
+from gateway.domain.errors import ConfigurationError, InvalidInput
+from gateway.domain.model import AttendanceRecord, Student
+from gateway.domain.ports import SourceBatch
+from gateway.intake.validation import dutch_message
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -42,7 +42,7 @@ def _read(path: Path, model: type[M]) -> M:
 
 
 class PushFolderSource:
-    """``gateway.ports.Source`` over a folder of push payloads."""
+    """``gateway.domain.ports.Source`` over a folder of push payloads."""
 
     name = "push"
 

@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway import validation
-from gateway.errors import ConfigurationError
+from gateway.domain.errors import ConfigurationError
+from gateway.intake import validation
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://verzuim-gateway.nl/problemen/"

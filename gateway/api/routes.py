@@ -24,8 +24,8 @@ from gateway.api.schemas import (
     calendar_batch,
     students_batch,
 )
-from gateway.errors import ConfigurationError, GatewayError
-from gateway.ports import SourceBatch
+from gateway.domain.errors import ConfigurationError, GatewayError
+from gateway.domain.ports import SourceBatch
 from gateway.store import Store, get_melding, list_meldingen
 
 log = structlog.get_logger(__name__)

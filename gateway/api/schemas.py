@@ -11,8 +11,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gateway.model import AttendanceRecord, Calendar, Holiday, Student
-from gateway.ports import SourceBatch
+from gateway.domain.model import AttendanceRecord, Calendar, Holiday, Student
+from gateway.domain.ports import SourceBatch
 
 MAX_STUDENTS = 20_000
 MAX_RECORDS = 100_000

@@ -11,9 +11,9 @@ import sys
 
 import click
 
-from gateway.errors import GatewayError
+from gateway.domain.errors import GatewayError
+from gateway.domain.ports import COMMANDS_GROUP, SANDBOXES_GROUP
 from gateway.plugins import available
-from gateway.ports import COMMANDS_GROUP, SANDBOXES_GROUP
 
 # name -> "module:attribute" of a click command, imported only when used.
 CORE_COMMANDS: dict[str, str] = {

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from gateway.config.settings import Settings
+from gateway.delivery.routing import DEFAULT_DIRECTORY
 from gateway.logging import configure_logging
-from gateway.routing import DEFAULT_DIRECTORY
-from gateway.settings import Settings
 from gateway.store import Store, open_store
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 
 from gateway.api.payloads import create_source as create_push_source
-from gateway.conformance import load_check_config, run_checks, source_factory
+from gateway.domain.ports import SOURCES_GROUP
+from gateway.intake.conformance import load_check_config, run_checks, source_factory
 from gateway.logging import configure_logging
 from gateway.plugins import available, load
-from gateway.ports import SOURCES_GROUP
 
 
 @click.group()

@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from gateway import audit as audit_log
 from gateway.cli._store import settings_and_store
+from gateway.store import audit as audit_log
 
 
 @click.group()

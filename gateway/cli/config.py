@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from gateway.config_check import check_file
+from gateway.config.config_check import check_file
+from gateway.domain.ports import CHANNELS_GROUP, SOURCES_GROUP
 from gateway.plugins import available
-from gateway.ports import CHANNELS_GROUP, SOURCES_GROUP
 
 EXIT_PROBLEMS = 2
 

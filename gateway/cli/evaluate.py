@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
-from gateway.casefile import load_case_file
-from gateway.errors import InvalidInput
-from gateway.profiles import load_profile
+from gateway.domain.errors import InvalidInput
+from gateway.domain.signals import Signal
 from gateway.rules import evaluate as run_rules
+from gateway.rules.casefile import load_case_file
 from gateway.rules.explain import dutch_number
-from gateway.signals import Signal
+from gateway.rules.profiles import load_profile
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import click
 
-from gateway import outbox as box
 from gateway.cli._store import actor_option, settings_and_store
+from gateway.delivery import outbox as box
 
 
 @click.group()

@@ -12,8 +12,8 @@ from gateway.api.keys import create_api_key, list_api_keys, revoke_api_key
 from gateway.cli._store import actor_option, recipients_option, settings_and_store
 from gateway.console import ConsoleSettings, console_routers
 from gateway.console.receivers import create_receiver_key, list_receiver_keys, revoke_receiver_key
-from gateway.errors import GatewayError
-from gateway.routing import load_directory_data
+from gateway.delivery.routing import load_directory_data
+from gateway.domain.errors import GatewayError
 
 
 @click.command()

@@ -11,10 +11,10 @@ import click
 
 from gateway import pipeline
 from gateway.cli._store import actor_option, settings_and_store
-from gateway.errors import GatewayError, TransientSourceError
+from gateway.config.school import SchoolConfig, resolve_env_references
+from gateway.domain.errors import GatewayError, TransientSourceError
+from gateway.domain.ports import SOURCES_GROUP, Source
 from gateway.plugins import load
-from gateway.ports import SOURCES_GROUP, Source
-from gateway.school import SchoolConfig, resolve_env_references
 from gateway.store import Store, get_cursor, get_school, list_schools
 
 

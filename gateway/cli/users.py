@@ -6,7 +6,7 @@ import click
 
 from gateway.cli._store import actor_option, settings_and_store
 from gateway.console.auth import ROLES, create_user, list_users
-from gateway.errors import GatewayError
+from gateway.domain.errors import GatewayError
 
 
 @click.group(name="user")

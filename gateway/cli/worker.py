@@ -13,8 +13,8 @@ from types import FrameType
 import click
 
 from gateway.cli._store import recipients_option, settings_and_store
-from gateway.routing import RecipientDirectory
-from gateway.worker import Worker, plugin_channels
+from gateway.delivery.routing import RecipientDirectory
+from gateway.delivery.worker import Worker, plugin_channels
 
 
 @click.command()

@@ -20,17 +20,18 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from gateway import audit, outbox, pipeline
+from gateway import pipeline
 from gateway.console import auth
 from gateway.console.content import EDITABLE, build_content, content_of, save_content
 from gateway.console.feedback import DSP_OUTCOMES, feedback_for, feedback_router
 from gateway.console.monitor import NORM_PROCESSED, NORM_STARTED, no_show_figures
 from gateway.console.queries import dead_letters_of, deadlines, display_names, evidence_rows, student_trail
-from gateway.errors import GatewayError
-from gateway.lifecycle import State
-from gateway.ports import CONCERNS
-from gateway.routing import DirectoryData
-from gateway.store import Store, get_melding, list_meldingen
+from gateway.delivery import outbox
+from gateway.delivery.routing import DirectoryData
+from gateway.domain.errors import GatewayError
+from gateway.domain.lifecycle import State
+from gateway.domain.ports import CONCERNS
+from gateway.store import Store, audit, get_melding, list_meldingen
 
 log = structlog.get_logger(__name__)
 HERE = Path(__file__).resolve().parent

@@ -18,11 +18,10 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from gateway import audit
 from gateway.access_keys import token_digest
 from gateway.console.schema import sessions, users
-from gateway.errors import ConfigurationError, InvalidInput
-from gateway.store import Store, list_schools, utcnow
+from gateway.domain.errors import ConfigurationError, InvalidInput
+from gateway.store import Store, audit, list_schools, utcnow
 
 Role = Literal["melder", "beheerder"]
 ROLES: tuple[Role, ...] = ("melder", "beheerder")

@@ -10,11 +10,10 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from gateway import audit
-from gateway.errors import GatewayError, InvalidInput
-from gateway.lifecycle import State
-from gateway.ports import CONCERNS, MeldingContent
-from gateway.store import Store, utcnow
+from gateway.domain.errors import GatewayError, InvalidInput
+from gateway.domain.lifecycle import State
+from gateway.domain.ports import CONCERNS, MeldingContent
+from gateway.store import Store, audit, utcnow
 from gateway.store.content import decode_content, encode_content
 from gateway.store.meldingen import lock_status
 from gateway.store.schema import meldingen

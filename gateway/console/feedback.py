@@ -29,8 +29,8 @@ from gateway.console.receivers import (
     organisation_of,
 )
 from gateway.console.schema import feedback
-from gateway.errors import GatewayError, IllegalTransition
-from gateway.routing import DirectoryData
+from gateway.delivery.routing import DirectoryData
+from gateway.domain.errors import GatewayError, IllegalTransition
 from gateway.store import MeldingView, Store, get_melding, utcnow
 from gateway.store.students import woongemeente_of
 

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from gateway.console.feedback import STARTED, feedback_for
-from gateway.lifecycle import State
+from gateway.domain.lifecycle import State
 from gateway.store import Store, list_meldingen, utcnow
 from gateway.store.schema import audit_log
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gateway import outbox
-from gateway.lifecycle import State
-from gateway.routing import working_days_until
+from gateway.delivery import outbox
+from gateway.delivery.routing import working_days_until
+from gateway.domain.lifecycle import State
 from gateway.store import MeldingView, Store, list_meldingen
 from gateway.store.schema import attendance, audit_log
 from gateway.store.students import student_details

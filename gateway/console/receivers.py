@@ -16,12 +16,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from gateway import audit
 from gateway.access_keys import issue_key, key_id_of, key_matches
 from gateway.console.schema import receiver_keys
-from gateway.errors import InvalidInput
-from gateway.routing import DirectoryData
-from gateway.store import Store, utcnow
+from gateway.delivery.routing import DirectoryData
+from gateway.domain.errors import InvalidInput
+from gateway.store import Store, audit, utcnow
 
 ORGANISATION_RE = re.compile(r"^(?:duo|(?:leerplicht|rmc|dsp)-[a-z0-9][a-z0-9-]{0,55})$")
 GEMEENTE_RE = re.compile(r"^\d{4}$")

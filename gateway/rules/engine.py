@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from gateway.calendar import SchoolCalendar
-from gateway.model import AttendanceRecord, Calendar, Student
-from gateway.profiles import Profile
+from gateway.domain.calendar import SchoolCalendar
+from gateway.domain.model import AttendanceRecord, Calendar, Student
+from gateway.domain.signals import Signal, SignalKind
 from gateway.rules import (
     intern_10u,
     langdurig_relatief_verzuim,
@@ -31,7 +31,7 @@ from gateway.rules.catalogue import (
 )
 from gateway.rules.explain import explain
 from gateway.rules.frame import AttendanceColumns, EvaluationFrame, columns_from_records
-from gateway.signals import Signal, SignalKind
+from gateway.rules.profiles import Profile
 
 # Rules that do not depend on other rules' firings; verzuim-16u runs after them (LRV silence).
 INDEPENDENT_RULES: tuple[Callable[[EvaluationFrame], list[Firing]], ...] = (

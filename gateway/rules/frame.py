@@ -13,10 +13,10 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from gateway.calendar import SchoolCalendar
-from gateway.model import AttendanceRecord, Student
-from gateway.profiles import Profile
-from gateway.reasons import AUTHORISED, NO_REASON, REASON_INDEX
+from gateway.domain.calendar import SchoolCalendar
+from gateway.domain.model import AttendanceRecord, Student
+from gateway.domain.reasons import AUTHORISED, NO_REASON, REASON_INDEX
+from gateway.rules.profiles import Profile
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gateway.calendar import add_working_days
+from gateway.domain.calendar import add_working_days
 from gateway.rules.catalogue import Firing
 from gateway.rules.frame import LUXE, STATUS_ABSENT, EvaluationFrame, EvidenceSpec
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.calendar import add_working_days, iso_week_sunday
+from gateway.domain.calendar import add_working_days, iso_week_sunday
 from gateway.rules.catalogue import Firing
 from gateway.rules.frame import EvaluationFrame
 from gateway.rules.runs import fully_unauthorised_weeks, run_firing, scan_runs

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.calendar import add_working_days
+from gateway.domain.calendar import add_working_days
 from gateway.rules.catalogue import Firing, recipient_by_age
 from gateway.rules.frame import CLS_LATE_ARRIVAL, EvaluationFrame, EvidenceSpec
 from gateway.rules.window import everyone, scan_windows

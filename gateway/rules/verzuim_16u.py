@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.calendar import add_working_days
+from gateway.domain.calendar import add_working_days
 from gateway.rules.catalogue import Firing, recipient_by_age
 from gateway.rules.frame import CLS_UNAUTHORISED, BoolArray, EvaluationFrame, EvidenceSpec, IntArray
 from gateway.rules.window import scan_windows

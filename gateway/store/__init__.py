@@ -1,7 +1,7 @@
 """The store: SQLAlchemy 2 over SQLite (WAL) or PostgreSQL, with a small query API.
 
 Other parts of the gateway read meldingen through ``list_meldingen`` / ``get_melding`` and the
-source cursor through ``get_cursor``; writes go through ``gateway.pipeline`` and ``gateway.outbox``.
+source cursor through ``get_cursor``; writes go through ``gateway.pipeline`` and ``gateway.delivery.outbox``.
 """
 
 from gateway.store.engine import Store, utcnow

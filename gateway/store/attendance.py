@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gateway.model import AttendanceRecord
+from gateway.domain.model import AttendanceRecord
 
 _VALUE_COLUMNS = ("student_id", "day", "start_min", "end_min", "status", "reason", "minutes_late")
 _INSERT_COLUMNS = ("school_id", "source", "record_id", *_VALUE_COLUMNS, "version", "batch_seq", "withdrawn")

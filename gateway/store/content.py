@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
-from gateway.crypto import FieldCipher
-from gateway.ports import MeldingContent
+from gateway.domain.ports import MeldingContent
+from gateway.store.crypto import FieldCipher
 
 
 def content_context(melding_id: str) -> str:

@@ -13,8 +13,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 
-from gateway.crypto import FieldCipher
-from gateway.errors import ConfigurationError
+from gateway.domain.errors import ConfigurationError
+from gateway.store.crypto import FieldCipher
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 

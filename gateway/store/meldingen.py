@@ -9,8 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gateway.lifecycle import State, check_transition
-from gateway.signals import Signal
+from gateway.domain.lifecycle import State, check_transition
+from gateway.domain.signals import Signal
 from gateway.store.engine import Store, utcnow
 from gateway.store.schema import meldingen, outbox
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from gateway.crypto import FieldCipher
-from gateway.errors import ConfigurationError
-from gateway.school import SchoolConfig
-from gateway.settings import Settings
+from gateway.config.school import SchoolConfig
+from gateway.config.settings import Settings
+from gateway.domain.errors import ConfigurationError
+from gateway.store.crypto import FieldCipher
 from gateway.store.engine import Store
 from gateway.store.schema import schools, source_cursors
 

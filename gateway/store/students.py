@@ -8,9 +8,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gateway.crypto import FieldCipher
-from gateway.model import Student
-from gateway.ports import StudentDetails
+from gateway.domain.model import Student
+from gateway.domain.ports import StudentDetails
+from gateway.store.crypto import FieldCipher
 from gateway.store.schema import students
 
 PERSONAL_FIELDS = (

@@ -13,8 +13,8 @@ from gateway import pipeline
 from gateway.api.app import ApiSettings, create_app
 from gateway.api.keys import create_api_key
 from gateway.api.server import serve_in_thread
-from gateway.crypto import FieldCipher
 from gateway.store import Store
+from gateway.store.crypto import FieldCipher
 from tests.api.helpers import AS_OF, OTHER, SCHOOL
 
 KEYS = {"k1": bytes(range(32))}

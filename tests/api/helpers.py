@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from gateway.school import SchoolConfig
+from gateway.config.school import SchoolConfig
 
 SCHOOL = SchoolConfig(id="99XX00", brin="99XX", oin="00000009999999990000", name="ROC Proef")
 OTHER = SchoolConfig(id="88YY00", brin="88YY", oin="00000008888888880000", name="ROC Ander")

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from gateway import pipeline
 from gateway.api.server import serve_in_thread
 from gateway.cli import cli
-from gateway.settings import Settings, write_key_file
+from gateway.config.settings import Settings, write_key_file
 from gateway.store import open_store
 from tests.api.helpers import SCHOOL
 

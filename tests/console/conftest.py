@@ -15,10 +15,10 @@ from gateway.api.app import ApiSettings, create_app
 from gateway.api.server import serve_in_thread
 from gateway.console import console_routers
 from gateway.console.auth import create_user
-from gateway.crypto import FieldCipher
-from gateway.routing import load_directory_data
+from gateway.delivery.routing import load_directory_data
+from gateway.delivery.worker import RetryPolicy, Worker
 from gateway.store import MeldingView, Store, list_meldingen
-from gateway.worker import RetryPolicy, Worker
+from gateway.store.crypto import FieldCipher
 from tests.console.helpers import AS_OF, OTHER, PASSWORD, SCHOOL, other_batch, school_batch, sign_in
 from tests.store.helpers import FakeChannel
 

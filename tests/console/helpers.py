@@ -8,9 +8,9 @@ from datetime import date
 
 import httpx
 
-from gateway.model import Student
-from gateway.ports import SourceBatch
-from gateway.school import SchoolConfig
+from gateway.config.school import SchoolConfig
+from gateway.domain.model import Student
+from gateway.domain.ports import SourceBatch
 from tests.store.helpers import CALENDAR, SIXTEEN_HOURS_DAYS, absences, student
 
 SCHOOL = SchoolConfig(id="25AB00", brin="25AB", oin="00000001234567890000", name="ROC Voorbeeld",

@@ -13,9 +13,9 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from adapters.duo.channel import DuoChannel, DuoConfig
 from adapters.duo.standin import StandinConfig, start_standin
 from gateway.console.receivers import create_receiver_key
-from gateway.pki import demo_pki
-from gateway.routing import load_directory_data
+from gateway.delivery.routing import load_directory_data
 from gateway.store import get_melding
+from gateway.testing.pki import demo_pki
 from tests.console.conftest import Console
 from tests.console.helpers import OTHER_NAME, PASSWORD
 from tests.store.helpers import NAME

@@ -10,12 +10,11 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from gateway import audit
 from gateway.console import auth, queries
 from gateway.console.feedback import store_feedback
-from gateway.errors import PermanentDeliveryError
-from gateway.outbox import list_rows
-from gateway.store import get_melding, utcnow
+from gateway.delivery.outbox import list_rows
+from gateway.domain.errors import PermanentDeliveryError
+from gateway.store import audit, get_melding, utcnow
 from gateway.store.schema import audit_log, meldingen
 from tests.console.conftest import Console
 from tests.console.helpers import OTHER_NAME, PASSWORD, csrf_of, sign_in
@@ -159,7 +158,7 @@ def test_content_reaches_the_channel(console: Console, channel: FakeChannel) -> 
     assert response.status_code == 303
     client.post(f"/console/meldingen/{melding.id}/goedkeuren", data={"csrf": csrf})
     claimed = console.worker(channel)
-    from gateway import outbox  # noqa: PLC0415 - the worker's own claim step
+    from gateway.delivery import outbox  # noqa: PLC0415 - the worker's own claim step
     claim = outbox.claim(console.store, "t", claimed.lease)
     assert claim is not None
     content = claimed.outgoing(claim).content

@@ -8,13 +8,13 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from gateway import audit, pipeline
+from gateway import pipeline
 from gateway.console.receivers import create_receiver_key, revoke_receiver_key
 from gateway.console.schema import feedback
-from gateway.errors import InvalidInput
-from gateway.ports import SourceBatch
-from gateway.routing import load_directory_data
-from gateway.store import MeldingView, get_melding
+from gateway.delivery.routing import load_directory_data
+from gateway.domain.errors import InvalidInput
+from gateway.domain.ports import SourceBatch
+from gateway.store import MeldingView, audit, get_melding
 from gateway.store.schema import audit_log
 from tests.console.conftest import Console
 from tests.console.helpers import AS_OF, SCHOOL, csrf_of

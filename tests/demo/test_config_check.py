@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from gateway.cli import cli
-from gateway.config_check import check_file
+from gateway.config.config_check import check_file
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "school.toml"
 BASE = """id = "25AB00"
@@ -153,8 +153,8 @@ def test_the_shipped_example_sets_when_duo_counts_as_down() -> None:
 
 def _check_with_adapters(tmp_path: Path, text: str):
     """The check as the CLI runs it: every installed adapter builds its own table."""
+    from gateway.domain.ports import CHANNELS_GROUP, SOURCES_GROUP  # noqa: PLC0415
     from gateway.plugins import available  # noqa: PLC0415
-    from gateway.ports import CHANNELS_GROUP, SOURCES_GROUP  # noqa: PLC0415
 
     path = tmp_path / "school.toml"
     path.write_text(text, encoding="utf-8")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from demo.flow import EXPECTED_RULES, missing_rules
-from gateway.crypto import FieldCipher
 from gateway.store import Store
+from gateway.store.crypto import FieldCipher
 
 
 def test_a_store_without_decisions_misses_every_expected_rule(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from adapters.duo.channel import DuoChannel, DuoConfig
 from adapters.duo.standin import RunningStandin, StandinConfig, start_standin
-from gateway.pki import DemoPki, PemFiles, demo_pki, issue_client_cert
+from gateway.testing.pki import DemoPki, PemFiles, demo_pki, issue_client_cert
 
 OTHER_GATEWAY_OIN = "00000009888888880000"
 

@@ -9,8 +9,8 @@ from typing import Any
 import tenacity
 
 from adapters.duo.xmlsafe import VZ
-from gateway.errors import InDoubtDeliveryError, TransientDeliveryError
-from gateway.ports import (
+from gateway.domain.errors import InDoubtDeliveryError, TransientDeliveryError
+from gateway.domain.ports import (
     Channel,
     MeldingContent,
     OutgoingMelding,
@@ -18,7 +18,7 @@ from gateway.ports import (
     SchoolIdentity,
     StudentDetails,
 )
-from gateway.signals import Signal
+from gateway.domain.signals import Signal
 
 VALID_BSN = "111222333"
 SCHOOL = SchoolIdentity(brin="25BE", oin="0000000700025BE00000", name="Testcollege",

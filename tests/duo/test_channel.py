@@ -13,21 +13,21 @@ from adapters.duo import create_channel
 from adapters.duo.channel import DuoChannel, DuoConfig, tls_refusal
 from adapters.duo.codes import VERZUIMSOORT
 from adapters.duo.standin import RunningStandin, start_standin
-from gateway.errors import (
+from gateway.domain.errors import (
     ConfigurationError,
     InDoubtDeliveryError,
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from gateway.pki import DemoPki, PemFiles
-from gateway.ports import Channel, MeldingContent
+from gateway.domain.ports import Channel, MeldingContent
+from gateway.testing.pki import DemoPki, PemFiles
 
 from .conftest import make_channel, standin_config
 from .helpers import SCHOOL, melding
 
 
 def test_channel_implements_the_port(pki: DemoPki, standin: RunningStandin) -> None:
-    """create_channel builds a gateway.ports.Channel from a plain mapping."""
+    """create_channel builds a gateway.domain.ports.Channel from a plain mapping."""
     channel = create_channel({"endpoint": standin.url, "duo_oin": pki.duo_oin,
                               "client_cert": str(pki.gateway_client.cert),
                               "client_key": str(pki.gateway_client.key),

@@ -20,8 +20,8 @@ from adapters.duo.message import (
 )
 from adapters.duo.render import RenderError
 from adapters.duo.standin import RunningStandin
-from gateway.errors import PermanentDeliveryError
-from gateway.pki import DemoPki
+from gateway.domain.errors import PermanentDeliveryError
+from gateway.testing.pki import DemoPki
 
 from .conftest import make_channel
 from .helpers import SCHOOL, melding

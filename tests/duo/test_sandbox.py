@@ -8,7 +8,7 @@ import click
 import pytest
 
 from adapters.duo.sandbox import allowed_gateways
-from gateway.pki import DemoPki
+from gateway.testing.pki import DemoPki
 
 from .conftest import OTHER_GATEWAY_OIN
 

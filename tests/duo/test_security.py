@@ -11,7 +11,7 @@ from lxml import etree
 
 from adapters.duo.security import SignatureInvalid, Signer, Verifier, confirmations
 from adapters.duo.xmlsafe import DS, SOAP_ENV, WSA, WSSE
-from gateway.pki import DemoPki, oin_of
+from gateway.testing.pki import DemoPki, oin_of
 
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 

@@ -13,7 +13,7 @@ from lxml import etree
 from adapters.duo.security import Signer
 from adapters.duo.standin import RunningStandin, start_standin
 from adapters.duo.xmlsafe import ACTIONS, ANONYMOUS, SOAP_ENV, VZ, WSA
-from gateway.pki import DemoPki, PemFiles
+from gateway.testing.pki import DemoPki, PemFiles
 
 from .conftest import OTHER_GATEWAY_OIN, standin_config
 from .helpers import SCHOOL, melden_request_xml

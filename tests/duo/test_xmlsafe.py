@@ -6,7 +6,7 @@ import pytest
 from lxml import etree
 
 from adapters.duo.xmlsafe import validate_payload
-from gateway.pki import DEMO_DUO_OIN
+from gateway.testing.pki import DEMO_DUO_OIN
 
 from .helpers import VALID_BSN, melden_request_xml
 

@@ -11,7 +11,7 @@ import pytest
 from adapters.duo.channel import DuoChannel
 from adapters.duo.standin import RunningStandin
 from adapters.duo.xmlsafe import SOAP_ENV, WSA, WSU
-from gateway.pki import DemoPki
+from gateway.testing.pki import DemoPki
 
 from .helpers import melding
 

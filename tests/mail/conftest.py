@@ -11,8 +11,8 @@ import pytest
 
 from adapters.mail import MailChannel, create_channel
 from adapters.mail.sandbox import SandboxSmtp, running_sandbox
-from gateway.pki import DemoPki, PemFiles, demo_pki, issue_server_cert
-from gateway.ports import OutgoingMelding
+from gateway.domain.ports import OutgoingMelding
+from gateway.testing.pki import DemoPki, PemFiles, demo_pki, issue_server_cert
 from tests.mail.helpers import make_melding, recipient
 
 

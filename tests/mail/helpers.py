@@ -8,14 +8,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gateway.ports import (
+from gateway.domain.ports import (
     MeldingContent,
     OutgoingMelding,
     RecipientAddress,
     SchoolIdentity,
     StudentDetails,
 )
-from gateway.signals import Signal
+from gateway.domain.signals import Signal
 
 STUDENT_NAME = "Sanne"
 STUDENT_FAMILY = "Jansen"

@@ -12,9 +12,9 @@ import pytest
 
 from adapters.mail import MailChannel, create_channel, smime
 from adapters.mail.sandbox import SandboxSmtp
-from gateway.errors import ConfigurationError, PermanentDeliveryError
+from gateway.domain.errors import ConfigurationError, PermanentDeliveryError
+from gateway.domain.ports import CHANNELS_GROUP, Channel, OutgoingMelding
 from gateway.plugins import load
-from gateway.ports import CHANNELS_GROUP, Channel, OutgoingMelding
 from tests.mail.conftest import MailPki, channel_config
 from tests.mail.helpers import STUDENT_BSN, make_melding, recipient
 

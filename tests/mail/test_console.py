@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from adapters.mail import create_channel
-from gateway.ports import OutgoingMelding
+from gateway.domain.ports import OutgoingMelding
 from tests.mail.conftest import MailPki, channel_config
 
 GATEWAY = str(Path(sys.executable).with_name("verzuim-gateway"))

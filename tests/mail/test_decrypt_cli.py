@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from adapters.mail import smime
 from adapters.mail.compose import Signer, compose
 from gateway.cli import cli
-from gateway.ports import OutgoingMelding
+from gateway.domain.ports import OutgoingMelding
 from tests.mail.conftest import MailPki
 from tests.mail.helpers import STUDENT_BSN
 

@@ -10,7 +10,7 @@ import pytest
 from adapters.mail import MailChannel, smime
 from adapters.mail.compose import Signer, compose
 from adapters.mail.sandbox import SandboxSmtp
-from gateway.ports import OutgoingMelding
+from gateway.domain.ports import OutgoingMelding
 from tests.mail.conftest import MailPki
 from tests.mail.helpers import STUDENT_BSN, make_melding, openssl, recipient
 

@@ -10,8 +10,8 @@ import pytest
 
 from adapters.mail import MailChannel, create_channel
 from adapters.mail.sandbox import SandboxSmtp, running_sandbox
-from gateway.errors import InDoubtDeliveryError, PermanentDeliveryError, TransientDeliveryError
-from gateway.ports import OutgoingMelding
+from gateway.domain.errors import InDoubtDeliveryError, PermanentDeliveryError, TransientDeliveryError
+from gateway.domain.ports import OutgoingMelding
 from tests.mail.conftest import MailPki, channel_config
 
 

@@ -11,8 +11,8 @@ from lxml import etree
 from adapters.duo.xmlsafe import VZ, validate_payload
 from adapters.mail import body, structured
 from adapters.mail.compose import inner_entity
-from gateway.errors import PermanentDeliveryError
-from gateway.ports import OutgoingMelding
+from gateway.domain.errors import PermanentDeliveryError
+from gateway.domain.ports import OutgoingMelding
 from tests.mail.helpers import STUDENT_BSN, make_melding, make_signal
 
 NS = {"vz": VZ}

@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, time, timedelta
 from typing import Any
 
-from gateway.calendar import SchoolCalendar
-from gateway.model import AttendanceRecord, Calendar, Holiday, Student
-from gateway.profiles import load_profile
+from gateway.domain.calendar import SchoolCalendar
+from gateway.domain.model import AttendanceRecord, Calendar, Holiday, Student
+from gateway.domain.signals import Signal
 from gateway.rules import evaluate as engine_evaluate
-from gateway.signals import Signal
+from gateway.rules.profiles import load_profile
 
 # Runs ``verzuim-gateway`` with the given arguments (the ``run_cli`` fixture).
 RunCli = Callable[..., subprocess.CompletedProcess[str]]

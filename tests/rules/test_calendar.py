@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from gateway.calendar import add_working_days, easter_sunday, is_public_holiday, is_working_day
+from gateway.domain.calendar import add_working_days, easter_sunday, is_public_holiday, is_working_day
 from tests.rules.builders import SCHOOL_CALENDAR, d, evaluate, every_school_day, only, student
 
 

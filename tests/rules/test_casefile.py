@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from gateway.casefile import load_case_file, parse_case_file
-from gateway.errors import InvalidInput
+from gateway.domain.errors import InvalidInput
+from gateway.rules.casefile import load_case_file, parse_case_file
 from tests.rules.builders import case_data, d, lessons, student
 
 

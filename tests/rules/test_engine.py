@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.profiles import load_profile
+from gateway.rules.profiles import load_profile
 from tests.rules.builders import d, evaluate, every_school_day, lessons, only, signals_of, student
 
 

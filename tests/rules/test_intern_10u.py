@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.model import AttendanceRecord
+from gateway.domain.model import AttendanceRecord
 from tests.rules.builders import born, d, lesson, lessons, only, signals_of, student, triggers
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from gateway.model import AttendanceRecord
-from gateway.signals import Signal
+from gateway.domain.model import AttendanceRecord
+from gateway.domain.signals import Signal
 from tests.rules.builders import born, d, every_school_day, lesson, only, signals_of, student
 
 AS_OF = d("2026-09-18")

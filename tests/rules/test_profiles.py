@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.errors import ConfigurationError
-from gateway.profiles import available_profiles, load_profile
+from gateway.domain.errors import ConfigurationError
+from gateway.rules.profiles import available_profiles, load_profile
 
 PROFILES = ("national", "utrecht", "noorderpoort", "kop-van-nh")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.signals import Signal
+from gateway.domain.signals import Signal
 from tests.rules.builders import born, d, every_school_day, only, signals_of, student
 
 SF = {"birth_date": born(19), "leerweg": "BOL", "niveau": 2, "studiefinanciering": True}

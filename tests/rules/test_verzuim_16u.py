@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from gateway.model import AttendanceRecord
+from gateway.domain.model import AttendanceRecord
 from tests.rules.builders import (
     born,
     d,

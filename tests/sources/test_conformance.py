@@ -16,10 +16,16 @@ from adapters.eduarte.sandbox import start_sandbox as start_eduarte
 from adapters.magister import create_source as create_magister
 from adapters.magister.sandbox import start_sandbox as start_magister
 from gateway.cli import cli
-from gateway.conformance import CORRECTIONS, ConformanceReport, ReferenceSpec, run_checks, source_factory
-from gateway.errors import SourceError
-from gateway.model import AttendanceRecord
-from gateway.ports import SourceBatch
+from gateway.domain.errors import SourceError
+from gateway.domain.model import AttendanceRecord
+from gateway.domain.ports import SourceBatch
+from gateway.intake.conformance import (
+    CORRECTIONS,
+    ConformanceReport,
+    ReferenceSpec,
+    run_checks,
+    source_factory,
+)
 
 SPEC = ReferenceSpec(seed=5, size=8, brin="99XX")
 SCHOOL, AS_OF = SPEC.build()

@@ -12,8 +12,8 @@ from adapters.eduarte import create_source
 from adapters.eduarte.exports import snapshots
 from adapters.eduarte.sandbox import start_sandbox
 from gateway.cli import cli
-from gateway.model import AttendanceRecord
-from gateway.synthetic import generate_school
+from gateway.domain.model import AttendanceRecord
+from gateway.testing.synthetic import generate_school
 
 SCHOOL = generate_school(seed=12, size=40, brin="99YY")
 

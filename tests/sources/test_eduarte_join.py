@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from adapters.eduarte import create_source
-from gateway.errors import ConfigurationError, SourceError
-from gateway.model import AttendanceRecord
-from gateway.ports import SourceBatch
+from gateway.domain.errors import ConfigurationError, SourceError
+from gateway.domain.model import AttendanceRecord
+from gateway.domain.ports import SourceBatch
 from tests.sources.eduarte_files import STUDENT, melding, waarneming, write_snapshot
 
 STAMP = "20260915T060000"

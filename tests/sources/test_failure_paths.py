@@ -12,10 +12,10 @@ from adapters.eduarte import create_source as eduarte_source
 from adapters.magister import create_source as magister_source
 from adapters.magister.source import parse_cursor
 from gateway.cli.sync import sync_source
-from gateway.conformance import load_check_config, run_checks, source_factory
-from gateway.errors import ConfigurationError, InvalidInput
-from gateway.ports import SourceBatch
-from gateway.school import SchoolConfig
+from gateway.config.school import SchoolConfig
+from gateway.domain.errors import ConfigurationError, InvalidInput
+from gateway.domain.ports import SourceBatch
+from gateway.intake.conformance import load_check_config, run_checks, source_factory
 from tests.sources.eduarte_files import write_snapshot
 
 MAGISTER = {"base_url": "http://127.0.0.1:9", "client_id": "x", "client_secret": "y", "brin": "99XX"}

@@ -7,8 +7,8 @@ from datetime import date, time
 import pytest
 
 from adapters.magister.convert import late_minutes, local_date, person_records, to_student
-from gateway.errors import ConfigurationError, InvalidInput
-from gateway.mapping import load_code_mapping
+from gateway.domain.errors import ConfigurationError, InvalidInput
+from gateway.intake.mapping import load_code_mapping
 from tests.sources.magister_items import absentie, afspraak, leerling
 
 DAY = date(2026, 9, 1)

@@ -11,8 +11,8 @@ import pytest
 
 from adapters.magister import create_source
 from adapters.magister.sandbox import RunningSandbox, start_sandbox
-from gateway.model import AttendanceRecord
-from gateway.synthetic import SyntheticSchool, generate_school
+from gateway.domain.model import AttendanceRecord
+from gateway.testing.synthetic import SyntheticSchool, generate_school
 
 SCHOOL = generate_school(seed=11, size=40)
 

@@ -16,7 +16,7 @@ from adapters.magister import create_source
 from adapters.magister.client import MagisterClient
 from adapters.magister.config import MagisterConfig
 from adapters.magister.source import MagisterSource
-from gateway.errors import ConfigurationError, SourceError, TransientSourceError
+from gateway.domain.errors import ConfigurationError, SourceError, TransientSourceError
 from tests.sources.magister_items import absentie, afspraak, envelope, leerling
 
 BASE = "https://school.magister.test"

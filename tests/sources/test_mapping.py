@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.errors import ConfigurationError
-from gateway.mapping import LATE, NOT_VERZUIM, UnmappedCode, load_code_mapping
-from gateway.reasons import ALL_REASONS
+from gateway.domain.errors import ConfigurationError
+from gateway.domain.reasons import ALL_REASONS
+from gateway.intake.mapping import LATE, NOT_VERZUIM, UnmappedCode, load_code_mapping
 
 
 def _write(path: Path, text: str) -> Path:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
-from gateway.profiles import load_profile
 from gateway.rules import evaluate
-from gateway.synthetic import SCENARIOS, generate_school
+from gateway.rules.profiles import load_profile
+from gateway.testing.synthetic import SCENARIOS, generate_school
 
 
 def test_same_seed_gives_the_same_school() -> None:

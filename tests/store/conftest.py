@@ -10,9 +10,9 @@ import psycopg
 import pytest
 
 from gateway import pipeline
-from gateway.crypto import FieldCipher
+from gateway.delivery.worker import RetryPolicy, Worker
 from gateway.store import Store
-from gateway.worker import RetryPolicy, Worker
+from gateway.store.crypto import FieldCipher
 from tests.store.helpers import AS_OF, SCHOOL, FakeChannel
 
 PG_URL = os.environ.get("VERZUIM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")

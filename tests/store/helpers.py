@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from gateway.errors import DeliveryError, TransientDeliveryError
-from gateway.model import AttendanceRecord, Calendar, Holiday, Student
-from gateway.pki import create_ca, issue_smime_cert
-from gateway.ports import OutgoingMelding, Receipt, RecipientAddress, SourceBatch, StatusReport
-from gateway.routing import RecipientDirectory
-from gateway.school import SchoolConfig
-from gateway.signals import Signal
+from gateway.config.school import SchoolConfig
+from gateway.delivery.routing import RecipientDirectory
+from gateway.delivery.worker import Worker
+from gateway.domain.errors import DeliveryError, TransientDeliveryError
+from gateway.domain.model import AttendanceRecord, Calendar, Holiday, Student
+from gateway.domain.ports import OutgoingMelding, Receipt, RecipientAddress, SourceBatch, StatusReport
+from gateway.domain.signals import Signal
 from gateway.store import Store
 from gateway.store.engine import utcnow
-from gateway.worker import Worker
+from gateway.testing.pki import create_ca, issue_smime_cert
 
 SCHOOL = SchoolConfig(id="25AB00", brin="25AB", oin="00000001234567890000", name="ROC Voorbeeld")
 CALENDAR = Calendar(

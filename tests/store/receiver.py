@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
-from gateway.errors import InDoubtDeliveryError, TransientDeliveryError
-from gateway.ports import OutgoingMelding, Receipt, StatusReport
+from gateway.domain.errors import InDoubtDeliveryError, TransientDeliveryError
+from gateway.domain.ports import OutgoingMelding, Receipt, StatusReport
 
 
 class Receiver:

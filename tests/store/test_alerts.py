@@ -6,9 +6,9 @@ from datetime import date
 
 from structlog.testing import capture_logs
 
-from gateway.alerts import DUE_DATE_ACTION, alert_due_dates
-from gateway.errors import PermanentDeliveryError
-from gateway.worker import Worker
+from gateway.delivery.alerts import DUE_DATE_ACTION, alert_due_dates
+from gateway.delivery.worker import Worker
+from gateway.domain.errors import PermanentDeliveryError
 from tests.store.helpers import FakeChannel, audit_actions, drain, make_meldingen
 
 DUE = date(2026, 10, 1)  # the fake meldingen's due date (a Thursday)

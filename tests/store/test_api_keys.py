@@ -10,14 +10,14 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from gateway import audit, pipeline
+from gateway import pipeline
 from gateway.api.app import ApiSettings, create_app
 from gateway.api.keys import create_api_key, revoke_api_key
 from gateway.api.server import serve_in_thread
-from gateway.crypto import FieldCipher
-from gateway.errors import ConfigurationError
-from gateway.school import SchoolConfig
-from gateway.store import Store
+from gateway.config.school import SchoolConfig
+from gateway.domain.errors import ConfigurationError
+from gateway.store import Store, audit
+from gateway.store.crypto import FieldCipher
 from gateway.store.schema import audit_log
 from tests.store.conftest import KEYS
 from tests.store.helpers import AS_OF, SCHOOL

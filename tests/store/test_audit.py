@@ -8,8 +8,9 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from gateway import audit, pipeline
+from gateway import pipeline
 from gateway.cli import cli
+from gateway.store import audit
 from gateway.store.schema import audit_log
 from tests.store.helpers import AS_OF, SCHOOL, sixteen_hour_batch
 

@@ -6,8 +6,8 @@ import base64
 
 from click.testing import CliRunner
 
-from gateway import outbox
 from gateway.cli import cli
+from gateway.delivery import outbox
 from tests.store.conftest import KEYS
 from tests.store.helpers import SCHOOL
 

@@ -8,9 +8,10 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from gateway import outbox, pipeline
-from gateway.errors import IllegalTransition
-from gateway.ports import SourceBatch
+from gateway import pipeline
+from gateway.delivery import outbox
+from gateway.domain.errors import IllegalTransition
+from gateway.domain.ports import SourceBatch
 from gateway.store import get_melding, list_meldingen
 from gateway.store.schema import meldingen
 from tests.store.helpers import AS_OF, CALENDAR, SCHOOL, absences, sixteen_hour_batch, student

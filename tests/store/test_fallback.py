@@ -10,13 +10,18 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from gateway import outbox
-from gateway.errors import ConfigurationError, InDoubtDeliveryError, TransientDeliveryError, UnknownAdapter
-from gateway.routing import RecipientDirectory
-from gateway.school import Fallback, SchoolConfig
+from gateway.config.school import Fallback, SchoolConfig
+from gateway.delivery import outbox
+from gateway.delivery.routing import RecipientDirectory
+from gateway.delivery.worker import RetryPolicy, Worker
+from gateway.domain.errors import (
+    ConfigurationError,
+    InDoubtDeliveryError,
+    TransientDeliveryError,
+    UnknownAdapter,
+)
 from gateway.store import Store, get_melding
 from gateway.store.schema import outbox as outbox_table
-from gateway.worker import RetryPolicy, Worker
 from tests.store.helpers import (
     SCHOOL,
     FakeChannel,

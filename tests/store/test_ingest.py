@@ -7,8 +7,8 @@ from datetime import date, time
 import sqlalchemy as sa
 
 from gateway import pipeline
-from gateway.model import AttendanceRecord
-from gateway.ports import SourceBatch
+from gateway.domain.model import AttendanceRecord
+from gateway.domain.ports import SourceBatch
 from gateway.store import get_cursor
 from gateway.store.attendance import history, load_records
 from gateway.store.schema import attendance, students

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from gateway import audit, pipeline
-from gateway.ports import SourceBatch
-from gateway.store import get_melding
+from gateway import pipeline
+from gateway.domain.ports import SourceBatch
+from gateway.store import audit, get_melding
 from gateway.store.meldingen import lock_status
 from tests.store.helpers import AS_OF, SCHOOL, absences, sixteen_hour_batch
 

@@ -13,13 +13,13 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from gateway import outbox
 from gateway.cli.worker import worker as worker_command
-from gateway.errors import InDoubtDeliveryError, PermanentDeliveryError, TransientDeliveryError
+from gateway.delivery import outbox
+from gateway.delivery.worker import RetryPolicy, Worker, is_lock_conflict
+from gateway.domain.errors import InDoubtDeliveryError, PermanentDeliveryError, TransientDeliveryError
 from gateway.store import Store, get_melding
 from gateway.store.meldingen import lock_status
 from gateway.store.schema import outbox as outbox_table
-from gateway.worker import RetryPolicy, Worker, is_lock_conflict
 from tests.store.helpers import SCHOOL, FakeChannel, drain, drain_due, make_meldingen, student
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gateway import pipeline
-from gateway.ports import SourceBatch
+from gateway.domain.ports import SourceBatch
 from gateway.store import count_by_status
 from tests.store.helpers import CALENDAR, SCHOOL, fake_signal, student
 from tests.store.receiver import Receiver

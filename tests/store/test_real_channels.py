@@ -18,14 +18,14 @@ from adapters.duo.standin import RunningStandin, StandinConfig, start_standin
 from adapters.mail.demo_certs import write_directory_certificates
 from adapters.mail.sandbox import SandboxSmtp, running_sandbox
 from gateway import pipeline
-from gateway.crypto import FieldCipher
-from gateway.pki import DemoPki, PemFiles, demo_pki, issue_server_cert
-from gateway.ports import SourceBatch
-from gateway.routing import RecipientDirectory
-from gateway.school import Fallback, SchoolConfig
+from gateway.config.school import Fallback, SchoolConfig
+from gateway.delivery.routing import RecipientDirectory
+from gateway.delivery.worker import RetryPolicy, Worker, plugin_channels
+from gateway.domain.ports import SourceBatch
 from gateway.store import Store, get_melding
+from gateway.store.crypto import FieldCipher
 from gateway.store.engine import utcnow
-from gateway.worker import RetryPolicy, Worker, plugin_channels
+from gateway.testing.pki import DemoPki, PemFiles, demo_pki, issue_server_cert
 from tests.store.conftest import KEYS
 from tests.store.helpers import (
     AS_OF,

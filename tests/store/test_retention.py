@@ -9,10 +9,10 @@ from datetime import date
 import sqlalchemy as sa
 
 from gateway import pipeline
-from gateway.model import Calendar
-from gateway.ports import SourceBatch
-from gateway.retention import RetentionPolicy, run_retention
+from gateway.domain.model import Calendar
+from gateway.domain.ports import SourceBatch
 from gateway.store import get_melding
+from gateway.store.retention import RetentionPolicy, run_retention
 from gateway.store.schema import attendance, attendance_history, audit_log, students
 from tests.store.helpers import AS_OF, SCHOOL, absences, drain, sixteen_hour_batch
 
@@ -80,7 +80,7 @@ def test_undelivered_melding_keeps_everything(store):
 
 def test_dead_letter_keeps_everything(store, worker, channel):
     """A dead letter is undelivered: nothing of it is pruned."""
-    from gateway.errors import PermanentDeliveryError  # noqa: PLC0415
+    from gateway.domain.errors import PermanentDeliveryError  # noqa: PLC0415
 
     channel.fail("S1", PermanentDeliveryError("afgewezen"))
     _melding(store, worker)

@@ -9,17 +9,17 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from gateway import audit, pipeline
+from gateway import pipeline
 from gateway.cli import cli
 from gateway.console.content import save_content
 from gateway.console.feedback import feedback_for, store_feedback
 from gateway.console.schema import feedback
-from gateway.crypto import FieldCipher
-from gateway.errors import IntegrityError
-from gateway.ports import MeldingContent, SourceBatch
-from gateway.rotation import reencrypt, stale_values
-from gateway.store import Store
+from gateway.domain.errors import IntegrityError
+from gateway.domain.ports import MeldingContent, SourceBatch
+from gateway.store import Store, audit
 from gateway.store.content import decode_content
+from gateway.store.crypto import FieldCipher
+from gateway.store.rotation import reencrypt, stale_values
 from gateway.store.schema import meldingen, students
 from gateway.store.students import student_details
 from tests.store.conftest import KEYS

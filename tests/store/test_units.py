@@ -12,13 +12,13 @@ import pytest
 import tenacity
 
 from gateway import pipeline, plugins
-from gateway.crypto import FieldCipher
-from gateway.errors import ConfigurationError, IllegalTransition, IntegrityError
-from gateway.lifecycle import State, check_transition
+from gateway.config.school import load_school_config
+from gateway.config.settings import Settings, write_key_file
+from gateway.delivery.worker import PluginChannels, RetryPolicy
+from gateway.domain.errors import ConfigurationError, IllegalTransition, IntegrityError
+from gateway.domain.lifecycle import State, check_transition
 from gateway.logging import configure_logging, get_logger
-from gateway.school import load_school_config
-from gateway.settings import Settings, write_key_file
-from gateway.worker import PluginChannels, RetryPolicy
+from gateway.store.crypto import FieldCipher
 from tests.store.helpers import AS_OF, BSN, FAMILY, NAME, SCHOOL, sixteen_hour_batch
 
 K1, K2 = b"1" * 32, b"2" * 32

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from gateway import pipeline
-from gateway.errors import InDoubtDeliveryError, PermanentDeliveryError
+from gateway.domain.errors import InDoubtDeliveryError, PermanentDeliveryError
 from gateway.store import Store, get_melding
 from gateway.store.schema import outbox as outbox_table
 from tests.store.helpers import FakeChannel, drain_due, make_meldingen

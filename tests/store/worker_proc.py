@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sys
 
-from gateway.crypto import FieldCipher
+from gateway.delivery.worker import Worker
 from gateway.store import Store
-from gateway.worker import Worker
+from gateway.store.crypto import FieldCipher
 from tests.store.conftest import KEYS
 from tests.store.receiver import HttpChannel
 

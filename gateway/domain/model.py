@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from gateway.reasons import ALL_REASONS
+from gateway.domain.reasons import ALL_REASONS
 
 Leerweg = Literal["BOL", "BBL", "VO"]
 Status = Literal["present", "absent", "late"]

@@ -9,10 +9,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from gateway.errors import InvalidInput
-from gateway.model import AttendanceRecord, CaseFile, Holiday, Student
-from gateway.model import Calendar as CalendarModel
-from gateway.validation import dutch_message
+from gateway.domain.errors import InvalidInput
+from gateway.domain.model import AttendanceRecord, CaseFile, Holiday, Student
+from gateway.domain.model import Calendar as CalendarModel
+from gateway.intake.validation import dutch_message
 
 Warn = Callable[[str], None]
 

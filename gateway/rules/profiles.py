@@ -11,10 +11,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gateway.errors import ConfigurationError
-from gateway.validation import describe
+from gateway.config.shipped import shipped_folder
+from gateway.domain.errors import ConfigurationError
+from gateway.intake.validation import describe
 
-DEFAULT_PROFILE_DIR = Path(__file__).resolve().parent.parent / "mappings" / "profiles"
+DEFAULT_PROFILE_DIR = shipped_folder("profiles")
 
 
 class Profile(BaseModel):

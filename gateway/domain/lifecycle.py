@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from gateway.errors import IllegalTransition
+from gateway.domain.errors import IllegalTransition
 
 
 class State(StrEnum):

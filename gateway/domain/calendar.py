@@ -6,7 +6,7 @@ from bisect import bisect_left, bisect_right
 from datetime import date, timedelta
 from functools import cache
 
-from gateway.model import Calendar
+from gateway.domain.model import Calendar
 
 
 def easter_sunday(year: int) -> date:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from gateway.errors import ConfigurationError, IntegrityError
+from gateway.domain.errors import ConfigurationError, IntegrityError
 
 _PREFIX = "v1"
 _NONCE_BYTES = 12

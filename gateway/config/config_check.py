@@ -18,10 +18,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from gateway.errors import ConfigurationError, GatewayError
-from gateway.profiles import available_profiles, load_profile
+from gateway.config.school import ENV_NAME, ENV_SUFFIX, SchoolConfig, resolve_env_references
+from gateway.domain.errors import ConfigurationError, GatewayError
 from gateway.rules.catalogue import RULE_IDS
-from gateway.school import ENV_NAME, ENV_SUFFIX, SchoolConfig, resolve_env_references
+from gateway.rules.profiles import available_profiles, load_profile
 
 # A source or channel factory (the entry point object): builds the adapter from its table.
 Factory = Callable[[Mapping[str, Any]], Any]

@@ -1,7 +1,7 @@
 """The small protocols between the core and its adapters (ports and adapters).
 
 A *source* yields canonical records since a cursor; a *channel* delivers one melding and returns
-a receipt or raises a classified ``DeliveryError`` (see ``gateway.errors``). Adapters register
+a receipt or raises a classified ``DeliveryError`` (see ``gateway.domain.errors``). Adapters register
 factories under the entry point groups named here, so a vendor can ship one as its own package.
 """
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
-from gateway.model import AttendanceRecord, Calendar, Student
-from gateway.signals import Signal
+from gateway.domain.model import AttendanceRecord, Calendar, Student
+from gateway.domain.signals import Signal
 
 SOURCES_GROUP = "verzuim_gateway.sources"
 CHANNELS_GROUP = "verzuim_gateway.channels"

@@ -21,13 +21,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gateway.calendar import is_working_day
-from gateway.errors import ConfigurationError, RoutingError
-from gateway.ports import RecipientAddress
-from gateway.signals import Signal
-from gateway.validation import describe
+from gateway.config.shipped import shipped_folder
+from gateway.domain.calendar import is_working_day
+from gateway.domain.errors import ConfigurationError, RoutingError
+from gateway.domain.ports import RecipientAddress
+from gateway.domain.signals import Signal
+from gateway.intake.validation import describe
 
-DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "mappings" / "recipients"
+DEFAULT_DIRECTORY = shipped_folder("recipients")
 
 Route = Literal["duo", "mail"]
 MAIL_RECIPIENTS = ("leerplicht", "rmc", "dsp")

@@ -23,9 +23,11 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 import tenacity
 
-from gateway import outbox
-from gateway.alerts import alert_due_dates
-from gateway.errors import (
+from gateway.config.school import SchoolConfig, resolve_env_references
+from gateway.delivery import outbox
+from gateway.delivery.alerts import alert_due_dates
+from gateway.delivery.routing import RecipientDirectory, RoutingPolicy
+from gateway.domain.errors import (
     ConfigurationError,
     GatewayError,
     InDoubtDeliveryError,
@@ -33,8 +35,7 @@ from gateway.errors import (
     RoutingError,
     TransientDeliveryError,
 )
-from gateway.logging import get_logger
-from gateway.ports import (
+from gateway.domain.ports import (
     CHANNELS_GROUP,
     Channel,
     OutgoingMelding,
@@ -42,11 +43,10 @@ from gateway.ports import (
     RecipientAddress,
     StudentDetails,
 )
-from gateway.profiles import load_profile
-from gateway.routing import RecipientDirectory, RoutingPolicy
+from gateway.domain.signals import Signal
+from gateway.logging import get_logger
 from gateway.rules.frame import age_on
-from gateway.school import SchoolConfig, resolve_env_references
-from gateway.signals import Signal
+from gateway.rules.profiles import load_profile
 from gateway.store.content import decode_content
 from gateway.store.engine import Store, utcnow
 from gateway.store.schema import meldingen, schools

@@ -1,6 +1,6 @@
 """The adapter conformance kit: checks a source against the contract and the reference school.
 
-A vendor loads the reference school (``gateway.synthetic.generate_school`` with the seed, size and
+A vendor loads the reference school (``gateway.testing.synthetic.generate_school`` with the seed, size and
 dates of the configuration) into a test tenant, points its adapter (or push integration) at it,
 and runs ``verzuim-gateway adapter check NAME --config FILE``. The checks: the protocol, required
 fields, unique and stable ids, the cursor and corrections, time zones, and completeness (paging).
@@ -25,10 +25,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from gateway.errors import ConfigurationError, GatewayError
-from gateway.model import AttendanceRecord, Student
-from gateway.ports import Source, SourceBatch
-from gateway.synthetic import SyntheticSchool, generate_school
+from gateway.domain.errors import ConfigurationError, GatewayError
+from gateway.domain.model import AttendanceRecord, Student
+from gateway.domain.ports import Source, SourceBatch
+from gateway.testing.synthetic import SyntheticSchool, generate_school
 
 Key = tuple[str, date, Any]
 

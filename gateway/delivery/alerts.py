@@ -9,10 +9,10 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from gateway import audit
-from gateway.calendar import add_working_days
-from gateway.lifecycle import State
-from gateway.routing import working_days_until
+from gateway.delivery.routing import working_days_until
+from gateway.domain.calendar import add_working_days
+from gateway.domain.lifecycle import State
+from gateway.store import audit
 from gateway.store.engine import Store
 from gateway.store.schema import audit_head, audit_log, meldingen
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from typing import Literal
 
-from gateway.calendar import SchoolCalendar
-from gateway.model import AttendanceRecord, Calendar, Holiday, Student
+from gateway.domain.calendar import SchoolCalendar
+from gateway.domain.model import AttendanceRecord, Calendar, Holiday, Student
 
 # Lesuren of a college day (local time, Europe/Amsterdam).
 LESUREN: dict[int, tuple[time, time]] = {

@@ -42,11 +42,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gateway.errors import ConfigurationError
-from gateway.model import Calendar
-from gateway.ports import SchoolIdentity
-from gateway.routing import FallbackPolicy, RoutingPolicy
-from gateway.validation import describe
+from gateway.delivery.routing import FallbackPolicy, RoutingPolicy
+from gateway.domain.errors import ConfigurationError
+from gateway.domain.model import Calendar
+from gateway.domain.ports import SchoolIdentity
+from gateway.intake.validation import describe
 
 Route = Literal["duo", "mail"]
 
@@ -93,7 +93,7 @@ class SchoolConfig(BaseModel):
         )
 
     def routing_policy(self, profile_routes: Mapping[str, Route] | None = None) -> RoutingPolicy:
-        """The routing policy (``gateway.routing``) for this school on top of its profile's routes."""
+        """The routing policy (``delivery.routing``) for this school on top of its profile's routes."""
         return RoutingPolicy.from_config(
             {
                 "default": self.default_route,

@@ -23,10 +23,10 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from gateway import audit
-from gateway.errors import ConfigurationError
-from gateway.lifecycle import State
-from gateway.model import Calendar
+from gateway.domain.errors import ConfigurationError
+from gateway.domain.lifecycle import State
+from gateway.domain.model import Calendar
+from gateway.store import audit
 from gateway.store.engine import Store
 from gateway.store.schema import (
     attendance,

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from gateway.errors import ConfigurationError
+from gateway.domain.errors import ConfigurationError
 
 KEY_FILE_NAME = "keys.toml"
 

@@ -20,10 +20,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gateway import audit
-from gateway.errors import GatewayError, IllegalTransition
-from gateway.lifecycle import State, allowed_from
-from gateway.ports import Receipt
+from gateway.domain.errors import GatewayError, IllegalTransition
+from gateway.domain.lifecycle import State, allowed_from
+from gateway.domain.ports import Receipt
+from gateway.store import audit
 from gateway.store.engine import Store, utcnow
 from gateway.store.meldingen import fallback_from_column, lock_status, set_status
 from gateway.store.schema import meldingen, outbox, pauses

@@ -14,12 +14,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gateway import audit
 from gateway.console.feedback import feedback_context
 from gateway.console.schema import feedback
-from gateway.crypto import FieldCipher
-from gateway.store import Store
+from gateway.store import Store, audit
 from gateway.store.content import content_context
+from gateway.store.crypto import FieldCipher
 from gateway.store.schema import meldingen, students
 from gateway.store.students import personal_context
 

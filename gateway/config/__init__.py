@@ -1,0 +1,1 @@
+"""A school's configuration: loading, checking, and the gateway's settings."""

@@ -1,0 +1,1 @@
+"""Delivery: the outbox (the one owner of outbox rows), the worker, routing and alerts."""

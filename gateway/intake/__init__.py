@@ -1,0 +1,1 @@
+"""From outside data to canonical records: code mappings, validation messages, the conformance kit."""

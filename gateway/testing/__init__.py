@@ -1,0 +1,1 @@
+"""What tests, the demo and vendors' own tests use: a generated PKI and a synthetic school."""
