@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from adapters.mail import create_channel
-from adapters.mail.compose import Signer, compose
+from adapters.mail.compose import MailContent, Signer, compose
 from adapters.mail.sandbox import running_sandbox
 from gateway.testing.pki import demo_pki, issue_server_cert
 from tests.mail.helpers import make_melding, recipient
@@ -44,7 +44,8 @@ def main() -> None:
         for _ in range(RUNS):
             start = time.perf_counter()
             for _ in range(MELDINGEN):
-                compose(melding, signer, extra_certificates=[school.certificate], now=datetime.now(UTC))
+                compose(MailContent(melding, pki.duo_oin, datetime.now(UTC)), signer,
+                        extra_certificates=[school.certificate])
             compose_runs.append((time.perf_counter() - start) / MELDINGEN)
 
         deliver_runs = []
@@ -52,13 +53,14 @@ def main() -> None:
             channel = create_channel({
                 "smtp_port": sandbox.port, "ca_file": str(pki.ca_cert), "sender": "verzuim@school.example",
                 "signing_cert": str(pki.school_smime.cert), "signing_key": str(pki.school_smime.key),
+                "duo_oin": pki.duo_oin,
             })
             for _ in range(RUNS):
                 start = time.perf_counter()
                 for _ in range(MELDINGEN):
                     channel.deliver(melding)
                 deliver_runs.append((time.perf_counter() - start) / MELDINGEN)
-        size = len(compose(melding, signer, now=datetime.now(UTC)).data)
+        size = len(compose(MailContent(melding, pki.duo_oin, datetime.now(UTC)), signer).data)
     print(f"mail compose (sign + AES-256 encrypt, 2 recipients + archive): "
           f"median {_median_ms(compose_runs):.1f} ms per melding ({RUNS} runs x {MELDINGEN})")
     print(f"mail deliver (compose + SMTP STARTTLS to loopback sandbox, new connection each): "

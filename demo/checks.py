@@ -18,9 +18,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
-from adapters.duo.xmlsafe import VZ, hardened_parser
 from adapters.mail import smime
+from demo.progress import DemoFailure
 from demo.services import Pki
+from gateway.delivery.document.schema import VZ, hardened_parser
 from gateway.domain.lifecycle import State
 from gateway.store import Store, audit
 from gateway.store.schema import meldingen, outbox
@@ -81,7 +82,8 @@ def _desk_files(pki: Pki) -> dict[str, tuple[x509.Certificate, rsa.RSAPrivateKey
     for files in pki.desks.values():
         cert = x509.load_pem_x509_certificate(files.cert.read_bytes())
         key = serialization.load_pem_private_key(files.key.read_bytes(), password=None)
-        assert isinstance(key, rsa.RSAPrivateKey)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise DemoFailure(f"{files.key}: geen RSA-sleutel")
         for address in cert.extensions.get_extension_for_class(
                 x509.SubjectAlternativeName).value.get_values_for_type(x509.RFC822Name):
             by_address[address.lower()] = (cert, key)

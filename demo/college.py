@@ -50,14 +50,18 @@ LOCATIONS: tuple[Location, ...] = (
 )
 
 
+ONDERWIJSNUMMER_REMAINDER = 5  # DUO's elfproef: an onderwijsnummer's weighted sum mod 11 (a BSN's: 0)
+LARGEST_DIGIT = 9
+
+
 def onderwijsnummer(serial: int) -> str:
     """A made-up onderwijsnummer that passes DUO's elfproef (weighted sum mod 11 == 5)."""
     base = 100_000_000 + serial * 10
     while True:
         digits = f"{base:09d}"[:8]
         total = sum(int(d) * w for d, w in zip(digits, range(9, 1, -1), strict=True))
-        check = (5 - total) % 11
-        if check < 10:
+        check = (ONDERWIJSNUMMER_REMAINDER - total) % 11
+        if check <= LARGEST_DIGIT:  # a remainder of 10 fits no check digit: try the next number
             return digits + str(check)
         base += 10
 

@@ -16,30 +16,31 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from http import HTTPStatus
 from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
 from lxml import etree
 
-from adapters.duo.xmlsafe import hardened_parser
 from demo.checks import Findings, run_checks
 from demo.college import FIRST_SYNC, LOCATIONS, SECOND_SYNC, Location, build_school
 from demo.delivery import drain, each_tried_once, make_worker, open_rows, outbox_empty
 from demo.progress import DemoFailure, Progress
 from demo.revision import revise
 from demo.schools import school_data, secret_env_name, write_school_file
-from demo.services import Services, advance_sis, make_pki, start_services, start_sis
+from demo.services import Pki, Services, advance_sis, make_pki, start_services, start_sis
 from demo.summary import per_channel, per_rule
 from gateway import pipeline
 from gateway.api.app import ApiSettings, create_app
 from gateway.api.server import serve_in_thread
 from gateway.cli.sync import sync_source
-from gateway.config.config_check import check_file
+from gateway.config.config_check import InstalledAdapters, check_file
 from gateway.config.school import SchoolConfig, load_school_config, resolve_env_references
 from gateway.config.settings import Settings, write_key_file
 from gateway.console.feedback import feedback_router
 from gateway.console.receivers import create_receiver_key
+from gateway.delivery.document.schema import hardened_parser
 from gateway.delivery.routing import DirectoryData, RecipientDirectory
 from gateway.domain.lifecycle import State
 from gateway.domain.ports import CHANNELS_GROUP, SOURCES_GROUP
@@ -49,6 +50,8 @@ from gateway.store.schema import meldingen
 from gateway.testing.synthetic import SyntheticSchool
 
 STEPS = 12
+DUO_DOWN = 1_000_000  # 503 answers the DUO stand-in gives: more than the outage step can use up
+SHOWN_PROBLEMS = 20  # problems printed under the check step (all of them are in the result)
 SOAP_BODY = "{http://schemas.xmlsoap.org/soap/envelope/}Body"
 
 
@@ -161,7 +164,7 @@ def _post_feedback(demo: Demo, store: Store, directory: DirectoryData, details: 
                 answer = client.post("/api/v1/feedback", headers={"Authorization": f"Bearer {key}"},
                                      json={"melding_id": melding_id, "status": status,
                                            "toelichting": "Teruggekoppeld in de demo"})
-                if answer.status_code != 200:
+                if answer.status_code != HTTPStatus.OK:
                     raise DemoFailure(f"terugkoppeling van {location.receiver} geweigerd "
                                       f"({answer.status_code}): {answer.text[:200]}")
                 demo.feedback += 1
@@ -182,57 +185,93 @@ def run_demo(workdir: Path, echo: Callable[[str], None], sizes: dict[str, int] |
             return DemoResult(problems=[str(exc)])
 
 
+@dataclass(frozen=True)
+class World:
+    """What the steps after the set-up share: the PKI, the stand-ins, the store, the recipients."""
+
+    pki: Pki
+    services: Services
+    store: Store
+    directory: RecipientDirectory
+
+
 def _run(demo: Demo) -> DemoResult:
-    workdir, progress = demo.workdir, demo.progress
+    world = _set_up(demo)
+    _first_week(demo, world)
+    _duo_outage(demo, world)
+    with demo.progress.step("Terugkoppeling van het Doorstroompunt via de terugkoppel-API") as d:
+        _post_feedback(demo, world.store, world.directory.data, d)
+    return _check_and_summarise(demo, world)
+
+
+def _set_up(demo: Demo) -> World:
+    """Steps 1-4: the PKI, the DUO and SMTP stand-ins, the college and its SIS stand-ins, the schools'
+    configuration registered in a new store."""
+    progress = demo.progress
     with progress.step("Demo-PKI maken (CA, TLS voor gateway en DUO, S/MIME scholen en ontvangers)") as d:
-        pki = make_pki(workdir / "pki", LOCATIONS)
+        pki = make_pki(demo.workdir / "pki", LOCATIONS)
         d.append(f"{len(pki.desks)} ontvangende loketten met eigen sleutel in {pki.recipients_dir}")
 
     with progress.step("DUO-stand-in (mutual TLS) en SMTP-stand-in starten") as d:
-        services = start_services(demo.stack, workdir, pki)
+        services = start_services(demo.stack, demo.workdir, pki)
         d.append(f"DUO: {services.duo.url}")
         d.append(f"SMTP: {services.smtp.host}:{services.smtp.port} (STARTTLS)")
 
     with progress.step("Synthetische college-locaties en hun SIS-stand-ins (Magister, Eduarte)") as d:
         for location in LOCATIONS:
-            school = build_school(location, demo.sizes.get(location.key))
-            demo.schools[location.key] = school
-            start_sis(demo.stack, services, workdir, location, school, FIRST_SYNC)
-            scenarios: dict[str, int] = {}
-            for name in school.scenarios.values():
-                scenarios[name] = scenarios.get(name, 0) + 1
-            mix = ", ".join(f"{n} {k}" for k, n in sorted(scenarios.items()) if k != "regulier")
-            d.append(f"{location.name} ({location.sis}): {len(school.students)} studenten, "
-                     f"{len(school.lessons)} lessen; {mix}")
-            if location.sis == "magister":
-                secret = services.magister[location.key].sandbox.client_secret
-                demo.environ[secret_env_name(location)] = secret
-                (workdir / ".sandbox" / f"kalender-{location.key}.json").write_text(
-                    school.calendar.model_dump_json(), encoding="utf-8")
+            d.append(_start_location(demo, services, location))
 
     with progress.step("Schoolconfiguratie schrijven, controleren en registreren") as d:
-        environ = {**os.environ, **demo.environ}
-        write_key_file(workdir)
-        store = open_store(Settings(data_dir=workdir, **_keys(workdir)), migrate=True)
-        demo.stack.callback(store.close)
-        for location in LOCATIONS:
-            data = school_data(location, demo.schools[location.key], services, pki, workdir)
-            path = write_school_file(workdir / "config", location, data)
-            check = check_file(path, environ=environ, sources=set(available(SOURCES_GROUP)),
-                               channels=set(available(CHANNELS_GROUP)))
-            if not check.ok:
-                raise DemoFailure(f"{path}: " + "; ".join(p.render() for p in check.problems))
-            demo.configs[location.key] = load_school_config(path)
-            pipeline.register_school(store, demo.configs[location.key], actor="demo:beheer")
-            d.append(f"{path.relative_to(workdir)}: in orde, profiel {location.profile}")
-    directory = RecipientDirectory.load(cert_dir=pki.recipients_dir)
+        store = _configure_schools(demo, services, pki, d)
+    return World(pki, services, store, RecipientDirectory.load(cert_dir=pki.recipients_dir))
 
+
+def _start_location(demo: Demo, services: Services, location: Location) -> str:
+    """Build the location's school, start its SIS stand-in; a line on its students and scenarios."""
+    school = build_school(location, demo.sizes.get(location.key))
+    demo.schools[location.key] = school
+    start_sis(demo.stack, services, location, school, FIRST_SYNC)
+    scenarios: dict[str, int] = {}
+    for name in school.scenarios.values():
+        scenarios[name] = scenarios.get(name, 0) + 1
+    mix = ", ".join(f"{n} {k}" for k, n in sorted(scenarios.items()) if k != "regulier")
+    if location.sis == "magister":
+        secret = services.magister[location.key].sandbox.client_secret
+        demo.environ[secret_env_name(location)] = secret
+        services.calendar_file(location).write_text(school.calendar.model_dump_json(), encoding="utf-8")
+    return (f"{location.name} ({location.sis}): {len(school.students)} studenten, "
+            f"{len(school.lessons)} lessen; {mix}")
+
+
+def _configure_schools(demo: Demo, services: Services, pki: Pki, details: list[str]) -> Store:
+    """Write, check and register each location's configuration file in a new store."""
+    workdir = demo.workdir
+    environ = {**os.environ, **demo.environ}
+    write_key_file(workdir)
+    store = open_store(Settings(data_dir=workdir, **_keys(workdir)), migrate=True)
+    demo.stack.callback(store.close)
+    for location in LOCATIONS:
+        data = school_data(location, demo.schools[location.key], services, pki)
+        path = write_school_file(workdir / "config", location, data)
+        check = check_file(path, environ=environ, installed=InstalledAdapters(
+            sources=set(available(SOURCES_GROUP)), channels=set(available(CHANNELS_GROUP))))
+        if not check.ok:
+            raise DemoFailure(f"{path}: " + "; ".join(p.render() for p in check.problems))
+        demo.configs[location.key] = load_school_config(path)
+        pipeline.register_school(store, demo.configs[location.key], actor="demo:beheer")
+        details.append(f"{path.relative_to(workdir)}: in orde, profiel {location.profile}")
+    return store
+
+
+def _first_week(demo: Demo, world: World) -> None:
+    """Steps 5-7: the first pull and delivery, then a week later the second pull with corrections."""
+    store, services, progress = world.store, world.services, demo.progress
     with progress.step(f"Eerste synchronisatie op {FIRST_SYNC:%d-%m-%Y} en regels toepassen") as d:
         _sync_all(demo, store, FIRST_SYNC, d)
         demo.corrections = 0  # only the second pull's changes are corrections
 
     with progress.step("Worker levert af: DUO over mutual TLS, no-show per S/MIME-mail") as d:
-        worker = make_worker(store, directory, FIRST_SYNC)
+        worker = make_worker(store, world.directory, FIRST_SYNC)
         handled = drain(worker, lambda: outbox_empty(store), 60, "afleveren na de eerste synchronisatie")
         d.append(f"{handled} verzendingen verwerkt")
 
@@ -248,12 +287,16 @@ def _run(demo: Demo) -> DemoResult:
             raise DemoFailure("de tweede synchronisatie bracht geen correcties binnen")
         d.append(f"{demo.corrections} records gecorrigeerd in de SIS'en")
 
+
+def _duo_outage(demo: Demo, world: World) -> None:
+    """Steps 8-9: DUO answers 503 (retries, fallback to mail), then DUO is back (delivered after all)."""
+    store, duo, progress = world.store, world.services.duo, demo.progress
     with progress.step("DUO valt uit: de worker probeert opnieuw en valt terug op mail waar het moet") as d:
         waiting = {row.id for row in open_rows(store) if row.route == "duo"}
         if not waiting:
             raise DemoFailure("na de tweede synchronisatie stond er niets klaar voor DUO")
-        services.duo.faults.unavailable_503 = 1_000_000
-        worker = make_worker(store, directory, SECOND_SYNC)
+        duo.faults.unavailable_503 = DUO_DOWN
+        worker = make_worker(store, world.directory, SECOND_SYNC)
         drain(worker, each_tried_once(store, waiting), 60, "de DUO-storing opvangen")
         with store.read() as conn:
             demo.fallbacks = int(conn.scalar(sa.text(
@@ -262,26 +305,27 @@ def _run(demo: Demo) -> DemoResult:
                  f"{demo.fallbacks} melding(en) met een nabije uiterste melddatum per mail verstuurd")
 
     with progress.step("DUO is terug: de uitgestelde meldingen gaan alsnog naar DUO") as d:
-        services.duo.faults.unavailable_503 = 0
+        duo.faults.unavailable_503 = 0
         handled = drain(worker, lambda: outbox_empty(store), 60, "afleveren na de DUO-storing")
         with store.read() as conn:
             demo.retried = int(conn.scalar(sa.text(
                 "select count(*) from outbox where route = 'duo' and state = 'done' and attempts > 1")) or 0)
         d.append(f"{handled} verzendingen verwerkt; {demo.retried} melding(en) na de storing alsnog bij DUO")
 
-    with progress.step("Terugkoppeling van het Doorstroompunt via de terugkoppel-API") as d:
-        _post_feedback(demo, store, directory.data, d)
 
+def _check_and_summarise(demo: Demo, world: World) -> DemoResult:
+    """Steps 11-12: export what DUO and the mailboxes received, check it all, and summarise."""
+    workdir, store, progress = demo.workdir, world.store, demo.progress
     with progress.step("Controle: alles afgeleverd, geen dubbele bij DUO, mail te openen, audit klopt") as d:
         bodies = _export_duo_bodies(demo)
-        mails = _export_mails(services, workdir)
-        findings = run_checks(store, workdir, pki)
+        mails = _export_mails(world.services, workdir)
+        findings = run_checks(store, workdir, world.pki)
         d.append(f"{bodies} SOAP-berichten in {workdir / 'duo'}, {mails} mails in {workdir / 'mail'}")
         problems = list(findings.problems) + _expectations(demo, store, findings)
-        for problem in problems[:20]:
+        for problem in problems[:SHOWN_PROBLEMS]:
             d.append(f"PROBLEEM: {problem}")
 
-    with progress.step("Samenvatting") as d:
+    with progress.step("Samenvatting"):
         summary = [*per_rule(store), "", *per_channel(store, findings)]
     return DemoResult(problems=problems, summary=summary)
 

@@ -16,9 +16,8 @@ def secret_env_name(location: Location) -> str:
     return f"DEMO_MAGISTER_SECRET_{location.key}"
 
 
-def source_config(location: Location, services: Services, workdir: Path) -> dict[str, Any]:
+def source_config(location: Location, services: Services) -> dict[str, Any]:
     """The ``[sources.<sis>]`` table: where the SIS is; secrets only by environment variable name."""
-    state = workdir / ".sandbox"
     if location.sis == "magister":
         running = services.magister[location.key]
         return {
@@ -27,14 +26,13 @@ def source_config(location: Location, services: Services, workdir: Path) -> dict
             "client_secret_env": secret_env_name(location),
             "brin": location.brin,
             "since": FIRST_SCHOOL_DAY,
-            "calendar_file": str(state / f"kalender-{location.key}.json"),
+            "calendar_file": str(services.calendar_file(location)),
             "backoff_seconds": 0.05,
         }
     return {"drop_folder": str(services.eduarte[location.key].folder), "brin": location.brin}
 
 
-def school_data(location: Location, school: SyntheticSchool, services: Services, pki: Pki,
-                workdir: Path) -> dict[str, Any]:
+def school_data(location: Location, school: SyntheticSchool, services: Services, pki: Pki) -> dict[str, Any]:
     """Everything the school sets, as the TOML file holds it."""
     calendar = school.calendar
     return {
@@ -67,10 +65,11 @@ def school_data(location: Location, school: SyntheticSchool, services: Services,
                 "sender_name": f"Verzuimloket {location.name}",
                 "signing_cert": str(pki.schools[location.key].cert),
                 "signing_key": str(pki.schools[location.key].key),
+                "duo_oin": pki.base.duo_oin,
                 "timeout": 10.0,
             },
         },
-        "sources": {location.sis: source_config(location, services, workdir)},
+        "sources": {location.sis: source_config(location, services)},
         "calendar": {
             "first_school_day": calendar.first_school_day,
             "last_school_day": calendar.last_school_day,

@@ -56,13 +56,18 @@ def make_pki(directory: Path, locations: tuple[Location, ...]) -> Pki:
 
 @dataclass
 class Services:
-    """The running stand-ins, with their handles."""
+    """The running stand-ins, with their handles; their files live under ``sandbox_dir``."""
 
     pki: Pki
     duo: RunningStandin
     smtp: SandboxSmtp
+    sandbox_dir: Path
     magister: dict[str, MagisterRunning] = field(default_factory=dict)
     eduarte: dict[str, EduarteRunning] = field(default_factory=dict)
+
+    def calendar_file(self, location: Location) -> Path:
+        """Where the location's school calendar is written for its Magister adapter to read."""
+        return self.sandbox_dir / f"kalender-{location.key}.json"
 
 
 def start_services(stack: ExitStack, workdir: Path, pki: Pki) -> Services:
@@ -72,20 +77,21 @@ def start_services(stack: ExitStack, workdir: Path, pki: Pki) -> Services:
         duo_oin=pki.base.duo_oin, gateway_oins=frozenset({pki.base.gateway_oin}),
         save_dir=workdir / "duo" / "envelopes"))  # raw requests; the demo extracts each Body
     stack.callback(duo.stop)
-    smtp = start_smtp(workdir / ".sandbox" / "maildir", pki.smtp_server.cert, pki.smtp_server.key)
+    sandbox_dir = workdir / ".sandbox"
+    smtp = start_smtp(sandbox_dir / "maildir", pki.smtp_server.cert, pki.smtp_server.key)
     stack.callback(smtp.stop)
-    return Services(pki=pki, duo=duo, smtp=smtp)
+    return Services(pki=pki, duo=duo, smtp=smtp, sandbox_dir=sandbox_dir)
 
 
-def start_sis(stack: ExitStack, services: Services, workdir: Path, location: Location,
-              school: SyntheticSchool, today: date) -> None:
+def start_sis(stack: ExitStack, services: Services, location: Location, school: SyntheticSchool,
+              today: date) -> None:
     """Start the location's SIS stand-in (Magister over HTTP, or an Eduarte drop folder)."""
     if location.sis == "magister":
         running = start_magister(school, today=today)
         stack.callback(running.stop)
         services.magister[location.key] = running
     else:
-        folder = workdir / ".sandbox" / f"eduarte-{location.key}"
+        folder = services.sandbox_dir / f"eduarte-{location.key}"
         eduarte = start_eduarte(folder, school, today=today)
         stack.callback(eduarte.stop)
         services.eduarte[location.key] = eduarte

@@ -10,6 +10,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+_KEY_PARTS = 3  # kind, key id, secret
+
 
 @dataclass(frozen=True)
 class IssuedKey:
@@ -34,8 +36,8 @@ def issue_key(kind: str) -> IssuedKey:
 
 def key_id_of(key: str, kind: str) -> str | None:
     """The key id of a presented key of ``kind``; None when it does not have that form."""
-    parts = key.split("_", 2)
-    if len(parts) != 3 or parts[0] != kind:
+    parts = key.split("_", _KEY_PARTS - 1)
+    if len(parts) != _KEY_PARTS or parts[0] != kind:
         return None
     return parts[1]
 

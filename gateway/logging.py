@@ -1,7 +1,8 @@
 """structlog set-up: JSON in production, readable in a terminal, never any personal data.
 
 ``drop_personal_data`` removes keys that hold personal data (names, BSN, onderwijsnummer,
-addresses, contacts) at any depth, and replaces canonical objects that carry it by their id.
+addresses, contacts: ``gateway.domain.personal_data``) at any depth, and replaces canonical
+objects that carry it by their id.
 """
 
 from __future__ import annotations
@@ -14,40 +15,9 @@ from typing import Any, Literal
 import structlog
 
 from gateway.domain.model import Student
+from gateway.domain.personal_data import is_personal
 from gateway.domain.ports import OutgoingMelding, StudentDetails
 
-PERSONAL_KEYS = frozenset(
-    {
-        "bsn",
-        "onderwijsnummer",
-        "given_names",
-        "family_name",
-        "name",
-        "naam",
-        "voornamen",
-        "achternaam",
-        "street",
-        "straat",
-        "house_number",
-        "huisnummer",
-        "postcode",
-        "city",
-        "woonplaats",
-        "address",
-        "adres",
-        "email",
-        "phone",
-        "telefoon",
-        "contact",
-        "contacts",
-        "contact_name",
-        "contact_email",
-        "contact_phone",
-        "birth_date",
-        "geboortedatum",
-        "personal",
-    }
-)
 REDACTED = "[verwijderd]"
 
 
@@ -57,7 +27,7 @@ def _scrub(value: Any) -> Any:
     if isinstance(value, OutgoingMelding):
         return f"<melding {value.melding_id}>"
     if isinstance(value, Mapping):
-        return {k: (REDACTED if str(k).lower() in PERSONAL_KEYS else _scrub(v)) for k, v in value.items()}
+        return {k: (REDACTED if is_personal(k) else _scrub(v)) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_scrub(v) for v in value]
     return value
@@ -68,7 +38,7 @@ def drop_personal_data(
 ) -> MutableMapping[str, Any]:
     """structlog processor: drop personal data keys and objects from an event."""
     for key in list(event_dict):
-        if key.lower() in PERSONAL_KEYS:
+        if is_personal(key):
             del event_dict[key]
         else:
             event_dict[key] = _scrub(event_dict[key])

@@ -13,26 +13,29 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from gateway.config.school import SchoolConfig
+from gateway.config.school import SchoolConfig, load_school, school_profile
+from gateway.delivery import outbox
 from gateway.domain.errors import ConfigurationError, GatewayError
-from gateway.domain.lifecycle import FEEDBACK_STATES, POSSIBLY_DELIVERED, State
+from gateway.domain.lifecycle import FEEDBACK_STATES, State
 from gateway.domain.model import Calendar
+from gateway.domain.personal_data import without_personal_data
 from gateway.domain.ports import SourceBatch
 from gateway.domain.signals import MESSAGE_ID_NAMESPACE, Signal
 from gateway.rules import evaluate as run_rules
-from gateway.rules.profiles import Profile, load_profile
+from gateway.rules.profiles import Profile
 from gateway.store import attendance as attendance_repo
 from gateway.store import audit
 from gateway.store import students as students_repo
 from gateway.store.engine import Store, utcnow
-from gateway.store.meldingen import insert_melding, lock_status, set_status
-from gateway.store.schema import calendars, ingest_batches, meldingen, outbox, schools, source_cursors
+from gateway.store.meldingen import NewMelding, insert_melding, lock_active, lock_status, note, set_status
+from gateway.store.schema import calendars, ingest_batches, meldingen, schools, source_cursors
 from gateway.store.schema import students as students_table
 
 # When as_of moves on, students with records this close to the previous as_of are evaluated again:
 # a run or no-show rule can fire on a later day from records already stored (DESIGN.md section 3).
 AS_OF_LOOKBACK = timedelta(days=21)
 EVALUATION_CHUNK = 500
+MAX_SOURCE_NAME = 32  # characters: the store's source columns are String(32)
 
 
 @dataclass(frozen=True)
@@ -86,11 +89,12 @@ def register_school(store: Store, config: SchoolConfig, actor: str) -> bool:
         if old_text == text:
             return False
         old = json.loads(old_text) if old_text else {}
-        diff = {
+        # No personal data in the audit: contact person and names (school, holidays) stay out of the diff.
+        diff = without_personal_data({
             k: {"oud": old.get(k), "nieuw": new.get(k)}
             for k in sorted(set(old) | set(new))
-            if old.get(k) != new.get(k) and k not in ("contact_name", "contact_email", "contact_phone")
-        }
+            if old.get(k) != new.get(k)
+        })
         if old_text is None:
             conn.execute(schools.insert().values(id=config.id, config=text, updated_at=utcnow()))
         else:
@@ -114,18 +118,6 @@ def register_school(store: Store, config: SchoolConfig, actor: str) -> bool:
     return True
 
 
-def _school(conn: sa.Connection, school_id: str) -> SchoolConfig:
-    text = conn.scalar(sa.select(schools.c.config).where(schools.c.id == school_id))
-    if text is None:
-        raise ConfigurationError(f"school '{school_id}' is niet geregistreerd")
-    return SchoolConfig.model_validate_json(text)
-
-
-def school_profile(config: SchoolConfig) -> Profile:
-    """The school's rule profile with its overrides."""
-    return load_profile(config.profile, config.profile_overrides or None)
-
-
 # --- ingest -----------------------------------------------------------------------------------
 
 
@@ -147,7 +139,7 @@ def _unknown_students(
 
 def ingest(store: Store, school_id: str, source: str, batch: SourceBatch, actor: str) -> IngestResult:
     """Store one source batch all or nothing, idempotent by source and record id, history kept."""
-    if not source or len(source) > 32:
+    if not source or len(source) > MAX_SOURCE_NAME:
         raise GatewayError("bronnaam ontbreekt of is te lang")
     try:
         return _ingest(store, school_id, source, batch, actor)
@@ -170,12 +162,13 @@ def ingest(store: Store, school_id: str, source: str, batch: SourceBatch, actor:
 
 def _ingest(store: Store, school_id: str, source: str, batch: SourceBatch, actor: str) -> IngestResult:
     with store.write() as conn:
-        _school(conn, school_id)
+        load_school(conn, school_id)
         seq = _open_batch(conn, school_id, source, actor, batch.cursor)
         changed = students_repo.upsert_students(conn, store.cipher, school_id, batch.students, seq)
         counts = attendance_repo.upsert_records(conn, school_id, source, batch.records, seq)
         if batch.withdrawn_record_ids:
-            attendance_repo.withdraw_records(conn, school_id, source, batch.withdrawn_record_ids, seq, counts)
+            counts.merge(attendance_repo.withdraw_records(
+                conn, school_id, source, batch.withdrawn_record_ids, seq))
         touched = counts.students - changed
         if touched and students_repo.mark_changed(conn, school_id, touched, seq) < len(touched):
             raise _Rejected(_unknown_students(conn, school_id, batch, touched))
@@ -283,6 +276,22 @@ def _due_students(
     return due
 
 
+@dataclass(frozen=True)
+class DecisionContext:
+    """What every decision of one evaluation shares, and stamps on its ``besluit`` audit entry."""
+
+    config: SchoolConfig
+    profile: Profile
+    as_of: date
+    actor: str
+    mappings: Mapping[str, str] = field(default_factory=dict)  # source -> code mapping version
+
+    @property
+    def school_id(self) -> str:
+        """The school the decisions are for."""
+        return self.config.id
+
+
 def evaluate(
     store: Store, school_id: str, as_of: date, actor: str = "evaluatie", rules: object = None
 ) -> EvaluationResult:
@@ -294,27 +303,27 @@ def evaluate(
     withdrawn: list[str] = []
     n_signals = 0
     with store.write() as conn:
-        config = _school(conn, school_id)
+        config = load_school(conn, school_id)
         cal_text = conn.scalar(sa.select(calendars.c.data).where(calendars.c.school_id == school_id))
         if cal_text is None:
             raise ConfigurationError(f"school '{school_id}' heeft nog geen kalender")
         calendar = Calendar.model_validate_json(cal_text)
         profile = school_profile(config)
-        mappings = mapping_stamps(conn, school_id)
+        context = DecisionContext(config, profile, as_of, actor, mapping_stamps(conn, school_id))
         last_as_of = conn.scalar(sa.select(schools.c.last_as_of).where(schools.c.id == school_id))
         due = _due_students(conn, school_id, as_of, last_as_of)
         ids = sorted(due)
         # Lock order (gateway.delivery.outbox): the meldingen this evaluation may withdraw are locked before
         # its first audit entry takes the audit head, as in every worker transaction; otherwise a
         # worker holding one of them and waiting for the head would deadlock with it (PostgreSQL).
-        _lock_active_meldingen(conn, school_id, ids)
+        lock_active(conn, school_id, ids)
         for i in range(0, len(ids), EVALUATION_CHUNK):
             chunk = ids[i : i + EVALUATION_CHUNK]
             students = students_repo.load_students(conn, school_id, chunk)
             records = attendance_repo.load_records(conn, school_id, chunk)
-            signals: list[Signal] = evaluate_fn(calendar, students, records, profile, as_of)  # type: ignore[operator]
+            signals: list[Signal] = evaluate_fn(calendar, students, records, context.profile, as_of)  # type: ignore[operator]
             n_signals += len(signals)
-            made, gone = apply_signals(conn, config, profile, chunk, signals, as_of, actor, mappings)
+            made, gone = apply_signals(conn, context, chunk, signals)
             created += made
             withdrawn += gone
         students_repo.mark_evaluated(conn, school_id, due)
@@ -331,23 +340,11 @@ def evaluate(
                 "students": len(ids),
                 "created": len(created),
                 "withdrawn": len(withdrawn),
-                "profile": profile.stamp,
-                "mappings": mappings,
+                "profile": context.profile.stamp,
+                "mappings": dict(context.mappings),
             },
         )
     return EvaluationResult(len(ids), created, withdrawn, n_signals)
-
-
-def _lock_active_meldingen(conn: sa.Connection, school_id: str, student_ids: Sequence[str]) -> None:
-    for i in range(0, len(student_ids), EVALUATION_CHUNK):
-        conn.execute(
-            sa.select(meldingen.c.id)
-            .where(meldingen.c.school_id == school_id,
-                   meldingen.c.student_id.in_(list(student_ids[i : i + EVALUATION_CHUNK])),
-                   meldingen.c.status != State.INGETROKKEN.value)
-            .order_by(meldingen.c.id)
-            .with_for_update()
-        ).all()
 
 
 def mapping_stamps(conn: sa.Connection, school_id: str) -> dict[str, str]:
@@ -384,126 +381,86 @@ def _free_business_id(conn: sa.Connection, school_id: str, business_id: str) -> 
 
 
 def apply_signals(
-    conn: sa.Connection,
-    config: SchoolConfig,
-    profile: Profile,
-    student_ids: Sequence[str],
-    signals: Sequence[Signal],
-    as_of: date,
-    actor: str,
-    mappings: Mapping[str, str] | None = None,
+    conn: sa.Connection, context: DecisionContext, student_ids: Sequence[str], signals: Sequence[Signal]
 ) -> tuple[list[str], list[str]]:
-    """Reconcile the meldingen of ``student_ids`` with a fresh signal list (inside a transaction).
-
-    ``mappings`` (source -> code mapping version) is stamped on each decision beside the profile.
-    """
-    policy = config.routing_policy(profile.routes)
+    """Reconcile the meldingen of ``student_ids`` with a fresh signal list (inside a transaction):
+    a new signal becomes a melding, an active melding whose signal vanished is withdrawn."""
     active = {
-        r.business_id.split("#", 1)[0]: (r.id, r.status, r.trigger_date)
+        r.business_id.split("#", 1)[0]: (r.id, r.trigger_date)
         for r in conn.execute(
-            sa.select(
-                meldingen.c.id, meldingen.c.business_id, meldingen.c.status, meldingen.c.trigger_date
-            ).where(
-                meldingen.c.school_id == config.id,
+            sa.select(meldingen.c.id, meldingen.c.business_id, meldingen.c.trigger_date).where(
+                meldingen.c.school_id == context.school_id,
                 meldingen.c.student_id.in_(list(student_ids)),
                 meldingen.c.status != State.INGETROKKEN.value,
             )
         )
     }
     fresh = {s.business_id: s for s in signals}
+    policy = context.config.routing_policy(context.profile.routes)
     created: list[str] = []
     for business_id, signal in fresh.items():
-        if business_id in active:
-            continue
-        stored_id = _free_business_id(conn, config.id, business_id)
-        message_id = (
-            signal.message_id
-            if stored_id == business_id
-            else str(uuid.uuid5(MESSAGE_ID_NAMESPACE, stored_id))
-        )
-        route = policy.route_for(signal) if signal.kind == "melding" else None
-        status = State.INTERN if route is None else State.CONCEPT if config.review_required else State.KLAAR
-        insert_melding(
-            conn,
-            school_id=config.id,
-            business_id=stored_id,
-            message_id=message_id,
-            signal=signal,
-            status=status,
-            route=route,
-            profile_stamp=profile.stamp,
-        )
-        audit.append(
-            conn,
-            actor=actor,
-            action="besluit",
-            school_id=config.id,
-            subject=message_id,
-            data={
-                "rule": signal.rule,
-                "kind": signal.kind,
-                "student_id": signal.student_id,
-                "business_id": stored_id,
-                "trigger_date": signal.trigger_date.isoformat(),
-                "evidence": list(signal.evidence),
-                "profile": profile.stamp,
-                "mappings": dict(mappings or {}),
-                "route": route,
-                "status": status.value,
-            },
-        )
-        created.append(message_id)
+        if business_id not in active:
+            route = policy.route_for(signal) if signal.kind == "melding" else None
+            created.append(_create_melding(conn, context, route, signal))
     withdrawn: list[str] = []
-    for business_id, (melding_id, _status, trigger) in active.items():
-        if business_id in fresh or trigger > as_of:
+    for business_id, (melding_id, trigger) in active.items():
+        if business_id in fresh or trigger > context.as_of:
             continue
-        withdraw(conn, melding_id, actor, "signaal vervallen na correctie")
+        withdraw(conn, melding_id, context.actor, "signaal vervallen na correctie")
         withdrawn.append(melding_id)
     return created, withdrawn
+
+
+def _create_melding(conn: sa.Connection, context: DecisionContext, route: str | None, signal: Signal) -> str:
+    """Store a new signal as a melding (with its delivery queued when it goes out); its message id."""
+    business_id = _free_business_id(conn, context.school_id, signal.business_id)
+    message_id = (
+        signal.message_id
+        if business_id == signal.business_id
+        else str(uuid.uuid5(MESSAGE_ID_NAMESPACE, business_id))
+    )
+    review = context.config.review_required
+    status = State.INTERN if route is None else State.CONCEPT if review else State.KLAAR
+    melding = NewMelding(school_id=context.school_id, business_id=business_id, message_id=message_id,
+                         signal=signal, status=status, route=route, profile_stamp=context.profile.stamp)
+    insert_melding(conn, melding)
+    if route is not None:
+        outbox.queue_delivery(conn, message_id, school_id=context.school_id, route=route, held=review)
+    audit.append(
+        conn,
+        actor=context.actor,
+        action="besluit",
+        school_id=context.school_id,
+        subject=message_id,
+        data={
+            "rule": signal.rule,
+            "kind": signal.kind,
+            "student_id": signal.student_id,
+            "business_id": business_id,
+            "trigger_date": signal.trigger_date.isoformat(),
+            "evidence": list(signal.evidence),
+            "profile": context.profile.stamp,
+            "mappings": dict(context.mappings),
+            "route": route,
+            "status": status.value,
+        },
+    )
+    return message_id
 
 
 def withdraw(conn: sa.Connection, melding_id: str, actor: str, reason: str) -> bool:
     """Withdraw a melding; queue a withdrawal when the receiver may hold it (returns whether it did).
 
-    Locks the melding first (``set_status``), then its outbox rows: the lock order of
-    ``gateway.delivery.outbox``, so a withdrawal and a worker's claim never wait for each other in a circle.
+    The melding is locked first (``set_status``), then ``outbox.withdraw_deliveries`` changes its
+    outbox rows, and the audit entry comes last: the lock order of ``gateway.delivery.outbox``.
     """
     previous = set_status(conn, melding_id, State.INGETROKKEN)
-    row = conn.execute(
-        sa.select(meldingen.c.school_id, meldingen.c.route).where(meldingen.c.id == melding_id)
-    ).one()
-    now = utcnow()
-    conn.execute(
-        outbox.update()
-        .where(
-            outbox.c.melding_id == melding_id,
-            outbox.c.operation == "deliver",
-            outbox.c.state.in_(("held", "pending", "in_doubt")),
-        )
-        .values(state="cancelled", updated_at=now)
-    )
-    routes = _withdrawal_routes(conn, melding_id, previous, row.route)
-    for route in routes:
-        conn.execute(
-            outbox.insert().values(
-                melding_id=melding_id,
-                school_id=row.school_id,
-                route=route,
-                operation="withdraw",
-                state="pending",
-                attempts=0,
-                next_attempt_at=now,
-                reason=reason,
-                requested_by=actor,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+    routes = outbox.withdraw_deliveries(conn, melding_id, previous, outbox.Request(actor, reason))
     audit.append(
         conn,
         actor=actor,
         action="melding.ingetrokken",
-        school_id=row.school_id,
+        school_id=conn.scalar(sa.select(meldingen.c.school_id).where(meldingen.c.id == melding_id)),
         subject=melding_id,
         data={
             "vorige_status": previous.value,
@@ -513,25 +470,6 @@ def withdraw(conn: sa.Connection, melding_id: str, actor: str, reason: str) -> b
         },
     )
     return bool(routes)
-
-
-def _withdrawal_routes(conn: sa.Connection, melding_id: str, previous: State, route: str | None) -> list[str]:
-    """The routes whose receiver may hold the melding: its route when its state says it may have
-    arrived, and every route where a delivery attempt was in doubt. The latter covers a dead letter
-    after in-doubt attempts (``onbestelbaar``, yet perhaps received) and a replay of one; a melding
-    rejected without ever being in doubt never reached the receiver and needs no withdrawal."""
-    routes = set(
-        conn.scalars(
-            sa.select(outbox.c.route).where(
-                outbox.c.melding_id == melding_id,
-                outbox.c.operation == "deliver",
-                outbox.c.was_in_doubt,
-            )
-        )
-    )
-    if previous in POSSIBLY_DELIVERED and route is not None:
-        routes.add(route)
-    return sorted(routes)
 
 
 # --- review and feedback ----------------------------------------------------------------------
@@ -544,11 +482,7 @@ def approve(store: Store, school_id: str, melding_id: str, actor: str) -> None:
         if owner != school_id:
             raise GatewayError(f"melding {melding_id} bestaat niet bij school {school_id}")
         set_status(conn, melding_id, State.KLAAR, approved_by=actor)
-        conn.execute(
-            outbox.update()
-            .where(outbox.c.melding_id == melding_id, outbox.c.state == "held")
-            .values(state="pending", next_attempt_at=utcnow(), updated_at=utcnow())
-        )
+        outbox.release_held(conn, melding_id)
         audit.append(
             conn, actor=actor, action="melding.goedgekeurd", school_id=school_id, subject=melding_id, data={}
         )
@@ -575,7 +509,7 @@ def record_feedback(
                 set_status(conn, message_id, State.ONTVANGEN)
             set_status(conn, message_id, target, **values)
         else:
-            conn.execute(meldingen.update().where(meldingen.c.id == message_id).values(**values))
+            note(conn, message_id, **values)
         audit.append(
             conn,
             actor=actor,

@@ -1,5 +1,6 @@
-"""The DUO channel: a Verzuimloket-style SOAP service (WSDL/XSD in ``schema/``), a zeep client
-with Edukoppeling addressing and WS-Security over mutual TLS, and a local stand-in service."""
+"""The DUO channel: a Verzuimloket-style SOAP service (WSDL in ``schema/``; the XSD it imports is the
+melding document's, in ``gateway.delivery.document``), a zeep client with Edukoppeling addressing
+and WS-Security over mutual TLS, and a local stand-in service."""
 
 from __future__ import annotations
 

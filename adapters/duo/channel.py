@@ -1,10 +1,9 @@
-"""The DUO channel: delivers meldingen to a Verzuimloket-style service and classifies failures.
+"""The DUO channel: delivers meldingen to a Verzuimloket-style service.
 
-Transient: nothing reached DUO, or it asked to come back (connection errors, TLS refusals,
-HTTP 5xx, SOAP fault 0051). Permanent: DUO refused the melding (``requestGoedgekeurd`` false
-with ``foutmelding``, other SOAP faults, 4xx, an invalid request). In doubt: the request left and
-no answer came (read timeout, dropped connection), or an answer that cannot be read (not
-XML, too large, failing its checks): ask ``status`` before sending again.
+A melding goes out as the shared melding document (``gateway.delivery.document``) in a SOAP body,
+with DUO's OIN from this channel's configuration as receiving party. How each failure is
+classified for the outbox is ``adapters.duo.failures``; a business rejection
+(``requestGoedgekeurd`` false with ``foutmelding``) is permanent.
 """
 
 from __future__ import annotations
@@ -15,52 +14,35 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
-import zeep.exceptions
 from cryptography import x509
 
 from adapters.duo.client import (
     CURRENT_CALL,
     MAX_RESPONSE_BYTES,
     CallContext,
-    HttpStatusError,
     HttpxTransport,
-    RequestInvalid,
-    ResponseInvalid,
-    ResponseTooLarge,
     WsSecurity,
-    build_client,
+    build_service,
     oin_address,
     tls_context,
+    zeep_arguments,
 )
 from adapters.duo.codes import canonical_status
-from adapters.duo.message import (
-    changes_payload,
-    intrekken_payload,
-    melden_payload,
-    melding_kenmerk,
-    status_payload,
-    withdrawal_kenmerk,
-    wsa_message_id,
-)
-from adapters.duo.render import install as install_renderer
+from adapters.duo.failures import CLASSIFIED, classify
+from adapters.duo.message import changes_payload, status_payload, wsa_message_id
 from adapters.duo.security import Signer, Verifier
-from adapters.duo.xmlsafe import VZ
-from gateway.domain.errors import (
-    ConfigurationError,
-    InDoubtDeliveryError,
-    PermanentDeliveryError,
-    TransientDeliveryError,
+from gateway.delivery.document.model import (
+    intrekken_document,
+    melden_document,
+    melding_kenmerk,
+    withdrawal_kenmerk,
 )
+from gateway.delivery.document.render import render
+from gateway.domain.errors import ConfigurationError, PermanentDeliveryError
 from gateway.domain.ports import OutgoingMelding, Receipt, SchoolIdentity, StatusReport
-
-T = TypeVar("T")
-TRANSIENT_FAULTS = frozenset({"0051"})
-# An SSL error of these classes is a connection that ended without a proper TLS close: it can
-# happen after the server took the request, so it says nothing about a refusal.
-UNCLEAN_CLOSE = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
 
 
 @dataclass(frozen=True)
@@ -136,20 +118,15 @@ class DuoChannel:
         )
         wsse = WsSecurity(signer, Verifier(ca_pem, clock=clock),
                           config.duo_oin if config.verify_signer_oin else None)
-        self._client = build_client(transport, wsse)
-        self._service = self._client.create_service(
-            "{http://duo.nl/contract/DUO_Verzuimloket_V1}VerzuimloketBinding",
-            config.endpoint,
-        )
-        install_renderer(self._service._binding)
+        self._service = build_service(transport, wsse, config.endpoint)
 
     # --- the Channel protocol ----------------------------------------------------------------
 
     def deliver(self, melding: OutgoingMelding) -> Receipt:
         """Register one melding; DUO answers a repeated MessageID with the original receipt."""
-        payload = melden_payload(melding, self.config.duo_oin)
+        document = melden_document(melding, self.config.duo_oin)
         kenmerk = melding_kenmerk(melding)
-        result = self._call("MeldenVerzuim", melding.school, wsa_message_id(kenmerk), payload)
+        result = self._call("MeldenVerzuim", melding.school, wsa_message_id(kenmerk), document)
         self._raise_rejection(result)
         return Receipt(
             message_id=melding.message_id, channel=self.name,
@@ -160,9 +137,9 @@ class DuoChannel:
 
     def withdraw(self, melding: OutgoingMelding, reason: str) -> Receipt:
         """Withdraw a melding delivered earlier (status Ingetrokken)."""
-        payload = intrekken_payload(melding, self.config.duo_oin, reason, None)
+        document = intrekken_document(melding, self.config.duo_oin, reason)
         result = self._call("IntrekkenMelding", melding.school,
-                            wsa_message_id(withdrawal_kenmerk(melding)), payload)
+                            wsa_message_id(withdrawal_kenmerk(melding)), document)
         self._raise_rejection(result)
         return Receipt(message_id=melding.message_id, channel=self.name,
                        receiver_reference=result.meldingsnummer, received_at=self._clock(),
@@ -203,49 +180,15 @@ class DuoChannel:
 
     def _call(self, operation: str, school: SchoolIdentity, message_id: str,
               payload: Mapping[str, Any]) -> Any:
+        request = f"{operation}Request"
         call = CallContext(to=oin_address(self.config.endpoint, self.config.duo_oin),
-                           from_oin=school.oin, message_id=message_id)
+                           from_oin=school.oin, message_id=message_id,
+                           body=render(request, payload))
         token = CURRENT_CALL.set(call)
         try:
-            return getattr(self._service, operation)(**payload)
-        except RequestInvalid as exc:
-            raise PermanentDeliveryError(f"melding voldoet niet aan het XSD: {exc}",
-                                         receiver_text=str(exc)) from exc
-        except zeep.exceptions.ValidationError as exc:
-            raise PermanentDeliveryError(f"melding onvolledig: {exc.message}",
-                                         receiver_text=str(exc.message)) from exc
-        except zeep.exceptions.Fault as exc:
-            raise _classify_fault(exc) from exc
-        except HttpStatusError as exc:
-            if exc.status_code >= 500:
-                raise TransientDeliveryError(f"DUO tijdelijk niet beschikbaar (HTTP "
-                                             f"{exc.status_code})",
-                                             receiver_text=exc.text) from exc
-            raise PermanentDeliveryError(f"DUO weigert het verzoek (HTTP {exc.status_code})",
-                                         receiver_text=exc.text) from exc
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise TransientDeliveryError(f"DUO niet bereikbaar: {type(exc).__name__}") from exc
-        except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.ReadError, httpx.WriteError,
-                httpx.RemoteProtocolError) as exc:
-            if tls_refusal(exc):
-                raise TransientDeliveryError("TLS-verbinding door DUO geweigerd "
-                                             "(certificaat)") from exc
-            raise InDoubtDeliveryError(f"geen antwoord van DUO na verzenden "
-                                       f"({type(exc).__name__}); eerst status opvragen") from exc
-        except ResponseInvalid as exc:
-            raise InDoubtDeliveryError(str(exc)) from exc
-        except ResponseTooLarge as exc:
-            raise InDoubtDeliveryError(f"antwoord van DUO groter dan {exc.limit} bytes, niet "
-                                       f"gelezen; eerst status opvragen") from exc
-        except zeep.exceptions.TransportError as exc:
-            # zeep raises this for an answer it cannot parse (empty, not XML): the request
-            # reached DUO and may have been processed.
-            raise InDoubtDeliveryError(f"onleesbaar antwoord van DUO (HTTP {exc.status_code}); "
-                                       f"eerst status opvragen") from exc
-        except httpx.TransportError as exc:
-            raise TransientDeliveryError(f"transportfout naar DUO: {type(exc).__name__}") from exc
-        except zeep.exceptions.XMLSyntaxError as exc:
-            raise InDoubtDeliveryError("onleesbaar antwoord van DUO") from exc
+            return getattr(self._service, operation)(**zeep_arguments(payload))
+        except CLASSIFIED as exc:
+            raise classify(exc) from exc
         finally:
             CURRENT_CALL.reset(token)
 
@@ -256,36 +199,4 @@ class DuoChannel:
         errors = [f"{f.foutcode}: {f.fouttekst}" for f in (result.foutmelding or [])]
         text = "; ".join(errors) or "afgewezen zonder foutmelding"
         raise PermanentDeliveryError(f"DUO wijst de melding af: {text}", receiver_text=text)
-
-
-def _classify_fault(fault: zeep.exceptions.Fault) -> Exception:
-    code = None
-    text = fault.message or ""
-    if fault.detail is not None:
-        detail = fault.detail.find(f"{{{VZ}}}foutdetail")
-        if detail is not None:
-            code = (detail.findtext(f"{{{VZ}}}foutcode") or "").strip()
-            text = (detail.findtext(f"{{{VZ}}}fouttekst") or text).strip()
-    receiver_text = f"{code}: {text}" if code else text
-    if code in TRANSIENT_FAULTS:
-        return TransientDeliveryError(f"DUO tijdelijk niet beschikbaar ({receiver_text})",
-                                      receiver_text=receiver_text)
-    return PermanentDeliveryError(f"DUO weigert het bericht ({receiver_text})",
-                                  receiver_text=receiver_text)
-
-
-def tls_refusal(exc: BaseException) -> bool:
-    """Whether ``exc`` was caused by the server refusing TLS (e.g. our certificate).
-
-    The server's TLS layer decides before it hands any request on, so nothing was processed:
-    any ``ssl.SSLError`` in the cause chain other than an unclean close (``UNCLEAN_CLOSE``).
-    """
-    seen: BaseException | None = exc
-    visited: set[int] = set()
-    while seen is not None and id(seen) not in visited:
-        if isinstance(seen, ssl.SSLError) and not isinstance(seen, UNCLEAN_CLOSE):
-            return True
-        visited.add(id(seen))
-        seen = seen.__cause__ or seen.__context__
-    return False
 

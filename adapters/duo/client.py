@@ -1,47 +1,55 @@
 """The zeep client: an httpx transport over mutual TLS, and the project's own plugins.
 
-Per call the channel sets a ``CallContext`` (a context variable, so threads do not mix calls);
-the addressing plugin writes the Edukoppeling WS-Addressing headers from it, the validation
-plugin checks the body against the XSD, and ``WsSecurity`` signs the result and verifies the
-answer (including SignatureConfirmation and RelatesTo).
+Per call the channel sets a ``CallContext`` (a context variable, so threads do not mix calls)
+holding the request body it rendered from the schema (``gateway.delivery.document.render``). zeep
+is extended only through its public hooks: it is asked for the operation with each complex part
+of the payload as ``zeep.xsd.SkipValue`` (so its serialiser writes little more than the request
+element), the document
+plugin puts the rendered body in that element's place, the addressing plugin writes the
+Edukoppeling WS-Addressing headers, the validation plugin checks the body against the XSD, and
+``WsSecurity`` (zeep's ``wsse`` hook) signs the result and verifies the answer (including
+SignatureConfirmation and RelatesTo).
 """
 
 from __future__ import annotations
 
 import contextvars
-import logging
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 import httpx
 from lxml import etree
 from zeep import Client, Plugin, Settings, Transport
+from zeep.xsd import SkipValue
 
 from adapters.duo.security import (
     SignatureInvalid,
     Signer,
     Verifier,
+    certificate_oin,
     confirmations,
 )
-from adapters.duo.xmlsafe import ANONYMOUS, SOAP_ENV, WSA, validate_payload, wsdl_path
-from gateway.testing.pki import oin_of
+from adapters.duo.xmlsafe import ANONYMOUS, CONTRACT, SOAP_ENV, WSA, contract_file, wsdl_path
+from gateway.delivery.document.schema import validate
 
-log = logging.getLogger(__name__)
-
+BINDING = f"{{{CONTRACT}}}VerzuimloketBinding"
 # A Verzuimloket answer is a few KiB; anything near this size is broken or hostile.
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 
 
 @dataclass
 class CallContext:
-    """What one SOAP call needs beyond its payload, and what came back."""
+    """What one SOAP call needs beyond zeep's arguments (its addressing, the rendered body),
+    and what came back."""
 
     to: str
     from_oin: str
     message_id: str
+    body: etree._Element
     sent_signature: str | None = None
     response_headers: dict[str, str] = field(default_factory=dict)
 
@@ -79,8 +87,34 @@ def oin_address(base: str, oin: str) -> str:
     return f"{base}{'&' if '?' in base else '?'}oin={oin}"
 
 
+def zeep_arguments(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload for zeep's serialiser with every complex part as ``SkipValue``: zeep then writes
+    just the request element and its few simple fields (it still refuses a payload that lacks a
+    required part). The document plugin replaces that element by the full rendered body."""
+    return {name: SkipValue if isinstance(value, Mapping) else value
+            for name, value in payload.items()}
+
+
+class DocumentPlugin(Plugin):
+    """Puts the body rendered for this call in place of the request element zeep wrote (which has
+    its simple fields only)."""
+
+    def egress(self, envelope: etree._Element, http_headers: dict[str, str],
+               operation: Any, binding_options: Any) -> tuple[etree._Element, dict[str, str]]:
+        body = envelope.find(f"{{{SOAP_ENV}}}Body")
+        rendered = CURRENT_CALL.get().body
+        if body is None or len(body) != 1 or body[0].tag != rendered.tag:
+            raise RequestInvalid("SOAP Body past niet bij het verzoek van deze aanroep")
+        body.replace(body[0], rendered)
+        return envelope, http_headers
+
+
 class AddressingPlugin(Plugin):
-    """WS-Addressing per Edukoppeling 2W-be-S: To/From with ?oin=, stable MessageID, Action."""
+    """WS-Addressing per Edukoppeling 2W-be-S: To/From with ?oin=, stable MessageID, Action.
+
+    zeep writes WS-Addressing headers of its own before the plugins run (the WSDL declares
+    ``wsam:Action``), with a random MessageID and no From: they are replaced here.
+    """
 
     def egress(self, envelope: etree._Element, http_headers: dict[str, str],
                operation: Any, binding_options: Any) -> tuple[etree._Element, dict[str, str]]:
@@ -125,7 +159,7 @@ class ValidationPlugin(Plugin):
         payload = body[0] if body is not None and len(body) else None
         if payload is None:
             raise RequestInvalid("lege SOAP Body")
-        error = validate_payload(payload)
+        error = validate(payload)
         if error:
             raise RequestInvalid(error)
         return envelope, http_headers
@@ -153,7 +187,7 @@ class WsSecurity:
             cert, _ = self._verifier.verify(envelope)
         except SignatureInvalid as exc:
             raise ResponseInvalid(f"antwoord van DUO niet vertrouwd: {exc}") from exc
-        if self._expected_oin and oin_of(cert) != self._expected_oin:
+        if self._expected_oin and certificate_oin(cert) != self._expected_oin:
             raise ResponseInvalid("antwoord ondertekend door een ander dan DUO")
         call = CURRENT_CALL.get()
         if call.sent_signature and call.sent_signature not in confirmations(envelope):
@@ -175,12 +209,7 @@ class HttpxTransport(Transport):
     def __init__(self, http: httpx.BaseTransport, timeout: httpx.Timeout,
                  headers: Mapping[str, str] | None = None,
                  max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
-        self.cache = None
-        self.load_timeout = None
-        self.operation_timeout = None
-        self.logger = log
-        self._close_session = False
-        self.session = None
+        super().__init__()  # type: ignore[no-untyped-call]  # zeep has no type annotations
         self.http = http
         self.max_response_bytes = max_response_bytes
         self._headers = {**(headers or {}), "Content-Type": 'text/xml; charset="utf-8"'}
@@ -198,8 +227,9 @@ class HttpxTransport(Transport):
         finally:
             streamed.close()
         media = response.headers.get("content-type", "").split(";")[0].strip()
-        is_fault = response.status_code == 500 and media in ("text/xml", "application/soap+xml")
-        if response.status_code >= 400 and not is_fault:
+        is_fault = (response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
+                    and media in ("text/xml", "application/soap+xml"))
+        if response.status_code >= HTTPStatus.BAD_REQUEST and not is_fault:
             raise HttpStatusError(response.status_code, response.text[:500])
         return response
 
@@ -233,13 +263,8 @@ class HttpxTransport(Transport):
                                                  xml_declaration=True), headers)
 
     def load(self, url: str) -> bytes:
-        """Load a WSDL/XSD from the package; never over the network."""
-        if "://" in url and not url.startswith("file://"):
-            raise ValueError(f"schema's worden niet opgehaald: {url}")
-        return Path(url.removeprefix("file://")).read_bytes()
-
-    def _load_remote_data(self, url: str) -> bytes:
-        raise ValueError(f"schema's worden niet opgehaald: {url}")
+        """Load the WSDL or the XSD it imports from the package; never over the network."""
+        return contract_file(url).read_bytes()
 
 
 def _buffered(streamed: httpx.Response, body: bytes, request: httpx.Request) -> httpx.Response:
@@ -261,11 +286,12 @@ def tls_context(ca_path: Path, cert_path: Path, key_path: Path) -> ssl.SSLContex
     return ctx
 
 
-def build_client(transport: HttpxTransport, wsse: WsSecurity) -> Client:
-    """A zeep client for the packaged WSDL with the project's plugins and signer."""
+def build_service(transport: HttpxTransport, wsse: WsSecurity, endpoint: str) -> Any:
+    """The service proxy of the packaged WSDL at ``endpoint``, with the project's plugins and signer."""
     settings = Settings(strict=True, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True,
                         forbid_external=True, xsd_ignore_sequence_order=False)
-    return Client(
+    client = Client(  # type: ignore[no-untyped-call]  # zeep has no type annotations
         str(wsdl_path()), transport=transport, settings=settings, wsse=wsse,
-        plugins=[AddressingPlugin(), ValidationPlugin()],
+        plugins=[DocumentPlugin(), AddressingPlugin(), ValidationPlugin()],
     )
+    return client.create_service(BINDING, endpoint)  # type: ignore[no-untyped-call]  # as above

@@ -9,10 +9,23 @@ from pathlib import Path
 import click
 from cryptography import x509
 
+from adapters.duo.security import certificate_oin
 from adapters.duo.standin import OIN_RE, StandinConfig, VerzuimloketStandin, make_server
-from gateway.testing.pki import DEMO_DUO_OIN, demo_pki, oin_of
+from gateway.testing.pki import demo_pki
 
 GATEWAY_CERT = "gateway-client.crt"
+SERVER_CERT = "duo-server.crt"
+
+
+def _oin_in(cert_path: Path, option: str) -> str:
+    """The OIN a certificate file carries; a usage error naming ``option`` when it has none."""
+    try:
+        oin = certificate_oin(x509.load_pem_x509_certificate(cert_path.read_bytes()))
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(f"geen {option} opgegeven en {cert_path} is niet te lezen") from exc
+    if not oin:
+        raise click.UsageError(f"{cert_path} draagt geen OIN; geef {option} op")
+    return oin
 
 
 def allowed_gateways(pki_dir: Path, given: Sequence[str]) -> frozenset[str]:
@@ -24,15 +37,16 @@ def allowed_gateways(pki_dir: Path, given: Sequence[str]) -> frozenset[str]:
                                      param_hint="--gateway-oin")
     if given:
         return frozenset(given)
-    cert_path = pki_dir / GATEWAY_CERT
-    try:
-        oin = oin_of(x509.load_pem_x509_certificate(cert_path.read_bytes()))
-    except (OSError, ValueError) as exc:
-        raise click.UsageError(f"geen --gateway-oin opgegeven en {cert_path} is niet te "
-                               f"lezen") from exc
-    if not oin:
-        raise click.UsageError(f"{cert_path} draagt geen OIN; geef --gateway-oin op")
-    return frozenset({oin})
+    return frozenset({_oin_in(pki_dir / GATEWAY_CERT, "--gateway-oin")})
+
+
+def duo_oin(pki_dir: Path, given: str | None) -> str:
+    """DUO's OIN: the one given, else the OIN in the PKI's server certificate (the stand-in signs
+    its answers with it, so the two must agree)."""
+    if given is not None and not OIN_RE.match(given):
+        raise click.BadParameter(f"{given} is geen OIN (20 tekens, cijfers of hoofdletters)",
+                                 param_hint="--duo-oin")
+    return given or _oin_in(pki_dir / SERVER_CERT, "--duo-oin")
 
 
 @click.command(name="duo")
@@ -41,7 +55,8 @@ def allowed_gateways(pki_dir: Path, given: Sequence[str]) -> frozenset[str]:
 @click.option("--pki-dir", type=click.Path(path_type=Path), default=None,
               help="Map met ca.crt en duo-server.{crt,key}; ontbreken ze, dan wordt een "
                    "demo-PKI aangemaakt.")
-@click.option("--duo-oin", default=None, help="OIN van DUO (standaard: dat van de demo-PKI).")
+@click.option("--duo-oin", "given_duo_oin", default=None,
+              help=f"OIN van DUO (standaard: het OIN in {SERVER_CERT} van de PKI-map).")
 @click.option("--gateway-oin", "gateway_oins", multiple=True,
               help="OIN van een gateway die mag verbinden (herhaalbaar; standaard: het OIN in "
                    f"{GATEWAY_CERT} van de PKI-map).")
@@ -49,17 +64,17 @@ def allowed_gateways(pki_dir: Path, given: Sequence[str]) -> frozenset[str]:
               help="Schrijf elk ontvangen SOAP-verzoek als XML-bestand in deze map.")
 @click.option("--status-step", default=60.0, show_default=True, type=float,
               help="Seconden per statusstap (Geregistreerd → In behandeling → Afgesloten).")
-def command(host: str, port: int, pki_dir: Path | None, duo_oin: str | None,
-            gateway_oins: tuple[str, ...], save_dir: Path | None, status_step: float) -> None:
+def command(*, host: str, port: int, pki_dir: Path | None,  # noqa: PLR0913  click passes each option
+            given_duo_oin: str | None, gateway_oins: tuple[str, ...], save_dir: Path | None,
+            status_step: float) -> None:
     """Lokale stand-in van het DUO Verzuimloket (HTTPS met clientcertificaat)."""
     directory = pki_dir or Path(".sandbox/pki")
-    if not (directory / "duo-server.crt").exists():
-        pki = demo_pki(directory)
+    if not (directory / SERVER_CERT).exists():
+        demo_pki(directory)
         click.echo(f"Demo-PKI aangemaakt in {directory}")
-        duo_oin = duo_oin or pki.duo_oin
     config = StandinConfig(
-        server_cert=directory / "duo-server.crt", server_key=directory / "duo-server.key",
-        ca=directory / "ca.crt", duo_oin=duo_oin or DEMO_DUO_OIN,
+        server_cert=directory / SERVER_CERT, server_key=directory / "duo-server.key",
+        ca=directory / "ca.crt", duo_oin=duo_oin(directory, given_duo_oin),
         gateway_oins=allowed_gateways(directory, gateway_oins), save_dir=save_dir,
         status_step=timedelta(seconds=status_step) if status_step > 0 else None,
     )

@@ -21,6 +21,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from adapters.duo.xmlsafe import DS, SOAP_ENV, WSA, WSSE, WSU
@@ -39,12 +40,29 @@ CLOCK_SKEW = timedelta(minutes=5)
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+# Signer certificates whose chain check is remembered (a gateway talks to one DUO, a stand-in to a
+# few gateways; the bound keeps a stream of strangers from growing the cache).
+MAX_TRUSTED_SIGNERS = 64
 # Every element carrying a non-empty wsu:Id (compiled once; lxml serialises its use).
 _WITH_ID = etree.XPath("//*[@wsu:Id != '']", namespaces={"wsu": WSU})
 
 
 class SignatureInvalid(Exception):
     """A message's WS-Security header is missing, broken, stale or from an untrusted signer."""
+
+
+def certificate_oin(certificate: x509.Certificate) -> str | None:
+    """The OIN a PKIoverheid certificate carries in ``subject.serialNumber``, if any."""
+    values = certificate.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
+    if not values:
+        return None
+    value = values[0].value
+    return value if isinstance(value, str) else value.decode()
+
+
+def _elements_with_id(envelope: etree._Element) -> list[etree._Element]:
+    found = _WITH_ID(envelope)  # a node-set expression: always a list of elements
+    return [node for node in found if isinstance(node, etree._Element)] if isinstance(found, list) else []
 
 
 def _utc(moment: datetime) -> str:
@@ -193,8 +211,8 @@ class Verifier:
         cert, key = self._signer(self._token_text(security, signature))
 
         ids: dict[str, etree._Element] = {}
-        for element in _WITH_ID(envelope):
-            value = element.get(ID_ATTR)
+        for element in _elements_with_id(envelope):
+            value = element.get(ID_ATTR, "")
             if value in ids:
                 raise SignatureInvalid(f"dubbele wsu:Id {value}")
             ids[value] = element
@@ -246,8 +264,8 @@ class Verifier:
             # key with its X.509 data costs more than the RSA verification itself.
             public_pem = cert.public_key().public_bytes(
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-            trusted = cert, xmlsec.Key.from_memory(public_pem, xmlsec.KeyFormat.PEM)
-            if len(self._trusted) < 64:
+            trusted = cert, xmlsec.Key.from_memory(public_pem, xmlsec.constants.KeyDataFormatPem)
+            if len(self._trusted) < MAX_TRUSTED_SIGNERS:
                 self._trusted[token_text] = trusted
         cert = trusted[0]
         now = self._clock()

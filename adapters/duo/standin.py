@@ -33,23 +33,20 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from adapters.duo.codes import OPEN_END_ALLOWED
-from adapters.duo.security import SignatureInvalid, Signer, Verifier
+from adapters.duo.security import SignatureInvalid, Signer, Verifier, certificate_oin
 from adapters.duo.xmlsafe import (
     ACTIONS,
     ANONYMOUS,
     MAX_MESSAGE_BYTES,
     SOAP_ENV,
-    VZ,
     WSA,
     WSSE,
     UnsafeXml,
-    elfproef,
-    hardened_parser,
     parse_untrusted,
-    validate_payload,
     wsdl_path,
 )
-from gateway.testing.pki import oin_of
+from gateway.delivery.document.model import OIN_PATTERN, elfproef
+from gateway.delivery.document.schema import VZ, hardened_parser, validate
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +56,18 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 STATUS_FLOW = ("Geregistreerd", "In behandeling", "Afgesloten")
-OIN_RE = re.compile(r"^[0-9A-Z]{20}$")
+OIN_RE = re.compile(OIN_PATTERN)
+
+
+# Counting knobs in the order they are tried, with the fault each injects: 503 or dropping
+# before processing, a SOAP fault (``soap_fault``), dropping or garbling the answer after it.
+COUNTED_FAULTS = (
+    ("unavailable_503", "503"),
+    ("drop_before", "drop"),
+    ("soap_fault_count", "fault"),
+    ("drop_after", "drop_after"),
+    ("garbage_after", "garbage_after"),
+)
 
 
 @dataclass
@@ -74,6 +82,17 @@ class Faults:
     garbage_after: int = 0  # process (register), then answer 200 with a body that is not XML
     soap_fault: str | None = None  # Digikoppeling fault code to answer with
     soap_fault_count: int = 0
+
+    def take(self, *, odd_request: bool) -> str | None:
+        """The fault to inject into this request, if any (a counter it hits goes down by one)."""
+        if self.outage_until and time.monotonic() < self.outage_until:
+            return "503" if odd_request else "drop"
+        for knob, action in COUNTED_FAULTS:
+            left = getattr(self, knob)
+            if left > 0 and (knob != "soap_fault_count" or self.soap_fault):
+                setattr(self, knob, left - 1)
+                return action
+        return None
 
     def outage(self, seconds: float) -> None:
         """Answer every request with 503 or a dropped connection for ``seconds``."""
@@ -130,6 +149,24 @@ class StandinConfig:
     # (xmlsec verification, XSD validation, RSA signing) release the GIL, so two threads use
     # a second core while the loop keeps doing TLS and HTTP.
     workers: int = 2
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One SOAP request as read: the body, the SOAPAction header and the TLS client certificate."""
+
+    body: bytes
+    soap_action: str | None
+    client_cert: bytes
+
+
+@dataclass(frozen=True)
+class Addressing:
+    """The checked WS-Addressing headers of a request."""
+
+    action: str
+    message_id: str
+    school_oin: str
 
 
 class Fault(Exception):
@@ -217,50 +254,57 @@ class VerzuimloketStandin:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     async def _soap(self, scope: Scope, receive: Receive, send: Send) -> None:
-        client = scope.get("client")
-        with self._lock:
-            self.stats.requests += 1
-            if client and tuple(client) not in self._clients:
-                self._clients.add(tuple(client))
-                self.stats.connections += 1
+        self._count_request(scope.get("client"))
         client_cert = _peer_certificate(send)
         if client_cert is None or not self._allowed(client_cert):
             await _respond(send, 403, b"clientcertificaat niet toegestaan",
                            "text/plain; charset=utf-8")
             return
         with self._lock:
-            action = self._take_fault()
+            action = self.faults.take(odd_request=bool(self.stats.requests % 2))
         if self.faults.latency:
             await asyncio.sleep(self.faults.latency)
         if action == "503":
             await _respond(send, 503, b"Service Unavailable", "text/plain")
             return
         if action == "drop":
-            self.stats.dropped += 1
-            _abort(send)
+            self._drop(send)
             return
         body = await _read_body(receive, self.config.max_bytes)
         if body is None:
             await _respond(send, 413, b"bericht te groot", "text/plain")
             return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        await self._reply(_Request(body, headers.get("soapaction"), client_cert), action, send)
+
+    async def _reply(self, request: _Request, action: str | None, send: Send) -> None:
+        """Answer a request that was read: an injected fault, or the handled answer."""
         if action == "fault" and self.faults.soap_fault:
             await self._send_fault(send, Fault(self.faults.soap_fault, "ingestelde storing",
                                                client=self.faults.soap_fault != "0051"))
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         try:
-            answer = await asyncio.get_running_loop().run_in_executor(
-                self._pool, self._handle, body, headers.get("soapaction"), client_cert)
+            answer = await asyncio.get_running_loop().run_in_executor(self._pool, self._handle, request)
         except Fault as fault:
             await self._send_fault(send, fault)
             return
         if action == "drop_after":
-            self.stats.dropped += 1
-            _abort(send)
+            self._drop(send)
             return
         if action == "garbage_after":
             answer = b"dit is geen XML"
         await _respond(send, 200, answer, "text/xml; charset=utf-8")
+
+    def _count_request(self, client: Any) -> None:
+        with self._lock:
+            self.stats.requests += 1
+            if client and tuple(client) not in self._clients:
+                self._clients.add(tuple(client))
+                self.stats.connections += 1
+
+    def _drop(self, send: Send) -> None:
+        self.stats.dropped += 1
+        _abort(send)
 
     def _allowed(self, client_cert: bytes) -> bool:
         """Whether the TLS client certificate (DER) carries an allowed gateway OIN."""
@@ -268,32 +312,11 @@ class VerzuimloketStandin:
         known = self._allowed_certs.get(client_cert)
         if known is None:
             try:
-                known = oin_of(x509.load_der_x509_certificate(client_cert)) in self.config.gateway_oins
+                oin = certificate_oin(x509.load_der_x509_certificate(client_cert))
             except ValueError:
-                known = False
-            self._allowed_certs[client_cert] = known
+                oin = None
+            known = self._allowed_certs[client_cert] = oin in self.config.gateway_oins
         return known
-
-    def _take_fault(self) -> str | None:
-        f = self.faults
-        if f.outage_until and time.monotonic() < f.outage_until:
-            return "503" if self.stats.requests % 2 else "drop"
-        if f.unavailable_503 > 0:
-            f.unavailable_503 -= 1
-            return "503"
-        if f.drop_before > 0:
-            f.drop_before -= 1
-            return "drop"
-        if f.soap_fault and f.soap_fault_count > 0:
-            f.soap_fault_count -= 1
-            return "fault"
-        if f.drop_after > 0:
-            f.drop_after -= 1
-            return "drop_after"
-        if f.garbage_after > 0:
-            f.garbage_after -= 1
-            return "garbage_after"
-        return None
 
     async def _send_fault(self, send: Send, fault: Fault) -> None:
         with self._lock:
@@ -302,73 +325,43 @@ class VerzuimloketStandin:
 
     # --- SOAP processing ---------------------------------------------------------------------
 
-    def _handle(self, body: bytes, soap_action: str | None, client_cert: bytes) -> bytes:
-        try:
-            envelope = parse_untrusted(body, self.config.max_bytes)
-        except UnsafeXml as exc:
-            raise Fault("0001", f"ongeldige envelope: {exc}") from exc
-        if envelope.tag != f"{{{SOAP_ENV}}}Envelope":
-            raise Fault("0001", "geen SOAP 1.1 Envelope")
-        header = envelope.find(f"{{{SOAP_ENV}}}Header")
-        body_el = envelope.find(f"{{{SOAP_ENV}}}Body")
-        if header is None or body_el is None or len(body_el) != 1:
-            raise Fault("0001", "Header en Body met precies één element verplicht")
-        for child in header:
-            if isinstance(child.tag, str) and not child.tag.startswith((f"{{{WSA}}}",
-                                                                        f"{{{WSSE}}}")):
-                raise Fault("0010", f"header {etree.QName(child).localname} niet toegestaan")
-        wsa = {etree.QName(el).localname: el for el in header if isinstance(el.tag, str)
-               and el.tag.startswith(f"{{{WSA}}}")}
-        to = (wsa["To"].text or "").strip() if "To" in wsa else ""
-        action = (wsa["Action"].text or "").strip() if "Action" in wsa else ""
-        message_id = (wsa["MessageID"].text or "").strip() if "MessageID" in wsa else ""
-        if not to:
-            raise Fault("0005", "wsa:To ontbreekt")
-        if not action:
-            raise Fault("0006", "wsa:Action ontbreekt")
-        if not message_id:
-            raise Fault("0007", "wsa:MessageID ontbreekt")
-        if _oin_param(to) != self.config.duo_oin:
-            raise Fault("0011", "wsa:To moet ?oin= met het OIN van DUO dragen")
-        sender = wsa.get("From")
-        from_address = sender.findtext(f"{{{WSA}}}Address") if sender is not None else None
-        school_oin = _oin_param(from_address or "")
-        if not (from_address or "").lower().startswith(ANONYMOUS) or not school_oin \
-                or not OIN_RE.match(school_oin):
-            raise Fault("0011", "wsa:From moet anonymous?oin=<OIN van de school> zijn")
-        payload = body_el[0]
-        operation = etree.QName(payload).localname.removesuffix("Request")
-        if ACTIONS.get(operation) != action:
-            raise Fault("0003", "wsa:Action past niet bij de operatie")
-        if soap_action not in (None, "", '""', action, f'"{action}"'):
-            raise Fault("0003", "SOAPAction wijkt af van wsa:Action")
+    def _handle(self, request: _Request) -> bytes:
+        """Check one request as DUO would and answer it (a ``Fault`` for what DUO refuses)."""
+        envelope = _envelope(request.body, self.config.max_bytes)
+        header, payload = _header_and_payload(envelope)
+        addressing = _addressing(header, self.config.duo_oin)
+        operation = _operation(payload, addressing.action, request.soap_action)
         try:
             signer_cert, request_signature = self._verifier.verify(envelope)
         except SignatureInvalid as exc:
             raise Fault("0002", f"niet geautoriseerd: {exc}") from exc
-        if signer_cert.public_bytes(Encoding.DER) != client_cert:
+        if signer_cert.public_bytes(Encoding.DER) != request.client_cert:
             raise Fault("0002", "niet geautoriseerd: ondertekend met een ander certificaat dan "
                                 "het TLS-clientcertificaat")
-        error = validate_payload(payload)
+        error = validate(payload)
         if error:
             raise Fault("0004", f"niet valide volgens XSD: {error}")
-        self._save(operation, body)
+        self._save(operation, request.body)
+        content = self._process(operation, payload, addressing)
+        return self._answer(content, operation, addressing.message_id, request_signature)
 
+    def _process(self, operation: str, payload: etree._Element,
+                 addressing: Addressing) -> etree._Element:
+        """The answer's content; a repeated MessageID gets the original answer again."""
         with self._lock:
             self.stats.by_operation[operation] = self.stats.by_operation.get(operation, 0) + 1
-            previous = self._answers.get(message_id)
+            previous = self._answers.get(addressing.message_id)
             if previous is not None:
                 self.stats.duplicates += 1
-                content = etree.fromstring(previous, parser=hardened_parser())
-            elif operation == "MeldenVerzuim":
-                content = self._melden(payload, message_id, school_oin)
+                return etree.fromstring(previous, parser=hardened_parser())
+            if operation == "MeldenVerzuim":
+                content = self._melden(payload, addressing.message_id, addressing.school_oin)
             elif operation == "IntrekkenMelding":
-                content = self._intrekken(payload, school_oin)
+                content = self._intrekken(payload, addressing.school_oin)
             else:
-                content = self._opvragen(payload, school_oin)
-            if previous is None and operation != "OpvragenStatuswijzigingen":
-                self._answers[message_id] = etree.tostring(content)
-        return self._answer(content, operation, message_id, request_signature)
+                return self._opvragen(payload, addressing.school_oin)
+            self._answers[addressing.message_id] = etree.tostring(content)
+            return content
 
     def _save(self, operation: str, body: bytes) -> None:
         if self.config.save_dir is None:
@@ -379,10 +372,8 @@ class VerzuimloketStandin:
     def _melden(self, payload: etree._Element, message_id: str,
                 school_oin: str) -> etree._Element:
         errors = self._business_header_errors(payload, school_oin)
-        deelnemer = payload.find(f"{{{VZ}}}deelnemer")
-        assert deelnemer is not None
-        bsn = deelnemer.findtext(f"{{{VZ}}}bsn")
-        onr = deelnemer.findtext(f"{{{VZ}}}onderwijsnummer")
+        bsn = payload.findtext(f"{{{VZ}}}deelnemer/{{{VZ}}}bsn")
+        onr = payload.findtext(f"{{{VZ}}}deelnemer/{{{VZ}}}onderwijsnummer")
         if bsn is not None and not elfproef(bsn):
             errors.append(("VZ001", "BSN voldoet niet aan de elfproef"))
         if onr is not None and not elfproef(onr, onderwijsnummer=True):
@@ -466,11 +457,10 @@ class VerzuimloketStandin:
     def _business_header_errors(self, payload: etree._Element,
                                 school_oin: str) -> list[tuple[str, str]]:
         errors = []
-        header = payload.find(f"{{{VZ}}}bedrijfsdocument")
-        assert header is not None
-        if header.findtext(f"{{{VZ}}}verzendendeInstantie") != school_oin:
+        header = f"{{{VZ}}}bedrijfsdocument"
+        if payload.findtext(f"{header}/{{{VZ}}}verzendendeInstantie") != school_oin:
             errors.append(("VZ004", "verzendendeInstantie wijkt af van het OIN in wsa:From"))
-        if header.findtext(f"{{{VZ}}}ontvangendeInstantie") != self.config.duo_oin:
+        if payload.findtext(f"{header}/{{{VZ}}}ontvangendeInstantie") != self.config.duo_oin:
             errors.append(("VZ005", "ontvangendeInstantie is niet DUO"))
         return errors
 
@@ -493,6 +483,60 @@ class VerzuimloketStandin:
         """How many meldingen are registered."""
         with self._lock:
             return len(self.registrations)
+
+
+def _envelope(body: bytes, limit: int) -> etree._Element:
+    try:
+        envelope = parse_untrusted(body, limit)
+    except UnsafeXml as exc:
+        raise Fault("0001", f"ongeldige envelope: {exc}") from exc
+    if envelope.tag != f"{{{SOAP_ENV}}}Envelope":
+        raise Fault("0001", "geen SOAP 1.1 Envelope")
+    return envelope
+
+
+def _header_and_payload(envelope: etree._Element) -> tuple[etree._Element, etree._Element]:
+    """The Header (only WS-Addressing and WS-Security in it) and the one element in the Body."""
+    header = envelope.find(f"{{{SOAP_ENV}}}Header")
+    body = envelope.find(f"{{{SOAP_ENV}}}Body")
+    if header is None or body is None or len(body) != 1:
+        raise Fault("0001", "Header en Body met precies één element verplicht")
+    for child in header:
+        if isinstance(child.tag, str) and not child.tag.startswith((f"{{{WSA}}}", f"{{{WSSE}}}")):
+            raise Fault("0010", f"header {etree.QName(child).localname} niet toegestaan")
+    return header, body[0]
+
+
+# Digikoppeling fault codes for a missing WS-Addressing header.
+_REQUIRED_WSA = (("To", "0005"), ("Action", "0006"), ("MessageID", "0007"))
+
+
+def _addressing(header: etree._Element, duo_oin: str) -> Addressing:
+    """To (DUO's address with ``?oin=``), Action, MessageID and From (the school's OIN)."""
+    wsa = {etree.QName(el).localname: el for el in header
+           if isinstance(el.tag, str) and el.tag.startswith(f"{{{WSA}}}")}
+    values = {name: (wsa[name].text or "").strip() if name in wsa else "" for name, _ in _REQUIRED_WSA}
+    for name, code in _REQUIRED_WSA:
+        if not values[name]:
+            raise Fault(code, f"wsa:{name} ontbreekt")
+    if _oin_param(values["To"]) != duo_oin:
+        raise Fault("0011", "wsa:To moet ?oin= met het OIN van DUO dragen")
+    sender = wsa.get("From")
+    from_address = (sender.findtext(f"{{{WSA}}}Address") if sender is not None else None) or ""
+    school_oin = _oin_param(from_address)
+    if not from_address.lower().startswith(ANONYMOUS) or not school_oin or not OIN_RE.match(school_oin):
+        raise Fault("0011", "wsa:From moet anonymous?oin=<OIN van de school> zijn")
+    return Addressing(values["Action"], values["MessageID"], school_oin)
+
+
+def _operation(payload: etree._Element, action: str, soap_action: str | None) -> str:
+    """The operation the body asks for, which wsa:Action and SOAPAction must name."""
+    operation = etree.QName(payload).localname.removesuffix("Request")
+    if ACTIONS.get(operation) != action:
+        raise Fault("0003", "wsa:Action past niet bij de operatie")
+    if soap_action not in (None, "", '""', action, f'"{action}"'):
+        raise Fault("0003", "SOAPAction wijkt af van wsa:Action")
+    return operation
 
 
 def _verdict(response: etree._Element, errors: list[tuple[str, str]]) -> None:

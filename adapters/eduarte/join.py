@@ -20,9 +20,10 @@ from pydantic import ValidationError
 from adapters.eduarte.exports import parse_bool, parse_date, parse_time
 from gateway.domain.model import AttendanceRecord, Student
 from gateway.domain.ports import SourceProblem
-from gateway.intake.mapping import LATE, NOT_VERZUIM, CodeMapping, UnmappedCode
+from gateway.intake.mapping import LATE, NOT_VERZUIM, CodeMapping, Kind, UnmappedCode
 
 END_OF_DAY = time(23, 59, 59)
+MINUTES_PER_DAY = 24 * 60
 
 
 @dataclass(frozen=True)
@@ -187,85 +188,152 @@ class JoinResult:
     problems: list[SourceProblem] = field(default_factory=list)
 
 
-def join(*, brin: str, students: dict[str, Student], meldingen: list[Melding],
-         waarnemingen: list[Waarneming], mapping: CodeMapping, require_handled: bool,
-         broken: list[BrokenMelding] | None = None) -> JoinResult:
+@dataclass
+class Exports:
+    """What could be read of one snapshot: students by number, reports (and the rows of those that
+    could not be read), lesson observations."""
+
+    students: dict[str, Student] = field(default_factory=dict)
+    meldingen: list[Melding] = field(default_factory=list)
+    broken: list[BrokenMelding] = field(default_factory=list)
+    waarnemingen: list[Waarneming] = field(default_factory=list)
+
+
+class _HoldBack(Exception):
+    """The observation cannot become a record now; ``message`` (if any) is the problem to report."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class _Reports:
+    """The readable reports, indexed, with the reasons their codes map to."""
+
+    by_id: dict[str, Melding] = field(default_factory=dict)
+    by_number: dict[str, list[Melding]] = field(default_factory=lambda: defaultdict(list))
+    reasons: dict[str, str | None] = field(default_factory=dict)
+    unmapped: set[str] = field(default_factory=set)  # ids of reports whose code maps to nothing
+
+    @classmethod
+    def index(cls, meldingen: list[Melding], mapping: CodeMapping, problems: list[SourceProblem]) -> _Reports:
+        """Index ``meldingen``; an unmapped code is reported in ``problems``."""
+        reports = cls()
+        for melding in meldingen:
+            try:
+                reports.reasons[melding.id] = mapping.reason(melding.code, melding.where)
+            except UnmappedCode as exc:
+                reports.unmapped.add(melding.id)
+                problems.append(SourceProblem(where=melding.where, message=str(exc), record_id=melding.id))
+            reports.by_number[melding.number].append(melding)
+            reports.by_id[melding.id] = melding
+        return reports
+
+    def linked(self, w: Waarneming) -> Melding | None:
+        """The report ``w`` links to; a link to a missing (or someone else's) report holds ``w`` back."""
+        if not w.melding_id:
+            return None
+        linked = self.by_id.get(w.melding_id)
+        if linked is None or linked.number != w.number:
+            raise _HoldBack(f"gekoppelde absentiemelding {w.melding_id} ontbreekt of is tegengehouden; "
+                            "waarneming tegengehouden")
+        return linked
+
+    def latest_covering(self, w: Waarneming, kind: Kind) -> Melding | None:
+        """The latest report that covers ``w``, preferring one of the fitting sort: a te-laat report
+        explains a present observation, an absence report an absent one."""
+        covering = [m for m in self.by_number.get(w.number, []) if m.covers(w.day, w.start, w.end, w.lesuur)]
+        fitting = [m for m in covering if (self.reasons.get(m.id) == LATE) == (kind != "absent")]
+        return max(fitting or covering, key=lambda m: (m.start, m.id), default=None)
+
+
+@dataclass
+class _Joiner:
+    """Turns one observation at a time into a record (or holds it back)."""
+
+    students: dict[str, Student]
+    reports: _Reports
+    broken: list[BrokenMelding]
+    mapping: CodeMapping
+    require_handled: bool
+
+    def record(self, w: Waarneming, rid: str) -> AttendanceRecord | None:
+        """The record of ``w``; None when it is no attendance (Nvt) or not verzuim."""
+        student = self.students.get(w.number)
+        if student is None:
+            raise _HoldBack(f"onbekende deelnemer {w.number}; waarneming tegengehouden")
+        try:
+            kind = self.mapping.kind(w.soort, w.where)
+        except UnmappedCode as exc:
+            raise _HoldBack(str(exc)) from exc
+        if kind == "ignore":
+            return None  # Nvt: scheduled but not required, no attendance
+        chosen = self._report(w, kind)
+        reason = self._reason(chosen)
+        if reason == NOT_VERZUIM:
+            return None
+        try:
+            return AttendanceRecord(id=rid, student_id=student.id, date=w.day, start=w.start, end=w.end,
+                                    **self._status(w, kind, chosen, reason))
+        except ValidationError as exc:
+            raise _HoldBack(str(exc)) from exc
+
+    def _report(self, w: Waarneming, kind: Kind) -> Melding | None:
+        """The report that explains ``w``: the linked one, else the latest covering one."""
+        linked = self.reports.linked(w)
+        if linked is not None:
+            return linked
+        if kind == "absent" and (unread := _could_cover(self.broken, w)):
+            # The unreadable report may be the latest covering one: its reason is unknown, not onbekend.
+            raise _HoldBack(f"absentiemelding op {unread.where} is onleesbaar en kan deze les dekken; "
+                            "waarneming tegengehouden")
+        return self.reports.latest_covering(w, kind)
+
+    def _reason(self, chosen: Melding | None) -> str | None:
+        """The chosen report's reason, when it may be used (handled, where the school requires that)."""
+        if chosen is None:
+            return None
+        if chosen.id in self.reports.unmapped:
+            raise _HoldBack()  # its reason is unknown: hold back, never guess (reported with the report)
+        return self.reports.reasons.get(chosen.id) if chosen.handled or not self.require_handled else None
+
+    def _status(self, w: Waarneming, kind: Kind, chosen: Melding | None,
+                reason: str | None) -> dict[str, Any]:
+        """Status, reason and minutes late of the record."""
+        late_minutes = int(self.mapping.defaults.get("late_minutes", 5))
+        if reason == LATE:
+            start = chosen.start.time() if chosen is not None else w.start
+            minutes = _minutes(start) - _minutes(w.start)
+            return {"status": "late",
+                    "minutes_late": minutes if 0 < minutes < MINUTES_PER_DAY else late_minutes}
+        if kind == "absent":
+            return {"status": "absent", "reason": reason or "onbekend"}
+        if kind == "late":
+            return {"status": "late", "minutes_late": late_minutes, "reason": reason}
+        return {"status": "present"}
+
+
+def _minutes(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def join(exports: Exports, *, brin: str, mapping: CodeMapping, require_handled: bool) -> JoinResult:
     """Give each observed lesson its status and reason (see the module docstring)."""
     result = JoinResult()
-    broken = broken or []
-    reasons: dict[str, str | None] = {}
-    by_number: dict[str, list[Melding]] = defaultdict(list)
-    by_id: dict[str, Melding] = {}
-    unmapped: dict[str, str] = {}
-    for melding in meldingen:
-        try:
-            reasons[melding.id] = mapping.reason(melding.code, melding.where)
-        except UnmappedCode as exc:
-            unmapped[melding.id] = str(exc)
-            result.problems.append(SourceProblem(where=melding.where, message=str(exc), record_id=melding.id))
-        by_number[melding.number].append(melding)
-        by_id[melding.id] = melding
-    late_minutes = int(mapping.defaults.get("late_minutes", 5))
-    for w in waarnemingen:
+    reports = _Reports.index(exports.meldingen, mapping, result.problems)
+    joiner = _Joiner(exports.students, reports, exports.broken, mapping, require_handled)
+    for w in exports.waarnemingen:
         rid = record_id(brin, w.id)
-        student = students.get(w.number)
-        if student is None:
-            result.problems.append(SourceProblem(
-                where=w.where, message=f"onbekende deelnemer {w.number}; waarneming tegengehouden",
-                record_id=rid))
-            result.held_ids.add(rid)
-            continue
         try:
-            kind = mapping.kind(w.soort, w.where)
-        except UnmappedCode as exc:
-            result.problems.append(SourceProblem(where=w.where, message=str(exc), record_id=rid))
+            record = joiner.record(w, rid)
+        except _HoldBack as held:
             result.held_ids.add(rid)
+            if held.message is not None:
+                result.problems.append(SourceProblem(where=w.where, message=held.message, record_id=rid))
             continue
-        if kind == "ignore":
-            continue  # Nvt: scheduled but not required, no attendance
-        linked = by_id.get(w.melding_id) if w.melding_id else None
-        if w.melding_id and (linked is None or linked.number != w.number):
-            result.problems.append(SourceProblem(
-                where=w.where, message=f"gekoppelde absentiemelding {w.melding_id} ontbreekt of is "
-                f"tegengehouden; waarneming tegengehouden", record_id=rid))
-            result.held_ids.add(rid)
-            continue
-        if linked is None and kind == "absent" and (unread := _could_cover(broken, w)):
-            # The unreadable report may be the latest covering one: its reason is unknown, not onbekend.
-            result.problems.append(SourceProblem(
-                where=w.where, message=f"absentiemelding op {unread.where} is onleesbaar en kan deze les "
-                "dekken; waarneming tegengehouden", record_id=rid))
-            result.held_ids.add(rid)
-            continue
-        covering = [linked] if linked else [
-            m for m in by_number.get(w.number, []) if m.covers(w.day, w.start, w.end, w.lesuur)]
-        # A te-laat report explains a present observation; an absence report an absent one.
-        fitting = [m for m in covering if (reasons.get(m.id) == LATE) == (kind != "absent")]
-        chosen = max(fitting or covering, key=lambda m: (m.start, m.id), default=None)
-        if chosen is not None and chosen.id in unmapped:
-            result.held_ids.add(rid)  # its reason is unknown: hold back, never guess
-            continue
-        usable = chosen is not None and (chosen.handled or not require_handled)
-        reason = reasons.get(chosen.id) if usable and chosen is not None else None
-        fields: dict[str, Any]
-        if reason == NOT_VERZUIM:
-            continue
-        if reason == LATE and kind in ("present", "late", "absent"):
-            start = chosen.start.time() if chosen is not None else w.start
-            minutes = (start.hour * 60 + start.minute) - (w.start.hour * 60 + w.start.minute)
-            fields = {"status": "late", "minutes_late": minutes if 0 < minutes < 24 * 60 else late_minutes}
-        elif kind == "absent":
-            fields = {"status": "absent", "reason": reason or "onbekend"}
-        elif kind == "late":
-            fields = {"status": "late", "minutes_late": late_minutes, "reason": reason}
-        else:
-            fields = {"status": "present"}
-        try:
-            result.records.append(AttendanceRecord(id=rid, student_id=student.id, date=w.day, start=w.start,
-                                                   end=w.end, **fields))
-        except ValidationError as exc:
-            result.problems.append(SourceProblem(where=w.where, message=str(exc), record_id=rid))
-            result.held_ids.add(rid)
+        if record is not None:
+            result.records.append(record)
     return result
 
 

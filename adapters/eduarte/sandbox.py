@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
+from calendar import WEDNESDAY
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -98,7 +99,7 @@ class EduarteSandbox:
                 rows["absentiemeldingen"].append(self._melding(event, version))
         for lesson in school.lessons_until(today):
             rows["waarnemingen"].append(self._observation(lesson))
-            if lesson.date.weekday() == 2 and lesson.lesuur == 1:  # Wednesday: optional study hour
+            if lesson.date.weekday() == WEDNESDAY and lesson.lesuur == 1:  # an optional study hour
                 rows["waarnemingen"].append([
                     f"N{lesson.seq}", school.numbers[lesson.student_id], _d(lesson.date),
                     STUDY_HOUR[0].strftime("%H:%M"), STUDY_HOUR[1].strftime("%H:%M"), "9", "Nvt", ""])
@@ -171,26 +172,34 @@ class RunningSandbox:
         self.stop()
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """Write another snapshot every ``interval`` seconds, moving the clock ``step_days`` forward each
+    time, until ``until`` (None: the school's last day)."""
+
+    interval: float
+    step_days: int = 1
+    until: date | None = None
+
+
 def start_sandbox(folder: Path, school: SyntheticSchool | None = None, *, today: date | None = None,
-                  interval: float | None = None, step_days: int = 1, until: date | None = None,
-                  **options: Any) -> RunningSandbox:
-    """Write a first snapshot now; with ``interval`` (seconds) write another every interval, moving
-    the clock ``step_days`` forward each time until ``until``."""
+                  schedule: Schedule | None = None, **options: Any) -> RunningSandbox:
+    """Write a first snapshot now; with a ``schedule``, write more in a background thread."""
     school = school or generate_school()
     sandbox = EduarteSandbox(school=school, folder=folder, today=today or school.end, **options)
     sandbox.write_snapshot()
     running = RunningSandbox(folder=folder, sandbox=sandbox)
-    if interval is not None:
-        last = until or school.end
+    if schedule is not None:
+        last = schedule.until or school.end
 
-        def schedule() -> None:
-            while not running._stop.wait(interval):
+        def write_on_schedule() -> None:
+            while not running._stop.wait(schedule.interval):
                 if sandbox.today >= last:
                     continue
-                sandbox.today = min(last, sandbox.today + timedelta(days=step_days))
+                sandbox.today = min(last, sandbox.today + timedelta(days=schedule.step_days))
                 sandbox.write_snapshot()
 
-        running._thread = threading.Thread(target=schedule, name="eduarte-sandbox", daemon=True)
+        running._thread = threading.Thread(target=write_on_schedule, name="eduarte-sandbox", daemon=True)
         running._thread.start()
     return running
 
@@ -213,12 +222,13 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
 @click.option("--step-days", default=1, show_default=True, help="Dagen die de klok per export vooruitgaat.")
 @click.option("--brin", default="99YY", show_default=True)
 @click.option("--once", is_flag=True, help="Schrijf één export en stop.")
-def command(folder: Path, seed: int, size: int, start: date, end: date | None, today: date | None,
-            interval: float | None, step_days: int, brin: str, once: bool) -> None:
+def command(*, folder: Path, seed: int, size: int, start: date,  # noqa: PLR0913  one per click option
+            end: date | None, today: date | None, interval: float | None, step_days: int, brin: str,
+            once: bool) -> None:
     """Schrijf Eduarte-exports van een synthetische school in een aflevermap."""
     school = generate_school(seed=seed, size=size, start=start, end=end, brin=brin)
-    running = start_sandbox(folder, school, today=today, interval=None if once else interval,
-                            step_days=step_days)
+    schedule = None if once or interval is None else Schedule(interval, step_days)
+    running = start_sandbox(folder, school, today=today, schedule=schedule)
     click.echo(f"Eduarte-export geschreven in {folder} ({size} studenten, klok {running.sandbox.today}).")
     if once or interval is None:
         return

@@ -17,10 +17,8 @@ import structlog
 from adapters.eduarte.config import EduarteConfig
 from adapters.eduarte.exports import Row, export_path, parse_row, read_rows, snapshots
 from adapters.eduarte.join import (
-    BrokenMelding,
+    Exports,
     JoinResult,
-    Melding,
-    Waarneming,
     broken_melding,
     join,
     parse_melding,
@@ -74,33 +72,29 @@ class EduarteSource:
             except InvalidInput as exc:
                 raise SourceError(f"Eduarte-export onbruikbaar: {exc}") from exc
 
-        students: dict[str, Student] = {}
+        exports = Exports()
         for row in rows("deelnemers"):
             student = parse_row(row, lambda v: parse_student(v, cfg.brin), problems)
             if student is not None:
-                students[row.values["deelnemernummer"]] = student
-        meldingen: list[Melding] = []
-        broken: list[BrokenMelding] = []
+                exports.students[row.values["deelnemernummer"]] = student
         for row in rows("absentiemeldingen"):
             melding = parse_row(row, partial(parse_melding, where=row.where), problems)
             if melding is not None:
-                meldingen.append(melding)
+                exports.meldingen.append(melding)
             else:
-                broken.append(broken_melding(row.values, row.where, readable=row.error is None))
-        waarnemingen: list[Waarneming] = []
+                exports.broken.append(broken_melding(row.values, row.where, readable=row.error is None))
         held: set[str] = set()
         for row in rows("waarnemingen"):
             rid = record_id(cfg.brin, row.values["id"]) if row.values.get("id") else None
             waarneming = parse_row(row, partial(parse_waarneming, where=row.where), problems, record_id=rid)
             if waarneming is not None:
-                waarnemingen.append(waarneming)
+                exports.waarnemingen.append(waarneming)
             elif rid is not None:
                 held.add(rid)  # held back, not gone: must not read as withdrawn
             else:
                 snap.unnamed.append(row.where)
-        snap.students = list(students.values())
-        snap.joined = join(brin=cfg.brin, students=students, meldingen=meldingen, waarnemingen=waarnemingen,
-                           mapping=self.mapping, require_handled=cfg.require_handled, broken=broken)
+        snap.students = list(exports.students.values())
+        snap.joined = join(exports, brin=cfg.brin, mapping=self.mapping, require_handled=cfg.require_handled)
         snap.joined.held_ids |= held
         problems.extend(snap.joined.problems)
         return snap

@@ -7,16 +7,18 @@ client-credentials grant and are renewed before they expire or on a 401; they ar
 
 from __future__ import annotations
 
-import random
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from http import HTTPStatus
+from typing import Any, NoReturn, cast
 
 import httpx
 import structlog
+import tenacity
 
 from adapters.magister.config import MagisterConfig
 from gateway.domain.errors import SourceError, TransientSourceError
@@ -24,11 +26,57 @@ from gateway.domain.errors import SourceError, TransientSourceError
 log = structlog.get_logger(__name__)
 
 _RETRY_HINT = re.compile(r"(\d+)\s*(?:seconden|seconds|sec)", re.IGNORECASE)
+_HINT_SCAN = 500  # characters of an error page searched for a "try again in X s" hint
 _TOKEN_MARGIN = 30.0  # renew this many seconds before the token expires
 
 
 class CountMismatch(SourceError):
     """``TotalCount`` disagrees with the items received, even for a single day."""
+
+
+class _RetryableFailure(TransientSourceError):
+    """One failed attempt that is worth repeating; ``give_up`` words the error once attempts run out."""
+
+    def give_up(self, attempts: int, wait: float) -> TransientSourceError:
+        """The error that ends the call after ``attempts`` attempts (``wait``: the wait it would need)."""
+        raise NotImplementedError
+
+
+class _NoConnection(_RetryableFailure):
+    """No answer at all: connection refused, reset or timed out."""
+
+    def __init__(self, error: httpx.TransportError) -> None:
+        super().__init__(f"Magister onbereikbaar ({type(error).__name__})")
+        self.error = error
+
+    def give_up(self, attempts: int, wait: float) -> TransientSourceError:
+        """Unreachable after every attempt."""
+        return TransientSourceError(
+            f"Magister onbereikbaar na {attempts} pogingen ({type(self.error).__name__})")
+
+
+class _ServerError(_RetryableFailure):
+    """A 5xx answer."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"Magister antwoordt {status}")
+        self.status = status
+
+    def give_up(self, attempts: int, wait: float) -> TransientSourceError:
+        """Still failing after every attempt."""
+        return TransientSourceError(f"Magister antwoordt {self.status} na {attempts} pogingen")
+
+
+class _Throttled(_RetryableFailure):
+    """A 429: wait as long as Magister asks (``retry_after``; None when it did not say)."""
+
+    def __init__(self, retry_after: float | None) -> None:
+        super().__init__("Magister vraagt te wachten")
+        self.retry_after = retry_after
+
+    def give_up(self, attempts: int, wait: float) -> TransientSourceError:
+        """Out of attempts, or asked to wait longer than the adapter will: the next sync tries again."""
+        return TransientSourceError(f"Magister vraagt te wachten ({wait:.0f} s); later opnieuw")
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -44,8 +92,64 @@ def _retry_after(response: httpx.Response) -> float | None:
             when = None
         if when is not None:
             return max(0.0, when.timestamp() - time.time())
-    match = _RETRY_HINT.search(response.text[:500])
+    match = _RETRY_HINT.search(response.text[:_HINT_SCAN])
     return float(match.group(1)) if match else None
+
+
+def _asks_to_log_in(status: int) -> bool:
+    """A 401 (expired token) or a redirect (to the login page): the token is no longer good."""
+    return status == HTTPStatus.UNAUTHORIZED or HTTPStatus.MULTIPLE_CHOICES <= status < HTTPStatus.BAD_REQUEST
+
+
+def _last_failure(state: tenacity.RetryCallState) -> BaseException | None:
+    return state.outcome.exception() if state.outcome is not None else None
+
+
+class _WaitAsAskedOr(tenacity.wait.wait_base):
+    """Wait what a 429 asked for; else (no hint, or another failure) the ``backoff`` strategy."""
+
+    def __init__(self, backoff: tenacity.wait.wait_base) -> None:
+        self.backoff = backoff
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        failure = _last_failure(retry_state)
+        if isinstance(failure, _Throttled) and failure.retry_after is not None:
+            return failure.retry_after
+        return float(self.backoff(retry_state))
+
+
+class _StopWhenThrottledBeyond(tenacity.stop.stop_base):
+    """Stop when a 429's wait exceeds ``limit`` seconds: not slept through, the next sync tries again.
+
+    Reads the wait tenacity has just computed (``upcoming_sleep``): since tenacity 8.3 the wait is
+    worked out before the stop strategy runs, as its own ``stop_before_delay`` relies on."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        return (isinstance(_last_failure(retry_state), _Throttled)
+                and retry_state.upcoming_sleep > self.limit)
+
+
+def _give_up(state: tenacity.RetryCallState) -> NoReturn:
+    """End the call with the last failure, worded with the attempts made."""
+    failure = cast(_RetryableFailure, _last_failure(state))  # only these are retried, so only these run out
+    raise failure.give_up(state.attempt_number, state.upcoming_sleep) from failure.__cause__
+
+
+def _log_throttled(state: tenacity.RetryCallState) -> None:
+    if isinstance(_last_failure(state), _Throttled):
+        log.info("magister.throttled", wait=state.upcoming_sleep)
+
+
+@dataclass
+class _Call:
+    """One ``get_json`` call: what to get, and whether it already logged in again (only once)."""
+
+    path: str
+    params: dict[str, Any]
+    reauthenticated: bool = False
 
 
 class MagisterClient:
@@ -78,9 +182,10 @@ class MagisterClient:
             })
         except httpx.TransportError as exc:
             raise TransientSourceError(f"Magister-inlogdienst onbereikbaar ({type(exc).__name__})") from exc
-        if response.status_code >= 500 or response.status_code == 429:
+        if (response.status_code >= HTTPStatus.INTERNAL_SERVER_ERROR
+                or response.status_code == HTTPStatus.TOO_MANY_REQUESTS):
             raise TransientSourceError(f"Magister-inlogdienst antwoordt {response.status_code}")
-        if response.status_code != 200:
+        if response.status_code != HTTPStatus.OK:
             raise SourceError(
                 f"Magister weigert de inloggegevens van client '{self.config.client_id}' "
                 f"(HTTP {response.status_code}); controleer client_id en client_secret"
@@ -103,54 +208,44 @@ class MagisterClient:
 
     # --- requests --------------------------------------------------------------------------
 
-    def _backoff(self, attempt: int) -> float:
-        base = self.config.backoff_seconds * (2 ** (attempt - 1))
-        return float(base + random.uniform(0, base / 2))  # noqa: S311 - jitter, not security
+    def _retrying(self) -> tenacity.Retrying:
+        """Connection errors, 5xx and 429 are tried ``max_attempts`` times in all. Between attempts:
+        what a 429 asks for, else ``backoff_seconds * 2**(attempt - 1)`` plus up to half that again
+        as jitter. A 429 asking more than ``max_retry_after`` ends the call at once."""
+        backoff = self.config.backoff_seconds
+        return tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_RetryableFailure),
+            wait=_WaitAsAskedOr(tenacity.wait_exponential(multiplier=backoff)
+                                + tenacity.wait_random_exponential(multiplier=backoff / 2)),
+            stop=(tenacity.stop_after_attempt(self.config.max_attempts)
+                  | _StopWhenThrottledBeyond(self.config.max_retry_after)),
+            sleep=self._sleep,
+            before_sleep=_log_throttled,
+            retry_error_callback=_give_up,
+        )
 
     def get_json(self, path: str, params: dict[str, Any]) -> Any:
         """GET ``path`` as JSON: re-authenticates once on 401, honours 429 Retry-After, retries 5xx."""
-        reauthenticated = False
-        attempt = 0
+        return self._retrying()(self._attempt, _Call(path, params))
+
+    def _attempt(self, call: _Call) -> Any:
+        """One attempt; logging in again after a 401 is part of it, not an attempt of its own."""
         while True:
-            attempt += 1
-            last = attempt >= self.config.max_attempts
-            headers = {"Authorization": f"Bearer {self._bearer()}", "Accept": "application/json"}
-            try:
-                self.requests += 1
-                response = self._http.get(path, params=params, headers=headers)
-            except httpx.TransportError as exc:
-                if last:
-                    raise TransientSourceError(
-                        f"Magister onbereikbaar na {attempt} pogingen ({type(exc).__name__})") from exc
-                self._sleep(self._backoff(attempt))
-                continue
-            status = response.status_code
-            if status == 401 or 300 <= status < 400:  # expired token, or a redirect to the login page
-                self._token = None
-                if reauthenticated:
-                    raise SourceError("Magister weigert het nieuwe token ook (401); controleer de rechten")
-                reauthenticated = True
-                attempt -= 1  # re-authenticating is not a failed attempt
-                continue
-            if status == 429:
-                wait = _retry_after(response)
-                wait = self._backoff(attempt) if wait is None else wait
-                if last or wait > self.config.max_retry_after:
-                    raise TransientSourceError(f"Magister vraagt te wachten ({wait:.0f} s); later opnieuw")
-                log.info("magister.throttled", wait=wait)
-                self._sleep(wait)
-                continue
-            if status >= 500:
-                if last:
-                    raise TransientSourceError(f"Magister antwoordt {status} na {attempt} pogingen")
-                self._sleep(self._backoff(attempt))
-                continue
-            if status >= 400:
-                raise SourceError(f"Magister weigert {path} (HTTP {status})")
-            try:
-                return response.json()
-            except ValueError as exc:
-                raise SourceError(f"Magister gaf geen JSON terug op {path}") from exc
+            response = self._send(call)
+            if not _asks_to_log_in(response.status_code):
+                return _read_json(call.path, response)
+            self._token = None
+            if call.reauthenticated:
+                raise SourceError("Magister weigert het nieuwe token ook (401); controleer de rechten")
+            call.reauthenticated = True
+
+    def _send(self, call: _Call) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self._bearer()}", "Accept": "application/json"}
+        self.requests += 1
+        try:
+            return self._http.get(call.path, params=call.params, headers=headers)
+        except httpx.TransportError as exc:
+            raise _NoConnection(exc) from exc
 
     def get_page(self, path: str, params: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
         """One ``Items``/``TotalCount`` envelope."""
@@ -184,3 +279,17 @@ class MagisterClient:
                 f"Magister meldt {total} items op {path} voor {start} maar gaf er {len(items)}")
         middle = start + timedelta(days=(end - start).days // 2)
         return self.get_window(path, start, middle) + self.get_window(path, middle + timedelta(days=1), end)
+
+
+def _read_json(path: str, response: httpx.Response) -> Any:
+    """The body of a final answer; a 429 or 5xx raises a failure worth another attempt."""
+    if response.status_code == HTTPStatus.TOO_MANY_REQUESTS:
+        raise _Throttled(_retry_after(response))
+    if response.status_code >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        raise _ServerError(response.status_code)
+    if response.status_code >= HTTPStatus.BAD_REQUEST:
+        raise SourceError(f"Magister weigert {path} (HTTP {response.status_code})")
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise SourceError(f"Magister gaf geen JSON terug op {path}") from exc

@@ -83,9 +83,19 @@ def _reason(kind: Kind, item: dict[str, Any], mapping: CodeMapping, where: str) 
         raise
 
 
+def tenant_prefix(brin: str) -> str:
+    """The start every record id of one tenant (school) shares."""
+    return f"magister:{brin}:"
+
+
+def person_prefix(brin: str, person_id: int) -> str:
+    """The start every record id of one person shares."""
+    return f"{tenant_prefix(brin)}{person_id}:"
+
+
 def record_id(brin: str, person_id: int, afspraak_id: int) -> str:
     """Stable record id: one lesson of one person (a correction keeps it; see DESIGN.md section 2)."""
-    return f"magister:{brin}:{person_id}:{afspraak_id}"
+    return f"{person_prefix(brin, person_id)}{afspraak_id}"
 
 
 def to_student(item: dict[str, Any], brin: str) -> Student:
@@ -118,6 +128,19 @@ def to_student(item: dict[str, Any], brin: str) -> Student:
         raise InvalidInput(f"ongeldige velden: {fields}", where=where) from exc
 
 
+@dataclass(frozen=True)
+class Person:
+    """Whose lessons are joined: the tenant's BRIN, Magister's person id, the canonical student id."""
+
+    brin: str
+    person_id: int
+    student_id: str
+
+    def record_id(self, afspraak_id: int) -> str:
+        """The record id of one of this person's lessons."""
+        return record_id(self.brin, self.person_id, afspraak_id)
+
+
 @dataclass
 class PersonResult:
     """The records of one person's window, plus what was held back."""
@@ -127,72 +150,96 @@ class PersonResult:
     problems: list[SourceProblem] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Absence:
+    """An absence item that is verzuim, with the kind and reason its codes map to."""
+
+    item: dict[str, Any]
+    kind: Kind
+    reason: str | None
+
+    def fields(self, minutes_late: int) -> dict[str, Any]:
+        """What the item makes of its lesson: late, absent, or (a kind that counts as present) present."""
+        if self.kind == "late" or self.reason == LATE:
+            return {"status": "late", "minutes_late": minutes_late,
+                    "reason": None if self.reason == LATE else self.reason}
+        if self.kind == "absent":
+            return {"status": "absent", "reason": self.reason or "onbekend"}
+        return {"status": "present"}
+
+
 def _lesson_times(afspraak: dict[str, Any], where: str) -> tuple[date, time, time]:
     start = local(afspraak.get("Start"), f"{where}, Afspraak.Start")
     end = local(afspraak.get("Einde"), f"{where}, Afspraak.Einde")
     return start.date(), start.time().replace(tzinfo=None), end.time().replace(tzinfo=None)
 
 
-def person_records(
-    *, brin: str, person_id: int, student_id: str, afspraken: list[dict[str, Any]],
-    absenties: list[dict[str, Any]], mapping: CodeMapping, until: date,
-) -> PersonResult:
-    """Join lessons and absence items: each lesson up to ``until`` is one record, present unless an
-    absence (that is verzuim) names it. An unmapped kind, or an unmapped code on an absence (or on
-    an authorised late arrival), holds the lesson back as a problem."""
-    result = PersonResult()
-    lessons: dict[int, dict[str, Any]] = {}
-    for afspraak in afspraken:
-        if isinstance(afspraak.get("Id"), int) and not afspraak.get("DuurtHeleDag"):
-            lessons[afspraak["Id"]] = afspraak
-    absences: dict[int, dict[str, Any]] = {}
-    for item in sorted(absenties, key=lambda i: i.get("Id") or 0):
+@dataclass
+class _PersonJoin:
+    """One person's lessons and absence items on their way to records."""
+
+    person: Person
+    mapping: CodeMapping
+    result: PersonResult = field(default_factory=PersonResult)
+    lessons: dict[int, dict[str, Any]] = field(default_factory=dict)
+    absences: dict[int, _Absence] = field(default_factory=dict)  # by AfspraakId: the latest item wins
+
+    def add_absence(self, item: dict[str, Any]) -> None:
+        """Take in one absence item: its lesson (when embedded) and, when it is verzuim, its meaning."""
+        where = f"absentie {item.get('Id')} van {self.person.student_id}"
         embedded = item.get("Afspraak") if isinstance(item.get("Afspraak"), dict) else None
         afspraak_id = item.get("AfspraakId") or (embedded or {}).get("Id")
         if not isinstance(afspraak_id, int):
-            result.problems.append(SourceProblem(
-                where=f"absentie {item.get('Id')} van {student_id}",
-                message="absentie zonder les (AfspraakId); tegengehouden"))
-            continue
+            self.result.problems.append(SourceProblem(
+                where=where, message="absentie zonder les (AfspraakId); tegengehouden"))
+            return
         if embedded is not None:
-            lessons.setdefault(afspraak_id, embedded)
-        where = f"absentie {item.get('Id')} van {student_id}"
+            self.lessons.setdefault(afspraak_id, embedded)
         try:
-            kind = mapping.kind(str(item.get("Verantwoordingtype")), where)
-            reason = _reason(kind, item, mapping, where)
+            kind = self.mapping.kind(str(item.get("Verantwoordingtype")), where)
+            reason = _reason(kind, item, self.mapping, where)
         except UnmappedCode as exc:
-            result.problems.append(SourceProblem(where=exc.where or where, message=str(exc),
-                                                 record_id=record_id(brin, person_id, afspraak_id)))
-            result.held_ids.add(record_id(brin, person_id, afspraak_id))
-            absences.pop(afspraak_id, None)
-            continue
-        if kind == "ignore" or reason == NOT_VERZUIM:
-            continue  # homework or books forgotten: not verzuim, the lesson stays as it is
-        absences[afspraak_id] = {**item, "_kind": kind, "_reason": reason}  # the latest item wins
-    minutes = late_minutes(mapping)
-    for afspraak_id, afspraak in sorted(lessons.items()):
-        rid = record_id(brin, person_id, afspraak_id)
-        if rid in result.held_ids:
-            continue
-        where = f"les {afspraak_id} van {student_id}"
+            rid = self.person.record_id(afspraak_id)
+            self.result.problems.append(SourceProblem(where=exc.where or where, message=str(exc),
+                                                      record_id=rid))
+            self.result.held_ids.add(rid)
+            self.absences.pop(afspraak_id, None)
+            return
+        if kind != "ignore" and reason != NOT_VERZUIM:  # homework or books forgotten: not verzuim
+            self.absences[afspraak_id] = _Absence(item, kind, reason)
+
+    def add_record(self, afspraak_id: int, *, minutes_late: int, until: date) -> None:
+        """The record of one lesson up to ``until``; a lesson that cannot be read is held back."""
+        rid = self.person.record_id(afspraak_id)
+        if rid in self.result.held_ids:
+            return
+        where = f"les {afspraak_id} van {self.person.student_id}"
+        absence = self.absences.get(afspraak_id)
         try:
-            day, start, end = _lesson_times(afspraak, where)
-            absence = absences.get(afspraak_id)
-            if absence is not None:
-                day = local_date(absence.get("Start"), f"absentie {absence.get('Id')}, Start")
+            day, start, end = _lesson_times(self.lessons[afspraak_id], where)
+            if absence is not None:  # the item's Start is the lesson's local midnight
+                day = local_date(absence.item.get("Start"), f"absentie {absence.item.get('Id')}, Start")
             if day > until:
-                continue
-            fields: dict[str, Any] = {"status": "present"}
-            if absence is not None:
-                kind, reason = absence["_kind"], absence["_reason"]
-                if kind == "late" or reason == LATE:
-                    fields = {"status": "late", "minutes_late": minutes,
-                              "reason": None if reason == LATE else reason}
-                elif kind == "absent":
-                    fields = {"status": "absent", "reason": reason or "onbekend"}
-            result.records.append(AttendanceRecord(id=rid, student_id=student_id, date=day, start=start,
-                                                   end=end, **fields))
+                return
+            fields = absence.fields(minutes_late) if absence is not None else {"status": "present"}
+            self.result.records.append(AttendanceRecord(
+                id=rid, student_id=self.person.student_id, date=day, start=start, end=end, **fields))
         except (InvalidInput, ValidationError) as exc:
-            result.problems.append(SourceProblem(where=where, message=str(exc), record_id=rid))
-            result.held_ids.add(rid)
-    return result
+            self.result.problems.append(SourceProblem(where=where, message=str(exc), record_id=rid))
+            self.result.held_ids.add(rid)
+
+
+def person_records(person: Person, *, afspraken: list[dict[str, Any]], absenties: list[dict[str, Any]],
+                   mapping: CodeMapping, until: date) -> PersonResult:
+    """Join lessons and absence items: each lesson up to ``until`` is one record, present unless an
+    absence (that is verzuim) names it. An unmapped kind, or an unmapped code on an absence (or on
+    an authorised late arrival), holds the lesson back as a problem."""
+    join = _PersonJoin(person, mapping)
+    join.lessons = {a["Id"]: a for a in afspraken
+                    if isinstance(a.get("Id"), int) and not a.get("DuurtHeleDag")}  # whole days: no lesson
+    for item in sorted(absenties, key=lambda i: i.get("Id") or 0):
+        join.add_absence(item)
+    minutes = late_minutes(mapping)
+    for afspraak_id in sorted(join.lessons):
+        join.add_record(afspraak_id, minutes_late=minutes, until=until)
+    return join.result

@@ -3,7 +3,8 @@
 Endpoints: ``POST /connect/token`` (client credentials), ``GET /api/leerlingen?top=&skip=``,
 ``GET /api/personen/{id}/afspraken?van=&tot=`` and ``GET /api/personen/{id}/absenties?van=&tot=``.
 Its clock (``today``) decides which registrations and corrections are visible, so tests and the
-demo can move time forward and see late corrections. Start it in-process with ``start_sandbox`` or
+demo can move time forward and see late corrections; ``refuse_next`` makes it answer the next calls
+with an outage or throttling instead. Start it in-process with ``start_sandbox`` or
 from the command line with ``verzuim-gateway sandbox magister``.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 import time as clock
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -47,6 +49,15 @@ def magister_instant(day: date, at: time = time(0)) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """An answer the stand-in gives an API call instead of data: an outage (5xx) or throttling (429,
+    with ``retry_after`` as the ``Retry-After`` header when given)."""
+
+    status: int
+    retry_after: str | None = None
+
+
 @dataclass
 class MagisterSandbox:
     """State of the stand-in tenant: the school, its clock, credentials and live tokens."""
@@ -61,6 +72,11 @@ class MagisterSandbox:
     tokens: dict[str, float] = field(default_factory=dict)
     cancelled: set[str] = field(default_factory=set)  # lesson ids taken off the timetable
     tokens_issued: int = 0
+    refusals: deque[Refusal] = field(default_factory=deque)  # answered, in order, before any data
+
+    def refuse_next(self, *refusals: Refusal) -> None:
+        """Answer the next API calls (not the token endpoint) with ``refusals``, one each."""
+        self.refusals.extend(refusals)
 
     def __post_init__(self) -> None:
         self.persons = {PERSON_BASE + i: s for i, s in enumerate(self.school.students)}
@@ -73,6 +89,13 @@ class MagisterSandbox:
         self.tokens.clear()
 
     def _check(self, authorization: str | None) -> None:
+        try:
+            refusal = self.refusals.popleft()  # atomic: requests are served from several threads
+        except IndexError:
+            refusal = None
+        if refusal is not None:
+            headers = {"Retry-After": refusal.retry_after} if refusal.retry_after is not None else None
+            raise HTTPException(status_code=refusal.status, detail="storing (stand-in)", headers=headers)
         token = (authorization or "").removeprefix("Bearer ").strip()
         expires = self.tokens.get(token)
         if expires is None or expires < clock.monotonic():
@@ -228,8 +251,9 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
 @click.option("--client-secret", help="Geheim voor de adapter (standaard: willekeurig).")
 @click.option("--config-out", type=click.Path(path_type=Path, dir_okay=False),
               help="Schrijf een adapterconfiguratie (JSON) voor deze stand-in.")
-def command(seed: int, size: int, start: date, end: date | None, today: date | None, port: int,
-            brin: str, client_secret: str | None, config_out: Path | None) -> None:
+def command(*, seed: int, size: int, start: date, end: date | None,  # noqa: PLR0913  one per click option
+            today: date | None, port: int, brin: str, client_secret: str | None,
+            config_out: Path | None) -> None:
     """Start een Magister-stand-in met een synthetische school."""
     school = generate_school(seed=seed, size=size, start=start, end=end, brin=brin)
     options: dict[str, Any] = {"client_secret": client_secret} if client_secret else {}

@@ -27,7 +27,15 @@ import structlog
 
 from adapters.magister.client import CountMismatch, MagisterClient
 from adapters.magister.config import MagisterConfig
-from adapters.magister.convert import late_minutes, person_records, record_id, to_student
+from adapters.magister.convert import (
+    Person,
+    late_minutes,
+    person_prefix,
+    person_records,
+    record_id,
+    tenant_prefix,
+    to_student,
+)
 from gateway.domain.errors import InvalidInput
 from gateway.domain.model import AttendanceRecord, Student
 from gateway.domain.ports import SourceBatch, SourceProblem
@@ -36,9 +44,13 @@ from gateway.intake.mapping import CodeMapping, load_code_mapping
 log = structlog.get_logger(__name__)
 
 
+SCHOOL_YEAR_START_MONTH = 8  # a school year runs from 1 August
+
+
 def school_year_start(today: date) -> date:
     """1 August of the school year ``today`` falls in."""
-    return date(today.year if today.month >= 8 else today.year - 1, 8, 1)
+    year = today.year if today.month >= SCHOOL_YEAR_START_MONTH else today.year - 1
+    return date(year, SCHOOL_YEAR_START_MONTH, 1)
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,7 @@ class Cursor:
 def _pack_seen(brin: str, seen: dict[str, str]) -> str:
     """Seen ids, grouped by day and person and compressed: a window of a large school stays small."""
     by_day: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    prefix = f"magister:{brin}:"
+    prefix = tenant_prefix(brin)
     for rid, day in seen.items():
         person, _, afspraak = rid.removeprefix(prefix).partition(":")
         by_day[day][person].append(int(afspraak))
@@ -157,13 +169,12 @@ class MagisterSource:
             except CountMismatch as exc:
                 problems.append(SourceProblem(where=f"leerling {student.id}", message=str(exc)))
                 continue
-            result = person_records(brin=self.config.brin, person_id=person_id, student_id=student.id,
-                                    afspraken=afspraken, absenties=absenties, mapping=self.mapping,
-                                    until=window.end)
+            result = person_records(Person(self.config.brin, person_id, student.id), afspraken=afspraken,
+                                    absenties=absenties, mapping=self.mapping, until=window.end)
             records.extend(result.records)
             problems.extend(result.problems)
             held |= result.held_ids
-            complete.append(f"magister:{self.config.brin}:{person_id}:")
+            complete.append(person_prefix(self.config.brin, person_id))
         seen = previous.seen if previous is not None else {}
         withdrawn = vanished(seen, window, records, held, tuple(complete))
         log.info("magister.fetched", start=str(window.start), end=str(window.end), students=len(students),

@@ -13,8 +13,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from adapters.mail.compose import Signer, compose
+from adapters.mail.compose import MailContent, Signer, compose
 from adapters.mail.smtp import SmtpSettings, send
+from gateway.delivery.document.model import OIN_PATTERN
 from gateway.domain.errors import ConfigurationError, PermanentDeliveryError
 from gateway.domain.ports import OutgoingMelding, Receipt, StatusReport
 from gateway.intake.validation import describe
@@ -35,6 +36,8 @@ class MailConfig(BaseModel):
     password: str | None = Field(None, repr=False)
     sender: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
     sender_name: str = ""
+    # DUO's OIN: the receiving party of the melding document every mail carries (melding.xml).
+    duo_oin: str = Field(pattern=OIN_PATTERN)
     signing_cert: Path
     signing_key: Path
     encrypt_to_sender: bool = True
@@ -80,8 +83,8 @@ class MailChannel:
             )
         extra = [self.signer.certificate] if self.config.encrypt_to_sender else []
         try:
-            mail = compose(melding, self.signer, extra_certificates=extra,
-                           withdrawal_reason=withdrawal_reason, now=self._clock())
+            content = MailContent(melding, self.config.duo_oin, self._clock(), withdrawal_reason)
+            mail = compose(content, self.signer, extra_certificates=extra)
         except ValueError as exc:
             raise PermanentDeliveryError(f"melding {melding.message_id} niet op te bouwen: {exc}") from exc
         reply = send(self.settings, self.config.sender, mail.envelope_recipients, mail.data)

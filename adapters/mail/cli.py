@@ -41,14 +41,12 @@ def _load_key(path: Path) -> rsa.RSAPrivateKey:
 
 
 def _parts(content: bytes) -> tuple[str, dict[str, Any] | None]:
-    message = BytesParser(policy=policy.default).parsebytes(content)
-    assert isinstance(message, EmailMessage)
+    message = BytesParser(EmailMessage, policy=policy.default).parsebytes(content)
     text = ""
     data: dict[str, Any] | None = None
     for part in message.walk():
         if part.is_multipart():
             continue
-        assert isinstance(part, EmailMessage)
         if part.get_content_type() == "text/plain" and not text:
             text = str(part.get_content())
         elif part.get_content_type() == "application/json" and data is None:

@@ -96,7 +96,8 @@ class SandboxSmtp:
             self._server = await self._listen(_bind(self.host, self.port))
 
     async def _listen(self, sock: socket.socket) -> asyncio.base_events.Server:
-        assert self._smtp_factory is not None
+        if self._smtp_factory is None:
+            raise RuntimeError("SMTP-sandbox is nog niet gestart")
         return await self._loop.create_server(self._smtp_factory, sock=sock)
 
     def messages(self) -> list[bytes]:
@@ -149,22 +150,37 @@ class _Authenticator:
         return AuthResult(success=ok, handled=False)
 
 
-def start_sandbox(maildir: Path, cert_file: Path, key_file: Path, *, host: str = "127.0.0.1",
-                  port: int = 0, mode: Mode = "accept", starttls: bool = True,
-                  username: str | None = None, password: str | None = None,
-                  rejected_recipients: set[str] | None = None) -> SandboxSmtp:
-    """Start the sandbox in a background thread; ``port=0`` picks a free port (see ``.port``).
+@dataclass(frozen=True)
+class SandboxOptions:
+    """How the sandbox listens and behaves; ``port=0`` picks a free port.
 
-    ``starttls=False`` makes a server that offers no STARTTLS at all (to test the client's refusal).
+    ``starttls=False`` makes a server that offers no STARTTLS at all (to test the client's refusal);
+    ``username`` makes SMTP AUTH required; ``rejected_recipients`` are answered 550.
     """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    mode: Mode = "accept"
+    starttls: bool = True
+    username: str | None = None
+    password: str | None = None
+    rejected_recipients: frozenset[str] = frozenset()
+
+
+def start_sandbox(maildir: Path, cert_file: Path, key_file: Path,
+                  options: SandboxOptions | None = None) -> SandboxSmtp:
+    """Start the sandbox in a background thread (see ``SandboxOptions``; ``.port`` says where)."""
+    options = options or SandboxOptions()
+    host, mode, starttls = options.host, options.mode, options.starttls
     for sub in ("tmp", "new", "cur"):
         (maildir / sub).mkdir(parents=True, exist_ok=True)
     tls = server_tls_context(cert_file, key_file)
-    handler = SandboxHandler(maildir, mode, {r.lower() for r in rejected_recipients or set()})
-    sock = _bind(host, port)
+    handler = SandboxHandler(maildir, mode, {r.lower() for r in options.rejected_recipients})
+    sock = _bind(host, options.port)
     bound_port = sock.getsockname()[1]
     loop = asyncio.new_event_loop()
-    authenticator = _Authenticator(username, password or "") if username else None
+    authenticator = (_Authenticator(options.username, options.password or "")
+                     if options.username else None)
 
     def smtp_factory() -> SMTP:
         return SMTP(handler, hostname="sandbox.verzuim-gateway.test", tls_context=tls if starttls else None,
@@ -211,8 +227,11 @@ def start_sandbox(maildir: Path, cert_file: Path, key_file: Path, *, host: str =
 
 @contextmanager
 def running_sandbox(maildir: Path, cert_file: Path, key_file: Path, **options: Any) -> Iterator[SandboxSmtp]:
-    """``start_sandbox`` as a context manager that always stops the server."""
-    sandbox = start_sandbox(maildir, cert_file, key_file, **options)
+    """``start_sandbox`` as a context manager that always stops the server; ``options`` are the
+    fields of ``SandboxOptions``."""
+    rejected = frozenset(options.pop("rejected_recipients", ()))
+    sandbox = start_sandbox(maildir, cert_file, key_file,
+                            SandboxOptions(**options, rejected_recipients=rejected))
     try:
         yield sandbox
     finally:
@@ -234,8 +253,9 @@ def running_sandbox(maildir: Path, cert_file: Path, key_file: Path, **options: A
               show_default=True, help="Gedrag: accepteren, of een storing nabootsen.")
 @click.option("--user", default=None, help="Vereis SMTP AUTH met deze gebruiker.")
 @click.option("--password", default=None, help="Wachtwoord bij --user.")
-def command(host: str, port: int, maildir: Path, cert_file: Path | None, key_file: Path | None,
-            pki_dir: Path, mode: Mode, user: str | None, password: str | None) -> None:
+def command(*, host: str, port: int, maildir: Path,  # noqa: PLR0913  click passes each option
+            cert_file: Path | None, key_file: Path | None, pki_dir: Path, mode: Mode, user: str | None,
+            password: str | None) -> None:
     """Lokale SMTP-server met STARTTLS die berichten in een maildir bewaart."""
     if (cert_file is None) != (key_file is None):
         raise click.UsageError("geef --cert en --key samen, of geen van beide")
@@ -244,8 +264,9 @@ def command(host: str, port: int, maildir: Path, cert_file: Path | None, key_fil
         ca_cert, _ = ca.write(pki_dir, "ca")
         cert_file, key_file = issue_server_cert(ca, ("localhost", host)).write(pki_dir, "smtp-server")
         click.echo(f"Test-PKI gemaakt; vertrouw {ca_cert} als CA-bestand.")
-    sandbox = start_sandbox(maildir, cert_file, key_file, host=host, port=port, mode=mode,
-                            username=user, password=password)
+    sandbox = start_sandbox(maildir, cert_file, key_file,
+                            SandboxOptions(host=host, port=port, mode=mode, username=user,
+                                           password=password))
     click.echo(f"SMTP-sandbox luistert op {sandbox.host}:{sandbox.port} (STARTTLS verplicht), "
                f"maildir {maildir}. Stoppen met Ctrl-C.")
     stopped = threading.Event()

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from asn1crypto import cms
+from asn1crypto import cms  # type: ignore[import-untyped]  # asn1crypto has no type information
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -26,6 +26,10 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512,
 }
+
+
+# A multipart/signed body split at its boundary: preamble, content, signature (an epilogue may follow).
+SIGNED_PARTS = 3
 
 
 class SmimeError(Exception):
@@ -88,7 +92,7 @@ def split_signed(entity: bytes) -> tuple[bytes, bytes]:
     delimiter = b"--" + found.group(1)
     parts = re.split(rb"(?:\r?\n)?" + re.escape(delimiter) + rb"(?:--)?[ \t]*\r?\n?", b"\r\n" + body)
     # parts: [preamble, content, signature, epilogue...]
-    if len(parts) < 3:
+    if len(parts) < SIGNED_PARTS:
         raise SmimeError("ondertekend bericht mist inhoud of handtekening")
     content, signature_part = parts[1], parts[2]
     sig_head, _, sig_body = signature_part.replace(b"\r\n", b"\n").partition(b"\n\n")
@@ -113,6 +117,15 @@ def _signed_data(der: bytes) -> Any:
     return signed
 
 
+class _Refused(Exception):
+    """One check of a signature failed: why, and the signer's certificate when already known."""
+
+    def __init__(self, reason: str, signer: x509.Certificate | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.signer = signer
+
+
 def verify(entity: bytes, trusted_signer: x509.Certificate | None = None) -> Verification:
     """Check a multipart/signed entity: digest of the content and RSA signature of the signer.
 
@@ -121,49 +134,69 @@ def verify(entity: bytes, trusted_signer: x509.Certificate | None = None) -> Ver
     """
     content, der = split_signed(entity)
     signed = _signed_data(der)
+    try:
+        info = _only_signer_info(signed)
+        signer = _signer_certificate(signed, info, trusted_signer)
+        algorithm = _checked_digest(info, content, signer)
+        _check_signature(info, signer, algorithm)
+    except _Refused as refused:
+        return Verification(False, refused.reason, content, refused.signer)
+    return Verification(True, "handtekening geldig", content, signer)
+
+
+def _only_signer_info(signed: Any) -> Any:
     signer_infos = signed["signer_infos"]
     if len(signer_infos) != 1:
-        return Verification(False, f"{len(signer_infos)} ondertekenaars, verwacht 1", content)
-    info = signer_infos[0]
-    embedded = [
-        x509.load_der_x509_certificate(choice.chosen.dump())
-        for choice in (signed["certificates"] or [])
-        if choice.name == "certificate"
-    ]
+        raise _Refused(f"{len(signer_infos)} ondertekenaars, verwacht 1")
+    return signer_infos[0]
+
+
+def _signer_certificate(signed: Any, info: Any, trusted: x509.Certificate | None) -> x509.Certificate:
+    """The trusted certificate, or the embedded one the signer info names."""
     sid = info["sid"]
-    signer: x509.Certificate | None = None
-    if trusted_signer is not None:
-        signer = trusted_signer
-    elif sid.name == "issuer_and_serial_number":
+    by_serial = sid.name == "issuer_and_serial_number"
+    signer = trusted
+    if signer is None and by_serial:
+        embedded = [
+            x509.load_der_x509_certificate(choice.chosen.dump())
+            for choice in (signed["certificates"] or [])
+            if choice.name == "certificate"
+        ]
         serial = sid.chosen["serial_number"].native
         signer = next((c for c in embedded if c.serial_number == serial), None)
     if signer is None:
-        return Verification(False, "certificaat van de ondertekenaar ontbreekt", content)
-    if sid.name == "issuer_and_serial_number" and sid.chosen["serial_number"].native != signer.serial_number:
-        return Verification(False, "ondertekend met een ander certificaat dan verwacht", content, signer)
+        raise _Refused("certificaat van de ondertekenaar ontbreekt")
+    if by_serial and sid.chosen["serial_number"].native != signer.serial_number:
+        raise _Refused("ondertekend met een ander certificaat dan verwacht", signer)
+    return signer
 
+
+def _checked_digest(info: Any, content: bytes, signer: x509.Certificate) -> hashes.HashAlgorithm:
+    """The signer info's hash algorithm, once the content's digest matches its messageDigest."""
     hash_name = info["digest_algorithm"]["algorithm"].native
     if hash_name not in _HASHES:
-        return Verification(False, f"hashalgoritme {hash_name} niet ondersteund", content, signer)
+        raise _Refused(f"hashalgoritme {hash_name} niet ondersteund", signer)
     algorithm = _HASHES[hash_name]()
     attrs = info["signed_attrs"]
     if not attrs:
-        return Verification(False, "handtekening zonder ondertekende attributen", content, signer)
+        raise _Refused("handtekening zonder ondertekende attributen", signer)
     digests = [a["values"][0].native for a in attrs if a["type"].native == "message_digest"]
     if len(digests) != 1:
-        return Verification(False, "messageDigest ontbreekt in de handtekening", content, signer)
+        raise _Refused("messageDigest ontbreekt in de handtekening", signer)
     hasher = hashes.Hash(algorithm)
     hasher.update(content)
     if not hmac.compare_digest(hasher.finalize(), digests[0]):
-        reason = "inhoud is gewijzigd na ondertekening (digest klopt niet)"
-        return Verification(False, reason, content, signer)
+        raise _Refused("inhoud is gewijzigd na ondertekening (digest klopt niet)", signer)
+    return algorithm
 
+
+def _check_signature(info: Any, signer: x509.Certificate, algorithm: hashes.HashAlgorithm) -> None:
+    """The RSA signature over the signed attributes verifies with the signer's key."""
     public_key = signer.public_key()
     if not isinstance(public_key, rsa.RSAPublicKey):
-        return Verification(False, "alleen RSA-ondertekenaars worden ondersteund", content, signer)
-    signed_attrs_der = attrs.untag().dump(force=True)
+        raise _Refused("alleen RSA-ondertekenaars worden ondersteund", signer)
+    signed_attrs_der = info["signed_attrs"].untag().dump(force=True)
     try:
         public_key.verify(info["signature"].native, signed_attrs_der, padding.PKCS1v15(), algorithm)
-    except InvalidSignature:
-        return Verification(False, "handtekening klopt niet met het certificaat", content, signer)
-    return Verification(True, "handtekening geldig", content, signer)
+    except InvalidSignature as exc:
+        raise _Refused("handtekening klopt niet met het certificaat", signer) from exc

@@ -21,6 +21,13 @@ from pathlib import Path
 
 from gateway.domain.errors import InDoubtDeliveryError, PermanentDeliveryError, TransientDeliveryError
 
+# SMTP reply codes (RFC 5321): completed, will forward (both accept a recipient), go ahead with
+# the message data; any 4xx is a temporary refusal, a 5xx a permanent one.
+OK = 250
+WILL_FORWARD = 251
+START_MAIL_INPUT = 354
+TEMPORARY_FAILURE = range(400, 500)
+
 
 @dataclass(frozen=True)
 class SmtpSettings:
@@ -49,7 +56,7 @@ def _text(reply: bytes | str) -> str:
 
 def _raise_for(code: int, reply: bytes | str, what: str) -> None:
     text = f"{code} {_text(reply)}".strip()
-    if 400 <= code < 500:
+    if code in TEMPORARY_FAILURE:
         raise TransientDeliveryError(f"mailserver weigerde tijdelijk ({what}): {text}", receiver_text=text)
     raise PermanentDeliveryError(f"mailserver weigerde ({what}): {text}", receiver_text=text)
 
@@ -116,21 +123,21 @@ def _login(client: smtplib.SMTP, settings: SmtpSettings, where: str) -> None:
 
 def _envelope(client: smtplib.SMTP, sender: str, recipients: Sequence[str]) -> None:
     code, reply = client.mail(sender)
-    if code != 250:
+    if code != OK:
         _raise_for(code, reply, "afzender")
     refused: list[tuple[str, int, str]] = []
     for address in recipients:
         code, reply = client.rcpt(address)
-        if code not in (250, 251):
+        if code not in (OK, WILL_FORWARD):
             refused.append((address, code, _text(reply)))
     if refused:
         client.rset()
         text = "; ".join(f"{address}: {code} {reply}" for address, code, reply in refused)
-        if all(400 <= code < 500 for _, code, _ in refused):
+        if all(code in TEMPORARY_FAILURE for _, code, _ in refused):
             raise TransientDeliveryError(f"ontvanger tijdelijk geweigerd: {text}", receiver_text=text)
         raise PermanentDeliveryError(f"ontvanger geweigerd: {text}", receiver_text=text)
     code, reply = client.docmd("DATA")
-    if code != 354:
+    if code != START_MAIL_INPUT:
         _raise_for(code, reply, "DATA")
 
 
@@ -154,7 +161,7 @@ def send(settings: SmtpSettings, sender: str, recipients: Sequence[str], data: b
             raise InDoubtDeliveryError(
                 f"bericht verstuurd maar geen bevestiging van de mailserver ontvangen: {exc}"
             ) from exc
-        if code != 250:
+        if code != OK:
             _raise_for(code, reply, "bericht")
         with contextlib.suppress(OSError, smtplib.SMTPException):
             client.quit()  # the message was accepted; a failing QUIT changes nothing

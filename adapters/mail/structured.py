@@ -1,8 +1,8 @@
 """The structured melding attached to a mail: JSON, and the same XML document the DUO channel sends.
 
-The XML is DUO's own document (``adapters.duo.document``), so a receiver reads one format whether a
-melding came by DUO or by mail; the JSON adds what DUO's document has no field for (evidence ids,
-the rule's explanation, the profile version).
+The XML is the shared melding document (``gateway.delivery.document``), so a receiver reads one
+format whether a melding came by DUO or by mail; the JSON adds what DUO's document has no field
+for (evidence ids, the rule's explanation, the profile version).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from adapters.duo.document import melding_document
+from gateway.delivery.document import melding_document
 from gateway.domain.ports import OutgoingMelding
 
 FORMAT_VERSION = "1"
@@ -55,6 +55,9 @@ def to_json(melding: OutgoingMelding, *, withdrawal_reason: str | None = None) -
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
 
 
-def to_xml(melding: OutgoingMelding, *, withdrawal_reason: str | None = None) -> bytes:
-    """The XML attachment: DUO's MeldenVerzuim (or IntrekkenMelding) document, valid against its XSD."""
-    return melding_document(melding, withdrawal_reason=withdrawal_reason)
+def to_xml(melding: OutgoingMelding, *, duo_oin: str, withdrawal_reason: str | None = None,
+           now: datetime | None = None) -> bytes:
+    """The XML attachment: DUO's MeldenVerzuim (or IntrekkenMelding) document, valid against its
+    XSD, naming ``duo_oin`` (DUO's OIN as configured) as receiving party."""
+    return melding_document(melding, receiver_oin=duo_oin, withdrawal_reason=withdrawal_reason,
+                            now=now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.api.keys import school_of
@@ -26,11 +26,13 @@ def authorised_school(
     """The school of the path, once the presented key is known to belong to it."""
     key = credentials.credentials if credentials is not None else header_key
     if not key:
-        raise ApiProblem(401, "niet-aangemeld", "Niet aangemeld",
+        raise ApiProblem(status.HTTP_401_UNAUTHORIZED, "niet-aangemeld", "Niet aangemeld",
                          "geef de API-sleutel van de school mee (Authorization: Bearer ...)")
     owner = school_of(request.app.state.store, key)
     if owner is None:
-        raise ApiProblem(401, "niet-aangemeld", "Niet aangemeld", "onbekende of ingetrokken API-sleutel")
+        raise ApiProblem(status.HTTP_401_UNAUTHORIZED, "niet-aangemeld", "Niet aangemeld",
+                         "onbekende of ingetrokken API-sleutel")
     if owner != school_id:
-        raise ApiProblem(403, "geen-toegang", "Geen toegang", "deze sleutel hoort bij een andere school")
+        raise ApiProblem(status.HTTP_403_FORBIDDEN, "geen-toegang", "Geen toegang",
+                         "deze sleutel hoort bij een andere school")
     return school_id

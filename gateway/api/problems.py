@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -16,6 +16,19 @@ from gateway.intake import validation
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://verzuim-gateway.nl/problemen/"
+VALIDATION_SLUG, VALIDATION_TITLE = "ongeldige-invoer", "Ongeldige invoer"
+FALLBACK_TITLE = "Fout"
+# Dutch titles of the HTTP errors the framework raises itself (the slug is the title, hyphenated).
+TITLES = {
+    status.HTTP_400_BAD_REQUEST: "Onleesbaar verzoek",
+    status.HTTP_401_UNAUTHORIZED: "Niet aangemeld",
+    status.HTTP_403_FORBIDDEN: "Geen toegang",
+    status.HTTP_404_NOT_FOUND: "Niet gevonden",
+    status.HTTP_405_METHOD_NOT_ALLOWED: "Methode niet toegestaan",
+    status.HTTP_406_NOT_ACCEPTABLE: "Niet aanvaardbaar",
+    status.HTTP_413_CONTENT_TOO_LARGE: "Verzoek te groot",
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "Mediatype niet ondersteund",
+}
 
 
 class FieldError(BaseModel):
@@ -46,14 +59,23 @@ class ApiProblem(Exception):
         self.detail, self.errors = detail, list(errors)
 
 
-def problem_response(request: Request | None, status: int, slug: str, title: str,
-                     detail: str | None = None, errors: Sequence[FieldError] = (),
-                     headers: dict[str, str] | None = None) -> JSONResponse:
-    """A problem+json response."""
-    body = Problem(type=TYPE_BASE + slug, title=title, status=status, detail=detail,
-                   instance=request.url.path if request is not None else None, errors=list(errors))
-    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM_MEDIA_TYPE,
-                        headers=headers)
+def http_problem(status_code: int, detail: str | None = None) -> ApiProblem:
+    """The problem for a plain HTTP error status: its Dutch title, hyphenated as the slug."""
+    title = TITLES.get(status_code, FALLBACK_TITLE)
+    return ApiProblem(status_code, title.lower().replace(" ", "-"), title, detail)
+
+
+def problem_document(problem: ApiProblem, instance: str | None) -> dict[str, Any]:
+    """The problem+json body of ``problem``, about the request path ``instance``."""
+    return Problem(type=TYPE_BASE + problem.slug, title=problem.title, status=problem.status,
+                   detail=problem.detail, instance=instance, errors=problem.errors).model_dump()
+
+
+def problem_response(request: Request, problem: ApiProblem,
+                     headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """A problem+json response to ``request``."""
+    return JSONResponse(problem_document(problem, request.url.path), status_code=problem.status,
+                        media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
 def field_path(loc: Sequence[int | str]) -> str:
@@ -64,46 +86,43 @@ def field_path(loc: Sequence[int | str]) -> str:
     return validation.field_path(rest) if rest else "(verzoek)"
 
 
-def _validation(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = [FieldError(field=field_path(e.get("loc", ())), message=str(e.get("msg", "ongeldig")))
               for e in exc.errors()]
     first = errors[0].field if errors else "verzoek"
-    return problem_response(request, 422, "ongeldige-invoer", "Ongeldige invoer",
-                            f"{len(errors)} fout(en), eerst in '{first}'", errors)
+    detail = f"{len(errors)} fout(en), eerst in '{first}'"
+    return problem_response(request, ApiProblem(status.HTTP_422_UNPROCESSABLE_CONTENT, VALIDATION_SLUG,
+                                                VALIDATION_TITLE, detail, errors))
 
 
-_TITLES = {400: "Onleesbaar verzoek", 401: "Niet aangemeld", 403: "Geen toegang", 404: "Niet gevonden",
-           405: "Methode niet toegestaan", 406: "Niet aanvaardbaar", 413: "Verzoek te groot",
-           415: "Mediatype niet ondersteund"}
+def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    return problem_response(request, http_problem(exc.status_code, str(exc.detail) if exc.detail else None),
+                            headers=exc.headers)
 
 
-def _http(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
-    title = _TITLES.get(exc.status_code, "Fout")
-    return problem_response(request, exc.status_code, title.lower().replace(" ", "-"), title,
-                            str(exc.detail) if exc.detail else None, headers=getattr(exc, "headers", None))
+def _api(request: Request, exc: ApiProblem) -> JSONResponse:
+    return problem_response(request, exc)
 
 
-def _api(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiProblem)
-    return problem_response(request, exc.status, exc.slug, exc.title, exc.detail, exc.errors)
-
-
-def _configuration(request: Request, exc: Exception) -> JSONResponse:
-    return problem_response(request, 503, "configuratie", "Gateway niet goed ingesteld",
-                            "de gateway kan dit verzoek nu niet verwerken; meld het aan de beheerder")
+def _configuration(request: Request, exc: ConfigurationError) -> JSONResponse:
+    return problem_response(request, ApiProblem(
+        status.HTTP_503_SERVICE_UNAVAILABLE, "configuratie", "Gateway niet goed ingesteld",
+        "de gateway kan dit verzoek nu niet verwerken; meld het aan de beheerder"))
 
 
 def install(app: FastAPI) -> None:
     """Register the problem handlers on ``app``."""
-    app.add_exception_handler(ConfigurationError, _configuration)
-    app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(StarletteHTTPException, _http)
-    app.add_exception_handler(ApiProblem, _api)
+    # The decorator form takes handlers typed for their own exception; the app calls each only with it.
+    app.exception_handler(ConfigurationError)(_configuration)
+    app.exception_handler(RequestValidationError)(_validation)
+    app.exception_handler(StarletteHTTPException)(_http)
+    app.exception_handler(ApiProblem)(_api)
+
+
+_DESCRIPTIONS = {**TITLES, status.HTTP_422_UNPROCESSABLE_CONTENT: VALIDATION_TITLE}
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries for problem statuses."""
     return {s: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}},
-                "description": _TITLES.get(s, "Ongeldige invoer" if s == 422 else "Fout")} for s in statuses}
+                "description": _DESCRIPTIONS.get(s, FALLBACK_TITLE)} for s in statuses}

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
 import structlog
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, status
 
 from gateway import pipeline
 from gateway.api.auth import authorised_school
-from gateway.api.problems import ApiProblem, FieldError, responses
+from gateway.api.problems import VALIDATION_SLUG, VALIDATION_TITLE, ApiProblem, FieldError, responses
 from gateway.api.schemas import (
     AttendanceIn,
     CalendarIn,
@@ -33,7 +34,10 @@ log = structlog.get_logger(__name__)
 School = Annotated[str, Depends(authorised_school)]
 SourceName = Annotated[str, Query(pattern=r"^[a-z][a-z0-9-]{0,31}$",
                                   description="Name of the pushing system (the batch's source)")]
-PUSH_ERRORS = responses(400, 401, 403, 404, 413, 422)
+PUSH_ERRORS = responses(status.HTTP_400_BAD_REQUEST, status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN,
+                        status.HTTP_404_NOT_FOUND, status.HTTP_413_CONTENT_TOO_LARGE,
+                        status.HTTP_422_UNPROCESSABLE_CONTENT)
+MAX_FIELD_ERRORS = 200  # a rejected batch lists at most this many of its records
 
 
 def _store(request: Request) -> Store:
@@ -63,17 +67,19 @@ def _ingest(request: Request, school_id: str, source: str, batch: SourceBatch,
         result = pipeline.ingest(_store(request), school_id, source=source, batch=batch,
                                  actor=f"api:{source}")
     except ConfigurationError as exc:
-        raise ApiProblem(404, "onbekende-school", "Niet gevonden", str(exc)) from exc
+        raise ApiProblem(status.HTTP_404_NOT_FOUND, "onbekende-school", "Niet gevonden", str(exc)) from exc
     except GatewayError as exc:
-        raise ApiProblem(422, "ongeldige-invoer", "Ongeldige invoer", str(exc)) from exc
+        raise ApiProblem(status.HTTP_422_UNPROCESSABLE_CONTENT, VALIDATION_SLUG, VALIDATION_TITLE,
+                         str(exc)) from exc
     if not result.accepted:
         index = record_index or {}
         errors = [FieldError(
             field=(f"records[{index[r.record_id]}].student_id" if r.record_id in index else
                    "records" if r.record_id else "calendar"),
             message=r.reason) for r in result.rejected]
-        raise ApiProblem(422, "batch-afgewezen", "Batch afgewezen",
-                         f"{len(errors)} record(s) niet te verwerken; er is niets opgeslagen", errors[:200])
+        raise ApiProblem(status.HTTP_422_UNPROCESSABLE_CONTENT, "batch-afgewezen", "Batch afgewezen",
+                         f"{len(errors)} record(s) niet te verwerken; er is niets opgeslagen",
+                         errors[:MAX_FIELD_ERRORS])
     log.info("api.ingested", school_id=school_id, source=source, batch_seq=result.batch_seq,
              new=result.new, changed=result.changed, withdrawn=result.withdrawn)
     return IngestOut(accepted=True, batch_seq=result.batch_seq, new=result.new, changed=result.changed,
@@ -111,32 +117,42 @@ def push_router() -> APIRouter:
     return router
 
 
+@dataclass
+class MeldingFilter:
+    """The query of the meldingen list: which meldingen, and which page of them."""
+
+    status: Annotated[str | None, Query(max_length=40)] = None
+    student_id: Annotated[str | None, Query(max_length=200)] = None
+    rule: Annotated[str | None, Query(max_length=40)] = None
+    kind: Literal["melding", "taak", "signaal"] | None = None
+    limit: Annotated[int, Query(ge=1, le=500)] = 100
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
+
+
 def meldingen_router() -> APIRouter:
     """Read a school's meldingen and their status."""
     router = APIRouter(prefix="/api/v1/schools/{school_id}/meldingen", tags=["meldingen"])
 
-    @router.get("", response_model=MeldingList, responses=responses(401, 403, 422), summary="Meldingen")
-    def list_(school_id: School, request: Request,
-              status: Annotated[str | None, Query(max_length=40)] = None,
-              student_id: Annotated[str | None, Query(max_length=200)] = None,
-              rule: Annotated[str | None, Query(max_length=40)] = None,
-              kind: Literal["melding", "taak", "signaal"] | None = None,
-              limit: Annotated[int, Query(ge=1, le=500)] = 100,
-              offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> MeldingList:
+    @router.get("", response_model=MeldingList, summary="Meldingen",
+                responses=responses(status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN,
+                                    status.HTTP_422_UNPROCESSABLE_CONTENT))
+    def list_(school_id: School, request: Request, query: Annotated[MeldingFilter, Depends()]) -> MeldingList:
         """Meldingen of the school, newest trigger date first."""
-        views = list_meldingen(_store(request), school_id, status=status, student_id=student_id, rule=rule,
-                               kind=kind, limit=limit, offset=offset)
+        views = list_meldingen(_store(request), school_id, status=query.status, student_id=query.student_id,
+                               rule=query.rule, kind=query.kind, limit=query.limit, offset=query.offset)
         return MeldingList(items=[MeldingOut.model_validate(v.to_json()) for v in views],
-                           limit=limit, offset=offset)
+                           limit=query.limit, offset=query.offset)
 
-    @router.get("/{melding_id}", response_model=MeldingOut, responses=responses(401, 403, 404, 422),
-                summary="Eén melding en haar status")
+    @router.get("/{melding_id}", response_model=MeldingOut, summary="Eén melding en haar status",
+                responses=responses(status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN,
+                                    status.HTTP_404_NOT_FOUND, status.HTTP_422_UNPROCESSABLE_CONTENT))
     def get_melding_(school_id: School, request: Request,
                      melding_id: Annotated[str, Path(min_length=1, max_length=100)]) -> MeldingOut:
         """One melding of the school, with its delivery and receiver status."""
         view = get_melding(_store(request), melding_id, school_id=school_id)
         if view is None:
-            raise ApiProblem(404, "onbekende-melding", "Niet gevonden", f"melding {melding_id} bestaat niet")
+            raise ApiProblem(status.HTTP_404_NOT_FOUND, "onbekende-melding", "Niet gevonden",
+                             f"melding {melding_id} bestaat niet")
         return MeldingOut.model_validate(view.to_json())
 
     return router

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from gateway.config.config_check import check_file
+from gateway.config.config_check import InstalledAdapters, check_file
 from gateway.domain.ports import CHANNELS_GROUP, SOURCES_GROUP
 from gateway.plugins import available
 
@@ -26,9 +26,10 @@ def check(file: Path) -> None:
     """Controleer een schoolconfiguratie (TOML); exit 0 als die bruikbaar is, 2 bij problemen."""
     sources, channels = available(SOURCES_GROUP), available(CHANNELS_GROUP)
     # Each installed adapter checks the settings of its own table (it is built, nothing connects).
-    result = check_file(file, environ=os.environ, sources=set(sources), channels=set(channels),
-                        source_factories={name: ep.load() for name, ep in sources.items()},
-                        channel_factories={name: ep.load() for name, ep in channels.items()})
+    installed = InstalledAdapters(sources=set(sources), channels=set(channels),
+                                  source_factories={name: ep.load() for name, ep in sources.items()},
+                                  channel_factories={name: ep.load() for name, ep in channels.items()})
+    result = check_file(file, environ=os.environ, installed=installed)
     for warning in result.warnings:
         click.echo(f"{file}: let op: {warning.render()}")
     if result.ok and result.config is not None:

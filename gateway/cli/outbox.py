@@ -9,6 +9,7 @@ import click
 
 from gateway.cli._store import actor_option, settings_and_store
 from gateway.delivery import outbox as box
+from gateway.domain.outbox_lifecycle import OutboxState
 
 
 @click.group()
@@ -22,7 +23,7 @@ def outbox() -> None:
     "--state",
     "states",
     multiple=True,
-    type=click.Choice(["held", "pending", "sending", "in_doubt", "dead", "done", "cancelled"]),
+    type=click.Choice([s.value for s in OutboxState]),
     help="Alleen deze toestand(en); standaard alles wat nog niet klaar is plus onbestelbaar.",
 )
 @click.option("--due-within", type=int, help="Alleen meldingen met uiterste datum binnen zoveel dagen.")
@@ -40,7 +41,7 @@ def list_rows(
     rows = box.list_rows(
         store,
         school_id=school,
-        states=states or (*box.ACTIVE_STATES, "dead"),
+        states=states or box.ATTENTION,
         due_within=timedelta(days=due_within) if due_within is not None else None,
         stuck_for=timedelta(minutes=stuck_minutes) if stuck_minutes is not None else None,
     )

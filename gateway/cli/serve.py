@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 import uvicorn
@@ -14,6 +17,17 @@ from gateway.console import ConsoleSettings, console_routers
 from gateway.console.receivers import create_receiver_key, list_receiver_keys, revoke_receiver_key
 from gateway.delivery.routing import load_directory_data
 from gateway.domain.errors import GatewayError
+from gateway.store import Store
+
+MIB = 1024 * 1024
+
+
+class IssuedKey(NamedTuple):
+    """A new key: whose it is (for people), its id, and the key itself (shown once)."""
+
+    owner: str
+    key_id: str
+    key: str
 
 
 @click.command()
@@ -24,13 +38,15 @@ from gateway.domain.errors import GatewayError
 @click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), help="TLS-sleutel (PEM).")
 @click.option("--no-evaluate", is_flag=True, help="Na een levering niet meteen de regels toepassen.")
 @recipients_option
-def serve(host: str, port: int, max_body_mb: int, certfile: str | None, keyfile: str | None,
-          no_evaluate: bool, recipients: Path) -> None:
+def serve(  # noqa: PLR0913  click hands over each command-line option as its own keyword argument
+    *, host: str, port: int, max_body_mb: int, certfile: str | None, keyfile: str | None, no_evaluate: bool,
+    recipients: Path,
+) -> None:
     """Start de HTTP-API (aanlever-API, terugkoppel-API) en de verzuimconsole met uvicorn."""
     settings, store = settings_and_store()
     directory = load_directory_data(recipients)
     console = ConsoleSettings(secure_cookies=bool(certfile))
-    app = create_app(ApiSettings(max_body_bytes=max_body_mb * 1024 * 1024, evaluate_on_push=not no_evaluate),
+    app = create_app(ApiSettings(max_body_bytes=max_body_mb * MIB, evaluate_on_push=not no_evaluate),
                      store, extra_routers=console_routers(console, directory=directory))
     scheme = "https" if certfile else "http"
     click.echo(f"Aanlever-API op {scheme}://{host}:{port}/docs, console op {scheme}://{host}:{port}/console "
@@ -53,23 +69,32 @@ def api_key() -> None:
 @actor_option
 def create_key(school_id: str | None, receiver: str | None, label: str, recipients: Path, actor: str) -> None:
     """Maak een sleutel voor SCHOOL_ID of (--receiver) een ontvanger; hij wordt één keer getoond."""
-    if (school_id is None) == (receiver is None):
+    issue: Callable[[Store], IssuedKey]
+    if school_id is not None and receiver is None:
+        issue = partial(_school_key, school_id=school_id, label=label, actor=actor)
+    elif receiver is not None and school_id is None:
+        issue = partial(_receiver_key, organisation=receiver, label=label, actor=actor, recipients=recipients)
+    else:
         raise click.UsageError("geef een SCHOOL_ID of --receiver ORGANISATIE (één van beide)")
     _settings, store = settings_and_store()
     try:
-        if receiver is not None:
-            receiver_entry, key = create_receiver_key(store, receiver, label, actor=actor,
-                                                      directory=load_directory_data(recipients))
-            owner = f"ontvanger {receiver_entry.organisation}"
-            key_id = receiver_entry.key_id
-        else:
-            assert school_id is not None
-            entry, key = create_api_key(store, school_id, label, actor=actor)
-            owner, key_id = f"school {entry.school_id}", entry.key_id
+        issued = issue(store)
     except GatewayError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Sleutel {key_id} voor {owner} (bewaar hem nu; hij wordt niet opnieuw getoond):", err=True)
-    click.echo(key)
+    click.echo(f"Sleutel {issued.key_id} voor {issued.owner} "
+               "(bewaar hem nu; hij wordt niet opnieuw getoond):", err=True)
+    click.echo(issued.key)
+
+
+def _school_key(store: Store, *, school_id: str, label: str, actor: str) -> IssuedKey:
+    entry, key = create_api_key(store, school_id, label, actor=actor)
+    return IssuedKey(f"school {entry.school_id}", entry.key_id, key)
+
+
+def _receiver_key(store: Store, *, organisation: str, label: str, actor: str, recipients: Path) -> IssuedKey:
+    entry, key = create_receiver_key(store, organisation, label, actor=actor,
+                                     directory=load_directory_data(recipients))
+    return IssuedKey(f"ontvanger {entry.organisation}", entry.key_id, key)
 
 
 @api_key.command(name="list")

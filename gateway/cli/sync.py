@@ -11,11 +11,11 @@ import click
 
 from gateway import pipeline
 from gateway.cli._store import actor_option, settings_and_store
-from gateway.config.school import SchoolConfig, resolve_env_references
+from gateway.config.school import SchoolConfig, get_school, resolve_env_references
 from gateway.domain.errors import GatewayError, TransientSourceError
 from gateway.domain.ports import SOURCES_GROUP, Source
 from gateway.plugins import load
-from gateway.store import Store, get_cursor, get_school, list_schools
+from gateway.store import Store, get_cursor, list_schools
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from gateway.cli._store import actor_option, settings_and_store
-from gateway.console.auth import ROLES, create_user, list_users
+from gateway.console.auth import ROLES, Role, User, create_user, list_users
 from gateway.domain.errors import GatewayError
 
 
@@ -22,11 +22,11 @@ def user() -> None:
 @click.password_option("--password", prompt="Wachtwoord", envvar="VERZUIM_USER_PASSWORD",
                        help="Wachtwoord (min. 12 tekens); anders gevraagd, of uit VERZUIM_USER_PASSWORD.")
 @actor_option
-def create(username: str, school_id: str, role: str, password: str, actor: str) -> None:
+def create(username: str, school_id: str, role: Role, password: str, actor: str) -> None:
     """Maak gebruiker USERNAME aan voor een school."""
     _settings, store = settings_and_store()
     try:
-        made = create_user(store, username, school_id, role, password, actor)
+        made = create_user(store, User(username, school_id, role), password, actor=actor)
     except GatewayError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Gebruiker {made.username} ({made.role}) aangemaakt voor school {made.school_id}.")

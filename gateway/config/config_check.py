@@ -1,6 +1,6 @@
 """Checking a school's configuration file, with messages a school administrator understands.
 
-``check_file(path, environ=..., sources=..., channels=...)`` reads the TOML file and returns every
+``check_file(path, environ=..., installed=...)`` reads the TOML file and returns every
 problem at once: the key, what is wrong and what is allowed (in Dutch). Problems make the file
 unusable; warnings (an environment variable that is not set here, a fallback without a mail
 channel) do not. Nothing here imports an adapter: the known source and channel names are passed in,
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from gateway.config.school import ENV_NAME, ENV_SUFFIX, SchoolConfig, resolve_env_references
 from gateway.domain.errors import ConfigurationError, GatewayError
@@ -79,6 +80,20 @@ class Finding:
         return f"{text}. Toegestaan: {self.allowed}" if self.allowed else text
 
 
+@dataclass(frozen=True)
+class InstalledAdapters:
+    """The source and channel adapters installed here, by name (none given: names are not checked).
+
+    With factories (adapter name -> factory) each source and channel table is also built, so a
+    misspelt or missing setting inside it, or a certificate file that is not there, is reported.
+    """
+
+    sources: Collection[str] = ()
+    channels: Collection[str] = ()
+    source_factories: Mapping[str, Factory] = field(default_factory=dict)
+    channel_factories: Mapping[str, Factory] = field(default_factory=dict)
+
+
 @dataclass
 class CheckResult:
     """The outcome of a check: the parsed configuration when usable, problems and warnings."""
@@ -109,37 +124,37 @@ def _allowed_for(loc: tuple[int | str, ...]) -> str:
     return ""
 
 
-def _validation_findings(exc: ValidationError) -> list[Finding]:
-    findings = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        kind = err["type"]
-        value = err.get("input")
-        if kind == "missing":
-            message = "ontbreekt (verplicht)"
-        elif kind == "extra_forbidden":
-            parent = loc[:-1]
-            message = f"onbekende sleutel '{loc[-1]}'"
-            if not parent:
-                findings.append(Finding(_key(loc), message, "de sleutels " + ", ".join(KNOWN_TOP_KEYS)))
-                continue
-        elif kind == "string_pattern_mismatch":
-            message = f"'{value}' heeft niet de juiste vorm"
-        elif kind == "literal_error":
-            message = f"'{value}' is geen toegestane waarde"
-        elif kind.startswith(("bool", "int", "float", "date", "string_type", "dict", "list", "model")):
-            message = f"'{value}' heeft het verkeerde type" if not isinstance(value, dict) else (
-                "heeft het verkeerde type")
-        elif kind == "string_too_short":
-            message = "is leeg"
-        elif kind == "greater_than_equal":
-            message = f"'{value}' is te klein"
-        elif kind == "value_error":
-            message = str(err.get("ctx", {}).get("error", err["msg"]))
-        else:
-            message = err["msg"]
-        findings.append(Finding(_key(loc), message, _allowed_for(loc)))
-    return findings
+# What is wrong, per pydantic error type ("{value}": the value in the file).
+_MESSAGES = {
+    "missing": "ontbreekt (verplicht)",
+    "string_pattern_mismatch": "'{value}' heeft niet de juiste vorm",
+    "literal_error": "'{value}' is geen toegestane waarde",
+    "string_too_short": "is leeg",
+    "greater_than_equal": "'{value}' is te klein",
+}
+# Error types that start with one of these say the value has the wrong type.
+_TYPE_ERRORS = ("bool", "int", "float", "date", "string_type", "dict", "list", "model")
+
+
+def _message(err: ErrorDetails) -> str:
+    kind, value = err["type"], err.get("input")
+    if kind in _MESSAGES:
+        return _MESSAGES[kind].format(value=value)
+    if kind.startswith(_TYPE_ERRORS):
+        shown = "" if isinstance(value, dict) else f"'{value}' "  # a whole table is not quoted back
+        return f"{shown}heeft het verkeerde type"
+    if kind == "value_error":
+        return str(err.get("ctx", {}).get("error", err["msg"]))
+    return err["msg"]
+
+
+def _validation_finding(err: ErrorDetails) -> Finding:
+    loc = tuple(err["loc"])
+    if err["type"] != "extra_forbidden":
+        return Finding(_key(loc), _message(err), _allowed_for(loc))
+    top_level = len(loc) == 1
+    allowed = "de sleutels " + ", ".join(KNOWN_TOP_KEYS) if top_level else _allowed_for(loc)
+    return Finding(_key(loc), f"onbekende sleutel '{loc[-1]}'", allowed)
 
 
 def _secret_findings(section: str, config: Mapping[str, Any], environ: Mapping[str, str],
@@ -162,42 +177,68 @@ def _secret_findings(section: str, config: Mapping[str, Any], environ: Mapping[s
     return problems
 
 
-def _semantic_findings(config: SchoolConfig, environ: Mapping[str, str], sources: Collection[str],
-                       channels: Collection[str], warnings: list[Finding]) -> list[Finding]:
-    problems: list[Finding] = []
+def _profile_findings(config: SchoolConfig) -> list[Finding]:
     if config.profile not in available_profiles():
-        problems.append(Finding("profile", f"onbekend profiel '{config.profile}'",
-                                ", ".join(available_profiles())))
-    elif config.profile_overrides:
+        return [Finding("profile", f"onbekend profiel '{config.profile}'", ", ".join(available_profiles()))]
+    if config.profile_overrides:
         try:
             load_profile(config.profile, config.profile_overrides)
         except ConfigurationError as exc:
-            problems.append(Finding("profile_overrides", str(exc), ALLOWED["profile_overrides"]))
-    for rule in config.routes:
-        if rule not in RULE_IDS:
-            problems.append(Finding(f"routes.{rule}", f"onbekende regel '{rule}'", ", ".join(RULE_IDS)))
+            return [Finding("profile_overrides", str(exc), ALLOWED["profile_overrides"])]
+    return []
+
+
+def _unknown_rule_findings(config: SchoolConfig) -> list[Finding]:
+    return [Finding(f"routes.{rule}", f"onbekende regel '{rule}'", ", ".join(RULE_IDS))
+            for rule in config.routes if rule not in RULE_IDS]
+
+
+def _missing_channel_findings(config: SchoolConfig) -> list[Finding]:
+    """Routes in use without a channel table (checked only when channels are set at all)."""
+    if not config.channels:
+        return []
+    used_routes = {config.default_route, *config.routes.values()}
+    return [Finding(f"channels.{route}", "ontbreekt, maar meldingen gaan over deze route",
+                    f"een tabel [channels.{route}] met de instellingen van het kanaal")
+            for route in sorted(used_routes) if route not in config.channels]
+
+
+def _table_findings(config: SchoolConfig, environ: Mapping[str, str], installed: InstalledAdapters,
+                    warnings: list[Finding]) -> list[Finding]:
+    """Source and channel tables: the adapter is installed, and no secret is written in the file."""
+    problems: list[Finding] = []
     for name, options in config.sources.items():
         adapter = str(options.get("adapter", name))
-        if sources and adapter not in sources:
+        if installed.sources and adapter not in installed.sources:
             problems.append(Finding(f"sources.{name}", f"geen bronadapter '{adapter}' geïnstalleerd",
-                                    ", ".join(sorted(sources))))
+                                    ", ".join(sorted(installed.sources))))
         problems += _secret_findings(f"sources.{name}", options, environ, warnings)
     for name, options in config.channels.items():
-        if channels and name not in channels:
+        if installed.channels and name not in installed.channels:
             problems.append(Finding(f"channels.{name}", f"geen kanaal '{name}' geïnstalleerd",
-                                    ", ".join(sorted(channels))))
+                                    ", ".join(sorted(installed.channels))))
         problems += _secret_findings(f"channels.{name}", options, environ, warnings)
-    used_routes = {config.default_route, *config.routes.values()}
-    for route in sorted(used_routes):
-        if config.channels and route not in config.channels:
-            problems.append(Finding(f"channels.{route}", "ontbreekt, maar meldingen gaan over deze route",
-                                    f"een tabel [channels.{route}] met de instellingen van het kanaal"))
+    return problems
+
+
+def _usability_warnings(config: SchoolConfig) -> list[Finding]:
+    """Settings that work, but not as a school would expect."""
+    warnings = []
     if config.fallback.enabled and config.channels and "mail" not in config.channels:
         warnings.append(Finding("fallback", "terugval naar mail staat aan, maar er is geen [channels.mail]; "
                                             "bij een DUO-storing kan er dan niet per mail gemeld worden"))
     if not config.sources:
         warnings.append(Finding("sources", "geen bronnen ingesteld; gegevens kunnen alleen via de "
                                            "aanlever-API binnenkomen"))
+    return warnings
+
+
+def _semantic_findings(config: SchoolConfig, environ: Mapping[str, str], installed: InstalledAdapters,
+                       warnings: list[Finding]) -> list[Finding]:
+    problems = _profile_findings(config) + _unknown_rule_findings(config)
+    problems += _table_findings(config, environ, installed, warnings)
+    problems += _missing_channel_findings(config)
+    warnings += _usability_warnings(config)
     return problems
 
 
@@ -219,11 +260,10 @@ def _build_finding(where: str, options: Mapping[str, Any], factory: Factory,
 
 
 def _adapter_findings(config: SchoolConfig, environ: Mapping[str, str],
-                      source_factories: Mapping[str, Factory],
-                      channel_factories: Mapping[str, Factory]) -> list[Finding]:
-    tables = [(f"sources.{name}", options, source_factories.get(str(options.get("adapter", name))))
+                      installed: InstalledAdapters) -> list[Finding]:
+    tables = [(f"sources.{name}", options, installed.source_factories.get(str(options.get("adapter", name))))
               for name, options in config.sources.items()]
-    tables += [(f"channels.{name}", options, channel_factories.get(name))
+    tables += [(f"channels.{name}", options, installed.channel_factories.get(name))
                for name, options in config.channels.items()]
     findings = [_build_finding(where, options, factory, environ)
                 for where, options, factory in tables if factory is not None]
@@ -231,31 +271,25 @@ def _adapter_findings(config: SchoolConfig, environ: Mapping[str, str],
 
 
 def check_data(data: Mapping[str, Any], path: Path, *, environ: Mapping[str, str],
-               sources: Collection[str] = (), channels: Collection[str] = (),
-               source_factories: Mapping[str, Factory] | None = None,
-               channel_factories: Mapping[str, Factory] | None = None) -> CheckResult:
-    """Check parsed TOML data; ``sources``/``channels`` are the installed adapter names (empty: skip).
-
-    With ``*_factories`` (adapter name -> factory) each source and channel table is also built, so
-    a misspelt or missing setting inside it, or a certificate file that is not there, is reported.
-    """
+               installed: InstalledAdapters | None = None) -> CheckResult:
+    """Check parsed TOML data against the ``installed`` adapters (none given: names and tables unchecked)."""
+    installed = installed or InstalledAdapters()
     result = CheckResult(path)
     try:
         config = SchoolConfig.model_validate(dict(data))
     except ValidationError as exc:
-        result.problems = _validation_findings(exc)
+        result.problems = [_validation_finding(err) for err in exc.errors()]
         return result
-    result.problems = _semantic_findings(config, environ, sources, channels, result.warnings)
+    result.problems = _semantic_findings(config, environ, installed, result.warnings)
     if not result.problems:
-        result.problems = _adapter_findings(config, environ, source_factories or {}, channel_factories or {})
+        result.problems = _adapter_findings(config, environ, installed)
     if not result.problems:
         result.config = config
     return result
 
 
-def check_file(path: Path, *, environ: Mapping[str, str], sources: Collection[str] = (),
-               channels: Collection[str] = (), source_factories: Mapping[str, Factory] | None = None,
-               channel_factories: Mapping[str, Factory] | None = None) -> CheckResult:
+def check_file(path: Path, *, environ: Mapping[str, str],
+               installed: InstalledAdapters | None = None) -> CheckResult:
     """Read and check a school configuration file; every problem is reported, not just the first."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -274,5 +308,4 @@ def check_file(path: Path, *, environ: Mapping[str, str], sources: Collection[st
         return CheckResult(path, problems=[Finding(
             where, f"geen geldige TOML ({detail})",
             "sleutel = waarde per regel; tekst tussen aanhalingstekens, bijvoorbeeld brin = \"25AB\"")])
-    return check_data(data, path, environ=environ, sources=sources, channels=channels,
-                      source_factories=source_factories, channel_factories=channel_factories)
+    return check_data(data, path, environ=environ, installed=installed)

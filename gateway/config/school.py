@@ -40,6 +40,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gateway.delivery.routing import FallbackPolicy, RoutingPolicy
@@ -47,6 +48,9 @@ from gateway.domain.errors import ConfigurationError
 from gateway.domain.model import Calendar
 from gateway.domain.ports import SchoolIdentity
 from gateway.intake.validation import describe
+from gateway.rules.profiles import Profile, load_profile
+from gateway.store.engine import Store
+from gateway.store.schema import schools
 
 Route = Literal["duo", "mail"]
 
@@ -149,3 +153,31 @@ def resolve_env_references(config: Mapping[str, Any], environ: Mapping[str, str]
         resolved[target] = environ[value]
     return resolved
 
+
+# --- a registered school: as stored, and its rule profile ----------------------------------------
+
+
+def find_school(conn: sa.Connection, school_id: str) -> SchoolConfig | None:
+    """The configuration a school was registered with, read in the caller's transaction; None
+    when it is not registered (the one place that reads a stored school configuration)."""
+    text = conn.scalar(sa.select(schools.c.config).where(schools.c.id == school_id))
+    return None if text is None else SchoolConfig.model_validate_json(text)
+
+
+def load_school(conn: sa.Connection, school_id: str) -> SchoolConfig:
+    """As ``find_school``; ``ConfigurationError`` when the school is not registered."""
+    config = find_school(conn, school_id)
+    if config is None:
+        raise ConfigurationError(f"school '{school_id}' is niet geregistreerd")
+    return config
+
+
+def get_school(store: Store, school_id: str) -> SchoolConfig:
+    """As ``load_school``, in a read transaction of its own."""
+    with store.read() as conn:
+        return load_school(conn, school_id)
+
+
+def school_profile(config: SchoolConfig) -> Profile:
+    """The school's rule profile with its overrides (one place for the evaluation and the worker)."""
+    return load_profile(config.profile, config.profile_overrides or None)

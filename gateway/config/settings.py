@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from gateway.domain.errors import ConfigurationError
 
 KEY_FILE_NAME = "keys.toml"
+KEY_BYTES = 32  # AES-256: the length of every field-encryption key
 
 
 class Settings(BaseModel):
@@ -42,8 +43,8 @@ class Settings(BaseModel):
                 raw = base64.b64decode(encoded, validate=True)
             except ValueError as exc:
                 raise ValueError(f"sleutel '{key_id}' is geen base64") from exc
-            if len(raw) != 32:
-                raise ValueError(f"sleutel '{key_id}' moet 32 bytes zijn (AES-256)")
+            if len(raw) != KEY_BYTES:
+                raise ValueError(f"sleutel '{key_id}' moet {KEY_BYTES} bytes zijn (AES-256)")
         return value
 
     @property
@@ -95,7 +96,7 @@ class Settings(BaseModel):
 
 def new_key() -> str:
     """A fresh random AES-256 key, base64."""
-    return base64.b64encode(secrets.token_bytes(32)).decode()
+    return base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode()
 
 
 def write_key_file(data_dir: Path, key_id: str = "k1") -> Path:

@@ -63,26 +63,25 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def create_user(store: Store, username: str, school_id: str, role: str, password: str,
-                actor: str) -> User:
-    """Create a user bound to one registered school; audited (without the password)."""
-    if not USERNAME_RE.match(username):
+def create_user(store: Store, user: User, password: str, *, actor: str) -> User:
+    """Create ``user`` (active, bound to one registered school) with ``password``; audited without it."""
+    if not USERNAME_RE.match(user.username):
         raise InvalidInput("gebruikersnaam: 3-64 tekens, kleine letters, cijfers en . _ @ -", "username")
-    if role not in ROLES:
+    if user.role not in ROLES:
         raise InvalidInput(f"rol moet een van {', '.join(ROLES)} zijn", "role")
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"wachtwoord moet minstens {MIN_PASSWORD} tekens hebben", "password")
-    if school_id not in list_schools(store):
-        raise ConfigurationError(f"school '{school_id}' is niet geregistreerd")
+    if user.school_id not in list_schools(store):
+        raise ConfigurationError(f"school '{user.school_id}' is niet geregistreerd")
     with store.write() as conn:
-        if conn.scalar(sa.select(users.c.username).where(users.c.username == username)) is not None:
-            raise InvalidInput(f"gebruiker '{username}' bestaat al", "username")
-        conn.execute(users.insert().values(username=username, school_id=school_id, role=role,
+        if conn.scalar(sa.select(users.c.username).where(users.c.username == user.username)) is not None:
+            raise InvalidInput(f"gebruiker '{user.username}' bestaat al", "username")
+        conn.execute(users.insert().values(username=user.username, school_id=user.school_id, role=user.role,
                                            password_hash=hash_password(password), active=True,
                                            created_at=utcnow()))
-        audit.append(conn, actor=actor, action="gebruiker.aangemaakt", school_id=school_id,
-                     subject=username, data={"rol": role})
-    return User(username, school_id, "beheerder" if role == "beheerder" else "melder")
+        audit.append(conn, actor=actor, action="gebruiker.aangemaakt", school_id=user.school_id,
+                     subject=user.username, data={"rol": user.role})
+    return User(user.username, user.school_id, user.role)
 
 
 def list_users(store: Store, school_id: str | None = None) -> list[User]:

@@ -21,6 +21,7 @@ from gateway.store.schema import meldingen
 EDITABLE = frozenset({State.CONCEPT, State.KLAAR, State.OPNIEUW, State.ONBESTELBAAR})
 MAX_TOELICHTING = 2000
 MAX_ACTIONS = 20
+MAX_ACTION_LENGTH = 200
 
 
 def content_of(store: Store, school_id: str, melding_id: str) -> MeldingContent:
@@ -43,8 +44,9 @@ def build_content(actie_gewenst: bool | None, toelichting: str | None, concerns:
     if unknown:
         raise InvalidInput(f"onbekende zorg: {', '.join(unknown)}", "concerns")
     actions = tuple(a.strip() for a in actions_taken if a.strip())
-    if len(actions) > MAX_ACTIONS or any(len(a) > 200 for a in actions):
-        raise InvalidInput(f"hoogstens {MAX_ACTIONS} acties van elk 200 tekens", "actions_taken")
+    if len(actions) > MAX_ACTIONS or any(len(a) > MAX_ACTION_LENGTH for a in actions):
+        raise InvalidInput(f"hoogstens {MAX_ACTIONS} acties van elk {MAX_ACTION_LENGTH} tekens",
+                           "actions_taken")
     return MeldingContent(actie_gewenst=actie_gewenst, toelichting=text, concerns=frozenset(concerns),
                           actions_taken=actions)
 

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 import sqlalchemy as sa
 import structlog
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,7 +35,8 @@ from gateway.store import MeldingView, Store, get_melding, utcnow
 from gateway.store.students import woongemeente_of
 
 log = structlog.get_logger(__name__)
-DSP_OUTCOMES = ("Gestart bij mbo", "Gestart elders", "Niet gestart - in begeleiding")
+NOT_STARTED = "Niet gestart - in begeleiding"
+DSP_OUTCOMES = ("Gestart bij mbo", "Gestart elders", NOT_STARTED)
 DUO_STATUSES = ("Geregistreerd", "In behandeling", "Afgesloten", "Ter kennisgeving aangenomen",
                 "Overgedragen aan derden")
 FeedbackStatus = Literal["Gestart bij mbo", "Gestart elders", "Niet gestart - in begeleiding",
@@ -80,14 +81,14 @@ def feedback_context(melding_id: str) -> str:
     return f"feedback:{melding_id}"
 
 
-def store_feedback(store: Store, school_id: str, melding_id: str, organisation: str, status: str,
-                   toelichting: str | None, reported_on: date) -> None:
-    """Keep one reported outcome (its toelichting encrypted at rest)."""
-    secret = store.cipher.encrypt(toelichting, feedback_context(melding_id)) if toelichting else None
+def store_feedback(store: Store, school_id: str, entry: FeedbackEntry) -> None:
+    """Keep one reported outcome of a melding of ``school_id`` (its toelichting encrypted at rest)."""
+    context = feedback_context(entry.melding_id)
+    secret = store.cipher.encrypt(entry.toelichting, context) if entry.toelichting else None
     with store.write() as conn:
-        conn.execute(feedback.insert().values(melding_id=melding_id, school_id=school_id,
-                                              organisation=organisation, status=status,
-                                              toelichting=secret, reported_on=reported_on,
+        conn.execute(feedback.insert().values(melding_id=entry.melding_id, school_id=school_id,
+                                              organisation=entry.organisation, status=entry.status,
+                                              toelichting=secret, reported_on=entry.reported_on,
                                               created_at=utcnow()))
 
 
@@ -110,11 +111,12 @@ def feedback_for(store: Store, school_id: str,
 def _organisation(request: Request,
                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
     if credentials is None or not credentials.credentials:
-        raise ApiProblem(401, "niet-aangemeld", "Niet aangemeld",
+        raise ApiProblem(status.HTTP_401_UNAUTHORIZED, "niet-aangemeld", "Niet aangemeld",
                          "geef de sleutel van uw organisatie mee (Authorization: Bearer ...)")
     organisation = organisation_of(request.app.state.store, credentials.credentials)
     if organisation is None:
-        raise ApiProblem(401, "niet-aangemeld", "Niet aangemeld", "onbekende of ingetrokken sleutel")
+        raise ApiProblem(status.HTTP_401_UNAUTHORIZED, "niet-aangemeld", "Niet aangemeld",
+                         "onbekende of ingetrokken sleutel")
     return organisation
 
 
@@ -132,7 +134,9 @@ def feedback_router(directory: DirectoryData) -> APIRouter:
     router = APIRouter(tags=["terugkoppeling"])
 
     @router.post("/api/v1/feedback", response_model=FeedbackOut, summary="Uitkomst van een melding melden",
-                 responses=responses(401, 403, 404, 409, 422))
+                 responses=responses(status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN,
+                                     status.HTTP_404_NOT_FOUND, status.HTTP_409_CONFLICT,
+                                     status.HTTP_422_UNPROCESSABLE_CONTENT))
     def post_feedback(body: FeedbackIn, request: Request,
                       organisation: Annotated[str, Depends(_organisation)]) -> FeedbackOut:
         """Record the outcome of a melding addressed to the caller's organisation."""
@@ -141,28 +145,30 @@ def feedback_router(directory: DirectoryData) -> APIRouter:
         # Before the melding is looked up, so a key without an area learns nothing about melding ids.
         if (problem := area_unknown(organisation, directory)) is not None:
             log.warning("feedback.area_unknown", organisation=organisation)
-            raise ApiProblem(403, "onbekend-gebied", "Geen toegang",
+            raise ApiProblem(status.HTTP_403_FORBIDDEN, "onbekend-gebied", "Geen toegang",
                              f"{problem}; vraag de beheerder van de gateway het register bij te werken")
         melding = get_melding(store, body.melding_id)
         # A melding outside the key's scope answers exactly as a missing one: melding ids are derived
         # from student, rule and dates, so a different answer would let a key probe other areas.
         if melding is None or not (may_report_on(organisation, melding.recipient, melding.rule)
                                    and _in_area(store, organisation, melding, directory)):
-            raise ApiProblem(404, "onbekende-melding", "Niet gevonden",
+            raise ApiProblem(status.HTTP_404_NOT_FOUND, "onbekende-melding", "Niet gevonden",
                              "geen melding met dit id voor uw organisatie")
         if melding.route is None:
-            raise ApiProblem(409, "niet-verzonden", "Conflict", "deze melding wordt niet verzonden")
+            raise ApiProblem(status.HTTP_409_CONFLICT, "niet-verzonden", "Conflict",
+                             "deze melding wordt niet verzonden")
         try:
             state = pipeline.record_feedback(store, melding.id, body.status,
                                              actor=f"ontvanger:{organisation}",
                                              detail=f"via terugkoppel-API ({organisation})")
         except IllegalTransition as exc:
-            raise ApiProblem(409, "ongeldige-overgang", "Conflict",
+            raise ApiProblem(status.HTTP_409_CONFLICT, "ongeldige-overgang", "Conflict",
                              f"melding heeft status '{melding.status}': {exc}") from exc
         except GatewayError as exc:
-            raise ApiProblem(404, "onbekende-melding", "Niet gevonden", str(exc)) from exc
-        store_feedback(store, melding.school_id, melding.id, organisation, body.status, body.toelichting,
-                       clock())
+            raise ApiProblem(status.HTTP_404_NOT_FOUND, "onbekende-melding", "Niet gevonden",
+                             str(exc)) from exc
+        store_feedback(store, melding.school_id,
+                       FeedbackEntry(melding.id, organisation, body.status, body.toelichting, clock()))
         log.info("feedback.recorded", melding=melding.id, organisation=organisation, status=body.status)
         return FeedbackOut(melding_id=melding.id, status=state.value, receiver_status=body.status,
                            organisation=organisation)

@@ -15,12 +15,14 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from gateway.console.feedback import STARTED, feedback_for
+from gateway.console.feedback import NOT_STARTED, STARTED, feedback_for
 from gateway.domain.lifecycle import State
 from gateway.store import Store, list_meldingen, utcnow
 from gateway.store.schema import audit_log
 
 PROCESS_WITHIN = timedelta(days=7)
+SCHOOL_YEAR_START_MONTH = 8  # a school year runs from 1 August
+PEILDATUM_MONTH = 10  # "started again" counts outcomes dated before 1 October
 NORM_PROCESSED = 95.0
 NORM_STARTED = 70.0
 
@@ -66,7 +68,8 @@ class NoShowFigures:
 
 def school_year_start(as_of: date) -> date:
     """1 August of the school year containing ``as_of``."""
-    return date(as_of.year if as_of.month >= 8 else as_of.year - 1, 8, 1)
+    year = as_of.year if as_of.month >= SCHOOL_YEAR_START_MONTH else as_of.year - 1
+    return date(year, SCHOOL_YEAR_START_MONTH, 1)
 
 
 def _first_delivery(store: Store, ids: list[str]) -> dict[str, datetime]:
@@ -84,10 +87,11 @@ def no_show_figures(store: Store, school_id: str, as_of: date, now: datetime | N
     """Compute the figures for the school year of ``as_of`` (``now``: the real time, UTC naive)."""
     now = now or utcnow()
     start = school_year_start(as_of)
-    peildatum = date(start.year, 10, 1)
+    peildatum = date(start.year, PEILDATUM_MONTH, 1)
+    next_start = start.replace(year=start.year + 1)
     views = [m for m in list_meldingen(store, school_id, rule="no-show", limit=100_000)
              if m.status not in (State.INGETROKKEN.value, State.INTERN.value)
-             and start <= m.trigger_date < date(start.year + 1, 8, 1)]
+             and start <= m.trigger_date < next_start]
     ids = [m.id for m in views]
     delivered = _first_delivery(store, ids)
     outcomes = feedback_for(store, school_id, ids)
@@ -111,6 +115,6 @@ def no_show_figures(store: Store, school_id: str, as_of: date, now: datetime | N
         elif reported[-1].status in STARTED:
             herstart += 1
         else:
-            uitval += int(reported[-1].status == "Niet gestart - in begeleiding")
+            uitval += int(reported[-1].status == NOT_STARTED)
     return NoShowFigures(f"{start.year}-{start.year + 1}", peildatum, len(views), in_time, late, running,
                          started, herstart, uitval, without)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from gateway.delivery import outbox
 from gateway.delivery.routing import working_days_until
 from gateway.domain.lifecycle import State
+from gateway.domain.outbox_lifecycle import OutboxState
 from gateway.store import MeldingView, Store, list_meldingen
 from gateway.store.schema import attendance, audit_log
 from gateway.store.students import student_details
@@ -95,6 +96,6 @@ def student_trail(store: Store, school_id: str,
 def dead_letters_of(store: Store, school_id: str) -> list[dict[str, Any]]:
     """Dead outbox rows of a school that were not offered again yet (no replay points to them)."""
     every = outbox.list_rows(store, school_id=school_id, limit=100_000,
-                             states=("held", "pending", "sending", "in_doubt", "done", "dead", "cancelled"))
+                             states=tuple(OutboxState))
     replayed = {r["parent_id"] for r in every if r["parent_id"] is not None}
-    return [r for r in every if r["state"] == "dead" and r["id"] not in replayed][:MAX_ROWS]
+    return [r for r in every if r["state"] == OutboxState.DEAD and r["id"] not in replayed][:MAX_ROWS]

@@ -21,14 +21,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gateway.config.shipped import shipped_folder
+import mappings
 from gateway.domain.calendar import is_working_day
 from gateway.domain.errors import ConfigurationError, RoutingError
 from gateway.domain.ports import RecipientAddress
 from gateway.domain.signals import Signal
 from gateway.intake.validation import describe
 
-DEFAULT_DIRECTORY = shipped_folder("recipients")
+DEFAULT_DIRECTORY = mappings.folder("recipients")
 
 Route = Literal["duo", "mail"]
 MAIL_RECIPIENTS = ("leerplicht", "rmc", "dsp")

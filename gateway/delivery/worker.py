@@ -1,8 +1,9 @@
 """The delivery worker: takes due outbox rows and delivers them through the school's channels.
 
 On start it first turns rows a crash left ``sending`` into in-doubt ones; an in-doubt row is
-resolved by asking the receiver's status before anything is sent again. Transient errors are
-retried with exponential backoff and jitter (tenacity's wait strategy), per melding. A lock
+resolved by asking the receiver's status before anything is sent again. Each claimed row gets one
+attempt (``delivery.attempt``), whose verdict the worker records in the outbox; transient errors
+are retried with exponential backoff and jitter, per melding (``delivery.retry``). A lock
 conflict in the database (deadlock, serialization failure, busy SQLite file) is rolled back and
 logged; the worker carries on with the next round.
 """
@@ -18,23 +19,19 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import sqlalchemy as sa
-import tenacity
 
-from gateway.config.school import SchoolConfig, resolve_env_references
+from gateway.config.school import SchoolConfig, find_school, resolve_env_references, school_profile
 from gateway.delivery import outbox
 from gateway.delivery.alerts import alert_due_dates
+from gateway.delivery.attempt import Outcome, Verdict, attempt, classify
+from gateway.delivery.retry import RetryPolicy, next_attempt
 from gateway.delivery.routing import RecipientDirectory, RoutingPolicy
-from gateway.domain.errors import (
-    ConfigurationError,
-    GatewayError,
-    InDoubtDeliveryError,
-    PermanentDeliveryError,
-    RoutingError,
-    TransientDeliveryError,
-)
+from gateway.domain.age import age_on
+from gateway.domain.errors import ConfigurationError, GatewayError, PermanentDeliveryError
+from gateway.domain.outbox_lifecycle import Operation
 from gateway.domain.ports import (
     CHANNELS_GROUP,
     Channel,
@@ -45,12 +42,15 @@ from gateway.domain.ports import (
 )
 from gateway.domain.signals import Signal
 from gateway.logging import get_logger
-from gateway.rules.frame import age_on
-from gateway.rules.profiles import load_profile
 from gateway.store.content import decode_content
 from gateway.store.engine import Store, utcnow
-from gateway.store.schema import meldingen, schools
+from gateway.store.schema import meldingen
 from gateway.store.students import student_details
+
+# RetryPolicy is part of building a worker (``Worker(store, channels, retry=RetryPolicy(...))``).
+__all__ = [
+    "ChannelResolver", "PluginChannels", "RetryPolicy", "Worker", "is_lock_conflict", "plugin_channels",
+]
 
 log = get_logger("worker")
 _MELDING = sa.select(
@@ -72,63 +72,6 @@ def is_lock_conflict(exc: sa.exc.OperationalError) -> bool:
         return sqlstate in _LOCK_CONFLICT_SQLSTATES
     code = getattr(exc.orig, "sqlite_errorcode", None)
     return code is not None and code & 0xFF in _SQLITE_LOCK_CONFLICTS  # primary code of an extended one
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Backoff for transient failures (seconds), the attempt limit, and the in-doubt recheck delay."""
-
-    initial: float = 2.0
-    maximum: float = 3600.0
-    jitter: float = 2.0
-    max_attempts: int = 15
-    in_doubt_delay: float = 30.0
-    routing_delay: float = 3600.0  # recheck of a melding without a recipient (unknown gemeente)
-
-    def __post_init__(self) -> None:
-        if self.initial <= 0:
-            raise ConfigurationError(f"eerste wachttijd moet groter dan 0 seconden zijn, niet {self.initial}")
-
-    def delay(self, attempt: int) -> timedelta:
-        """The wait before attempt ``attempt + 1``: ``initial * 2**(attempt - 1)`` plus up to ``jitter``
-        seconds, at most ``maximum`` (tenacity's exponential backoff with jitter).
-
-        Older tenacity names the scale ``initial``; recent versions call it ``multiplier`` and warn
-        on ``initial``. So neither is passed: the wait is computed in units of ``initial`` (the
-        default scale of 1 that every version shares) and scaled back: the same delays everywhere.
-        """
-        wait = tenacity.wait_exponential_jitter(
-            max=self.maximum / self.initial, jitter=self.jitter / self.initial
-        )
-        state = tenacity.RetryCallState(retry_object=tenacity.Retrying(), fn=None, args=(), kwargs={})
-        state.attempt_number = attempt
-        return timedelta(seconds=self.initial * wait(state))
-
-
-def signal_from_json(data: dict[str, Any]) -> Signal:
-    """Rebuild a Signal from its stored JSON."""
-
-    def day(key: str) -> date | None:
-        value = data.get(key)
-        return date.fromisoformat(value) if value else None
-
-    return Signal(
-        rule=data["rule"],
-        kind=data["kind"],
-        student_id=data["student_id"],
-        recipient=data["recipient"],
-        trigger_date=date.fromisoformat(data["trigger_date"]),
-        period_start=date.fromisoformat(data["period_start"]),
-        period_end=day("period_end"),
-        due_date=day("due_date"),
-        hours=data.get("hours"),
-        actie_gewenst=data.get("actie_gewenst"),
-        legal_basis=data.get("legal_basis", ""),
-        evidence=tuple(data.get("evidence", ())),
-        explanation=data.get("explanation", ""),
-        profile=data.get("profile", ""),
-        profile_version=data.get("profile_version", ""),
-    )
 
 
 class PluginChannels:
@@ -160,6 +103,22 @@ class PluginChannels:
 def plugin_channels(environ: Mapping[str, str] | None = None) -> PluginChannels:
     """Channels loaded by name through entry points, built once per school and route."""
     return PluginChannels(environ)
+
+
+@dataclass(frozen=True)
+class _Attempted:
+    """A claimed row after its attempt: the verdict, and the melding when it could be assembled."""
+
+    claim: outbox.Claim
+    outcome: Outcome
+    melding: OutgoingMelding | None
+
+    @property
+    def receipt(self) -> Receipt:
+        """The receipt of a delivered (or already held) melding."""
+        if self.outcome.receipt is None:
+            raise GatewayError(f"verzending {self.claim.outbox_id} heeft geen ontvangstbewijs")
+        return self.outcome.receipt
 
 
 @dataclass
@@ -199,10 +158,10 @@ class Worker:
     def _school(self, school_id: str) -> SchoolConfig:
         if school_id not in self._schools:
             with self.store.read() as conn:
-                text = conn.scalar(sa.select(schools.c.config).where(schools.c.id == school_id))
-            if text is None:
+                found = find_school(conn, school_id)
+            if found is None:
                 raise PermanentDeliveryError(f"school '{school_id}' is niet (meer) geregistreerd")
-            self._schools[school_id] = SchoolConfig.model_validate_json(text)
+            self._schools[school_id] = found
         return self._schools[school_id]
 
     def outgoing(self, claim: outbox.Claim) -> OutgoingMelding:
@@ -214,7 +173,7 @@ class Worker:
         if details is None:
             raise PermanentDeliveryError(f"leerling van melding {claim.melding_id} ontbreekt in de opslag")
         content = decode_content(self.store.cipher, claim.melding_id, row.content)
-        signal = signal_from_json(json.loads(row.signal))
+        signal = Signal.from_json(json.loads(row.signal))
         recipients = self.recipients(signal, details) if claim.route == "mail" else ()
         return OutgoingMelding(
             melding_id=claim.melding_id,
@@ -238,8 +197,7 @@ class Worker:
         """The school's routing policy (its profile's routes with the school's own on top)."""
         if school_id not in self._policies:
             school = self._school(school_id)
-            profile = load_profile(school.profile, school.profile_overrides or None)
-            self._policies[school_id] = school.routing_policy(profile.routes)
+            self._policies[school_id] = school.routing_policy(school_profile(school).routes)
         return self._policies[school_id]
 
     def run_once(self, now: datetime | None = None) -> bool:
@@ -272,88 +230,56 @@ class Worker:
             )
             return instead
 
+    @property
+    def actor(self) -> str:
+        """How this worker signs the audit log."""
+        return f"worker:{self.worker_id}"
+
     def _process(self, claim: outbox.Claim) -> None:
-        actor = f"worker:{self.worker_id}"
-        melding: OutgoingMelding | None = None
+        """Attempt one claimed row, then record what its verdict calls for."""
+        done = self._attempt(claim)
+        record: dict[Verdict, Callable[[_Attempted], None]] = {
+            Verdict.DELIVERED: self._delivered,
+            Verdict.ALREADY_HELD: self._already_held,
+            Verdict.TRANSIENT: self._unreachable,
+            Verdict.STATUS_FAILED: self._retry_later,
+            Verdict.IN_DOUBT: self._in_doubt,
+            Verdict.UNEXPECTED: self._unexpected,
+            Verdict.REJECTED: self._rejected,
+            Verdict.UNROUTABLE: self._held_back,
+            Verdict.MISCONFIGURED: self._misconfigured,
+        }
+        record[done.outcome.verdict](done)
+
+    def _attempt(self, claim: outbox.Claim) -> _Attempted:
+        """Assemble the melding, find the route's channel and make the attempt; every failure is a verdict."""
         try:
             melding = self.outgoing(claim)
             channel = self.channels(self._school(claim.school_id), claim.route)
-            if claim.in_doubt:
-                try:
-                    report = channel.status(melding)
-                except (TransientDeliveryError, InDoubtDeliveryError) as exc:
-                    # Still in doubt: ask again later, never fall back (the receiver may hold it).
-                    self._retry_later(claim, f"statusvraag mislukt: {exc}", actor)
-                    return
-                if report is not None and report.found:
-                    receipt = Receipt(
-                        message_id=melding.message_id,
-                        channel=claim.route,
-                        receiver_reference=report.receiver_reference,
-                        received_at=utcnow(),
-                        status=report.status,
-                        detail="bevestigd via statusvraag",
-                    )
-                    outbox.record_receipt(self.store, claim, receipt, actor)
-                    log.info("onzekere melding was al ontvangen", melding=claim.melding_id)
-                    return
-            if claim.operation == "withdraw":
-                receipt = channel.withdraw(melding, "signaal vervallen na correctie")
-            else:
-                receipt = channel.deliver(melding)
-        except TransientDeliveryError as exc:
-            self._unreachable(claim, melding, str(exc), actor)
-            return
-        except PermanentDeliveryError as exc:
-            self._dead(claim, exc.receiver_text or str(exc), actor)
-            return
-        except InDoubtDeliveryError as exc:
-            self._in_doubt(claim, str(exc), actor)
-            log.warning("verzending onzeker", melding=claim.melding_id)
-            return
-        except RoutingError as exc:
-            next_at = utcnow() + timedelta(seconds=self.retry.routing_delay)
-            if outbox.record_held_back(self.store, claim, str(exc), next_at, actor):
-                log.warning(
-                    "alert: melding niet te routeren",
-                    melding=claim.melding_id,
-                    route=claim.route,
-                    reason=str(exc),
-                )
-            return
-        except ConfigurationError as exc:  # also UnknownAdapter: nothing was sent
-            if outbox.pause_misconfigured(self.store, claim, str(exc), actor):
-                log.warning(
-                    "alert: route gepauzeerd, kanaal verkeerd ingesteld",
-                    school=claim.school_id,
-                    route=claim.route,
-                    reason=str(exc),
-                )
-            return
-        except Exception as exc:
-            self._in_doubt(claim, f"onverwachte fout: {type(exc).__name__}", actor)
-            log.exception("onverwachte fout in kanaal", melding=claim.melding_id, error=type(exc).__name__)
-            return
-        outbox.record_receipt(self.store, claim, receipt, actor)
+        except Exception as exc:  # noqa: BLE001 - classified: no melding may stop the worker
+            return _Attempted(claim, classify(exc), None)
+        outcome = attempt(
+            channel, melding, withdraw=claim.operation is Operation.WITHDRAW, in_doubt=claim.in_doubt
+        )
+        return _Attempted(claim, outcome, melding)
+
+    def _delivered(self, done: _Attempted) -> None:
+        outbox.record_receipt(self.store, done.claim, done.receipt, self.actor)
         self.delivered += 1
 
-    def _in_doubt(self, claim: outbox.Claim, error: str, actor: str) -> None:
-        next_at = utcnow() + timedelta(seconds=self.retry.in_doubt_delay)
-        if not outbox.record_in_doubt(self.store, claim, error, next_at, actor, self.retry.max_attempts):
-            log.warning(
-                "alert: melding onbestelbaar", melding=claim.melding_id, route=claim.route, reason=error
-            )
+    def _already_held(self, done: _Attempted) -> None:
+        outbox.record_receipt(self.store, done.claim, done.receipt, self.actor)
+        log.info("onzekere melding was al ontvangen", melding=done.claim.melding_id)
 
-    def _unreachable(
-        self, claim: outbox.Claim, melding: OutgoingMelding | None, error: str, actor: str
-    ) -> None:
+    def _unreachable(self, done: _Attempted) -> None:
         """A transient failure: fall back to mail when the policy says so, else retry with backoff."""
-        if not self._fallback(claim, melding, error, actor):
-            self._retry_later(claim, error, actor)
+        if not self._fallback(done):
+            self._retry_later(done)
 
-    def _fallback(self, claim: outbox.Claim, melding: OutgoingMelding | None, error: str, actor: str) -> bool:
+    def _fallback(self, done: _Attempted) -> bool:
         """Re-route to mail when DUO stayed unreachable near the due date; True when it did."""
-        if claim.operation != "deliver" or claim.route != "duo" or melding is None:
+        claim, melding = done.claim, done.melding
+        if claim.operation is not Operation.DELIVER or claim.route != "duo" or melding is None:
             return False
         # A melding DUO may hold already (an in-doubt attempt) never falls back: a mail as well would
         # report it twice. An in-doubt row keeps asking DUO's status first; the due-date alert warns
@@ -372,30 +298,76 @@ class Worker:
             return False
         if decision is None or decision.reason != "fallback":
             return False
-        outbox.record_fallback(self.store, claim, error, decision.detail, actor)
+        outbox.record_fallback(self.store, claim, done.outcome.error, decision.detail, self.actor)
         log.warning("terugval naar mail", melding=claim.melding_id, reason=decision.detail)
         return True
 
-    def _retry_later(self, claim: outbox.Claim, error: str, actor: str) -> None:
+    def _retry_later(self, done: _Attempted) -> None:
         """Schedule the next attempt with backoff (an in-doubt row stays in doubt), or dead-letter it."""
-        next_at = utcnow() + self.retry.delay(claim.attempts)
-        if outbox.record_transient(self.store, claim, error, next_at, actor, self.retry.max_attempts):
-            log.info(
-                "tijdelijke fout, nieuwe poging gepland",
-                melding=claim.melding_id,
-                attempt=claim.attempts,
-                next_attempt_at=next_at.isoformat(),
-            )
-        else:
-            log.warning(
-                "alert: melding onbestelbaar", melding=claim.melding_id, route=claim.route, reason=error
-            )
+        claim, error = done.claim, done.outcome.error
+        retry = next_attempt(done.outcome, self.retry, attempts=claim.attempts, in_doubt=claim.in_doubt)
+        if retry is None:
+            outbox.record_dead(self.store, claim, f"{error} (na {claim.attempts} pogingen)", self.actor)
+            self._alert_dead(claim, error)
+            return
+        next_at = utcnow() + retry.wait
+        outbox.record_transient(self.store, claim, error, next_at, self.actor)
+        log.info(
+            "tijdelijke fout, nieuwe poging gepland",
+            melding=claim.melding_id,
+            attempt=claim.attempts,
+            next_attempt_at=next_at.isoformat(),
+        )
+
+    def _in_doubt(self, done: _Attempted) -> None:
+        self._record_in_doubt(done)
+        log.warning("verzending onzeker", melding=done.claim.melding_id)
+
+    def _unexpected(self, done: _Attempted) -> None:
+        self._record_in_doubt(done)
+        log.error(
+            "onverwachte fout in kanaal",
+            melding=done.claim.melding_id,
+            error=type(done.outcome.cause).__name__,
+            exc_info=done.outcome.cause,
+        )
+
+    def _record_in_doubt(self, done: _Attempted) -> None:
+        """Ask the receiver's status after the in-doubt delay; a dead letter once the attempts ran out."""
+        claim, error = done.claim, done.outcome.error
+        retry = next_attempt(done.outcome, self.retry, attempts=claim.attempts, in_doubt=claim.in_doubt)
+        if retry is None:
+            reason = f"{error} (onzeker na {claim.attempts} pogingen; controleer bij de ontvanger)"
+            outbox.record_dead(self.store, claim, reason, self.actor, maybe_received=True)
+            self._alert_dead(claim, error)
+            return
+        outbox.record_in_doubt(self.store, claim, error, utcnow() + retry.wait, self.actor)
+
+    def _rejected(self, done: _Attempted) -> None:
+        if outbox.record_dead(self.store, done.claim, done.outcome.error, self.actor):
+            self._alert_dead(done.claim, done.outcome.error)
+
+    def _alert_dead(self, claim: outbox.Claim, reason: str) -> None:
+        log.warning("alert: melding onbestelbaar", melding=claim.melding_id, route=claim.route, reason=reason)
+
+    def _held_back(self, done: _Attempted) -> None:
+        """No recipient: the row waits ``routing_delay`` without counting the attempt (alert once)."""
+        claim, error = done.claim, done.outcome.error
+        next_at = utcnow() + timedelta(seconds=self.retry.routing_delay)
+        if outbox.record_held_back(self.store, claim, error, next_at, self.actor):
+            log.warning("alert: melding niet te routeren", melding=claim.melding_id, route=claim.route,
+                        reason=error)
+
+    def _misconfigured(self, done: _Attempted) -> None:
+        """Nothing was sent: the row goes back and the school's route is paused (alert once)."""
+        claim, error = done.claim, done.outcome.error
+        if outbox.pause_misconfigured(self.store, claim, error, self.actor):
+            log.warning("alert: route gepauzeerd, kanaal verkeerd ingesteld", school=claim.school_id,
+                        route=claim.route, reason=error)
 
     def check_due_dates(self) -> int:
         """Alert (log + audit, once per melding) on undelivered meldingen whose due date is near."""
-        alerts = alert_due_dates(
-            self.store, self.today(), self.due_alert_workdays, f"worker:{self.worker_id}"
-        )
+        alerts = alert_due_dates(self.store, self.today(), self.due_alert_workdays, self.actor)
         for a in alerts:
             log.warning(
                 "alert: uiterste melddatum in gevaar",
@@ -407,12 +379,6 @@ class Worker:
                 working_days_left=a.working_days_left,
             )
         return len(alerts)
-
-    def _dead(self, claim: outbox.Claim, reason: str, actor: str) -> None:
-        if outbox.record_dead(self.store, claim, reason, actor):
-            log.warning(
-                "alert: melding onbestelbaar", melding=claim.melding_id, route=claim.route, reason=reason
-            )
 
     def close(self) -> None:
         """Release the channels' connections (when the resolver can)."""

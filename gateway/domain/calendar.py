@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from calendar import SATURDAY, SUNDAY
 from datetime import date, timedelta
 from functools import cache
 
@@ -29,7 +30,7 @@ def public_holidays(year: int) -> frozenset[date]:
     """The general holidays of the Algemene termijnenwet in ``year`` (they govern legal deadlines)."""
     easter = easter_sunday(year)
     koningsdag = date(year, 4, 27)
-    if koningsdag.weekday() == 6:  # Sunday: celebrated the day before
+    if koningsdag.weekday() == SUNDAY:  # celebrated the day before
         koningsdag = date(year, 4, 26)
     return frozenset({
         date(year, 1, 1),                 # Nieuwjaarsdag
@@ -51,7 +52,7 @@ def is_public_holiday(day: date) -> bool:
 
 def is_working_day(day: date) -> bool:
     """A Monday to Friday that is not a public holiday (school holidays are working days)."""
-    return day.weekday() < 5 and not is_public_holiday(day)
+    return day.weekday() < SATURDAY and not is_public_holiday(day)
 
 
 @cache
@@ -68,7 +69,7 @@ def add_working_days(day: date, count: int) -> date:
 
 def iso_week_sunday(day: date) -> date:
     """The Sunday that ends the ISO week containing ``day``."""
-    return day + timedelta(days=6 - day.weekday())
+    return day + timedelta(days=SUNDAY - day.weekday())
 
 
 class SchoolCalendar:
@@ -87,7 +88,7 @@ class SchoolCalendar:
         current = calendar.first_school_day
         while current <= calendar.last_school_day:
             if (
-                current.weekday() < 5
+                current.weekday() < SATURDAY
                 and not is_public_holiday(current)
                 and not any(start <= current <= end for start, end in holidays)
             ):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -64,3 +65,28 @@ class Signal:
             "profile": self.profile,
             "profile_version": self.profile_version,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Signal:
+        """The signal ``to_json`` wrote (``extra`` is not part of it: it comes back empty)."""
+        return cls(
+            rule=data["rule"],
+            kind=data["kind"],
+            student_id=data["student_id"],
+            recipient=data["recipient"],
+            trigger_date=date.fromisoformat(data["trigger_date"]),
+            period_start=date.fromisoformat(data["period_start"]),
+            period_end=_day(data.get("period_end")),
+            due_date=_day(data.get("due_date")),
+            hours=data.get("hours"),
+            actie_gewenst=data.get("actie_gewenst"),
+            legal_basis=data.get("legal_basis", ""),
+            evidence=tuple(data.get("evidence", ())),
+            explanation=data.get("explanation", ""),
+            profile=data.get("profile", ""),
+            profile_version=data.get("profile_version", ""),
+        )
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

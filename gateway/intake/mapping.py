@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from gateway.config.shipped import shipped_folder
+import mappings
 from gateway.domain.errors import ConfigurationError, InvalidInput
 from gateway.domain.reasons import ALL_REASONS
 
-DEFAULT_CODES_DIR: Final = shipped_folder("codes")
+DEFAULT_CODES_DIR: Final = mappings.folder("codes")
 
 # Special code values next to the canonical reasons.
 NOT_VERZUIM: Final = "geen_verzuim"  # a registration that is not verzuim (homework forgotten): dropped

@@ -15,6 +15,8 @@ from gateway.domain.model import Calendar as CalendarModel
 from gateway.intake.validation import dutch_message
 
 Warn = Callable[[str], None]
+# Validation problems named in one error; a badly broken file would otherwise give a wall of text.
+_SHOWN_PROBLEMS = 10
 
 
 def _where(data: Any, loc: tuple[int | str, ...]) -> str:
@@ -79,8 +81,9 @@ def parse_case_file(text: str, source: str = "casefile", warn: Warn | None = Non
         case = CaseFile.model_validate(data)
     except ValidationError as exc:
         problems = [f"{_where(data, tuple(err['loc']))}: {dutch_message(err)}" for err in exc.errors()]
-        shown = problems[:10]
-        more = f" (en nog {len(problems) - 10} fouten)" if len(problems) > 10 else ""
+        shown = problems[:_SHOWN_PROBLEMS]
+        more = (f" (en nog {len(problems) - _SHOWN_PROBLEMS} fouten)"
+                if len(problems) > _SHOWN_PROBLEMS else "")
         raise InvalidInput("; ".join(shown) + more, where=source) from exc
     _check_references(case, source)
     if warn is not None:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Final
 
+from gateway.domain.age import ADULT_AGE
+
 if TYPE_CHECKING:
     from gateway.rules.frame import EvidenceSpec
 
@@ -83,4 +85,4 @@ class Firing:
 
 def recipient_by_age(age: int) -> str:
     """Leerplicht below 18, RMC from 18 on."""
-    return "leerplicht" if age < 18 else "rmc"
+    return "leerplicht" if age < ADULT_AGE else "rmc"

@@ -29,7 +29,7 @@ from gateway.rules.catalogue import (
     OUTSIDE_RECIPIENTS,
     Firing,
 )
-from gateway.rules.explain import explain
+from gateway.rules.explain import SignalTerms, explain
 from gateway.rules.frame import AttendanceColumns, EvaluationFrame, columns_from_records
 from gateway.rules.profiles import Profile
 
@@ -147,8 +147,10 @@ def to_signal(frame: EvaluationFrame, firing: Firing) -> Signal:
         actie_gewenst=_actie_gewenst(firing.rule, frame.profile),
         legal_basis=legal_basis,
         evidence=frame.evidence(firing.student, firing.evidence),
-        explanation=explain(firing, start=start, trigger=trigger, due=due, recipient=recipient,
-                            weeks=weeks, hours=hours, reportable=reportable or not firing.needs_reportable),
+        explanation=explain(firing, SignalTerms(
+            start=start, trigger=trigger, due=due, recipient=recipient, weeks=weeks, hours=hours,
+            reportable=reportable or not firing.needs_reportable,
+        )),
         profile=frame.profile.name,
         profile_version=frame.profile_stamp,
         extra={k: v for k, v in firing.facts.items() if k != "first_week"},

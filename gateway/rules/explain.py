@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from gateway.rules.catalogue import Firing
@@ -26,60 +28,123 @@ def dutch_number(value: float) -> str:
     return text.replace(".", ",")
 
 
-def explain(
-    firing: Firing, *, start: date, trigger: date, due: date | None, recipient: str,
-    weeks: tuple[int, int], hours: float | None, reportable: bool,
-) -> str:
+@dataclass(frozen=True)
+class SignalTerms:
+    """What the engine settled for a firing and the explanation names: period, limit, recipient."""
+
+    start: date
+    trigger: date
+    due: date | None
+    recipient: str
+    weeks: tuple[int, int]  # labels of the first and last lesweek
+    hours: float | None
+    reportable: bool
+
+    @property
+    def period(self) -> str:
+        """van 2 oktober 2026 tot en met 30 oktober 2026."""
+        return f"van {dutch_date(self.start)} tot en met {dutch_date(self.trigger)}"
+
+    @property
+    def lesweken(self) -> str:
+        """lesweek 41 / de lesweken 40 tot en met 44."""
+        first, last = self.weeks
+        return f"lesweek {first}" if first == last else f"de lesweken {first} tot en met {last}"
+
+
+def explain(firing: Firing, terms: SignalTerms) -> str:
     """One paragraph: what happened, in which period, which limit, what to do by when."""
-    period = f"van {dutch_date(start)} tot en met {dutch_date(trigger)}"
-    lesweken = (f"lesweek {weeks[0]}" if weeks[0] == weeks[1]
-                else f"de lesweken {weeks[0]} tot en met {weeks[1]}")
-    facts = firing.facts
-    rule = firing.rule
-    if rule in ("verzuim-16u", "herhaalmelding", "intern-10u"):
-        limit = "meer dan" if facts.get("compare") == ">" else "ten minste"
-        text = (f"{dutch_number(hours or 0)} uur ongeoorloofd verzuim in {lesweken} ({period}); "
-                f"de grens is {limit} {dutch_number(float(str(facts['threshold'])))} uur in 4 lesweken.")
-        if rule == "herhaalmelding":
-            text += " Het verzuim gaat door na de vorige melding: herhaalmelding, actie gewenst ja."
-        elif rule == "verzuim-16u":
-            text += " Eerste melding in dit schooljaar: actie gewenst nee."
-        else:
-            text += " Intern signaal: bespreek het verzuim met de student."
-    elif rule in ("lrv", "rmc-4w"):
-        text = (f"{facts['lesweken']} aaneengesloten lesweken ({lesweken}) alleen ongeoorloofd "
-                f"afwezig, sinds {dutch_date(start)}: "
-                + ("langdurig relatief verzuim." if rule == "lrv" else "4 weken verzuim (18-23 jaar).")
-                + " De melding blijft open tot de student weer op school komt.")
-    elif rule == "luxe-verzuim":
-        text = f"Ongeoorloofd afwezig wegens luxe verzuim op {dutch_date(trigger)} (vakantie zonder verlof)."
-    elif rule == "no-show":
-        n = int(str(facts["school_days"]))
-        days = "de eerste schooldag" if n == 1 else f"de eerste {n} schooldagen"
-        text = (f"Niet verschenen op {days} ({period}), zonder geoorloofde reden en zonder "
-                f"introductiedag: no-show.")
-    elif rule in ("sf-4w-contact", "sf-8w-ma"):
-        text = (f"{facts['lesweken']} aaneengesloten lesweken ({lesweken}) alleen ongeoorloofd "
-                f"afwezig, sinds {dutch_date(start)}; de student ontvangt studiefinanciering.")
-        text += (" Neem contact op met de student." if rule == "sf-4w-contact"
-                 else " Stuur het MA-formulier naar DUO; de student krijgt een kopie.")
-    elif rule == "te-laat":
-        text = (f"{facts['late_arrivals']} keer te laat in {lesweken} ({period}); "
-                f"de grens is {facts['threshold']} keer in 4 lesweken.")
-    elif rule == "ziek-zonder-verklaring":
-        text = (f"{facts['lesweken']} aaneengesloten lesweken ({lesweken}) alleen ziek gemeld, "
-                f"sinds {dutch_date(start)}, zonder doktersverklaring.")
-    elif rule == "zorg-langdurig-ziek":
-        text = (f"{facts['sick_days']} lesdagen achter elkaar ziek gemeld, sinds {dutch_date(start)}: "
-                "zorgsignaal.")
-    elif rule == "zorg-vaak-ziek":
-        text = (f"{facts['episodes']} keer ziek gemeld binnen {facts['span_lesweken']} lesweken "
-                f"({period}): zorgsignaal.")
-    else:
-        text = f"Regel {rule} is van toepassing ({period})."
-    if not reportable:
+    text = _SENTENCES.get(firing.rule, _any_rule)(firing, terms)
+    if not terms.reportable:
         text += (" De student is niet meldingsplichtig bij DUO (23 jaar of ouder, of met "
                  "startkwalificatie): signaal voor de school.")
-    if due is not None:
-        text += f" Uiterlijk {dutch_date(due)} naar {RECIPIENT_NAMES.get(recipient, recipient)}."
+    if terms.due is not None:
+        recipient = RECIPIENT_NAMES.get(terms.recipient, terms.recipient)
+        text += f" Uiterlijk {dutch_date(terms.due)} naar {recipient}."
     return text
+
+
+# What the hour rules add after the count: first melding, repeat, or internal signal.
+_HOURS_NEXT_STEP = {
+    "verzuim-16u": " Eerste melding in dit schooljaar: actie gewenst nee.",
+    "herhaalmelding": " Het verzuim gaat door na de vorige melding: herhaalmelding, actie gewenst ja.",
+    "intern-10u": " Intern signaal: bespreek het verzuim met de student.",
+}
+
+
+def _hours(firing: Firing, terms: SignalTerms) -> str:
+    facts = firing.facts
+    limit = "meer dan" if facts.get("compare") == ">" else "ten minste"
+    threshold = dutch_number(float(str(facts["threshold"])))
+    return (f"{dutch_number(terms.hours or 0)} uur ongeoorloofd verzuim in {terms.lesweken} "
+            f"({terms.period}); de grens is {limit} {threshold} uur in 4 lesweken."
+            + _HOURS_NEXT_STEP[firing.rule])
+
+
+def _absent_run(firing: Firing, terms: SignalTerms) -> str:
+    return (f"{firing.facts['lesweken']} aaneengesloten lesweken ({terms.lesweken}) alleen "
+            f"ongeoorloofd afwezig, sinds {dutch_date(terms.start)}: "
+            + ("langdurig relatief verzuim." if firing.rule == "lrv" else "4 weken verzuim (18-23 jaar).")
+            + " De melding blijft open tot de student weer op school komt.")
+
+
+def _luxe(firing: Firing, terms: SignalTerms) -> str:
+    return (f"Ongeoorloofd afwezig wegens luxe verzuim op {dutch_date(terms.trigger)} "
+            "(vakantie zonder verlof).")
+
+
+def _no_show(firing: Firing, terms: SignalTerms) -> str:
+    n = int(str(firing.facts["school_days"]))
+    days = "de eerste schooldag" if n == 1 else f"de eerste {n} schooldagen"
+    return (f"Niet verschenen op {days} ({terms.period}), zonder geoorloofde reden en zonder "
+            f"introductiedag: no-show.")
+
+
+def _studiefinanciering(firing: Firing, terms: SignalTerms) -> str:
+    text = (f"{firing.facts['lesweken']} aaneengesloten lesweken ({terms.lesweken}) alleen "
+            f"ongeoorloofd afwezig, sinds {dutch_date(terms.start)}; de student ontvangt studiefinanciering.")
+    return text + (" Neem contact op met de student." if firing.rule == "sf-4w-contact"
+                   else " Stuur het MA-formulier naar DUO; de student krijgt een kopie.")
+
+
+def _te_laat(firing: Firing, terms: SignalTerms) -> str:
+    facts = firing.facts
+    return (f"{facts['late_arrivals']} keer te laat in {terms.lesweken} ({terms.period}); "
+            f"de grens is {facts['threshold']} keer in 4 lesweken.")
+
+
+def _ziek_zonder_verklaring(firing: Firing, terms: SignalTerms) -> str:
+    return (f"{firing.facts['lesweken']} aaneengesloten lesweken ({terms.lesweken}) alleen ziek gemeld, "
+            f"sinds {dutch_date(terms.start)}, zonder doktersverklaring.")
+
+
+def _zorg_langdurig_ziek(firing: Firing, terms: SignalTerms) -> str:
+    return (f"{firing.facts['sick_days']} lesdagen achter elkaar ziek gemeld, "
+            f"sinds {dutch_date(terms.start)}: zorgsignaal.")
+
+
+def _zorg_vaak_ziek(firing: Firing, terms: SignalTerms) -> str:
+    return (f"{firing.facts['episodes']} keer ziek gemeld binnen {firing.facts['span_lesweken']} lesweken "
+            f"({terms.period}): zorgsignaal.")
+
+
+def _any_rule(firing: Firing, terms: SignalTerms) -> str:
+    return f"Regel {firing.rule} is van toepassing ({terms.period})."
+
+
+# Rule id -> the sentence that says what happened.
+_SENTENCES: dict[str, Callable[[Firing, SignalTerms], str]] = {
+    "verzuim-16u": _hours,
+    "herhaalmelding": _hours,
+    "intern-10u": _hours,
+    "lrv": _absent_run,
+    "rmc-4w": _absent_run,
+    "luxe-verzuim": _luxe,
+    "no-show": _no_show,
+    "sf-4w-contact": _studiefinanciering,
+    "sf-8w-ma": _studiefinanciering,
+    "te-laat": _te_laat,
+    "ziek-zonder-verklaring": _ziek_zonder_verklaring,
+    "zorg-langdurig-ziek": _zorg_langdurig_ziek,
+    "zorg-vaak-ziek": _zorg_vaak_ziek,
+}

@@ -13,6 +13,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
+from gateway.domain.age import REPORTABLE_BELOW_AGE, age_on, birthday
 from gateway.domain.calendar import SchoolCalendar
 from gateway.domain.model import AttendanceRecord, Student
 from gateway.domain.reasons import AUTHORISED, NO_REASON, REASON_INDEX
@@ -91,20 +92,6 @@ def classify(columns: AttendanceColumns, late_minutes: int) -> npt.NDArray[np.in
     cls[over & ~authorised] = CLS_UNAUTHORISED
     cls[late & ~over & ~authorised] = CLS_LATE_ARRIVAL
     return cls
-
-
-def _birthday_ordinal(birth: date, years: int) -> int:
-    # A 29 February birthday falls on 1 March in other years: age = year difference minus one
-    # until the (month, day) of birth has passed, the usual reckoning.
-    try:
-        return date(birth.year + years, birth.month, birth.day).toordinal()
-    except ValueError:
-        return date(birth.year + years, 3, 1).toordinal()
-
-
-def age_on(birth: date, day: date) -> int:
-    """Age in whole years on ``day``."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 @dataclass(frozen=True)
@@ -205,7 +192,7 @@ class EvaluationFrame:
         self.window_first_day = self.week_first_day[np.maximum(self.day_week - 3, 0)]
         births = [s.birth_date for s in students]
         self.birthday = {
-            age: np.array([_birthday_ordinal(b, age) for b in births], dtype=np.int64)
+            age: np.array([birthday(b, age).toordinal() for b in births], dtype=np.int64)
             for age in (18, 23, 27, profile.verzuim_16u_max_age, profile.no_show_max_age)
         }
         self.startkwalificatie = np.array([s.startkwalificatie for s in students], dtype=bool)
@@ -291,7 +278,7 @@ class EvaluationFrame:
 
     def reportable(self, student: int, day: int) -> bool:
         """Reportable to DUO: younger than 23 and without startkwalificatie."""
-        return not self.startkwalificatie[student] and self.age(student, day) < 23
+        return not self.startkwalificatie[student] and self.age(student, day) < REPORTABLE_BELOW_AGE
 
     def evidence(self, student: int, spec: EvidenceSpec) -> tuple[str, ...]:
         """Ids of the student's records that ``spec`` selects, by day and source order."""

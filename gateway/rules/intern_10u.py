@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gateway.rules.catalogue import Firing
 from gateway.rules.frame import CLS_UNAUTHORISED, EvaluationFrame, EvidenceSpec
-from gateway.rules.window import everyone, scan_windows
+from gateway.rules.window import Threshold, everyone, scan_windows
 
 
 def fire(frame: EvaluationFrame) -> list[Firing]:
@@ -13,7 +13,7 @@ def fire(frame: EvaluationFrame) -> list[Firing]:
     if hours is None:
         return []
 
-    hits = scan_windows(frame, frame.unauthorised_minutes, round(hours * 60), strict=False,
+    hits = scan_windows(frame, frame.unauthorised_minutes, Threshold(round(hours * 60), strict=False),
                         eligible=everyone)
     return [
         Firing(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gateway.domain.age import ADULT_AGE
 from gateway.domain.calendar import add_working_days
 from gateway.rules.catalogue import Firing
 from gateway.rules.frame import LUXE, STATUS_ABSENT, EvaluationFrame, EvidenceSpec
@@ -19,7 +20,7 @@ def fire(frame: EvaluationFrame) -> list[Firing]:
     firings = []
     for day_index, student_index in zip(*np.nonzero(starts), strict=True):
         day, student = int(day_index), int(student_index)
-        if frame.age(student, day) >= 18:
+        if frame.age(student, day) >= ADULT_AGE:
             continue
         firings.append(Firing(
             rule="luxe-verzuim",

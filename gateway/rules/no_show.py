@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway.domain.age import ADULT_AGE
 from gateway.rules.catalogue import Firing
 from gateway.rules.frame import STATUS_ABSENT, EvaluationFrame, EvidenceSpec
 
@@ -39,7 +40,7 @@ def fire(frame: EvaluationFrame) -> list[Firing]:
             student=student,
             trigger_day=trigger,
             start_day=first,
-            recipient="leerplicht" if frame.age(student, trigger) < 18 else "dsp",
+            recipient="leerplicht" if frame.age(student, trigger) < ADULT_AGE else "dsp",
             evidence=EvidenceSpec(first, trigger, status=STATUS_ABSENT),
             needs_reportable=False,
             due_date=due,

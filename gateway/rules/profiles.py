@@ -11,11 +11,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gateway.config.shipped import shipped_folder
+import mappings
 from gateway.domain.errors import ConfigurationError
 from gateway.intake.validation import describe
 
-DEFAULT_PROFILE_DIR = shipped_folder("profiles")
+DEFAULT_PROFILE_DIR = mappings.folder("profiles")
 
 
 class Profile(BaseModel):

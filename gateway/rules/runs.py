@@ -69,21 +69,29 @@ def fully_unauthorised_weeks(frame: EvaluationFrame) -> BoolArray:
     return full
 
 
-def run_firing(
-    frame: EvaluationFrame, hit: RunHit, rule: str, recipient: str, *, all_of: IntArray,
-    needs_reportable: bool, open_end: bool = False, due_date: date | None = None,
-    ) -> Firing:
+@dataclass(frozen=True)
+class RunReport:
+    """What a run rule reports once a run reaches its length: rule, recipient and melding terms."""
+
+    rule: str
+    recipient: str
+    needs_reportable: bool
+    open_end: bool = False
+    due_date: date | None = None
+
+
+def run_firing(frame: EvaluationFrame, hit: RunHit, report: RunReport, *, all_of: IntArray) -> Firing:
     """Turn a run into a firing: period from the run's start, evidence every record up to the trigger."""
     start = run_start_day(frame, hit.student, hit.first_week, all_of)
     return Firing(
-        rule=rule,
+        rule=report.rule,
         student=hit.student,
         trigger_day=hit.trigger_day,
         start_day=start,
-        recipient=recipient,
+        recipient=report.recipient,
         evidence=EvidenceSpec(start, hit.trigger_day),
-        needs_reportable=needs_reportable,
-        open_end=open_end,
-        due_date=due_date,
+        needs_reportable=report.needs_reportable,
+        open_end=report.open_end,
+        due_date=report.due_date,
         facts={"lesweken": hit.length, "first_week": hit.first_week},
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from gateway.domain.calendar import add_working_days
 from gateway.rules.catalogue import Firing, recipient_by_age
 from gateway.rules.frame import CLS_LATE_ARRIVAL, EvaluationFrame, EvidenceSpec
-from gateway.rules.window import everyone, scan_windows
+from gateway.rules.window import Threshold, everyone, scan_windows
 
 
 def fire(frame: EvaluationFrame) -> list[Firing]:
@@ -14,7 +14,7 @@ def fire(frame: EvaluationFrame) -> list[Firing]:
     if threshold is None:
         return []
 
-    hits = scan_windows(frame, frame.late_arrivals, threshold, strict=True, eligible=everyone)
+    hits = scan_windows(frame, frame.late_arrivals, Threshold(threshold, strict=True), eligible=everyone)
     return [
         Firing(
             rule="te-laat",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from gateway.domain.calendar import add_working_days
 from gateway.rules.catalogue import Firing, recipient_by_age
 from gateway.rules.frame import CLS_UNAUTHORISED, BoolArray, EvaluationFrame, EvidenceSpec, IntArray
-from gateway.rules.window import scan_windows
+from gateway.rules.window import Threshold, scan_windows
 
 
 def fire(frame: EvaluationFrame, silence_from: BoolArray) -> list[Firing]:
@@ -23,8 +23,7 @@ def fire(frame: EvaluationFrame, silence_from: BoolArray) -> list[Firing]:
     hits = scan_windows(
         frame,
         frame.unauthorised_minutes,
-        threshold=round(profile.verzuim_16u_threshold * 60),
-        strict=profile.verzuim_16u_compare == ">",
+        Threshold(round(profile.verzuim_16u_threshold * 60), strict=profile.verzuim_16u_compare == ">"),
         eligible=younger_than_max,
         silence_from=silence_from,
     )

@@ -26,6 +26,19 @@ class WindowHit:
     sequence: int  # 0 for the first firing of this rule for the student, 1 for the next, ...
 
 
+@dataclass(frozen=True)
+class Threshold:
+    """A window rule's limit: reached at ``value`` (``>=``), or only past it when ``strict`` (``>``)."""
+
+    value: int
+    strict: bool
+
+    def reached(self, totals: IntArray) -> BoolArray:
+        """Whether each window total reaches the limit."""
+        reached: BoolArray = totals > self.value if self.strict else totals >= self.value
+        return reached
+
+
 def everyone(students: IntArray, day: int) -> BoolArray:
     """Eligibility for window rules that apply to every student."""
     return np.ones(students.shape[0], dtype=bool)
@@ -34,12 +47,12 @@ def everyone(students: IntArray, day: int) -> BoolArray:
 def scan_windows(
     frame: EvaluationFrame,
     amounts: IntArray,
-    threshold: int,
-    strict: bool,
+    limit: Threshold,
+    *,
     eligible: Callable[[IntArray, int], BoolArray],
     silence_from: BoolArray | None = None,
 ) -> list[WindowHit]:
-    """Walk the school days and report each day the window total reaches ``threshold``.
+    """Walk the school days and report each day the window total reaches ``limit``.
 
     ``amounts[day, student]`` is what each day adds (minutes, late arrivals). ``silence_from``
     marks days from which the rule stays silent until the student has a record that is not an
@@ -67,7 +80,7 @@ def scan_windows(
         candidates = candidates[~silenced[candidates] & (last_week[candidates] != week)]
         first = np.maximum(frame.window_first_day[day], count_from[candidates])
         totals = prefix[day + 1, candidates] - prefix[first, candidates]
-        reached = totals > threshold if strict else totals >= threshold
+        reached = limit.reached(totals)
         candidates, first, totals = candidates[reached], first[reached], totals[reached]
         if candidates.size:
             ok = eligible(candidates, day)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from gateway.domain.calendar import add_working_days
 from gateway.rules.catalogue import Firing, recipient_by_age
 from gateway.rules.frame import EvaluationFrame
-from gateway.rules.runs import run_firing, scan_runs
+from gateway.rules.runs import RunReport, run_firing, scan_runs
 
 LESWEKEN = 4
 
@@ -17,11 +17,11 @@ def fire(frame: EvaluationFrame) -> list[Firing]:
     for hit in scan_runs(frame, all_sick, [LESWEKEN]):
         if frame.students[hit.student].doktersverklaring:
             continue
-        firings.append(run_firing(
-            frame, hit, "ziek-zonder-verklaring",
-            recipient_by_age(frame.age(hit.student, hit.trigger_day)),
-            all_of=frame.ziek, needs_reportable=True,
+        report = RunReport(
+            "ziek-zonder-verklaring", recipient_by_age(frame.age(hit.student, hit.trigger_day)),
+            needs_reportable=True,
             due_date=add_working_days(frame.day_dates[hit.trigger_day],
                                       frame.profile.report_within_workdays),
-        ))
+        )
+        firings.append(run_firing(frame, hit, report, all_of=frame.ziek))
     return firings

@@ -6,7 +6,7 @@ source cursor through ``get_cursor``; writes go through ``gateway.pipeline`` and
 
 from gateway.store.engine import Store, utcnow
 from gateway.store.meldingen import MeldingView, count_by_status, get_melding, list_meldingen
-from gateway.store.open import get_cursor, get_school, list_schools, open_store
+from gateway.store.open import get_cursor, list_schools, open_store
 
 __all__ = [
     "MeldingView",
@@ -14,7 +14,6 @@ __all__ = [
     "count_by_status",
     "get_cursor",
     "get_melding",
-    "get_school",
     "list_meldingen",
     "list_schools",
     "open_store",

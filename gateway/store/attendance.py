@@ -31,6 +31,14 @@ class UpsertCounts:
     withdrawn: int = 0
     students: set[str] = field(default_factory=set)
 
+    def merge(self, other: UpsertCounts) -> None:
+        """Add what another step of the same batch did (withdrawals after the upsert)."""
+        self.new += other.new
+        self.changed += other.changed
+        self.unchanged += other.unchanged
+        self.withdrawn += other.withdrawn
+        self.students |= other.students
+
 
 def _marks(conn: sa.Connection, n: int) -> str:
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
@@ -72,13 +80,11 @@ def _copy_to_history(
     )
 
 
-def upsert_records(
-    conn: sa.Connection, school_id: str, source: str, records: Iterable[AttendanceRecord], seq: int
-) -> UpsertCounts:
-    """Insert new records, replace changed ones (the old version goes to the history), skip equal ones."""
-    sqlite = conn.dialect.name == "sqlite"
-    # Rows in insert shape; a later record with the same id replaces the earlier one. Days and
-    # lesson times repeat a lot within a batch, so their conversions are cached per batch.
+def _insert_rows(
+    records: Iterable[AttendanceRecord], school_id: str, source: str, seq: int, *, sqlite: bool
+) -> dict[str, tuple[Any, ...]]:
+    """Rows in insert shape by record id; a later record with the same id replaces the earlier one."""
+    # Days and lesson times repeat a lot within a batch, so their conversions are cached per batch.
     days: dict[date, Any] = {}
     minutes: dict[time, int] = {}
     latest: dict[str, tuple[Any, ...]] = {}
@@ -107,6 +113,14 @@ def upsert_records(
             seq,
             False,
         )
+    return latest
+
+
+def upsert_records(
+    conn: sa.Connection, school_id: str, source: str, records: Iterable[AttendanceRecord], seq: int
+) -> UpsertCounts:
+    """Insert new records, replace changed ones (the old version goes to the history), skip equal ones."""
+    latest = _insert_rows(records, school_id, source, seq, sqlite=conn.dialect.name == "sqlite")
     counts = UpsertCounts()
     if not latest:
         return counts
@@ -146,18 +160,17 @@ def upsert_records(
 
 
 def withdraw_records(
-    conn: sa.Connection,
-    school_id: str,
-    source: str,
-    record_ids: Sequence[str],
-    seq: int,
-    counts: UpsertCounts,
-) -> None:
-    """Mark records the source deleted as withdrawn (they stop counting; the history keeps them)."""
+    conn: sa.Connection, school_id: str, source: str, record_ids: Sequence[str], seq: int
+) -> UpsertCounts:
+    """Mark records the source deleted as withdrawn (they stop counting; the history keeps them).
+
+    Returns how many were withdrawn and whose they were (to ``merge`` into the batch's counts).
+    """
+    counts = UpsertCounts()
     existing = _existing(conn, school_id, source, list(dict.fromkeys(record_ids)))
     live = [rid for rid, old in existing.items() if not old[8]]
     if not live:
-        return
+        return counts
     _copy_to_history(conn, school_id, source, live, seq)
     m = _marks(conn, 1)
     conn.exec_driver_sql(
@@ -167,6 +180,7 @@ def withdraw_records(
     )
     counts.withdrawn += len(live)
     counts.students.update(existing[rid][0] for rid in live)
+    return counts
 
 
 def load_records(conn: sa.Connection, school_id: str, student_ids: Sequence[str]) -> list[AttendanceRecord]:

@@ -2,7 +2,7 @@
 
 Each entry holds the SHA-256 of the previous entry's hash plus its own canonical serialisation,
 so altering, removing or reordering any row breaks the chain from that row on. Entries never hold
-plain personal data (``append`` refuses keys that name it).
+plain personal data (``append`` refuses the keys of ``gateway.domain.personal_data``).
 """
 
 from __future__ import annotations
@@ -10,37 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from gateway.domain.personal_data import is_personal
 from gateway.store.engine import Store
 from gateway.store.schema import audit_head, audit_log
 
 GENESIS = "0" * 64
-# Keys that would carry a student's personal data; an entry holding one is refused.
-FORBIDDEN_KEYS = frozenset(
-    {
-        "bsn",
-        "onderwijsnummer",
-        "given_names",
-        "family_name",
-        "street",
-        "house_number",
-        "postcode",
-        "city",
-        "birth_date",
-        "address",
-        "email",
-        "phone",
-        "personal",
-        "contact_name",
-        "contact_email",
-        "contact_phone",
-    }
-)
 
 
 def canonical_json(value: Any) -> str:
@@ -51,7 +31,7 @@ def canonical_json(value: Any) -> str:
 def _check_no_personal_data(value: Any, path: str = "data") -> None:
     if isinstance(value, Mapping):
         for key, item in value.items():
-            if str(key).lower() in FORBIDDEN_KEYS:
+            if is_personal(key):
                 raise ValueError(f"audit: '{path}.{key}' is persoonsgegeven en hoort niet in de audit")
             _check_no_personal_data(item, f"{path}.{key}")
     elif isinstance(value, list | tuple):
@@ -59,29 +39,27 @@ def _check_no_personal_data(value: Any, path: str = "data") -> None:
             _check_no_personal_data(item, path)
 
 
-def entry_hash(
-    prev_hash: str,
-    seq: int,
-    ts: str,
-    actor: str,
-    action: str,
-    school_id: str | None,
-    subject: str | None,
-    data: str,
-) -> str:
+@dataclass(frozen=True)
+class EntryBody:
+    """What an entry's hash covers besides the previous hash; ``data`` is its canonical JSON."""
+
+    seq: int
+    ts: str
+    actor: str
+    action: str
+    school_id: str | None
+    subject: str | None
+    data: str
+
+    @classmethod
+    def of_row(cls, row: sa.Row[Any]) -> EntryBody:
+        """The body of a stored entry."""
+        return cls(row.seq, row.ts, row.actor, row.action, row.school_id, row.subject, row.data)
+
+
+def entry_hash(prev_hash: str, body: EntryBody) -> str:
     """SHA-256 over the previous hash and the entry's canonical form."""
-    body = canonical_json(
-        {
-            "seq": seq,
-            "ts": ts,
-            "actor": actor,
-            "action": action,
-            "school_id": school_id,
-            "subject": subject,
-            "data": data,
-        }
-    )
-    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+    return hashlib.sha256(f"{prev_hash}\n{canonical_json(asdict(body))}".encode()).hexdigest()
 
 
 _HEAD = sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
@@ -93,7 +71,7 @@ _MOVE_HEAD = (
 )
 
 
-def append(
+def append(  # noqa: PLR0913  the entry's own fields, keyword-only, named at every call site
     conn: sa.Connection,
     *,
     actor: str,
@@ -105,26 +83,19 @@ def append(
     """Append one entry inside the caller's transaction; returns its sequence number."""
     _check_no_personal_data(data)
     head = conn.execute(_HEAD).one()
-    seq = int(head.seq) + 1
-    ts = datetime.now(UTC).isoformat(timespec="microseconds")
-    text = canonical_json(dict(data))
-    digest = entry_hash(head.hash, seq, ts, actor, action, school_id, subject, text)
-    conn.execute(
-        _INSERT,
-        {
-            "seq": seq,
-            "ts": ts,
-            "actor": actor,
-            "action": action,
-            "school_id": school_id,
-            "subject": subject,
-            "data": text,
-            "prev_hash": head.hash,
-            "hash": digest,
-        },
+    body = EntryBody(
+        seq=int(head.seq) + 1,
+        ts=datetime.now(UTC).isoformat(timespec="microseconds"),
+        actor=actor,
+        action=action,
+        school_id=school_id,
+        subject=subject,
+        data=canonical_json(dict(data)),
     )
-    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": digest})
-    return seq
+    digest = entry_hash(head.hash, body)
+    conn.execute(_INSERT, {**asdict(body), "prev_hash": head.hash, "hash": digest})
+    conn.execute(_MOVE_HEAD, {"new_seq": body.seq, "new_hash": digest})
+    return body.seq
 
 
 @dataclass(frozen=True)
@@ -151,10 +122,7 @@ def verify(store: Store, batch_size: int = 5000) -> Verification:
                 return Verification(count, expected_seq, f"regel {expected_seq} ontbreekt")
             if row.prev_hash != prev_hash:
                 return Verification(count, row.seq, "verwijzing naar de vorige regel klopt niet")
-            digest = entry_hash(
-                prev_hash, row.seq, row.ts, row.actor, row.action, row.school_id, row.subject, row.data
-            )
-            if digest != row.hash:
+            if entry_hash(prev_hash, EntryBody.of_row(row)) != row.hash:
                 return Verification(count, row.seq, "inhoud past niet bij de opgeslagen hash")
             prev_hash, expected_seq, count = row.hash, row.seq + 1, count + 1
         if head.seq != count or head.hash != prev_hash:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from gateway.config.settings import KEY_BYTES
 from gateway.domain.errors import ConfigurationError, IntegrityError
 
 _PREFIX = "v1"
@@ -32,8 +33,8 @@ class FieldCipher:
         if active not in keys:
             raise ConfigurationError(f"actieve sleutel '{active}' ontbreekt")
         for kid, key in keys.items():
-            if "." in kid or len(key) != 32:
-                raise ConfigurationError(f"sleutel '{kid}': id zonder punt en 32 bytes vereist")
+            if "." in kid or len(key) != KEY_BYTES:
+                raise ConfigurationError(f"sleutel '{kid}': id zonder punt en {KEY_BYTES} bytes vereist")
         self._aead = {kid: AESGCM(key) for kid, key in keys.items()}
         self.active_key_id = active
 

@@ -1,15 +1,18 @@
-"""Meldingen in the store: creation with their outbox row, status changes, and the read API."""
+"""Meldingen in the store: creation, status changes (checked by the lifecycle), and the read API."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 
-from gateway.domain.lifecycle import State, check_transition
+from gateway.domain.errors import IllegalTransition
+from gateway.domain.lifecycle import State, allowed_from, check_transition
 from gateway.domain.signals import Signal
 from gateway.store.engine import Store, utcnow
 from gateway.store.schema import meldingen, outbox
@@ -99,7 +102,7 @@ def fallback_from_column() -> sa.Label[str | None]:
     )
 
 
-def list_meldingen(
+def list_meldingen(  # noqa: PLR0913  keyword-only filters of one query; an object for them would only move them
     store: Store,
     school_id: str,
     *,
@@ -144,55 +147,65 @@ def count_by_status(store: Store, school_id: str | None = None) -> dict[str, int
         return {status: int(n) for status, n in conn.execute(query)}
 
 
-def insert_melding(
-    conn: sa.Connection,
-    *,
-    school_id: str,
-    business_id: str,
-    message_id: str,
-    signal: Signal,
-    status: State,
-    route: str | None,
-    profile_stamp: str,
-) -> None:
-    """Write a melding; when it is to be sent, its outbox row in the same transaction."""
+# --- writes (inside the caller's transaction) ------------------------------------------------------
+
+_LOCK_CHUNK = 500  # ids per locking statement (bound parameters stay well under every driver's limit)
+
+
+@dataclass(frozen=True)
+class NewMelding:
+    """A melding to store: the signal it comes from and what was decided about it."""
+
+    school_id: str
+    business_id: str
+    message_id: str
+    signal: Signal
+    status: State
+    route: str | None
+    profile_stamp: str
+
+
+def insert_melding(conn: sa.Connection, melding: NewMelding) -> None:
+    """Write a melding (its outbox row, if it is to be sent, is ``gateway.delivery.outbox``'s)."""
     now = utcnow()
+    signal = melding.signal
     conn.execute(
         meldingen.insert().values(
-            id=message_id,
-            school_id=school_id,
-            business_id=business_id,
+            id=melding.message_id,
+            school_id=melding.school_id,
+            business_id=melding.business_id,
             student_id=signal.student_id,
             rule=signal.rule,
             kind=signal.kind,
             recipient=signal.recipient,
-            route=route,
-            status=status.value,
+            route=melding.route,
+            status=melding.status.value,
             trigger_date=signal.trigger_date,
             period_start=signal.period_start,
             period_end=signal.period_end,
             due_date=signal.due_date,
             hours=signal.hours,
             signal=json.dumps(signal.to_json(), sort_keys=True),
-            profile_stamp=profile_stamp,
+            profile_stamp=melding.profile_stamp,
             created_at=now,
             updated_at=now,
         )
     )
-    if route is not None and status in (State.CONCEPT, State.KLAAR):
+
+
+def lock_active(conn: sa.Connection, school_id: str, student_ids: Sequence[str]) -> None:
+    """Lock every melding of these students that is not withdrawn (in id order, chunked)."""
+    for i in range(0, len(student_ids), _LOCK_CHUNK):
         conn.execute(
-            outbox.insert().values(
-                melding_id=message_id,
-                school_id=school_id,
-                route=route,
-                operation="deliver",
-                state="held" if status is State.CONCEPT else "pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-                updated_at=now,
+            sa.select(meldingen.c.id)
+            .where(
+                meldingen.c.school_id == school_id,
+                meldingen.c.student_id.in_(list(student_ids[i : i + _LOCK_CHUNK])),
+                meldingen.c.status != State.INGETROKKEN.value,
             )
-        )
+            .order_by(meldingen.c.id)
+            .with_for_update()
+        ).all()
 
 
 def lock_status(conn: sa.Connection, melding_id: str) -> State:
@@ -213,3 +226,45 @@ def set_status(conn: sa.Connection, melding_id: str, target: State, **values: An
         .values(status=target.value, updated_at=utcnow(), **values)
     )
     return current
+
+
+# The worker's hot path runs this for every melding: one statement per shape (source states and
+# columns set), compiled once and reused.
+@lru_cache(maxsize=64)
+def _move_from(sources: tuple[str, ...], columns: tuple[str, ...]) -> sa.Update:
+    return (
+        meldingen.update()
+        .where(meldingen.c.id == sa.bindparam("p_mid"), meldingen.c.status.in_(sources))
+        .values({c: sa.bindparam(f"p_{c}") for c in columns})
+    )
+
+
+def guarded_move(
+    conn: sa.Connection, melding_id: str, target: State, sources: tuple[State, ...], **values: Any
+) -> bool:
+    """One-statement transition, only from ``sources`` (each allowed by the lifecycle, else
+    ``IllegalTransition``); False when the melding was in none of them."""
+    names = tuple(s.value for s in sources)
+    if not set(names) <= set(allowed_from(target)):
+        raise IllegalTransition(f"melding kan niet van {names} naar '{target}'")
+    changes = {"status": target.value, "updated_at": utcnow(), **values}
+    statement = _move_from(names, tuple(sorted(changes)))
+    result = conn.execute(statement, {"p_mid": melding_id, **{f"p_{k}": v for k, v in changes.items()}})
+    return bool(result.rowcount)
+
+
+def move_if_allowed(conn: sa.Connection, melding_id: str, target: State, **values: Any) -> bool:
+    """Move the melding when the lifecycle allows it (a withdrawal may have overtaken a send);
+    ``values`` are written either way. Returns whether it moved."""
+    try:
+        set_status(conn, melding_id, target, **values)
+    except IllegalTransition:
+        note(conn, melding_id, **values)
+        return False
+    return True
+
+
+def note(conn: sa.Connection, melding_id: str, **values: Any) -> None:
+    """Write columns other than the status (what a receiver answered, the last error)."""
+    if values:
+        conn.execute(meldingen.update().where(meldingen.c.id == melding_id).values(**values))

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from gateway.config.school import SchoolConfig
 from gateway.config.settings import Settings
-from gateway.domain.errors import ConfigurationError
 from gateway.store.crypto import FieldCipher
 from gateway.store.engine import Store
 from gateway.store.schema import schools, source_cursors
@@ -18,15 +16,6 @@ def open_store(settings: Settings, *, migrate: bool = False) -> Store:
     if migrate:
         store.migrate()
     return store
-
-
-def get_school(store: Store, school_id: str) -> SchoolConfig:
-    """The registered configuration of a school; ``ConfigurationError`` when unknown."""
-    with store.read() as conn:
-        text = conn.scalar(sa.select(schools.c.config).where(schools.c.id == school_id))
-    if text is None:
-        raise ConfigurationError(f"school '{school_id}' is niet geregistreerd")
-    return SchoolConfig.model_validate_json(text)
 
 
 def list_schools(store: Store) -> list[str]:

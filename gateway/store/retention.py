@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from gateway.domain.errors import ConfigurationError
 from gateway.domain.lifecycle import State
 from gateway.domain.model import Calendar
+from gateway.domain.outbox_lifecycle import ACTIVE
 from gateway.store import audit
 from gateway.store.engine import Store
 from gateway.store.schema import (
@@ -51,7 +52,7 @@ FINISHED_STATES = tuple(
         State.INTERN,
     )
 )
-ACTIVE_OUTBOX_STATES = ("held", "pending", "sending", "in_doubt")
+ACTIVE_OUTBOX_STATES = [s.value for s in ACTIVE]  # rows a worker or a person still acts on
 
 
 @dataclass(frozen=True)

@@ -9,20 +9,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from gateway.domain.model import Student
+from gateway.domain.personal_data import RULE_FACTS, is_personal
 from gateway.domain.ports import StudentDetails
 from gateway.store.crypto import FieldCipher
 from gateway.store.schema import students
 
-PERSONAL_FIELDS = (
-    "bsn",
-    "onderwijsnummer",
-    "given_names",
-    "family_name",
-    "street",
-    "house_number",
-    "postcode",
-    "city",
-)
+# The canonical Student fields that are personal data, sealed in the ``personal`` column. They
+# follow from the one list, so a personal field added to Student is sealed without more ado;
+# the ones the rules need (birth date) stay among the facts.
+PERSONAL_FIELDS = tuple(f for f in Student.model_fields if is_personal(f) and f not in RULE_FACTS)
 FACT_FIELDS = tuple(f for f in Student.model_fields if f not in PERSONAL_FIELDS)
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from typing import Literal
 
+from gateway.domain.age import ADULT_AGE
 from gateway.domain.calendar import SchoolCalendar
 from gateway.domain.model import AttendanceRecord, Calendar, Holiday, Student
 
@@ -40,6 +42,19 @@ _GIVEN = ("Sem", "Noah", "Liam", "Lucas", "Daan", "Finn", "Emma", "Julia", "Mila
 _FAMILY = ("de Jong", "Jansen", "de Vries", "van den Berg", "Bakker", "Visser", "Smit", "Meijer",
            "de Boer", "Mulder", "Bos", "Vos", "Peters", "Hendriks", "Yilmaz", "El Amrani", "Kok")
 _GEMEENTEN = ("0344", "0363", "0014", "0400", "0599", "0518", "0441", "0361")
+# Who the students are: the share of regular students in BBL (at school one day a week), the age
+# from which they have a startkwalificatie (not reportable), the share that came to an intro day.
+_BBL_SHARE = 0.15
+_QUALIFIED_FROM_AGE = 24
+_INTRO_SHARE = 0.9
+# How the school registers: half the lrv students' absences are reported at all; everyone has a
+# chance of an odd sick day, an odd late arrival and a doctor's visit in the last lesuur.
+_LRV_REPORTED_SHARE = 0.5
+_ODD_SICK_DAY = 0.25
+_ODD_LATE_ARRIVAL = 0.2
+_ODD_ARTSBEZOEK = 0.05
+# A gap between two own school days longer than a weekend (Friday to Monday) is a holiday.
+_WEEKEND_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -201,14 +216,14 @@ def _student(rng: random.Random, brin: str, number: str, scenario: str, start: d
     else:
         age = rng.choices([16, 17, 18, 19, 20, 21, 24], weights=[25, 25, 20, 12, 8, 6, 4])[0]
     birth = date(start.year - age, 1, 1) + timedelta(days=rng.randrange(0, 365) - 200)
-    leerweg = "BBL" if scenario == "regulier" and rng.random() < 0.15 else "BOL"
+    leerweg = "BBL" if scenario == "regulier" and rng.random() < _BBL_SHARE else "BOL"
     niveau = rng.choice([1, 2, 2, 3, 4, 4])
     enrolled = start - timedelta(days=rng.randrange(20, 120))
     return Student(
-        id=f"{brin}-{number}", birth_date=birth, startkwalificatie=age >= 24,
+        id=f"{brin}-{number}", birth_date=birth, startkwalificatie=age >= _QUALIFIED_FROM_AGE,
         leerweg=leerweg, niveau=niveau, enrolled_on=enrolled,
-        intro_attended=scenario != "no-show" and rng.random() < 0.9,
-        studiefinanciering=age >= 18 and leerweg == "BOL",
+        intro_attended=scenario != "no-show" and rng.random() < _INTRO_SHARE,
+        studiefinanciering=age >= ADULT_AGE and leerweg == "BOL",
         woongemeente=rng.choice(_GEMEENTEN), doktersverklaring=False,
         given_names=rng.choice(_GIVEN), family_name=rng.choice(_FAMILY),
         crebo=rng.choice(["25604", "25655", "25180", "25491"]), leerjaar=1,
@@ -254,64 +269,101 @@ class _Builder:
         return self.school_days[self.rng.randrange(lo, hi + 1)]
 
 
-def _events_for(b: _Builder, student: Student, scenario: str, table: dict[int, list[int]]) -> None:
-    sid, rng, days = student.id, b.rng, b.school_days
-    own_days = [d for d in days if d.weekday() in table]
-    if not own_days:
-        return
-    if scenario == "no-show":
-        stop = own_days[min(len(own_days) - 1, 9)]
-        b.add(sid, own_days[0], stop, [AbsenceVersion(own_days[0], None)], reported=False)
-    elif scenario == "lrv":
-        first = own_days[min(len(own_days) - 1, 5)]
-        b.add(sid, first, None, [AbsenceVersion(first, None)], reported=rng.random() < 0.5)
-    elif scenario == "16-uur":
-        for _ in range(rng.randrange(4, 7)):
-            d = b.day(5, 25)
-            if d.weekday() in table:
-                b.add(sid, d, d, [AbsenceVersion(d, None), AbsenceVersion(b.later(d, 3), "spijbelen")])
-    elif scenario == "luxe":
-        before = [d for d in days if d.weekday() in table]
-        holiday_eve = [d for i, d in enumerate(before[:-1]) if (before[i + 1] - d).days > 3]
-        target = holiday_eve[0] if holiday_eve else before[-1]
-        prev = [d for d in before if d < target][-1:] or [target]
-        # Reported as unknown; the coordinator records luxe verzuim the next day.
-        b.add(sid, prev[0], target, [AbsenceVersion(prev[0], None), AbsenceVersion(target, "luxe_verzuim")])
-    elif scenario == "laatkomer":
-        window = own_days[:20]  # late nearly every day for four weeks, a few times over the limit
-        for d in rng.sample(window, min(len(window), 17)):
-            hour = table[d.weekday()][0]
-            minutes = rng.choice([3, 4, 5, 6, 8, 8, 12, 20])
-            b.add(sid, d, d, [AbsenceVersion(d, None, "late", minutes)], lesuren=(hour, hour))
-    elif scenario == "ziek-lang":
-        first = b.day(3, 10)
-        last = b.later(first, 14)
-        b.add(sid, first, last, [AbsenceVersion(first, None), AbsenceVersion(b.later(first, 1), "ziek")])
-    elif scenario == "correctie":
-        d = b.day(2, 30)
+# Per scenario: its absences, given the builder, the student, the timetable and the student's own
+# school days (never empty). Every rng call happens in the same order as the school always had it.
+_Scenario = Callable[[_Builder, str, dict[int, list[int]], list[date]], None]
+
+
+def _no_show(b: _Builder, sid: str, table: dict[int, list[int]], own_days: list[date]) -> None:
+    stop = own_days[min(len(own_days) - 1, 9)]
+    b.add(sid, own_days[0], stop, [AbsenceVersion(own_days[0], None)], reported=False)
+
+
+def _lrv(b: _Builder, sid: str, table: dict[int, list[int]], own_days: list[date]) -> None:
+    first = own_days[min(len(own_days) - 1, 5)]
+    b.add(sid, first, None, [AbsenceVersion(first, None)], reported=b.rng.random() < _LRV_REPORTED_SHARE)
+
+
+def _sixteen_hours(b: _Builder, sid: str, table: dict[int, list[int]], own_days: list[date]) -> None:
+    for _ in range(b.rng.randrange(4, 7)):
+        d = b.day(5, 25)
         if d.weekday() in table:
-            b.add(sid, d, d, [AbsenceVersion(d, None)], withdrawn_from=b.later(d, 2))
-    # Everyone: the odd sick day (reported unknown, corrected a day later) and a late arrival.
-    if rng.random() < 0.25:
-        d = b.day(0, len(days) - 1)
+            b.add(sid, d, d, [AbsenceVersion(d, None), AbsenceVersion(b.later(d, 3), "spijbelen")])
+
+
+def _luxe(b: _Builder, sid: str, table: dict[int, list[int]], own_days: list[date]) -> None:
+    holiday_eve = [d for i, d in enumerate(own_days[:-1]) if (own_days[i + 1] - d).days > _WEEKEND_DAYS]
+    target = holiday_eve[0] if holiday_eve else own_days[-1]
+    prev = [d for d in own_days if d < target][-1:] or [target]
+    # Reported as unknown; the coordinator records luxe verzuim the next day.
+    b.add(sid, prev[0], target, [AbsenceVersion(prev[0], None), AbsenceVersion(target, "luxe_verzuim")])
+
+
+def _late_comer(b: _Builder, sid: str, table: dict[int, list[int]], own_days: list[date]) -> None:
+    window = own_days[:20]  # late nearly every day for four weeks, a few times over the limit
+    for d in b.rng.sample(window, min(len(window), 17)):
+        hour = table[d.weekday()][0]
+        minutes = b.rng.choice([3, 4, 5, 6, 8, 8, 12, 20])
+        b.add(sid, d, d, [AbsenceVersion(d, None, "late", minutes)], lesuren=(hour, hour))
+
+
+def _long_sick(b: _Builder, sid: str, table: dict[int, list[int]], own_days: list[date]) -> None:
+    first = b.day(3, 10)
+    last = b.later(first, 14)
+    b.add(sid, first, last, [AbsenceVersion(first, None), AbsenceVersion(b.later(first, 1), "ziek")])
+
+
+def _correction(b: _Builder, sid: str, table: dict[int, list[int]], own_days: list[date]) -> None:
+    d = b.day(2, 30)
+    if d.weekday() in table:
+        b.add(sid, d, d, [AbsenceVersion(d, None)], withdrawn_from=b.later(d, 2))
+
+
+_SCENARIO_EVENTS: dict[str, _Scenario] = {
+    "no-show": _no_show,
+    "lrv": _lrv,
+    "16-uur": _sixteen_hours,
+    "luxe": _luxe,
+    "laatkomer": _late_comer,
+    "ziek-lang": _long_sick,
+    "correctie": _correction,
+}
+
+
+def _odd_events(b: _Builder, sid: str, table: dict[int, list[int]]) -> None:
+    """Everyone: the odd sick day (reported unknown, corrected a day later), a late arrival, a doctor."""
+    last = len(b.school_days) - 1
+    if b.rng.random() < _ODD_SICK_DAY:
+        d = b.day(0, last)
         if d.weekday() in table:
             b.add(sid, d, d, [AbsenceVersion(d, None), AbsenceVersion(b.later(d, 1), "ziek")])
-    if rng.random() < 0.2:
-        d = b.day(0, len(days) - 1)
+    if b.rng.random() < _ODD_LATE_ARRIVAL:
+        d = b.day(0, last)
         if d.weekday() in table:
             hour = table[d.weekday()][0]
-            b.add(sid, d, d, [AbsenceVersion(d, None, "late", rng.choice([2, 4, 7]))],
+            b.add(sid, d, d, [AbsenceVersion(d, None, "late", b.rng.choice([2, 4, 7]))],
                   lesuren=(hour, hour))
-    if rng.random() < 0.05:
-        d = b.day(0, len(days) - 1)
+    if b.rng.random() < _ODD_ARTSBEZOEK:
+        d = b.day(0, last)
         if d.weekday() in table:
             lesuur = table[d.weekday()][-1]
             b.add(sid, d, d, [AbsenceVersion(d - timedelta(days=1), "artsbezoek")], lesuren=(lesuur, lesuur))
 
 
-def generate_school(
+def _events_for(b: _Builder, student: Student, scenario: str, table: dict[int, list[int]]) -> None:
+    own_days = [d for d in b.school_days if d.weekday() in table]
+    if not own_days:
+        return
+    scenario_events = _SCENARIO_EVENTS.get(scenario)
+    if scenario_events is not None:
+        scenario_events(b, student.id, table, own_days)
+    _odd_events(b, student.id, table)
+
+
+def generate_school(  # noqa: PLR0913  independent knobs with defaults; all but seed and size by name
     seed: int = 1,
     size: int = 300,
+    *,
     start: date = date(2026, 8, 31),
     end: date | None = None,
     brin: str = "99XX",

@@ -14,7 +14,7 @@ from gateway import pipeline
 from gateway.api.app import ApiSettings, create_app
 from gateway.api.server import serve_in_thread
 from gateway.console import console_routers
-from gateway.console.auth import create_user
+from gateway.console.auth import User, create_user
 from gateway.delivery.routing import load_directory_data
 from gateway.delivery.worker import RetryPolicy, Worker
 from gateway.store import MeldingView, Store, list_meldingen
@@ -62,9 +62,9 @@ def make_store(path: Path) -> Store:
         pipeline.register_school(store, school, "test")
         assert pipeline.ingest(store, school.id, "test", batch, "test").accepted
         pipeline.evaluate(store, school.id, AS_OF)
-    create_user(store, "melder@voorbeeld", SCHOOL.id, "melder", PASSWORD, "test")
-    create_user(store, "beheer@voorbeeld", SCHOOL.id, "beheerder", PASSWORD, "test")
-    create_user(store, "melder@ander", OTHER.id, "melder", PASSWORD, "test")
+    create_user(store, User("melder@voorbeeld", SCHOOL.id, "melder"), PASSWORD, actor="test")
+    create_user(store, User("beheer@voorbeeld", SCHOOL.id, "beheerder"), PASSWORD, actor="test")
+    create_user(store, User("melder@ander", OTHER.id, "melder"), PASSWORD, actor="test")
     return store
 
 

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from gateway.console import auth, queries
-from gateway.console.feedback import store_feedback
+from gateway.console.feedback import FeedbackEntry, store_feedback
 from gateway.delivery.outbox import list_rows
 from gateway.domain.errors import PermanentDeliveryError
 from gateway.store import audit, get_melding, utcnow
@@ -279,10 +279,11 @@ def test_no_show_board_and_monitor_figures(console: Console, deliver: Callable[[
     for m in (n1, n2):
         client.post(f"/console/meldingen/{m.id}/goedkeuren", data={"csrf": csrf})
     deliver()
-    store_feedback(console.store, "25AB00", n1.id, "dsp-kop-van-nh", "Gestart bij mbo", "Start 14-9",
-                   date(2026, 9, 14))
-    store_feedback(console.store, "25AB00", n2.id, "dsp-kop-van-nh", "Niet gestart - in begeleiding", None,
-                   date(2026, 9, 15))
+    store_feedback(console.store, "25AB00",
+                   FeedbackEntry(n1.id, "dsp-kop-van-nh", "Gestart bij mbo", "Start 14-9", date(2026, 9, 14)))
+    store_feedback(console.store, "25AB00",
+                   FeedbackEntry(n2.id, "dsp-kop-van-nh", "Niet gestart - in begeleiding", None,
+                                 date(2026, 9, 15)))
     board = client.get("/console/no-show").text
     assert "Gestart bij mbo" in board and "Start 14-9" in board and "Niet gestart - in begeleiding" in board
     monitor = client.get("/console/monitor").text

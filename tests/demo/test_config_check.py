@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from gateway.cli import cli
-from gateway.config.config_check import check_file
+from gateway.config.config_check import InstalledAdapters, check_file
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "school.toml"
 BASE = """id = "25AB00"
@@ -18,12 +18,13 @@ name = "ROC Voorbeeld"
 """
 SOURCES = {"magister", "eduarte"}
 CHANNELS = {"duo", "mail"}
+INSTALLED = InstalledAdapters(sources=SOURCES, channels=CHANNELS)
 
 
 def _check(tmp_path: Path, text: str, environ: dict[str, str] | None = None):
     path = tmp_path / "school.toml"
     path.write_text(text, encoding="utf-8")
-    return check_file(path, environ=environ or {}, sources=SOURCES, channels=CHANNELS)
+    return check_file(path, environ=environ or {}, installed=INSTALLED)
 
 
 def _messages(result) -> str:
@@ -33,7 +34,7 @@ def _messages(result) -> str:
 def test_the_shipped_example_is_valid() -> None:
     """examples/school.toml passes the check (its secrets come from the environment)."""
     result = check_file(EXAMPLE, environ={"MAGISTER_CLIENT_SECRET": "x", "SMTP_PASSWORD": "y"},
-                        sources=SOURCES, channels=CHANNELS)
+                        installed=INSTALLED)
     assert result.ok, _messages(result)
     assert not result.warnings
 
@@ -146,7 +147,7 @@ def test_fallback_without_mail_channel_is_a_warning(tmp_path: Path) -> None:
 def test_the_shipped_example_sets_when_duo_counts_as_down() -> None:
     """examples/school.toml shows the fallback's after_failed_attempts, so schools see the setting."""
     result = check_file(EXAMPLE, environ={"MAGISTER_CLIENT_SECRET": "x", "SMTP_PASSWORD": "y"},
-                        sources=SOURCES, channels=CHANNELS)
+                        installed=INSTALLED)
     assert result.config is not None and result.config.fallback.after_failed_attempts == 3
     assert "after_failed_attempts = 3" in EXAMPLE.read_text(encoding="utf-8")
 
@@ -159,9 +160,10 @@ def _check_with_adapters(tmp_path: Path, text: str):
     path = tmp_path / "school.toml"
     path.write_text(text, encoding="utf-8")
     sources, channels = available(SOURCES_GROUP), available(CHANNELS_GROUP)
-    return check_file(path, environ={"MAG_SECRET": "x"}, sources=set(sources), channels=set(channels),
-                      source_factories={n: ep.load() for n, ep in sources.items()},
-                      channel_factories={n: ep.load() for n, ep in channels.items()})
+    installed = InstalledAdapters(sources=set(sources), channels=set(channels),
+                                  source_factories={n: ep.load() for n, ep in sources.items()},
+                                  channel_factories={n: ep.load() for n, ep in channels.items()})
+    return check_file(path, environ={"MAG_SECRET": "x"}, installed=installed)
 
 
 MAGISTER = """[sources.magister]
@@ -207,6 +209,7 @@ def test_an_unset_secret_does_not_hide_the_other_settings(tmp_path: Path) -> Non
     path.write_text(BASE + MAGISTER.replace("base_url", "base_ur"), encoding="utf-8")
     from gateway.plugins import load  # noqa: PLC0415
 
-    result = check_file(path, environ={}, sources=SOURCES, channels=CHANNELS,
-                        source_factories={"magister": load("verzuim_gateway.sources", "magister")})
+    result = check_file(path, environ={}, installed=InstalledAdapters(
+        sources=SOURCES, channels=CHANNELS,
+        source_factories={"magister": load("verzuim_gateway.sources", "magister")}))
     assert result.warnings and "base_url: ontbreekt" in _messages(result)

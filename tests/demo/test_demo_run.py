@@ -14,7 +14,7 @@ import pytest
 from cryptography import x509
 from lxml import etree
 
-from adapters.duo.xmlsafe import VZ, schema_dir
+from gateway.delivery.document.schema import VZ, schema_path
 from tests.demo.conftest import CLI, DemoRun
 
 pytestmark = pytest.mark.slow
@@ -49,7 +49,7 @@ def test_duo_request_bodies_validate_against_the_xsd(demo_run: DemoRun) -> None:
     if xmllint is None:
         pytest.skip("xmllint ontbreekt")
     files = sorted(str(p) for p in (demo_run.workdir / "duo").glob("*.xml"))
-    proc = subprocess.run([xmllint, "--noout", "--schema", str(schema_dir() / "DUO_Verzuimloket_V1.xsd"),
+    proc = subprocess.run([xmllint, "--noout", "--schema", str(schema_path()),
                            *files], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
 

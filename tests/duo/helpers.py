@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import time
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
-import tenacity
-
-from adapters.duo.xmlsafe import VZ
-from gateway.domain.errors import InDoubtDeliveryError, TransientDeliveryError
+from gateway.delivery.attempt import attempt
+from gateway.delivery.document.schema import VZ
+from gateway.delivery.retry import RetryPolicy, next_attempt
 from gateway.domain.ports import (
     Channel,
     MeldingContent,
@@ -74,27 +75,23 @@ def melding(rule: str = "verzuim-16u", student_id: str = "S1", *,
                            content=content or MeldingContent())
 
 
-def deliver_reliably(channel: Channel, item: OutgoingMelding, *,
-                     give_up_after: float = 30.0) -> Receipt:
-    """What the delivery worker does: retry transient errors with backoff and jitter, and after
-    an in-doubt attempt ask the status operation before sending again."""
+# The worker's retry policy with waits short enough for a test that rides out a seconds-long outage.
+QUICK_RETRY = RetryPolicy(initial=0.05, maximum=0.5, jitter=0.05, max_attempts=100, in_doubt_delay=0.05)
+
+
+def deliver_reliably(channel: Channel, item: OutgoingMelding, *, give_up_after: float = 30.0,
+                     policy: RetryPolicy = QUICK_RETRY) -> Receipt:
+    """What the delivery worker does, without the store: its attempts (status first once in doubt)
+    and its retry decisions, waiting between attempts as the outbox would."""
+    deadline = time.monotonic() + give_up_after
     in_doubt = False
-    for attempt in tenacity.Retrying(
-        retry=tenacity.retry_if_exception_type((TransientDeliveryError, InDoubtDeliveryError)),
-        wait=tenacity.wait_exponential_jitter(multiplier=0.05, max=0.5),
-        stop=tenacity.stop_after_delay(give_up_after), reraise=True,
-    ):
-        with attempt:
-            if in_doubt:
-                report = channel.status(item)
-                if report is not None and report.found:
-                    return Receipt(message_id=item.message_id, channel=channel.name,
-                                   receiver_reference=report.receiver_reference,
-                                   received_at=datetime.now(UTC),
-                                   status=report.status, detail="na twijfel bevestigd")
-            try:
-                return channel.deliver(item)
-            except InDoubtDeliveryError:
-                in_doubt = True
-                raise
+    for attempts in itertools.count(1):
+        outcome = attempt(channel, item, in_doubt=in_doubt)
+        if outcome.receipt is not None:
+            return outcome.receipt
+        retry = next_attempt(outcome, policy, attempts=attempts, in_doubt=in_doubt)
+        if retry is None or time.monotonic() + retry.wait.total_seconds() > deadline:
+            raise AssertionError(f"niet afgeleverd na {attempts} pogingen: {outcome.verdict} {outcome.error}")
+        in_doubt = retry.in_doubt
+        time.sleep(retry.wait.total_seconds())  # the backoff itself: the outage must pass meanwhile
     raise AssertionError("unreachable")

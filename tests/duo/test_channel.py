@@ -10,9 +10,10 @@ import httpx
 import pytest
 
 from adapters.duo import create_channel
-from adapters.duo.channel import DuoChannel, DuoConfig, tls_refusal
-from adapters.duo.codes import VERZUIMSOORT
+from adapters.duo.channel import DuoChannel, DuoConfig
+from adapters.duo.failures import tls_refusal
 from adapters.duo.standin import RunningStandin, start_standin
+from gateway.delivery.document.verzuimsoort import VERZUIMSOORT
 from gateway.domain.errors import (
     ConfigurationError,
     InDoubtDeliveryError,

@@ -29,7 +29,7 @@ def test_in_doubt_delivery_is_resolved_by_status_not_resent(
     """After an unanswered but registered request, the worker finds it by status: one melding."""
     standin.faults.drop_after = 1
     receipt = deliver_reliably(channel, melding())
-    assert receipt.detail == "na twijfel bevestigd"
+    assert receipt.detail == "bevestigd via statusvraag"
     assert standin.app.stats.by_operation.get("MeldenVerzuim") == 1
     assert standin.app.registration_count() == 1
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import pytest
 
-from adapters.duo.sandbox import allowed_gateways
+from adapters.duo.sandbox import allowed_gateways, duo_oin
 from gateway.testing.pki import DemoPki
 
 from .conftest import OTHER_GATEWAY_OIN
@@ -34,3 +34,25 @@ def test_without_gateway_certificate_an_oin_must_be_given(tmp_path: Path) -> Non
     """A PKI folder without gateway certificate and no --gateway-oin is a usage error."""
     with pytest.raises(click.UsageError):
         allowed_gateways(tmp_path, ())
+
+
+def test_duo_oin_comes_from_the_pki_server_certificate(pki: DemoPki) -> None:
+    """Without --duo-oin the stand-in is the DUO its server certificate names (it signs with it)."""
+    assert duo_oin(pki.directory, None) == pki.duo_oin
+
+
+def test_a_given_duo_oin_wins(pki: DemoPki) -> None:
+    """--duo-oin names DUO's OIN outright."""
+    assert duo_oin(pki.directory, OTHER_GATEWAY_OIN) == OTHER_GATEWAY_OIN
+
+
+def test_a_duo_oin_that_is_no_oin_is_refused(pki: DemoPki) -> None:
+    """A malformed --duo-oin is a usage error."""
+    with pytest.raises(click.BadParameter):
+        duo_oin(pki.directory, "geen-oin")
+
+
+def test_without_server_certificate_a_duo_oin_must_be_given(tmp_path: Path) -> None:
+    """A PKI folder without duo-server.crt and no --duo-oin is a usage error."""
+    with pytest.raises(click.UsageError):
+        duo_oin(tmp_path, None)

@@ -12,7 +12,8 @@ from lxml import etree
 
 from adapters.duo.security import Signer
 from adapters.duo.standin import RunningStandin, start_standin
-from adapters.duo.xmlsafe import ACTIONS, ANONYMOUS, SOAP_ENV, VZ, WSA
+from adapters.duo.xmlsafe import ACTIONS, ANONYMOUS, SOAP_ENV, WSA
+from gateway.delivery.document.schema import VZ
 from gateway.testing.pki import DemoPki, PemFiles
 
 from .conftest import OTHER_GATEWAY_OIN, standin_config

@@ -46,7 +46,7 @@ def channel_config(pki: MailPki, port: int, **changes: Any) -> dict[str, Any]:
         "smtp_host": "127.0.0.1", "smtp_port": port, "ca_file": str(pki.demo.ca_cert),
         "sender": "verzuim@school.example", "sender_name": "Verzuimloket ROC Voorbeeld",
         "signing_cert": str(pki.demo.school_smime.cert), "signing_key": str(pki.demo.school_smime.key),
-        "timeout": 10,
+        "duo_oin": pki.demo.duo_oin, "timeout": 10,
     }
     config.update(changes)
     return config

@@ -9,9 +9,11 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from adapters.mail import MailChannel, create_channel, smime
 from adapters.mail.sandbox import SandboxSmtp
+from gateway.cli import cli
 from gateway.domain.errors import ConfigurationError, PermanentDeliveryError
 from gateway.domain.ports import CHANNELS_GROUP, Channel, OutgoingMelding
 from gateway.plugins import load
@@ -151,3 +153,30 @@ def test_unreadable_signing_files_are_a_configuration_error(pki: MailPki, tmp_pa
     config = channel_config(pki, 25, signing_cert=str(tmp_path / "missing.crt"))
     with pytest.raises(ConfigurationError, match="niet te lezen"):
         create_channel(config)
+
+
+def test_configuration_without_duo_oin_is_refused(pki: MailPki) -> None:
+    """Every mail carries DUO's document, so DUO's OIN is required: there is no default."""
+    config = channel_config(pki, 25)
+    del config["duo_oin"]
+    with pytest.raises(ConfigurationError, match="duo_oin: ontbreekt"):
+        create_channel(config)
+
+
+def test_a_duo_oin_that_is_no_oin_is_refused(pki: MailPki) -> None:
+    """DUO's OIN must have the OIN's form (twenty digits or capitals)."""
+    with pytest.raises(ConfigurationError, match="duo_oin"):
+        create_channel(channel_config(pki, 25, duo_oin="1234"))
+
+
+def test_config_check_reports_a_mail_channel_without_duo_oin(pki: MailPki, tmp_path: Path) -> None:
+    """`config check` names the missing setting of the mail table, in Dutch, and exits 2."""
+    table = {key: value for key, value in channel_config(pki, 25).items() if key != "duo_oin"}
+    lines = [f"{key} = {json.dumps(value)}" for key, value in table.items()]
+    path = tmp_path / "school.toml"
+    path.write_text('id = "25AB00"\nbrin = "25AB"\noin = "00000001002512345000"\n'
+                    'name = "ROC Voorbeeld"\ndefault_route = "mail"\n[fallback]\nenabled = false\n'
+                    "[channels.mail]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["config", "check", str(path)])
+    assert result.exit_code == 2
+    assert "channels.mail" in result.output and "duo_oin: ontbreekt" in result.output

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from adapters.mail import smime
-from adapters.mail.compose import Signer, compose
+from adapters.mail.compose import MailContent, Signer, compose
 from gateway.cli import cli
 from gateway.domain.ports import OutgoingMelding
 from tests.mail.conftest import MailPki
@@ -21,8 +21,8 @@ from tests.mail.helpers import STUDENT_BSN
 def mail_file(pki: MailPki, melding: OutgoingMelding, tmp_path: Path) -> Path:
     """A composed melding mail for the demo Leerplicht desk, saved as .eml."""
     school = pki.demo.objects["school-smime"]
-    mail = compose(melding, Signer("verzuim@school.example", school.certificate, school.key),
-                   now=datetime.now(UTC))
+    mail = compose(MailContent(melding, pki.demo.duo_oin, datetime.now(UTC)),
+                   Signer("verzuim@school.example", school.certificate, school.key))
     path = tmp_path / "melding.eml"
     path.write_bytes(mail.data)
     return path

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.mail import MailChannel, smime
-from adapters.mail.compose import Signer, compose
+from adapters.mail.compose import MailContent, Signer, compose
 from adapters.mail.sandbox import SandboxSmtp
 from gateway.domain.ports import OutgoingMelding
 from tests.mail.conftest import MailPki
@@ -138,7 +138,8 @@ def test_every_recipient_can_decrypt(pki: MailPki, tmp_path: Path) -> None:
     ))
     school = pki.demo.objects["school-smime"]
     signer = Signer("verzuim@school.example", school.certificate, school.key)
-    mail = compose(melding, signer, extra_certificates=[school.certificate], now=datetime.now(UTC))
+    mail = compose(MailContent(melding, pki.demo.duo_oin, datetime.now(UTC)), signer,
+                   extra_certificates=[school.certificate])
     path = tmp_path / "mail.eml"
     path.write_bytes(mail.data)
     for files in (receivers["leerplicht"], receivers["dsp"], pki.demo.school_smime):

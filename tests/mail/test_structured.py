@@ -4,18 +4,46 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from adapters.duo.xmlsafe import VZ, validate_payload
 from adapters.mail import body, structured
-from adapters.mail.compose import inner_entity
+from adapters.mail.compose import MailContent, inner_entity
+from gateway.delivery.document.schema import VZ, validate
 from gateway.domain.errors import PermanentDeliveryError
 from gateway.domain.ports import OutgoingMelding
+from gateway.testing.pki import DEMO_DUO_OIN
 from tests.mail.helpers import STUDENT_BSN, make_melding, make_signal
 
 NS = {"vz": VZ}
+# The attachments as the gateway wrote them before the melding document moved into the core
+# (issue 14), for the meldingen below at WRITTEN_AT: they must stay byte for byte the same.
+GOLDEN = Path(__file__).parent / "golden"
+WRITTEN_AT = datetime(2026, 9, 23, 8, 15, 30, tzinfo=UTC)
+CREATED_AT = datetime(2026, 9, 22, 17, 0, 5, tzinfo=UTC)
+
+
+def golden_cases() -> dict[str, tuple[OutgoingMelding, str | None]]:
+    """A 16-hour melding, an open-ended LRV one, one by onderwijsnummer, and a withdrawal."""
+    base = replace(make_melding(()), created_at=CREATED_AT)
+    lrv = replace(make_melding((), make_signal(rule="lrv", period_end=None, hours=None)),
+                  created_at=CREATED_AT)
+    by_onderwijsnummer = replace(base, student=replace(
+        base.student, bsn=None, onderwijsnummer="101234567", family_name=None, street=None,
+        house_number=None, postcode=None, city=None, leerweg="VO", niveau=None))
+    return {"melding": (base, None), "lrv": (lrv, None),
+            "onderwijsnummer": (by_onderwijsnummer, None),
+            "intrekking": (base, "correctie na ziekmelding")}
+
+
+def to_xml(melding: OutgoingMelding, withdrawal_reason: str | None = None) -> bytes:
+    return structured.to_xml(melding, duo_oin=DEMO_DUO_OIN, withdrawal_reason=withdrawal_reason)
 
 
 def _parse(xml: bytes) -> etree._Element:
@@ -36,7 +64,7 @@ def test_json_holds_signal_content_and_personal_data(melding: OutgoingMelding) -
 
 def test_xml_is_the_duo_document_and_says_what_the_json_says(melding: OutgoingMelding) -> None:
     """The XML attachment is DUO's MeldenVerzuim document with the same kenmerk, hours and student."""
-    root = _parse(structured.to_xml(melding))
+    root = _parse(to_xml(melding))
     assert etree.QName(root).localname == "MeldenVerzuimRequest"
     assert root.findtext("vz:bedrijfsdocument/vz:identificatiecodeBedrijfsdocument", namespaces=NS) \
         == melding.message_id
@@ -46,14 +74,14 @@ def test_xml_is_the_duo_document_and_says_what_the_json_says(melding: OutgoingMe
 
 def test_xml_attachment_validates_against_the_duo_xsd(melding: OutgoingMelding) -> None:
     """Receivers can check the attachment with the same XSD as DUO's channel."""
-    assert validate_payload(_parse(structured.to_xml(melding))) is None
-    assert validate_payload(_parse(structured.to_xml(melding, withdrawal_reason="correctie"))) is None
+    assert validate(_parse(to_xml(melding))) is None
+    assert validate(_parse(to_xml(melding, withdrawal_reason="correctie"))) is None
 
 
 def test_open_end_date_is_left_out_of_the_xml() -> None:
     """An LRV melding with an open end date has no einddatum element."""
     melding = make_melding((), make_signal(rule="lrv", period_end=None, hours=None))
-    root = _parse(structured.to_xml(melding))
+    root = _parse(to_xml(melding))
     assert root.find("vz:verzuim/vz:periode/vz:einddatum", namespaces=NS) is None
     assert root.find("vz:verzuim/vz:aantalUren", namespaces=NS) is None
 
@@ -61,7 +89,7 @@ def test_open_end_date_is_left_out_of_the_xml() -> None:
 def test_withdrawal_is_marked_in_both_forms(melding: OutgoingMelding) -> None:
     """A withdrawal's JSON says "intrekking"; its XML is DUO's IntrekkenMelding with the reason."""
     data = json.loads(structured.to_json(melding, withdrawal_reason="correctie"))
-    root = _parse(structured.to_xml(melding, withdrawal_reason="correctie"))
+    root = _parse(to_xml(melding, withdrawal_reason="correctie"))
     assert data["type"] == "intrekking"
     assert etree.QName(root).localname == "IntrekkenMeldingRequest"
     assert root.findtext("vz:kenmerkMelding", namespaces=NS) == melding.message_id
@@ -73,7 +101,7 @@ def test_a_melding_that_does_not_fit_the_duo_schema_is_refused_before_sending() 
     melding = make_melding(())
     broken = replace(melding, school=replace(melding.school, location="Den Helder"))
     with pytest.raises(PermanentDeliveryError, match="vestiging"):
-        structured.to_xml(broken)
+        to_xml(broken)
 
 
 def test_body_tells_who_what_when_and_whom_to_call(melding: OutgoingMelding) -> None:
@@ -103,7 +131,36 @@ def test_subject_has_no_personal_data(melding: OutgoingMelding) -> None:
 
 def test_signed_entity_is_seven_bit_with_both_attachments(melding: OutgoingMelding) -> None:
     """What gets signed is 7-bit MIME (safe through any relay) with melding.json and melding.xml."""
-    entity = inner_entity(melding)
+    entity = inner_entity(MailContent(melding, DEMO_DUO_OIN, WRITTEN_AT))
     assert max(entity) < 128
     assert b'filename="melding.json"' in entity
     assert b'filename="melding.xml"' in entity
+
+
+@pytest.mark.parametrize("case", sorted(golden_cases()))
+def test_attachments_are_byte_for_byte_what_they_were(case: str) -> None:
+    """melding.json and melding.xml of the same melding are byte-identical to the golden files."""
+    melding, reason = golden_cases()[case]
+    assert structured.to_json(melding, withdrawal_reason=reason) == \
+        (GOLDEN / f"{case}.json").read_bytes()
+    xml = structured.to_xml(melding, duo_oin=DEMO_DUO_OIN, withdrawal_reason=reason, now=WRITTEN_AT)
+    assert xml == (GOLDEN / f"{case}.xml").read_bytes()
+
+
+def test_xml_names_the_configured_duo_oin_as_receiver(melding: OutgoingMelding) -> None:
+    """The XML's ontvangendeInstantie is the OIN the channel is configured with, whatever it is."""
+    configured = "00000001999999999000"
+    for reason in (None, "correctie"):
+        root = _parse(structured.to_xml(melding, duo_oin=configured, withdrawal_reason=reason))
+        assert root.findtext("vz:bedrijfsdocument/vz:ontvangendeInstantie", namespaces=NS) == configured
+
+
+def test_the_signed_entity_attaches_the_document_for_its_oin_and_moment(
+        melding: OutgoingMelding) -> None:
+    """inner_entity's melding.xml is exactly the document for the mail's DUO OIN and moment."""
+    configured = "00000001999999999000"
+    entity = inner_entity(MailContent(melding, configured, WRITTEN_AT))
+    message = BytesParser(EmailMessage, policy=policy.default).parsebytes(entity)
+    [attached] = [part.get_payload(decode=True) for part in message.walk()
+                  if part.get_filename() == "melding.xml"]
+    assert attached == structured.to_xml(melding, duo_oin=configured, now=WRITTEN_AT)

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from adapters.eduarte import create_source
 from adapters.eduarte.exports import snapshots
-from adapters.eduarte.sandbox import start_sandbox
+from adapters.eduarte.sandbox import Schedule, start_sandbox
 from gateway.cli import cli
 from gateway.domain.model import AttendanceRecord
 from gateway.testing.synthetic import generate_school
@@ -55,7 +55,7 @@ def test_later_snapshot_brings_corrections_under_the_same_ids(tmp_path: Path) ->
 def test_schedule_writes_new_snapshots(tmp_path: Path) -> None:
     """With an interval the stand-in writes a new export, moving its clock forward."""
     start = SCHOOL.end - timedelta(days=3)
-    with start_sandbox(tmp_path, SCHOOL, today=start, interval=0.05, step_days=1) as running:
+    with start_sandbox(tmp_path, SCHOOL, today=start, schedule=Schedule(0.05, step_days=1)) as running:
         running.sandbox.written.clear()
         assert running.sandbox.written.wait(10)
         assert running.sandbox.today > start

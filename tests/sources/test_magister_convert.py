@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from adapters.magister.convert import late_minutes, local_date, person_records, to_student
+from adapters.magister.convert import Person, late_minutes, local_date, person_records, to_student
 from gateway.domain.errors import ConfigurationError, InvalidInput
 from gateway.intake.mapping import load_code_mapping
 from tests.sources.magister_items import absentie, afspraak, leerling
@@ -16,8 +16,8 @@ DAY = date(2026, 9, 1)
 
 def _convert(afspraken, absenties, school=None, overrides=None, until=date(2026, 12, 31)):
     mapping = load_code_mapping("magister", school=school, overrides=overrides)
-    return person_records(brin="99XX", person_id=1000, student_id="99XX-100001", afspraken=afspraken,
-                          absenties=absenties, mapping=mapping, until=until)
+    return person_records(Person("99XX", 1000, "99XX-100001"), afspraken=afspraken, absenties=absenties,
+                          mapping=mapping, until=until)
 
 
 def test_local_midnight_in_utc_is_the_next_day_in_amsterdam() -> None:

@@ -10,7 +10,10 @@ from typing import Any
 import pytest
 
 from adapters.magister import create_source
-from adapters.magister.sandbox import RunningSandbox, start_sandbox
+from adapters.magister.config import MagisterConfig
+from adapters.magister.sandbox import Refusal, RunningSandbox, start_sandbox
+from adapters.magister.source import MagisterSource
+from gateway.domain.errors import TransientSourceError
 from gateway.domain.model import AttendanceRecord
 from gateway.testing.synthetic import SyntheticSchool, generate_school
 
@@ -38,6 +41,20 @@ def sandbox() -> Iterator[RunningSandbox]:
 
 def _source(running: RunningSandbox, **extra: Any) -> Any:
     source = create_source(running.sandbox.adapter_config(running.url, **extra))
+    _OPEN.append(source)
+    return source
+
+
+class Sleeps(list[float]):
+    """Records the waits the adapter asks for instead of sleeping."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def _waiting_source(running: RunningSandbox, sleeps: Sleeps, **extra: Any) -> MagisterSource:
+    config = MagisterConfig.from_mapping(running.sandbox.adapter_config(running.url, **extra))
+    source = MagisterSource(config, sleep=sleeps)
     _OPEN.append(source)
     return source
 
@@ -158,3 +175,31 @@ def test_batch_names_the_code_mapping_version_it_applied(sandbox: RunningSandbox
     source = _source(sandbox)
     assert source.fetch(None).mapping == source.mapping.stamp
     assert source.mapping.stamp.startswith("magister")
+
+
+def test_short_outage_during_a_pull_is_ridden_out(sandbox: RunningSandbox) -> None:
+    """Two 503s in the middle of a pull cost two backoff waits, not data."""
+    sleeps = Sleeps()
+    source = _waiting_source(sandbox, sleeps)
+    sandbox.sandbox.refuse_next(Refusal(503), Refusal(503))
+    batch = source.fetch(None)
+    assert len(sleeps) == 2
+    assert _view(batch.records) == _view(SCHOOL.records_as_of(SCHOOL.end))
+
+
+def test_throttled_pull_waits_as_the_tenant_asks(sandbox: RunningSandbox) -> None:
+    """A 429 with Retry-After: 3 makes the adapter wait three seconds, then it carries on."""
+    sleeps = Sleeps()
+    source = _waiting_source(sandbox, sleeps)
+    sandbox.sandbox.refuse_next(Refusal(429, retry_after="3"))
+    batch = source.fetch(None)
+    assert sleeps == [3.0]
+    assert _view(batch.records) == _view(SCHOOL.records_as_of(SCHOOL.end))
+
+
+def test_outage_longer_than_the_attempts_fails_the_pull_as_transient(sandbox: RunningSandbox) -> None:
+    """Magister down for every attempt: the pull stops with a transient error for the next sync."""
+    source = _waiting_source(sandbox, Sleeps(), max_attempts=2)
+    sandbox.sandbox.refuse_next(Refusal(503), Refusal(503))
+    with pytest.raises(TransientSourceError, match="503 na 2 pogingen"):
+        source.fetch(None)

@@ -24,8 +24,9 @@ TOKEN_URL = f"{BASE}/connect/token"
 
 
 def _config(**extra: Any) -> MagisterConfig:
+    settings: dict[str, Any] = {"max_attempts": 3, **extra}
     return MagisterConfig(base_url=BASE, client_id="gw", client_secret="s3cr3t", brin="99XX",
-                          today=date(2026, 9, 4), since=date(2026, 8, 31), max_attempts=3, **extra)
+                          today=date(2026, 9, 4), since=date(2026, 8, 31), **settings)
 
 
 def _token(value: str = "tok-1", expires_in: int = 3600) -> httpx.Response:
@@ -182,9 +183,117 @@ def test_connection_error_is_transient(mock: respx.MockRouter) -> None:
 def test_other_4xx_is_an_error(mock: respx.MockRouter) -> None:
     """A 403 (no right to read absences) is not retried."""
     mock.post(TOKEN_URL).mock(return_value=_token())
-    mock.get(f"{BASE}/api/leerlingen").mock(return_value=httpx.Response(403))
+    route = mock.get(f"{BASE}/api/leerlingen").mock(return_value=httpx.Response(403))
     with pytest.raises(SourceError, match="HTTP 403"):
         MagisterClient(_config()).get_paged("/api/leerlingen")
+    assert route.call_count == 1
+
+
+def test_backoff_doubles_per_attempt_with_up_to_half_again_as_jitter(mock: respx.MockRouter) -> None:
+    """Waits after failed attempts 1, 2, 3: backoff_seconds times 1, 2, 4, each plus at most half."""
+    mock.post(TOKEN_URL).mock(return_value=_token())
+    mock.get(f"{BASE}/api/leerlingen").mock(return_value=httpx.Response(503))
+    sleeps = Sleeps()
+    with pytest.raises(TransientSourceError, match="503 na 4 pogingen"):
+        MagisterClient(_config(max_attempts=4, backoff_seconds=1.0),
+                       sleep=sleeps).get_paged("/api/leerlingen")
+    assert len(sleeps) == 3
+    assert [base <= wait <= base * 1.5 for wait, base in zip(sleeps, (1, 2, 4), strict=True)] == [True] * 3
+
+
+def test_connection_error_is_retried(mock: respx.MockRouter) -> None:
+    """A dropped connection then an answer: one backoff wait, then the data."""
+    mock.post(TOKEN_URL).mock(return_value=_token())
+    mock.get(f"{BASE}/api/leerlingen").mock(side_effect=[
+        httpx.ConnectError("refused"), httpx.Response(200, json=envelope([leerling()]))])
+    sleeps = Sleeps()
+    assert len(MagisterClient(_config(), sleep=sleeps).get_paged("/api/leerlingen")) == 1
+    assert len(sleeps) == 1
+
+
+def test_connection_error_that_persists_names_the_attempts(mock: respx.MockRouter) -> None:
+    """No connection on any attempt: the error says how often it was tried and what failed."""
+    mock.post(TOKEN_URL).mock(return_value=_token())
+    route = mock.get(f"{BASE}/api/leerlingen").mock(side_effect=httpx.ConnectError("refused"))
+    with pytest.raises(TransientSourceError, match=r"onbereikbaar na 3 pogingen \(ConnectError\)"):
+        MagisterClient(_config(), sleep=Sleeps()).get_paged("/api/leerlingen")
+    assert route.call_count == 3
+
+
+def test_logging_in_again_is_not_one_of_the_attempts(mock: respx.MockRouter) -> None:
+    """A 401 then two 5xx and a 200 fit in three attempts: re-authenticating costs none."""
+    mock.post(TOKEN_URL).mock(side_effect=[_token("old"), _token("new")])
+    route = mock.get(f"{BASE}/api/leerlingen").mock(side_effect=[
+        httpx.Response(401), httpx.Response(500), httpx.Response(500),
+        httpx.Response(200, json=envelope([]))])
+    assert MagisterClient(_config(), sleep=Sleeps()).get_paged("/api/leerlingen") == []
+    assert route.call_count == 4
+
+
+def test_401_after_a_retry_that_followed_a_new_token_is_an_error(mock: respx.MockRouter) -> None:
+    """One call logs in again only once, also when a 5xx lies between the two 401s."""
+    mock.post(TOKEN_URL).mock(side_effect=[_token("a"), _token("b"), _token("c")])
+    mock.get(f"{BASE}/api/leerlingen").mock(side_effect=[
+        httpx.Response(401), httpx.Response(502), httpx.Response(401),
+        httpx.Response(200, json=envelope([]))])
+    with pytest.raises(SourceError, match="nieuwe token ook"):
+        MagisterClient(_config(), sleep=Sleeps()).get_paged("/api/leerlingen")
+
+
+def test_login_service_failure_is_not_retried_by_the_call(mock: respx.MockRouter) -> None:
+    """A 503 from the token endpoint ends the call at once: the next sync tries again."""
+    token = mock.post(TOKEN_URL).mock(return_value=httpx.Response(503))
+    sleeps = Sleeps()
+    with pytest.raises(TransientSourceError, match="inlogdienst antwoordt 503"):
+        MagisterClient(_config(), sleep=sleeps).get_paged("/api/leerlingen")
+    assert (token.call_count, sleeps) == (1, [])
+
+
+def test_429_without_a_hint_waits_the_backoff(mock: respx.MockRouter) -> None:
+    """A 429 that does not say how long: the same wait as after a 5xx."""
+    mock.post(TOKEN_URL).mock(return_value=_token())
+    mock.get(f"{BASE}/api/leerlingen").mock(side_effect=[
+        httpx.Response(429, text="Too Many Requests"), httpx.Response(200, json=envelope([]))])
+    sleeps = Sleeps()
+    MagisterClient(_config(backoff_seconds=2.0), sleep=sleeps).get_paged("/api/leerlingen")
+    assert len(sleeps) == 1 and 2.0 <= sleeps[0] <= 3.0
+
+
+def test_retry_after_date_in_the_past_retries_at_once(mock: respx.MockRouter) -> None:
+    """Retry-After as an HTTP date that has already passed: no wait."""
+    mock.post(TOKEN_URL).mock(return_value=_token())
+    mock.get(f"{BASE}/api/leerlingen").mock(side_effect=[
+        httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}),
+        httpx.Response(200, json=envelope([]))])
+    sleeps = Sleeps()
+    MagisterClient(_config(), sleep=sleeps).get_paged("/api/leerlingen")
+    assert sleeps == [0.0]
+
+
+def test_429_on_every_attempt_is_transient_after_max_attempts(mock: respx.MockRouter) -> None:
+    """Throttled on each of the attempts: waited between them, then a transient error naming the wait."""
+    mock.post(TOKEN_URL).mock(return_value=_token())
+    route = mock.get(f"{BASE}/api/leerlingen").mock(
+        return_value=httpx.Response(429, headers={"Retry-After": "4"}))
+    sleeps = Sleeps()
+    with pytest.raises(TransientSourceError, match=r"vraagt te wachten \(4 s\)"):
+        MagisterClient(_config(), sleep=sleeps).get_paged("/api/leerlingen")
+    assert (route.call_count, sleeps) == (3, [4.0, 4.0])
+
+
+def test_throttled_wait_is_logged(mock: respx.MockRouter) -> None:
+    """A wait a 429 asked for shows in the log with its length."""
+    saved = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    mock.post(TOKEN_URL).mock(return_value=_token())
+    mock.get(f"{BASE}/api/leerlingen").mock(side_effect=[
+        httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200, json=envelope([]))])
+    try:
+        with capture_logs() as logs:
+            MagisterClient(_config(), sleep=Sleeps()).get_paged("/api/leerlingen")
+    finally:
+        structlog.configure(**saved)
+    assert [e["wait"] for e in logs if e["event"] == "magister.throttled"] == [7.0]
 
 
 def test_non_json_answer_is_an_error(mock: respx.MockRouter) -> None:

@@ -1,4 +1,5 @@
-"""`verzuim-gateway sandbox magister` as a process: it serves on the port it prints, until stopped."""
+"""The stand-ins' commands: `sandbox magister` serves on the port it prints until stopped; `sandbox
+eduarte` writes exports into a drop folder."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from adapters.eduarte import create_source as create_eduarte
+from adapters.eduarte.exports import snapshots
+from adapters.eduarte.sandbox import command as eduarte_command
 from adapters.magister import create_source
 
 GATEWAY = Path(sys.executable).with_name("verzuim-gateway")
@@ -49,3 +55,12 @@ def test_magister_sandbox_command_serves_a_school(tmp_path: Path) -> None:
         if proc.stdout is not None:
             proc.stdout.close()
     assert len(batch.students) == 5 and batch.records and batch.calendar is not None
+
+
+def test_eduarte_sandbox_command_once_writes_one_export_and_stops(tmp_path: Path) -> None:
+    """`sandbox eduarte --once` writes a single snapshot the adapter reads, and returns."""
+    folder = tmp_path / "drop"
+    result = CliRunner().invoke(eduarte_command, [str(folder), "--size", "5", "--once", "--interval", "0.01"])
+    assert result.exit_code == 0, result.output
+    assert len(snapshots(folder)) == 1
+    assert len(create_eduarte({"drop_folder": str(folder), "brin": "99YY"}).fetch(None).students) == 5

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from gateway.config.school import SchoolConfig
+from gateway.config.school import SchoolConfig, school_profile
 from gateway.delivery.routing import RecipientDirectory
 from gateway.delivery.worker import Worker
 from gateway.domain.errors import DeliveryError, TransientDeliveryError
@@ -159,17 +159,10 @@ def make_meldingen(store: Store, *sids: str, school: SchoolConfig = SCHOOL, **fa
         SourceBatch(students=[student(s, **facts) for s in sids], calendar=CALENDAR),
         "test",
     )
-    profile = pipeline.school_profile(school)
+    context = pipeline.DecisionContext(school, school_profile(school), fake_signal("x").trigger_date, "test")
     with store.write() as conn:
-        created, _ = pipeline.apply_signals(
-            conn,
-            school,
-            profile,
-            list(sids),
-            [fake_signal(s, i) for i, s in enumerate(sids)],
-            fake_signal("x").trigger_date,
-            "test",
-        )
+        signals = [fake_signal(s, i) for i, s in enumerate(sids)]
+        created, _ = pipeline.apply_signals(conn, context, list(sids), signals)
     return created
 
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from gateway import pipeline
+from gateway.delivery import outbox
 from gateway.domain.ports import SourceBatch
 from gateway.store import audit, get_melding
+from gateway.store.engine import utcnow
 from gateway.store.meldingen import lock_status
-from tests.store.helpers import AS_OF, SCHOOL, absences, sixteen_hour_batch
+from gateway.store.schema import outbox as outbox_table
+from tests.store.helpers import AS_OF, SCHOOL, absences, make_meldingen, sixteen_hour_batch
 
 
 def _wait_until_a_lock_is_awaited(store, limit: int = 500) -> None:
@@ -56,3 +59,41 @@ def test_evaluation_withdrawing_a_melding_a_worker_holds_does_not_deadlock(store
     result = outcome["result"]
     assert (result.withdrawn, len(result.created)) == ([held], 1)
     assert get_melding(store, held).status == "ingetrokken"
+
+
+def _wait_until_blocked_by(store, holder_pid: int, limit: int = 500) -> None:
+    """Bounded wait until another session waits for a lock the session ``holder_pid`` holds."""
+    blocked = sa.text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))")
+    with store.engine.connect() as conn:
+        for _ in range(limit):
+            if conn.scalar(blocked, {"pid": holder_pid}):
+                return
+            conn.execute(sa.text("SELECT pg_sleep(0.01)"))
+    raise AssertionError("the outbox write never waited for the locked melding")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("claimed", [False, True], ids=["retry_now", "record_transient"])
+def test_outbox_writes_wait_for_the_melding_before_touching_its_rows(store, claimed):
+    """While another transaction holds melding M, an outbox write for M waits for M first and holds
+    none of M's outbox rows meanwhile: the lock order is the API's, not each caller's."""
+    [mid] = make_meldingen(store, "S1")
+    claim = outbox.claim(store, "w", timedelta(minutes=5)) if claimed else None
+
+    def write() -> None:
+        if claim is None:
+            outbox.retry_now(store, mid, "beheerder")
+        else:
+            outbox.record_transient(store, claim, "DUO onbereikbaar", utcnow(), "worker:w")
+
+    with store.engine.connect() as holder, holder.begin():
+        lock_status(holder, mid)  # as a withdrawal or an approval does first
+        thread = threading.Thread(target=write)
+        thread.start()
+        _wait_until_blocked_by(store, holder.scalar(sa.text("SELECT pg_backend_pid()")))
+        rows = holder.execute(
+            sa.select(outbox_table.c.id).where(outbox_table.c.melding_id == mid).with_for_update(nowait=True)
+        ).all()  # would fail at once (lock not available) had the waiting write taken a row first
+    thread.join(timeout=30)
+    assert len(rows) == 1 and not thread.is_alive()

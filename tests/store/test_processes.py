@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from gateway import pipeline
+from gateway.config.school import school_profile
 from gateway.domain.ports import SourceBatch
 from gateway.store import count_by_status
 from tests.store.helpers import CALENDAR, SCHOOL, fake_signal, student
@@ -28,17 +29,10 @@ def _fill(store, n: int) -> None:
         SourceBatch(students=[student(s) for s in sids], calendar=CALENDAR),
         "test",
     )
-    profile = pipeline.school_profile(SCHOOL)
+    as_of = fake_signal("x", 30).trigger_date
+    context = pipeline.DecisionContext(SCHOOL, school_profile(SCHOOL), as_of, "test")
     with store.write() as conn:
-        pipeline.apply_signals(
-            conn,
-            SCHOOL,
-            profile,
-            sids,
-            [fake_signal(s, i) for i, s in enumerate(sids)],
-            fake_signal("x", 30).trigger_date,
-            "test",
-        )
+        pipeline.apply_signals(conn, context, sids, [fake_signal(s, i) for i, s in enumerate(sids)])
 
 
 def _worker(url: str, receiver: Receiver, name: str) -> subprocess.Popen[bytes]:

@@ -18,7 +18,7 @@ from adapters.duo.standin import RunningStandin, StandinConfig, start_standin
 from adapters.mail.demo_certs import write_directory_certificates
 from adapters.mail.sandbox import SandboxSmtp, running_sandbox
 from gateway import pipeline
-from gateway.config.school import Fallback, SchoolConfig
+from gateway.config.school import Fallback, SchoolConfig, school_profile
 from gateway.delivery.routing import RecipientDirectory
 from gateway.delivery.worker import RetryPolicy, Worker, plugin_channels
 from gateway.domain.ports import SourceBatch
@@ -109,6 +109,7 @@ def school_with_channels(
             "sender": "verzuim@school.example",
             "signing_cert": str(d.school_smime.cert),
             "signing_key": str(d.school_smime.key),
+            "duo_oin": d.duo_oin,
             "timeout": 5,
         }
     return SchoolConfig(**{**SCHOOL.model_dump(), "channels": channels, **changes})
@@ -179,9 +180,8 @@ def test_duo_business_rejection_becomes_a_dead_letter_with_duos_text(store, pki,
     )
     no_end = dataclasses.replace(fake_signal("S1"), period_end=None)  # V3 needs an end date
     with store.write() as conn:
-        [mid], _ = pipeline.apply_signals(
-            conn, school, pipeline.school_profile(school), ["S1"], [no_end], AS_OF, "t"
-        )
+        context = pipeline.DecisionContext(school, school_profile(school), AS_OF, "t")
+        [mid], _ = pipeline.apply_signals(conn, context, ["S1"], [no_end])
     run_due(make_worker(workers, store, pki))
     m = get_melding(store, mid)
     assert (m.status, duo.app.registration_count()) == ("onbestelbaar", 0)

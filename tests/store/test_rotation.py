@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from gateway import pipeline
 from gateway.cli import cli
 from gateway.console.content import save_content
-from gateway.console.feedback import feedback_for, store_feedback
+from gateway.console.feedback import FeedbackEntry, feedback_for, store_feedback
 from gateway.console.schema import feedback
 from gateway.domain.errors import IntegrityError
 from gateway.domain.ports import MeldingContent, SourceBatch
@@ -33,8 +33,8 @@ def _fill(store: Store) -> str:
     pipeline.ingest(store, SCHOOL.id, "test", SourceBatch(students=[student("S1")]), "test")
     [melding_id] = make_meldingen(store, "S1")
     save_content(store, SCHOOL.id, melding_id, MeldingContent(toelichting="gesprek met moeder"), "test")
-    store_feedback(store, SCHOOL.id, melding_id, "dsp-utrecht", "Gestart elders", "belde zelf",
-                   date(2026, 9, 9))
+    store_feedback(store, SCHOOL.id,
+                   FeedbackEntry(melding_id, "dsp-utrecht", "Gestart elders", "belde zelf", date(2026, 9, 9)))
     return melding_id
 
 

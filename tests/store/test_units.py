@@ -1,4 +1,4 @@
-"""Field encryption, the lifecycle table, school configuration, settings, and the log scrubber."""
+"""Field encryption, lifecycle table, signal JSON, school configuration, settings, and the log scrubber."""
 
 from __future__ import annotations
 
@@ -6,20 +6,22 @@ import io
 import itertools
 import json
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import tenacity
 
 from gateway import pipeline, plugins
-from gateway.config.school import load_school_config
+from gateway.config.school import load_school_config, school_profile
 from gateway.config.settings import Settings, write_key_file
-from gateway.delivery.worker import PluginChannels, RetryPolicy
+from gateway.delivery.retry import RetryPolicy
+from gateway.delivery.worker import PluginChannels
 from gateway.domain.errors import ConfigurationError, IllegalTransition, IntegrityError
 from gateway.domain.lifecycle import State, check_transition
+from gateway.domain.signals import Signal
 from gateway.logging import configure_logging, get_logger
 from gateway.store.crypto import FieldCipher
-from tests.store.helpers import AS_OF, BSN, FAMILY, NAME, SCHOOL, sixteen_hour_batch
+from tests.store.helpers import AS_OF, BSN, FAMILY, NAME, SCHOOL, fake_signal, sixteen_hour_batch
 
 K1, K2 = b"1" * 32, b"2" * 32
 
@@ -74,7 +76,7 @@ def test_school_config_loads_from_toml(tmp_path):
     )
     config = load_school_config(path)
     assert config.review_required and config.routes == {"no-show": "mail"}
-    assert pipeline.school_profile(config).report_within_workdays == 3
+    assert school_profile(config).report_within_workdays == 3
 
 
 def test_invalid_school_config_names_the_field(tmp_path):
@@ -167,3 +169,17 @@ def test_a_missing_channel_secret_names_school_channel_and_variable(tmp_path, mo
     school = _school_with_channel(tmp_path, 'key_password_env = "DUO_KEY_PW"')
     with pytest.raises(ConfigurationError, match=r"school X, kanaal duo: key_password_env .*'DUO_KEY_PW'"):
         PluginChannels({})(school, "duo")
+
+
+def test_a_signal_survives_its_json_round_trip():
+    """What ``to_json`` stores (as JSON text in the melding), ``from_json`` rebuilds exactly."""
+    signal = fake_signal("S1")
+    assert Signal.from_json(json.loads(json.dumps(signal.to_json()))) == signal
+
+
+def test_a_signal_without_end_or_due_date_survives_its_json_round_trip():
+    """Open periods and signals without a due date come back with None, not a date."""
+    signal = Signal(rule="no-show", kind="signaal", student_id="S1", recipient="school",
+                    trigger_date=date(2026, 9, 4), period_start=date(2026, 8, 31), period_end=None,
+                    due_date=None, hours=None, actie_gewenst=None, legal_basis="", evidence=())
+    assert Signal.from_json(json.loads(json.dumps(signal.to_json()))) == signal

@@ -5,15 +5,14 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from adapters.duo.xmlsafe import validate_payload
+from gateway.delivery.document.schema import validate
 from gateway.testing.pki import DEMO_DUO_OIN
-
-from .helpers import VALID_BSN, melden_request_xml
+from tests.duo.helpers import VALID_BSN, melden_request_xml
 
 
 def validation_text(good: str, bad: str) -> str | None:
     xml = melden_request_xml(DEMO_DUO_OIN, "k-1").replace(good.encode(), bad.encode())
-    return validate_payload(etree.fromstring(xml))
+    return validate(etree.fromstring(xml))
 
 
 @pytest.mark.parametrize(("element", "good", "bad", "value"), [

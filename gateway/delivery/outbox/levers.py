@@ -1,0 +1,179 @@
+"""The operator's levers on the outbox: pause and resume a route, retry now, replay a dead letter,
+and the listing that shows what is stuck or due."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from gateway.delivery.outbox.rows import NewRow, Request, insert_row, lock_melding, touch_rows
+from gateway.domain.errors import GatewayError
+from gateway.domain.lifecycle import State
+from gateway.domain.outbox_lifecycle import ACTIVE, DUE, Operation, OutboxState
+from gateway.store import audit
+from gateway.store.engine import Store, utcnow
+from gateway.store.meldingen import fallback_from_column, set_status
+from gateway.store.schema import meldingen, outbox, pauses
+
+# What ``list_rows`` shows by default: what a worker or a person still has to act on.
+ATTENTION = (*ACTIVE, OutboxState.DEAD)
+
+
+def pause_route(conn: sa.Connection, school_id: str, route: str, request: Request, **extra: str) -> bool:
+    """Pause a school's route inside the caller's transaction, audited (with ``extra``); False if
+    it was paused already."""
+    exists = conn.scalar(
+        sa.select(sa.func.count())
+        .select_from(pauses)
+        .where(pauses.c.school_id == school_id, pauses.c.route == route)
+    )
+    if exists:
+        return False
+    conn.execute(
+        pauses.insert().values(
+            school_id=school_id, route=route, actor=request.actor, reason=request.reason, created_at=utcnow()
+        )
+    )
+    audit.append(
+        conn,
+        actor=request.actor,
+        action="outbox.pauze",
+        school_id=school_id,
+        subject=route,
+        data={"route": route, "reden": request.reason, **extra},
+    )
+    return True
+
+
+def pause(store: Store, school_id: str, route: str, actor: str, reason: str | None = None) -> bool:
+    """Stop delivery for a school and route (``*``: every route) at once; False if already paused."""
+    with store.write() as conn:
+        return pause_route(conn, school_id, route, Request(actor, reason))
+
+
+def resume(store: Store, school_id: str, route: str, actor: str) -> bool:
+    """Lift a pause; False when there was none."""
+    with store.write() as conn:
+        gone = conn.execute(pauses.delete().where(pauses.c.school_id == school_id, pauses.c.route == route))
+        if not gone.rowcount:
+            return False
+        audit.append(
+            conn,
+            actor=actor,
+            action="outbox.hervat",
+            school_id=school_id,
+            subject=route,
+            data={"route": route},
+        )
+    return True
+
+
+def list_pauses(store: Store) -> list[dict[str, Any]]:
+    """Every active pause."""
+    with store.read() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.select(pauses).order_by(pauses.c.school_id))]
+
+
+def retry_now(store: Store, melding_id: str, actor: str) -> int:
+    """Make a waiting retry (or in-doubt check) of a melding due now; returns the rows touched."""
+    with store.write() as conn:
+        now = utcnow()
+        touched = touch_rows(lock_melding(conn, melding_id), DUE, next_attempt_at=now, updated_at=now)
+        if touched:
+            audit.append(
+                conn,
+                actor=actor,
+                action="outbox.nu_opnieuw",
+                subject=melding_id,
+                data={"rows": touched},
+            )
+        return touched
+
+
+def replay(store: Store, melding_id: str, actor: str, reason: str) -> int:
+    """Send a dead-lettered melding again: a new attempt pointing to its parent, with who and why."""
+    if not reason.strip():
+        raise GatewayError("geef een reden op voor het opnieuw aanbieden")
+    with store.write() as conn:
+        locked = lock_melding(conn, melding_id)
+        parent = conn.execute(
+            sa.select(outbox)
+            .where(outbox.c.melding_id == melding_id, outbox.c.state == OutboxState.DEAD.value)
+            .order_by(outbox.c.id.desc())
+            .limit(1)
+        ).one_or_none()
+        if parent is None:
+            raise GatewayError(
+                f"melding {melding_id} heeft geen onbestelbare verzending om opnieuw aan te bieden"
+            )
+        if parent.operation == Operation.DELIVER:
+            set_status(conn, melding_id, State.KLAAR, last_error=None)
+        new_id = insert_row(
+            locked,
+            NewRow(
+                school_id=parent.school_id,
+                route=parent.route,
+                operation=Operation(parent.operation),
+                parent_id=parent.id,
+                request=Request(actor, reason),
+            ),
+        )
+        audit.append(
+            conn,
+            actor=actor,
+            action="outbox.replay",
+            school_id=parent.school_id,
+            subject=melding_id,
+            data={"outbox_id": new_id, "parent_id": parent.id, "reden": reason},
+        )
+    return new_id
+
+
+_LISTED = (
+    outbox.c.id,
+    outbox.c.melding_id,
+    outbox.c.school_id,
+    outbox.c.route,
+    outbox.c.operation,
+    outbox.c.state,
+    outbox.c.attempts,
+    outbox.c.next_attempt_at,
+    outbox.c.last_error,
+    outbox.c.parent_id,
+    outbox.c.requested_by,
+    outbox.c.updated_at,
+    meldingen.c.rule,
+    meldingen.c.status,
+    meldingen.c.due_date,
+    meldingen.c.student_id,
+)
+
+
+def list_rows(  # noqa: PLR0913  keyword-only filters of one listing; an object for them would only move them
+    store: Store,
+    *,
+    school_id: str | None = None,
+    states: tuple[str, ...] = ATTENTION,
+    due_within: timedelta | None = None,
+    stuck_for: timedelta | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Outbox rows with their melding: what is stuck (older than ``stuck_for``) or due soon."""
+    now = utcnow()
+    query = (
+        sa.select(*_LISTED, fallback_from_column())
+        .join(meldingen, meldingen.c.id == outbox.c.melding_id)
+        .where(outbox.c.state.in_([str(s) for s in states]))
+        .order_by(outbox.c.next_attempt_at, outbox.c.id)
+        .limit(limit)
+    )
+    if school_id is not None:
+        query = query.where(outbox.c.school_id == school_id)
+    if stuck_for is not None:
+        query = query.where(outbox.c.updated_at <= now - stuck_for)
+    if due_within is not None:
+        query = query.where(meldingen.c.due_date <= (now + due_within).date())
+    with store.read() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
