@@ -23,6 +23,7 @@ from demo.progress import DemoFailure
 from demo.services import Pki
 from gateway.delivery.document.schema import VZ, hardened_parser
 from gateway.domain.lifecycle import State
+from gateway.domain.outbox_lifecycle import ACTIVE, OutboxState
 from gateway.store import Store, audit
 from gateway.store.schema import meldingen, outbox
 
@@ -127,8 +128,7 @@ def check_meldingen(store: Store, findings: Findings) -> None:
         rows = conn.execute(sa.select(meldingen.c.id, meldingen.c.rule, meldingen.c.route,
                                       meldingen.c.status, meldingen.c.last_error)).all()
         open_rows = conn.execute(sa.select(outbox.c.melding_id, outbox.c.state, outbox.c.last_error)
-                                 .where(outbox.c.state.in_(("held", "pending", "sending", "in_doubt",
-                                                            "dead")))).all()
+                                 .where(outbox.c.state.in_((*ACTIVE, OutboxState.DEAD)))).all()
     mail_ids = {m.message_id for m in findings.mails}
     for row in rows:
         state = State(row.status)

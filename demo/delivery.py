@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from demo.progress import DemoFailure
 from gateway.delivery.routing import RecipientDirectory
 from gateway.delivery.worker import RetryPolicy, Worker, plugin_channels
+from gateway.domain.outbox_lifecycle import ACTIVE
 from gateway.store import Store
 from gateway.store.schema import outbox
 
 # Short waits so a demo outage is ridden out in seconds; the shape (exponential, jitter) is the real one.
 DEMO_RETRY = RetryPolicy(initial=0.05, maximum=0.4, jitter=0.05, max_attempts=60, in_doubt_delay=0.1)
-OPEN_STATES = ("held", "pending", "sending", "in_doubt")
 
 
 def make_worker(store: Store, directory: RecipientDirectory, today: date) -> Worker:
@@ -48,7 +48,7 @@ def open_rows(store: Store) -> list[sa.Row[tuple[int, str, str, int]]]:
     with store.read() as conn:
         return list(conn.execute(
             sa.select(outbox.c.id, outbox.c.route, outbox.c.state, outbox.c.attempts)
-            .where(outbox.c.state.in_(OPEN_STATES))))
+            .where(outbox.c.state.in_(ACTIVE))))
 
 
 def outbox_empty(store: Store) -> bool:

@@ -37,16 +37,17 @@ from gateway.api.server import serve_in_thread
 from gateway.cli.sync import sync_source
 from gateway.config.config_check import InstalledAdapters, check_file
 from gateway.config.school import SchoolConfig, load_school_config, resolve_env_references
-from gateway.config.settings import Settings, write_key_file
+from gateway.config.settings import Settings, open_store, write_key_file
 from gateway.console.feedback import feedback_router
 from gateway.console.receivers import create_receiver_key
 from gateway.delivery.document.schema import hardened_parser
 from gateway.delivery.routing import DirectoryData, RecipientDirectory
 from gateway.domain.lifecycle import State
+from gateway.domain.outbox_lifecycle import OutboxState
 from gateway.domain.ports import CHANNELS_GROUP, SOURCES_GROUP
 from gateway.plugins import available
-from gateway.store import Store, get_melding, open_store
-from gateway.store.schema import meldingen
+from gateway.store import Store, get_melding
+from gateway.store.schema import meldingen, outbox
 from gateway.testing.synthetic import SyntheticSchool
 
 STEPS = 12
@@ -308,8 +309,10 @@ def _duo_outage(demo: Demo, world: World) -> None:
         duo.faults.unavailable_503 = 0
         handled = drain(worker, lambda: outbox_empty(store), 60, "afleveren na de DUO-storing")
         with store.read() as conn:
-            demo.retried = int(conn.scalar(sa.text(
-                "select count(*) from outbox where route = 'duo' and state = 'done' and attempts > 1")) or 0)
+            retried = (sa.select(sa.func.count()).select_from(outbox)
+                       .where(outbox.c.route == "duo", outbox.c.state == OutboxState.DONE,
+                              outbox.c.attempts > 1))
+            demo.retried = int(conn.scalar(retried) or 0)
         d.append(f"{handled} verzendingen verwerkt; {demo.retried} melding(en) na de storing alsnog bij DUO")
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from demo.checks import DELIVERED, Findings
 from gateway.domain.lifecycle import State
+from gateway.domain.outbox_lifecycle import Operation, OutboxState
 from gateway.rules.catalogue import RULE_IDS, RULE_TITLES
 from gateway.store import Store
 from gateway.store.schema import audit_log, meldingen, outbox
@@ -69,10 +70,11 @@ def per_channel(store: Store, findings: Findings) -> list[str]:
     with store.read() as conn:
         rows = conn.execute(sa.select(outbox.c.route, outbox.c.operation, outbox.c.state,
                                       outbox.c.attempts, outbox.c.parent_id)).all()
-    retried = sum(1 for r in rows if r.route == "duo" and r.state == "done" and r.attempts > 1)
+    retried = sum(1 for r in rows if r.route == "duo" and r.state == OutboxState.DONE and r.attempts > 1)
     fallbacks = sum(1 for r in rows if r.route == "mail" and r.parent_id is not None)
-    duo_done = sum(1 for r in rows if r.route == "duo" and r.operation == "deliver" and r.state == "done")
-    mail_done = sum(1 for r in rows if r.route == "mail" and r.state == "done")
+    duo_done = sum(1 for r in rows
+                   if r.route == "duo" and r.operation == Operation.DELIVER and r.state == OutboxState.DONE)
+    mail_done = sum(1 for r in rows if r.route == "mail" and r.state == OutboxState.DONE)
     opened = sum(1 for m in findings.mails if m.decrypted and m.signature_valid)
     return [
         "Per kanaal:",

@@ -11,6 +11,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from gateway.domain.oin import certificate_oin
 from gateway.testing.pki import (
     DemoPki,
     create_ca,
@@ -18,7 +19,6 @@ from gateway.testing.pki import (
     issue_client_cert,
     issue_server_cert,
     issue_smime_cert,
-    oin_of,
 )
 
 
@@ -47,7 +47,7 @@ def test_client_cert_carries_oin_in_subject_serial_number() -> None:
     """A client certificate has the OIN in subject.serialNumber, as PKIoverheid does."""
     ca = create_ca("t")
     cert = issue_client_cert(ca, "gateway", "00000009123456780000").certificate
-    assert oin_of(cert) == "00000009123456780000"
+    assert certificate_oin(cert) == "00000009123456780000"
     eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     assert ExtendedKeyUsageOID.CLIENT_AUTH in eku
 
@@ -67,7 +67,7 @@ def test_smime_cert_has_email_san_and_usages() -> None:
 
 def test_cert_without_oin_has_none() -> None:
     """A certificate without serialNumber has no OIN."""
-    assert oin_of(create_ca("t").certificate) is None
+    assert certificate_oin(create_ca("t").certificate) is None
 
 
 def test_demo_keys_are_written_owner_only(pki: DemoPki) -> None:
@@ -111,6 +111,6 @@ def test_demo_files_load_into_ssl_context(pki: DemoPki) -> None:
 def test_demo_receivers_cover_leerplicht_rmc_dsp(pki: DemoPki) -> None:
     """The demo PKI has S/MIME certificates for Leerplicht, RMC and DSP."""
     assert set(pki.receivers) == {"leerplicht", "rmc", "dsp"}
-    assert oin_of(x509.load_pem_x509_certificate(pki.gateway_client.cert.read_bytes())) == (
+    assert certificate_oin(x509.load_pem_x509_certificate(pki.gateway_client.cert.read_bytes())) == (
         pki.gateway_oin
     )

@@ -9,15 +9,10 @@ from pathlib import Path
 import pytest
 
 from adapters.mail.demo_certs import write_directory_certificates
+from gateway.config.routes import FallbackPolicy, RoutingPolicy
 from gateway.config.school import Fallback, SchoolConfig
-from gateway.delivery.routing import (
-    DEFAULT_DIRECTORY,
-    FallbackPolicy,
-    RecipientDirectory,
-    RoutingPolicy,
-    load_directory_data,
-    working_days_until,
-)
+from gateway.delivery.routing import DEFAULT_DIRECTORY, RecipientDirectory, load_directory_data
+from gateway.domain.calendar import working_days_until
 from gateway.domain.errors import ConfigurationError, RoutingError
 from gateway.rules.profiles import load_profile
 from gateway.testing.pki import create_ca

@@ -30,11 +30,11 @@ from adapters.duo.security import (
     SignatureInvalid,
     Signer,
     Verifier,
-    certificate_oin,
     confirmations,
 )
 from adapters.duo.xmlsafe import ANONYMOUS, CONTRACT, SOAP_ENV, WSA, contract_file, wsdl_path
 from gateway.delivery.document.schema import validate
+from gateway.domain.oin import certificate_oin
 
 BINDING = f"{{{CONTRACT}}}VerzuimloketBinding"
 # A Verzuimloket answer is a few KiB; anything near this size is broken or hostile.

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 from cryptography import x509
 
-from adapters.duo.security import certificate_oin
-from adapters.duo.standin import OIN_RE, StandinConfig, VerzuimloketStandin, make_server
+from adapters.duo.standin import StandinConfig, VerzuimloketStandin, make_server
+from gateway.domain.oin import OIN_FORM, certificate_oin, is_oin
 from gateway.testing.pki import demo_pki
 
 GATEWAY_CERT = "gateway-client.crt"
@@ -32,8 +32,8 @@ def allowed_gateways(pki_dir: Path, given: Sequence[str]) -> frozenset[str]:
     """The gateway OINs the stand-in accepts: those given, else the OIN in the PKI's gateway
     certificate. A certificate from the CA alone is never enough."""
     for value in given:
-        if not OIN_RE.match(value):
-            raise click.BadParameter(f"{value} is geen OIN (20 tekens, cijfers of hoofdletters)",
+        if not is_oin(value):
+            raise click.BadParameter(f"{value} is geen OIN ({OIN_FORM})",
                                      param_hint="--gateway-oin")
     if given:
         return frozenset(given)
@@ -43,8 +43,8 @@ def allowed_gateways(pki_dir: Path, given: Sequence[str]) -> frozenset[str]:
 def duo_oin(pki_dir: Path, given: str | None) -> str:
     """DUO's OIN: the one given, else the OIN in the PKI's server certificate (the stand-in signs
     its answers with it, so the two must agree)."""
-    if given is not None and not OIN_RE.match(given):
-        raise click.BadParameter(f"{given} is geen OIN (20 tekens, cijfers of hoofdletters)",
+    if given is not None and not is_oin(given):
+        raise click.BadParameter(f"{given} is geen OIN ({OIN_FORM})",
                                  param_hint="--duo-oin")
     return given or _oin_in(pki_dir / SERVER_CERT, "--duo-oin")
 

@@ -21,7 +21,6 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from adapters.duo.xmlsafe import DS, SOAP_ENV, WSA, WSSE, WSU
@@ -49,15 +48,6 @@ _WITH_ID = etree.XPath("//*[@wsu:Id != '']", namespaces={"wsu": WSU})
 
 class SignatureInvalid(Exception):
     """A message's WS-Security header is missing, broken, stale or from an untrusted signer."""
-
-
-def certificate_oin(certificate: x509.Certificate) -> str | None:
-    """The OIN a PKIoverheid certificate carries in ``subject.serialNumber``, if any."""
-    values = certificate.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
-    if not values:
-        return None
-    value = values[0].value
-    return value if isinstance(value, str) else value.decode()
 
 
 def _elements_with_id(envelope: etree._Element) -> list[etree._Element]:

@@ -14,7 +14,6 @@ import asyncio
 import itertools
 import json
 import logging
-import re
 import socket
 import ssl
 import threading
@@ -33,7 +32,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from adapters.duo.codes import OPEN_END_ALLOWED
-from adapters.duo.security import SignatureInvalid, Signer, Verifier, certificate_oin
+from adapters.duo.security import SignatureInvalid, Signer, Verifier
 from adapters.duo.xmlsafe import (
     ACTIONS,
     ANONYMOUS,
@@ -45,8 +44,9 @@ from adapters.duo.xmlsafe import (
     parse_untrusted,
     wsdl_path,
 )
-from gateway.delivery.document.model import OIN_PATTERN, elfproef
+from gateway.delivery.document.model import elfproef
 from gateway.delivery.document.schema import VZ, hardened_parser, validate
+from gateway.domain.oin import certificate_oin, is_oin
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 STATUS_FLOW = ("Geregistreerd", "In behandeling", "Afgesloten")
-OIN_RE = re.compile(OIN_PATTERN)
 
 
 # Counting knobs in the order they are tried, with the fault each injects: 503 or dropping
@@ -524,7 +523,7 @@ def _addressing(header: etree._Element, duo_oin: str) -> Addressing:
     sender = wsa.get("From")
     from_address = (sender.findtext(f"{{{WSA}}}Address") if sender is not None else None) or ""
     school_oin = _oin_param(from_address)
-    if not from_address.lower().startswith(ANONYMOUS) or not school_oin or not OIN_RE.match(school_oin):
+    if not from_address.lower().startswith(ANONYMOUS) or not school_oin or not is_oin(school_oin):
         raise Fault("0011", "wsa:From moet anonymous?oin=<OIN van de school> zijn")
     return Addressing(values["Action"], values["MessageID"], school_oin)
 

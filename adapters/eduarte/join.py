@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from adapters.eduarte.exports import parse_bool, parse_date, parse_time
 from gateway.domain.model import AttendanceRecord, Student
 from gateway.domain.ports import SourceProblem
-from gateway.intake.mapping import LATE, NOT_VERZUIM, CodeMapping, Kind, UnmappedCode
+from gateway.intake.mapping import LATE, NOT_VERZUIM, CodeMapping, Kind, UnmappedCode, late_minutes
 
 END_OF_DAY = time(23, 59, 59)
 MINUTES_PER_DAY = 24 * 60
@@ -257,6 +257,7 @@ class _Joiner:
     broken: list[BrokenMelding]
     mapping: CodeMapping
     require_handled: bool
+    late_minutes: int  # what a te-laat report without a start time counts as
 
     def record(self, w: Waarneming, rid: str) -> AttendanceRecord | None:
         """The record of ``w``; None when it is no attendance (Nvt) or not verzuim."""
@@ -301,16 +302,15 @@ class _Joiner:
     def _status(self, w: Waarneming, kind: Kind, chosen: Melding | None,
                 reason: str | None) -> dict[str, Any]:
         """Status, reason and minutes late of the record."""
-        late_minutes = int(self.mapping.defaults.get("late_minutes", 5))
         if reason == LATE:
             start = chosen.start.time() if chosen is not None else w.start
             minutes = _minutes(start) - _minutes(w.start)
             return {"status": "late",
-                    "minutes_late": minutes if 0 < minutes < MINUTES_PER_DAY else late_minutes}
+                    "minutes_late": minutes if 0 < minutes < MINUTES_PER_DAY else self.late_minutes}
         if kind == "absent":
             return {"status": "absent", "reason": reason or "onbekend"}
         if kind == "late":
-            return {"status": "late", "minutes_late": late_minutes, "reason": reason}
+            return {"status": "late", "minutes_late": self.late_minutes, "reason": reason}
         return {"status": "present"}
 
 
@@ -322,7 +322,8 @@ def join(exports: Exports, *, brin: str, mapping: CodeMapping, require_handled: 
     """Give each observed lesson its status and reason (see the module docstring)."""
     result = JoinResult()
     reports = _Reports.index(exports.meldingen, mapping, result.problems)
-    joiner = _Joiner(exports.students, reports, exports.broken, mapping, require_handled)
+    joiner = _Joiner(exports.students, reports, exports.broken, mapping, require_handled,
+                     late_minutes=late_minutes(mapping))
     for w in exports.waarnemingen:
         rid = record_id(brin, w.id)
         try:

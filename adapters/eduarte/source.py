@@ -29,7 +29,7 @@ from adapters.eduarte.join import (
 from gateway.domain.errors import InvalidInput, SourceError
 from gateway.domain.model import Student
 from gateway.domain.ports import SourceBatch, SourceProblem
-from gateway.intake.mapping import CodeMapping, load_code_mapping
+from gateway.intake.mapping import CodeMapping, late_minutes, load_code_mapping
 
 log = structlog.get_logger(__name__)
 
@@ -59,6 +59,7 @@ class EduarteSource:
         self.mapping = mapping or load_code_mapping(
             "eduarte", school=config.school_id, overrides=config.code_overrides,
             **({"directory": config.codes_dir} if config.codes_dir else {}))
+        late_minutes(self.mapping)  # a bad school setting stops the adapter here, not mid-read
 
     def read(self, stamp: str) -> Snapshot:
         """Read and join the three exports of snapshot ``stamp``."""

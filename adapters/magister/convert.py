@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from gateway.domain.errors import ConfigurationError, InvalidInput
-from gateway.domain.model import MAX_MINUTES_LATE, AttendanceRecord, Student
+from gateway.domain.errors import InvalidInput
+from gateway.domain.model import AttendanceRecord, Student
 from gateway.domain.ports import SourceProblem
-from gateway.intake.mapping import LATE, NOT_VERZUIM, CodeMapping, Kind, UnmappedCode
+from gateway.intake.mapping import LATE, NOT_VERZUIM, CodeMapping, Kind, UnmappedCode, late_minutes
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -52,21 +52,6 @@ def _personal_date(value: Any, where: str) -> date:
         return local_date(value, where)
     except InvalidInput as exc:
         raise InvalidInput("geen geldige datum", where=where) from exc
-
-
-DEFAULT_LATE_MINUTES = 5  # within the national limit of 10: one late arrival, never a lesson missed
-
-
-def late_minutes(mapping: CodeMapping) -> int:
-    """Minutes a late registration counts as: ``[defaults] late_minutes`` of the school's code table
-    (Magister does not say how late). A school that only registers long lateness as late can set
-    it above its profile's limit, so those lessons count as missed."""
-    value = mapping.defaults.get("late_minutes", DEFAULT_LATE_MINUTES)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_MINUTES_LATE:
-        raise ConfigurationError(
-            f"codetabel {mapping.vendor}: late_minutes = {value!r} is geen aantal minuten "
-            f"(1 tot en met {MAX_MINUTES_LATE})")
-    return value
 
 
 def _reason(kind: Kind, item: dict[str, Any], mapping: CodeMapping, where: str) -> str | None:

@@ -29,28 +29,19 @@ from adapters.magister.client import CountMismatch, MagisterClient
 from adapters.magister.config import MagisterConfig
 from adapters.magister.convert import (
     Person,
-    late_minutes,
     person_prefix,
     person_records,
     record_id,
     tenant_prefix,
     to_student,
 )
+from gateway.domain.calendar import school_year_start
 from gateway.domain.errors import InvalidInput
 from gateway.domain.model import AttendanceRecord, Student
 from gateway.domain.ports import SourceBatch, SourceProblem
-from gateway.intake.mapping import CodeMapping, load_code_mapping
+from gateway.intake.mapping import CodeMapping, late_minutes, load_code_mapping
 
 log = structlog.get_logger(__name__)
-
-
-SCHOOL_YEAR_START_MONTH = 8  # a school year runs from 1 August
-
-
-def school_year_start(today: date) -> date:
-    """1 August of the school year ``today`` falls in."""
-    year = today.year if today.month >= SCHOOL_YEAR_START_MONTH else today.year - 1
-    return date(year, SCHOOL_YEAR_START_MONTH, 1)
 
 
 @dataclass(frozen=True)

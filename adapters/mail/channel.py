@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from adapters.mail.compose import MailContent, Signer, compose
 from adapters.mail.smtp import SmtpSettings, send
-from gateway.delivery.document.model import OIN_PATTERN
 from gateway.domain.errors import ConfigurationError, PermanentDeliveryError
+from gateway.domain.oin import OIN_PATTERN
 from gateway.domain.ports import OutgoingMelding, Receipt, StatusReport
 from gateway.intake.validation import describe
 

@@ -16,19 +16,7 @@ import sqlalchemy as sa
 from gateway.access_keys import issue_key, key_id_of, key_matches
 from gateway.domain.errors import ConfigurationError
 from gateway.store import Store, audit, list_schools, utcnow
-from gateway.store.schema import metadata
-
-# Declared in the store's metadata, so Alembic and the migration check see one schema.
-api_keys = sa.Table(
-    "api_keys",
-    metadata,
-    sa.Column("key_id", sa.String(16), primary_key=True),
-    sa.Column("school_id", sa.String(64), nullable=False),
-    sa.Column("sha256", sa.String(64), nullable=False),  # of the whole key; never the key itself
-    sa.Column("label", sa.String(255), nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("revoked_at", sa.DateTime, nullable=True),  # set once; a revoked key never works again
-)
+from gateway.store.face_tables import api_keys
 
 
 @dataclass(frozen=True)

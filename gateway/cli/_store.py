@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from gateway.config.settings import Settings
+from gateway.config.settings import Settings, open_store
 from gateway.delivery.routing import DEFAULT_DIRECTORY
 from gateway.logging import configure_logging
-from gateway.store import Store, open_store
+from gateway.store import Store
 
 
 def settings_and_store() -> tuple[Settings, Store]:

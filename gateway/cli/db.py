@@ -10,10 +10,9 @@ import click
 from gateway import pipeline
 from gateway.cli._store import actor_option, settings_and_store
 from gateway.config.school import load_school_config
-from gateway.config.settings import Settings, write_key_file
+from gateway.config.settings import Settings, open_store, write_key_file
 from gateway.domain.errors import GatewayError
 from gateway.logging import configure_logging
-from gateway.store import open_store
 from gateway.store.retention import RetentionPolicy, run_retention
 from gateway.store.rotation import reencrypt, stale_values
 

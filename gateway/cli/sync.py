@@ -79,8 +79,10 @@ def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
 @click.option("--no-evaluate", is_flag=True, help="Alleen ophalen en opslaan, geen regels toepassen.")
 @click.option("--show-problems", default=10, show_default=True, help="Zoveel tegengehouden records tonen.")
 @actor_option
-def sync(schools: tuple[str, ...], sources: tuple[str, ...], as_of: date | None, no_evaluate: bool,
-         show_problems: int, actor: str) -> None:
+def sync(  # noqa: PLR0913  click hands over each command-line option as its own keyword argument
+    *, schools: tuple[str, ...], sources: tuple[str, ...], as_of: date | None, no_evaluate: bool,
+    show_problems: int, actor: str,
+) -> None:
     """Haal alle geconfigureerde bronnen op sinds hun cursor en verwerk ze."""
     _, store = settings_and_store()
     failed = 0

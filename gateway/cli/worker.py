@@ -47,7 +47,8 @@ from gateway.delivery.worker import Worker, plugin_channels
     show_default=True,
     help="Waarschuw als een niet-afgeleverde melding binnen zoveel werkdagen moet.",
 )
-def worker(
+def worker(  # noqa: PLR0913  click hands over each command-line option as its own keyword argument
+    *,
     name: str,
     once: bool,
     idle_wait: float,

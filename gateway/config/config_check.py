@@ -19,8 +19,9 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from gateway.config.school import ENV_NAME, ENV_SUFFIX, SchoolConfig, resolve_env_references
+from gateway.config.school import DUO_OIN_KEY, ENV_NAME, ENV_SUFFIX, SchoolConfig, resolve_env_references
 from gateway.domain.errors import ConfigurationError, GatewayError
+from gateway.domain.oin import OIN_FORM
 from gateway.rules.catalogue import RULE_IDS
 from gateway.rules.profiles import available_profiles, load_profile
 
@@ -36,7 +37,7 @@ SECRET_KEYS = frozenset({"password", "client_secret", "secret", "token", "api_ke
 ALLOWED: dict[str, str] = {
     "id": "een niet-lege tekst, uniek per school in deze gateway, bijvoorbeeld \"25AB00\"",
     "brin": "vier tekens: twee cijfers en twee hoofdletters, bijvoorbeeld \"25AB\"",
-    "oin": "twintig cijfers, bijvoorbeeld \"00000001234567890000\"",
+    "oin": f"{OIN_FORM}, bijvoorbeeld \"00000001234567890000\"",
     "name": "de naam van de school (niet leeg)",
     "profile": "een van de profielen",
     "profile_overrides": "sleutels van het profiel met een nieuwe waarde",
@@ -221,6 +222,19 @@ def _table_findings(config: SchoolConfig, environ: Mapping[str, str], installed:
     return problems
 
 
+def _duo_oin_findings(config: SchoolConfig) -> list[Finding]:
+    """DUO's OIN written in both channel tables, with two values: which one is DUO's is unclear."""
+    duo = config.channels.get("duo", {}).get(DUO_OIN_KEY)
+    mail = config.channels.get("mail", {}).get(DUO_OIN_KEY)
+    if duo is None or mail is None or duo == mail:
+        return []
+    return [Finding(f"channels.mail.{DUO_OIN_KEY}",
+                    f"'{mail}' verschilt van channels.duo.{DUO_OIN_KEY} ('{duo}'); "
+                    "beide zijn het OIN van DUO",
+                    f"laat channels.mail.{DUO_OIN_KEY} weg (het mail-kanaal neemt dan het OIN uit "
+                    "[channels.duo]) of geef beide dezelfde waarde")]
+
+
 def _usability_warnings(config: SchoolConfig) -> list[Finding]:
     """Settings that work, but not as a school would expect."""
     warnings = []
@@ -237,7 +251,7 @@ def _semantic_findings(config: SchoolConfig, environ: Mapping[str, str], install
                        warnings: list[Finding]) -> list[Finding]:
     problems = _profile_findings(config) + _unknown_rule_findings(config)
     problems += _table_findings(config, environ, installed, warnings)
-    problems += _missing_channel_findings(config)
+    problems += _missing_channel_findings(config) + _duo_oin_findings(config)
     warnings += _usability_warnings(config)
     return problems
 
@@ -263,8 +277,8 @@ def _adapter_findings(config: SchoolConfig, environ: Mapping[str, str],
                       installed: InstalledAdapters) -> list[Finding]:
     tables = [(f"sources.{name}", options, installed.source_factories.get(str(options.get("adapter", name))))
               for name, options in config.sources.items()]
-    tables += [(f"channels.{name}", options, installed.channel_factories.get(name))
-               for name, options in config.channels.items()]
+    tables += [(f"channels.{name}", config.channel_options(name), installed.channel_factories.get(name))
+               for name in config.channels]
     findings = [_build_finding(where, options, factory, environ)
                 for where, options, factory in tables if factory is not None]
     return [f for f in findings if f is not None]

@@ -38,26 +38,28 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gateway.delivery.routing import FallbackPolicy, RoutingPolicy
+from gateway.config.routes import FallbackPolicy, Route, RoutingPolicy
 from gateway.domain.errors import ConfigurationError
 from gateway.domain.model import Calendar
+from gateway.domain.oin import OIN_PATTERN
 from gateway.domain.ports import SchoolIdentity
 from gateway.intake.validation import describe
 from gateway.rules.profiles import Profile, load_profile
 from gateway.store.engine import Store
 from gateway.store.schema import schools
 
-Route = Literal["duo", "mail"]
-
-
 # The school's ``[fallback]`` table is the routing policy's own model: one definition of the keys,
 # their defaults and limits (when DUO stays unreachable and the due date comes near: mail instead).
 Fallback = FallbackPolicy
+
+# DUO's OIN names the receiving party of the melding document on both channels. A school writes it
+# once, in [channels.duo]; the mail channel takes it from there unless its own table names it.
+DUO_OIN_KEY = "duo_oin"
 
 
 class SchoolConfig(BaseModel):
@@ -67,7 +69,7 @@ class SchoolConfig(BaseModel):
 
     id: str = Field(min_length=1)
     brin: str = Field(pattern=r"^\d{2}[A-Z]{2}$")
-    oin: str = Field(pattern=r"^\d{20}$")
+    oin: str = Field(pattern=OIN_PATTERN)
     name: str = Field(min_length=1)
     location: str | None = None
     contact_name: str | None = None
@@ -95,6 +97,15 @@ class SchoolConfig(BaseModel):
             contact_email=self.contact_email,
             contact_phone=self.contact_phone,
         )
+
+    def channel_options(self, route: str) -> dict[str, Any]:
+        """The settings of the channel on ``route``, as its adapter is built from them: the mail
+        channel without a ``duo_oin`` of its own takes the one of ``[channels.duo]``."""
+        options = dict(self.channels.get(route, {}))
+        duo_oin = self.channels.get("duo", {}).get(DUO_OIN_KEY)
+        if route == "mail" and DUO_OIN_KEY not in options and duo_oin is not None:
+            options[DUO_OIN_KEY] = duo_oin
+        return options
 
     def routing_policy(self, profile_routes: Mapping[str, Route] | None = None) -> RoutingPolicy:
         """The routing policy (``delivery.routing``) for this school on top of its profile's routes."""

@@ -17,9 +17,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gateway.domain.errors import ConfigurationError
+from gateway.store.crypto import KEY_BYTES, FieldCipher
+from gateway.store.engine import Store
 
 KEY_FILE_NAME = "keys.toml"
-KEY_BYTES = 32  # AES-256: the length of every field-encryption key
 
 
 class Settings(BaseModel):
@@ -109,3 +110,11 @@ def write_key_file(data_dir: Path, key_id: str = "k1") -> Path:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(f'active = "{key_id}"\n\n[keys]\n{key_id} = "{new_key()}"\n')
     return path
+
+
+def open_store(settings: Settings, *, migrate: bool = False) -> Store:
+    """Open the store the settings name (SQLite in the data folder by default)."""
+    store = Store.open(settings.effective_database_url, FieldCipher(settings.keys(), settings.active_key_id))
+    if migrate:
+        store.migrate()
+    return store

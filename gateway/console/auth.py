@@ -19,9 +19,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from gateway.access_keys import token_digest
-from gateway.console.schema import sessions, users
 from gateway.domain.errors import ConfigurationError, InvalidInput
 from gateway.store import Store, audit, list_schools, utcnow
+from gateway.store.face_tables import sessions, users
 
 Role = Literal["melder", "beheerder"]
 ROLES: tuple[Role, ...] = ("melder", "beheerder")

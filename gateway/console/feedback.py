@@ -28,10 +28,10 @@ from gateway.console.receivers import (
     organisation_area,
     organisation_of,
 )
-from gateway.console.schema import feedback
 from gateway.delivery.routing import DirectoryData
 from gateway.domain.errors import GatewayError, IllegalTransition
 from gateway.store import MeldingView, Store, get_melding, utcnow
+from gateway.store.face_tables import feedback, feedback_context
 from gateway.store.students import woongemeente_of
 
 log = structlog.get_logger(__name__)
@@ -75,10 +75,6 @@ class FeedbackEntry:
     toelichting: str | None
     reported_on: date
 
-
-def feedback_context(melding_id: str) -> str:
-    """The associated data that binds an encrypted toelichting to its melding."""
-    return f"feedback:{melding_id}"
 
 
 def store_feedback(store: Store, school_id: str, entry: FeedbackEntry) -> None:

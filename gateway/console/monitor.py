@@ -16,12 +16,12 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from gateway.console.feedback import NOT_STARTED, STARTED, feedback_for
+from gateway.domain.calendar import school_year_start
 from gateway.domain.lifecycle import State
 from gateway.store import Store, list_meldingen, utcnow
 from gateway.store.schema import audit_log
 
 PROCESS_WITHIN = timedelta(days=7)
-SCHOOL_YEAR_START_MONTH = 8  # a school year runs from 1 August
 PEILDATUM_MONTH = 10  # "started again" counts outcomes dated before 1 October
 NORM_PROCESSED = 95.0
 NORM_STARTED = 70.0
@@ -64,12 +64,6 @@ class NoShowFigures:
         """Whether the started-again share meets its norm."""
         share = self.share_started
         return None if share is None else share >= NORM_STARTED
-
-
-def school_year_start(as_of: date) -> date:
-    """1 August of the school year containing ``as_of``."""
-    year = as_of.year if as_of.month >= SCHOOL_YEAR_START_MONTH else as_of.year - 1
-    return date(year, SCHOOL_YEAR_START_MONTH, 1)
 
 
 def _first_delivery(store: Store, ids: list[str]) -> dict[str, datetime]:

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gateway.delivery import outbox
-from gateway.delivery.routing import working_days_until
+from gateway.domain.calendar import working_days_until
 from gateway.domain.lifecycle import State
 from gateway.domain.outbox_lifecycle import OutboxState
 from gateway.store import MeldingView, Store, list_meldingen

@@ -17,13 +17,14 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from gateway.access_keys import issue_key, key_id_of, key_matches
-from gateway.console.schema import receiver_keys
 from gateway.delivery.routing import DirectoryData
 from gateway.domain.errors import InvalidInput
+from gateway.domain.model import GEMEENTE_CODE_PATTERN
 from gateway.store import Store, audit, utcnow
+from gateway.store.face_tables import receiver_keys
 
 ORGANISATION_RE = re.compile(r"^(?:duo|(?:leerplicht|rmc|dsp)-[a-z0-9][a-z0-9-]{0,55})$")
-GEMEENTE_RE = re.compile(r"^\d{4}$")
+GEMEENTE_RE = re.compile(GEMEENTE_CODE_PATTERN)
 # Organisation kind -> melding recipients it may report on; the DSP also on every no-show melding.
 SCOPE: dict[str, frozenset[str]] = {
     "leerplicht": frozenset({"leerplicht"}),

@@ -9,8 +9,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from gateway.delivery.routing import working_days_until
-from gateway.domain.calendar import add_working_days
+from gateway.domain.calendar import add_working_days, working_days_until
 from gateway.domain.lifecycle import State
 from gateway.store import audit
 from gateway.store.engine import Store

@@ -1,38 +1,35 @@
-"""Recipient directory and routing policy: who receives a melding, and over which channel.
+"""The recipient directory: who receives a melding that goes by mail.
 
 The directory is data (``mappings/recipients/*.toml``, one file per RMC region): for each gemeente
 (4-digit CBS code) its Leerplicht department, for each region its RMC desk and Doorstroompunt.
 Entries name their S/MIME certificate by file name; the files live in a certificate folder given
 at load time (only public certificates; the demo and test PKI writes them).
 
-The routing policy says per school which rule goes by DUO and which by mail, and when a melding
-falls back to mail because DUO stays unreachable close to its due date.
+Which channel a melding takes is the school's routing policy (``gateway.config.routes``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import mappings
-from gateway.domain.calendar import is_working_day
+from gateway.config.routes import MAIL_RECIPIENTS
+from gateway.domain.age import ADULT_AGE
 from gateway.domain.errors import ConfigurationError, RoutingError
+from gateway.domain.model import GEMEENTE_CODE_PATTERN
 from gateway.domain.ports import RecipientAddress
 from gateway.domain.signals import Signal
 from gateway.intake.validation import describe
 
 DEFAULT_DIRECTORY = mappings.folder("recipients")
 
-Route = Literal["duo", "mail"]
-MAIL_RECIPIENTS = ("leerplicht", "rmc", "dsp")
-ADULT_AGE = 18
 
 # --- the directory data ----------------------------------------------------------------------
 
@@ -120,7 +117,7 @@ def load_directory_data(path: Path = DEFAULT_DIRECTORY) -> DirectoryData:
                 f"ontvangersregister {file.name}: regio '{region_id}' staat er twee keer in"
             )
         for code in parsed.gemeenten:
-            if len(code) != 4 or not code.isdigit():
+            if not re.fullmatch(GEMEENTE_CODE_PATTERN, code):
                 raise ConfigurationError(
                     f"ontvangersregister {file.name}: gemeentecode '{code}' is geen CBS-code van 4 cijfers"
                 )
@@ -221,105 +218,3 @@ class RecipientDirectory:
         if signal.recipient == "dsp" and adult:
             return [self.dsp(woongemeente)]
         return [self.leerplicht(woongemeente)]
-
-
-# --- the routing policy ----------------------------------------------------------------------
-
-
-class FallbackPolicy(_Data):
-    """Fall back to mail when DUO stays unreachable and the due date is this close.
-
-    "Stays unreachable" is counted: one failed attempt is often a blip that the next retry rides
-    out, so the fallback waits for ``after_failed_attempts`` failures in a row of the same melding.
-    """
-
-    enabled: bool = True
-    within_workdays: int = Field(2, ge=0)
-    after_failed_attempts: int = Field(3, ge=1)
-
-
-class PolicyData(_Data):
-    """A school's routing policy as configuration data."""
-
-    default: Route = "duo"
-    routes: dict[str, Route] = Field(default_factory=dict)
-    fallback: FallbackPolicy = FallbackPolicy()
-
-
-RouteReason = Literal["policy", "fallback"]
-
-
-@dataclass(frozen=True)
-class RouteDecision:
-    """Where a melding goes and why (``fallback`` decisions must be recorded for reconciliation)."""
-
-    route: Route
-    reason: RouteReason
-    detail: str = ""
-
-
-def working_days_until(as_of: date, due: date) -> int:
-    """Working days after ``as_of`` up to and including ``due`` (0 when due today or overdue)."""
-    count = 0
-    current = as_of
-    while current < due:
-        current += timedelta(days=1)
-        if is_working_day(current):
-            count += 1
-    return count
-
-
-@dataclass(frozen=True)
-class RoutingPolicy:
-    """Per school: which rule goes by DUO and which by mail, and the fallback to mail."""
-
-    default: Route = "duo"
-    routes: Mapping[str, Route] = field(default_factory=dict)
-    fallback: FallbackPolicy = field(default_factory=FallbackPolicy)
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any] | None = None,
-                    profile_routes: Mapping[str, Route] | None = None) -> RoutingPolicy:
-        """Build from a profile's ``routes`` and a school's configuration (school wins per rule)."""
-        try:
-            data = PolicyData.model_validate(dict(config or {}))
-        except ValidationError as exc:
-            raise ConfigurationError(f"routeringsbeleid is ongeldig: {describe(exc)}") from exc
-        routes: dict[str, Route] = {**(profile_routes or {}), **data.routes}
-        return cls(data.default, routes, data.fallback)
-
-    def route_for(self, signal: Signal) -> Route | None:
-        """The agreed route of a signal's rule; None for signals that stay inside the school."""
-        if signal.kind == "signaal" or signal.recipient == "school":
-            return None
-        return self.routes.get(signal.rule, self.default)
-
-    def decide(self, signal: Signal, *, as_of: date, duo_failures: int = 0) -> RouteDecision | None:
-        """The route for a signal now: the agreed one, or mail as fallback once ``duo_failures``
-        (failed DUO attempts in a row for this melding) reaches ``fallback.after_failed_attempts``
-        and the due date is within ``fallback.within_workdays`` working days."""
-        route = self.route_for(signal)
-        if route is None:
-            return None
-        if route == "mail":
-            return RouteDecision("mail", "policy", f"regel {signal.rule} gaat per mail")
-        if duo_failures < 1 or not self.fallback.enabled:
-            return RouteDecision("duo", "policy")
-        if signal.recipient not in MAIL_RECIPIENTS or signal.due_date is None:
-            return RouteDecision("duo", "policy", "geen terugval: ontvanger niet per mail bereikbaar")
-        if duo_failures < self.fallback.after_failed_attempts:
-            return RouteDecision(
-                "duo", "policy",
-                f"DUO {duo_failures} keer onbereikbaar; terugval pas na "
-                f"{self.fallback.after_failed_attempts} mislukte pogingen op rij",
-            )
-        left = working_days_until(as_of, signal.due_date)
-        if left <= self.fallback.within_workdays:
-            return RouteDecision(
-                "mail", "fallback",
-                f"DUO {duo_failures} keer op rij onbereikbaar en uiterste melddatum "
-                f"{signal.due_date.isoformat()} over {left} werkdag(en)",
-            )
-        return RouteDecision(
-            "duo", "policy", f"DUO onbereikbaar; nog {left} werkdagen tot de uiterste melddatum"
-        )

@@ -23,12 +23,13 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
+from gateway.config.routes import RoutingPolicy
 from gateway.config.school import SchoolConfig, find_school, resolve_env_references, school_profile
 from gateway.delivery import outbox
 from gateway.delivery.alerts import alert_due_dates
 from gateway.delivery.attempt import Outcome, Verdict, attempt, classify
 from gateway.delivery.retry import RetryPolicy, next_attempt
-from gateway.delivery.routing import RecipientDirectory, RoutingPolicy
+from gateway.delivery.routing import RecipientDirectory
 from gateway.domain.age import age_on
 from gateway.domain.errors import ConfigurationError, GatewayError, PermanentDeliveryError
 from gateway.domain.outbox_lifecycle import Operation
@@ -88,7 +89,7 @@ class PluginChannels:
 
         key = (school.id, route)
         if key not in self._cache:
-            options = resolve_env_references(school.channels.get(route, {}), self._environ,
+            options = resolve_env_references(school.channel_options(route), self._environ,
                                              f"school {school.id}, kanaal {route}")
             self._cache[key] = load(CHANNELS_GROUP, route)(options)
         return self._cache[key]

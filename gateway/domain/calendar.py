@@ -9,6 +9,14 @@ from functools import cache
 
 from gateway.domain.model import Calendar
 
+SCHOOL_YEAR_START_MONTH = 8  # a Dutch school year runs from 1 August
+
+
+def school_year_start(as_of: date) -> date:
+    """1 August of the school year containing ``as_of``."""
+    year = as_of.year if as_of.month >= SCHOOL_YEAR_START_MONTH else as_of.year - 1
+    return date(year, SCHOOL_YEAR_START_MONTH, 1)
+
 
 def easter_sunday(year: int) -> date:
     """Western Easter Sunday (anonymous Gregorian algorithm)."""
@@ -142,3 +150,14 @@ class SchoolCalendar:
     def lesweek_label(self, lesweek: int) -> int:
         """The ISO week number of a lesweek, as school staff name it."""
         return self.lesweek_keys[lesweek][1]
+
+
+def working_days_until(as_of: date, due: date) -> int:
+    """Working days after ``as_of`` up to and including ``due`` (0 when due today or overdue)."""
+    count = 0
+    current = as_of
+    while current < due:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            count += 1
+    return count

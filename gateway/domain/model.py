@@ -19,6 +19,8 @@ MAX_CALENDAR_DAYS = 731  # one school year, with room; a calendar is per school 
 MAX_MINUTES_LATE = 24 * 60
 # Store columns: students.id String(64), attendance.record_id String(128).
 MAX_STUDENT_ID, MAX_RECORD_ID = 64, 128
+# A gemeente is named by its CBS code: four digits (woongemeente, Leerplicht desks, the directory).
+GEMEENTE_CODE_PATTERN = r"^\d{4}$"
 
 
 def _in_range(value: date) -> date:
@@ -48,7 +50,7 @@ class Student(_Canonical):
     first_school_day: Day | None = None
     intro_attended: bool = False
     studiefinanciering: bool = False
-    woongemeente: Annotated[str, Field(pattern=r"^\d{4}$")] | None = None
+    woongemeente: Annotated[str, Field(pattern=GEMEENTE_CODE_PATTERN)] | None = None
     doktersverklaring: bool = False
     # Melding content, optional for evaluation; personal data: encrypted at rest, never logged.
     bsn: str | None = None

@@ -19,6 +19,7 @@ from typing import Any, Final, Literal
 
 import mappings
 from gateway.domain.errors import ConfigurationError, InvalidInput
+from gateway.domain.model import MAX_MINUTES_LATE
 from gateway.domain.reasons import ALL_REASONS
 
 DEFAULT_CODES_DIR: Final = mappings.folder("codes")
@@ -27,6 +28,10 @@ DEFAULT_CODES_DIR: Final = mappings.folder("codes")
 NOT_VERZUIM: Final = "geen_verzuim"  # a registration that is not verzuim (homework forgotten): dropped
 LATE: Final = "te_laat"  # a late arrival without a reason of its own
 CODE_VALUES: Final = ALL_REASONS | {NOT_VERZUIM, LATE}
+
+# Minutes a late registration without minutes of its own counts as (``[defaults] late_minutes``):
+# within the national limit of 10, so one late arrival, never a lesson missed.
+DEFAULT_LATE_MINUTES: Final = 5
 
 Kind = Literal["absent", "late", "present", "ignore"]
 KIND_VALUES: Final = frozenset({"absent", "late", "present", "ignore"})
@@ -91,6 +96,18 @@ class CodeMapping:
     def codes_for(self, reason: str) -> list[str]:
         """Vendor codes that map to ``reason`` (for stand-ins rendering canonical data)."""
         return [code for code, value in self.codes.items() if value == reason]
+
+
+def late_minutes(mapping: CodeMapping) -> int:
+    """Minutes a late registration without minutes of its own counts as: ``[defaults] late_minutes``
+    of the school's code table. A school that only registers long lateness as late can set it above
+    its profile's limit, so those lessons count as missed."""
+    value = mapping.defaults.get("late_minutes", DEFAULT_LATE_MINUTES)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_MINUTES_LATE:
+        raise ConfigurationError(
+            f"codetabel {mapping.vendor}: late_minutes = {value!r} is geen aantal minuten "
+            f"(1 tot en met {MAX_MINUTES_LATE})")
+    return value
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

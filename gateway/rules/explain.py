@@ -81,9 +81,15 @@ def _hours(firing: Firing, terms: SignalTerms) -> str:
             + _HOURS_NEXT_STEP[firing.rule])
 
 
+def _whole_lesweken(firing: Firing, terms: SignalTerms, only: str) -> str:
+    """A run of whole lesweken with nothing but ``only``: "6 aaneengesloten lesweken (de lesweken 40
+    tot en met 45) alleen ziek gemeld, sinds 28 september 2026"."""
+    return (f"{firing.facts['lesweken']} aaneengesloten lesweken ({terms.lesweken}) alleen {only}, "
+            f"sinds {dutch_date(terms.start)}")
+
+
 def _absent_run(firing: Firing, terms: SignalTerms) -> str:
-    return (f"{firing.facts['lesweken']} aaneengesloten lesweken ({terms.lesweken}) alleen "
-            f"ongeoorloofd afwezig, sinds {dutch_date(terms.start)}: "
+    return (_whole_lesweken(firing, terms, "ongeoorloofd afwezig") + ": "
             + ("langdurig relatief verzuim." if firing.rule == "lrv" else "4 weken verzuim (18-23 jaar).")
             + " De melding blijft open tot de student weer op school komt.")
 
@@ -101,10 +107,10 @@ def _no_show(firing: Firing, terms: SignalTerms) -> str:
 
 
 def _studiefinanciering(firing: Firing, terms: SignalTerms) -> str:
-    text = (f"{firing.facts['lesweken']} aaneengesloten lesweken ({terms.lesweken}) alleen "
-            f"ongeoorloofd afwezig, sinds {dutch_date(terms.start)}; de student ontvangt studiefinanciering.")
-    return text + (" Neem contact op met de student." if firing.rule == "sf-4w-contact"
-                   else " Stuur het MA-formulier naar DUO; de student krijgt een kopie.")
+    run = _whole_lesweken(firing, terms, "ongeoorloofd afwezig")
+    next_step = ("Neem contact op met de student." if firing.rule == "sf-4w-contact"
+                 else "Stuur het MA-formulier naar DUO; de student krijgt een kopie.")
+    return f"{run}; de student ontvangt studiefinanciering. {next_step}"
 
 
 def _te_laat(firing: Firing, terms: SignalTerms) -> str:
@@ -114,8 +120,7 @@ def _te_laat(firing: Firing, terms: SignalTerms) -> str:
 
 
 def _ziek_zonder_verklaring(firing: Firing, terms: SignalTerms) -> str:
-    return (f"{firing.facts['lesweken']} aaneengesloten lesweken ({terms.lesweken}) alleen ziek gemeld, "
-            f"sinds {dutch_date(terms.start)}, zonder doktersverklaring.")
+    return _whole_lesweken(firing, terms, "ziek gemeld") + ", zonder doktersverklaring."
 
 
 def _zorg_langdurig_ziek(firing: Firing, terms: SignalTerms) -> str:

@@ -5,8 +5,8 @@ source cursor through ``get_cursor``; writes go through ``gateway.pipeline`` and
 """
 
 from gateway.store.engine import Store, utcnow
+from gateway.store.lookups import get_cursor, list_schools
 from gateway.store.meldingen import MeldingView, count_by_status, get_melding, list_meldingen
-from gateway.store.open import get_cursor, list_schools, open_store
 
 __all__ = [
     "MeldingView",
@@ -16,6 +16,5 @@ __all__ = [
     "get_melding",
     "list_meldingen",
     "list_schools",
-    "open_store",
     "utcnow",
 ]

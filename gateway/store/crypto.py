@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from gateway.config.settings import KEY_BYTES
 from gateway.domain.errors import ConfigurationError, IntegrityError
 
+KEY_BYTES = 32  # AES-256: the length of every field-encryption key
 _PREFIX = "v1"
 _NONCE_BYTES = 12
 

@@ -14,11 +14,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gateway.console.feedback import feedback_context
-from gateway.console.schema import feedback
 from gateway.store import Store, audit
 from gateway.store.content import content_context
 from gateway.store.crypto import FieldCipher
+from gateway.store.face_tables import feedback, feedback_context
 from gateway.store.schema import meldingen, students
 from gateway.store.students import personal_context
 

@@ -200,15 +200,6 @@ def issue_smime_cert(ca: CertAndKey, email: str, name: str,
     return CertAndKey(_sign_leaf(ca, builder), key)
 
 
-def oin_of(certificate: x509.Certificate) -> str | None:
-    """The OIN a certificate carries in ``subject.serialNumber``, if any."""
-    values = certificate.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
-    if not values:
-        return None
-    value = values[0].value
-    return value if isinstance(value, str) else value.decode()
-
-
 @dataclass(frozen=True)
 class PemFiles:
     """Where one certificate and its key were written."""

@@ -12,8 +12,7 @@ from click.testing import CliRunner
 from gateway import pipeline
 from gateway.api.server import serve_in_thread
 from gateway.cli import cli
-from gateway.config.settings import Settings, write_key_file
-from gateway.store import open_store
+from gateway.config.settings import Settings, open_store, write_key_file
 from tests.api.helpers import SCHOOL
 
 

@@ -7,8 +7,9 @@ import json
 
 import sqlalchemy as sa
 
-from gateway.api.keys import api_keys, revoke_api_key, school_of
+from gateway.api.keys import revoke_api_key, school_of
 from gateway.store import get_cursor, list_meldingen
+from gateway.store.face_tables import api_keys
 from tests.api.conftest import Api
 from tests.api.helpers import CALENDAR, OTHER, SCHOOL, absences, student
 

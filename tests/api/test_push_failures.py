@@ -12,10 +12,11 @@ import pytest
 
 from gateway import pipeline
 from gateway.api.app import ApiSettings, create_app
-from gateway.api.keys import api_keys, create_api_key
+from gateway.api.keys import create_api_key
 from gateway.api.limits import BodySizeLimit
 from gateway.api.server import serve_in_thread
 from gateway.store import utcnow
+from gateway.store.face_tables import api_keys
 from tests.api.conftest import Api, make_store
 from tests.api.helpers import AS_OF, CALENDAR, SCHOOL, student
 

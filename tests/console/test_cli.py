@@ -8,11 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from gateway.cli import cli
-from gateway.config.settings import Settings
+from gateway.config.settings import Settings, open_store
 from gateway.console.auth import authenticate
 from gateway.console.receivers import organisation_of
 from gateway.delivery.routing import DEFAULT_DIRECTORY
-from gateway.store import open_store
 from tests.console.helpers import PASSWORD, SCHOOL
 
 

@@ -70,7 +70,7 @@ def test_broken_toml_names_line_and_column(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "key", "words"), [
     (BASE.replace('brin = "25AB"\n', ""), "brin", "ontbreekt"),
     (BASE.replace('"25AB"', '"25ab"'), "brin", "twee cijfers en twee hoofdletters"),
-    (BASE.replace('"00000001002512345000"', '"123"'), "oin", "twintig cijfers"),
+    (BASE.replace('"00000001002512345000"', '"123"'), "oin", "twintig tekens, cijfers of hoofdletters"),
     (BASE.replace('"ROC Voorbeeld"', '""'), "name", "is leeg"),
     (BASE + "kleur = 1\n", "kleur", "onbekende sleutel"),
     (BASE + "review_required = \"ja\"\n", "review_required", "true of false"),
@@ -213,3 +213,43 @@ def test_an_unset_secret_does_not_hide_the_other_settings(tmp_path: Path) -> Non
         sources=SOURCES, channels=CHANNELS,
         source_factories={"magister": load("verzuim_gateway.sources", "magister")}))
     assert result.warnings and "base_url: ontbreekt" in _messages(result)
+
+
+DUO_OIN = "00000001800866472000"
+
+
+def _channels(duo_oin: str | None = DUO_OIN, mail_oin: str | None = None) -> str:
+    """A [channels.mail] table, and a [channels.duo] one when ``duo_oin`` is given; each names DUO's
+    OIN where one is given."""
+    duo = f"[channels.duo]\nendpoint = \"https://verzuimloket.example/v1\"\nduo_oin = \"{duo_oin}\"\n"
+    mail = "[channels.mail]\nsender = \"verzuim@school.example\"\n"
+    return (duo if duo_oin else "") + mail + (f"duo_oin = \"{mail_oin}\"\n" if mail_oin else "")
+
+
+def test_two_different_duo_oins_in_the_channel_tables_are_a_problem(tmp_path: Path) -> None:
+    """DUO's OIN in both tables with two values: a problem naming both keys."""
+    result = _check(tmp_path, BASE + _channels(mail_oin="00000001999888777000"))
+    assert not result.ok
+    [line] = [line for line in _messages(result).splitlines() if line.startswith("channels.mail.duo_oin")]
+    assert "channels.duo.duo_oin" in line and "laat channels.mail.duo_oin weg" in line
+
+
+def test_the_same_duo_oin_in_both_channel_tables_is_no_problem(tmp_path: Path) -> None:
+    """Writing DUO's OIN twice is needless, but not wrong when both say the same."""
+    result = _check(tmp_path, BASE + _channels(mail_oin=DUO_OIN))
+    assert result.ok, _messages(result)
+
+
+def test_the_mail_channel_takes_duo_oin_from_the_duo_table(tmp_path: Path) -> None:
+    """A mail table without duo_oin is built with the one of [channels.duo]."""
+    result = _check(tmp_path, BASE + _channels())
+    assert result.config is not None
+    assert result.config.channel_options("mail")["duo_oin"] == DUO_OIN
+
+
+def test_a_mail_table_of_its_own_keeps_its_duo_oin(tmp_path: Path) -> None:
+    """A school without [channels.duo] names DUO's OIN in its mail table, and that one is used."""
+    mail_only = BASE + "default_route = \"mail\"\n" + _channels(duo_oin=None, mail_oin="00000001999888777000")
+    result = _check(tmp_path, mail_only)
+    assert result.config is not None
+    assert result.config.channel_options("mail")["duo_oin"] == "00000001999888777000"

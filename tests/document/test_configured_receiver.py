@@ -1,5 +1,6 @@
 """A school's configured DUO OIN is the receiving party in both forms of the melding document: the
-SOAP body the DUO stand-in receives and the melding.xml of the mail. Neither is the demo's OIN."""
+SOAP body the DUO stand-in receives and the melding.xml of the mail. Neither is the demo's OIN, and
+the school writes it once, in [channels.duo]: the mail channel takes it from there."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ from lxml import etree
 from adapters.duo.standin import RunningStandin, StandinConfig, start_standin
 from adapters.duo.xmlsafe import SOAP_ENV
 from adapters.mail import smime
-from adapters.mail.sandbox import SandboxSmtp, running_sandbox
+from adapters.mail.sandbox import SandboxSmtp
 from gateway.config.school import SchoolConfig
 from gateway.delivery.document.schema import VZ
 from gateway.delivery.worker import PluginChannels
 from gateway.domain.ports import OutgoingMelding, RecipientAddress
-from gateway.testing.pki import DEMO_DUO_OIN, DemoPki, PemFiles, demo_pki, issue_server_cert
+from gateway.testing.pki import DEMO_DUO_OIN, PemFiles, issue_server_cert
+from tests.channel_settings import ChannelPki, channel_pki, duo_table, mail_table, smtp_sandbox
 from tests.duo.helpers import SCHOOL as IDENTITY
 from tests.duo.helpers import melding
 
@@ -34,21 +36,18 @@ DATE = f"{{{VZ}}}bedrijfsdocument/{{{VZ}}}datumTijdBedrijfsdocument"
 
 
 @dataclass(frozen=True)
-class Pki:
-    """The demo PKI plus a DUO server certificate for the configured OIN and an SMTP one."""
+class Pki(ChannelPki):
+    """The channel PKI plus a DUO server certificate for the configured OIN."""
 
-    demo: DemoPki
     duo_server: PemFiles
-    smtp_server: PemFiles
 
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     folder = tmp_path_factory.mktemp("receiver-pki")
-    demo = demo_pki(folder)
-    duo = issue_server_cert(demo.ca, oin=CONFIGURED_DUO_OIN).write(folder, "duo-configured")
-    smtp = issue_server_cert(demo.ca).write(folder, "smtp-server")
-    return Pki(demo, PemFiles(*duo), PemFiles(*smtp))
+    made = channel_pki(folder)
+    duo = issue_server_cert(made.demo.ca, oin=CONFIGURED_DUO_OIN).write(folder, "duo-configured")
+    return Pki(made.demo, made.smtp_server, PemFiles(*duo))
 
 
 @pytest.fixture
@@ -63,7 +62,7 @@ def duo(pki: Pki, tmp_path: Path) -> Iterator[RunningStandin]:
 
 @pytest.fixture
 def smtp(pki: Pki, tmp_path: Path) -> Iterator[SandboxSmtp]:
-    with running_sandbox(tmp_path / "maildir", pki.smtp_server.cert, pki.smtp_server.key) as server:
+    with smtp_sandbox(pki, tmp_path) as server:
         yield server
 
 
@@ -76,15 +75,10 @@ def channels() -> Iterator[PluginChannels]:
 
 
 def school(pki: Pki, duo: RunningStandin, smtp: SandboxSmtp) -> SchoolConfig:
-    """A school whose DUO and mail channel tables both name CONFIGURED_DUO_OIN."""
-    demo = pki.demo
+    """A school whose [channels.duo] names CONFIGURED_DUO_OIN (its [channels.mail] names none)."""
     tables: dict[str, dict[str, Any]] = {
-        "duo": {"endpoint": duo.url, "duo_oin": CONFIGURED_DUO_OIN,
-                "client_cert": str(demo.gateway_client.cert),
-                "client_key": str(demo.gateway_client.key), "ca": str(demo.ca_cert)},
-        "mail": {"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "ca_file": str(demo.ca_cert),
-                 "sender": "verzuim@school.example", "signing_cert": str(demo.school_smime.cert),
-                 "signing_key": str(demo.school_smime.key), "duo_oin": CONFIGURED_DUO_OIN},
+        "duo": duo_table(pki.demo, duo.url, duo_oin=CONFIGURED_DUO_OIN),
+        "mail": mail_table(pki.demo, smtp.port),
     }
     return SchoolConfig(id="25BE00", brin=IDENTITY.brin, oin=SCHOOL_OIN, name=IDENTITY.name,
                         channels=tables)

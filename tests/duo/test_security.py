@@ -11,7 +11,8 @@ from lxml import etree
 
 from adapters.duo.security import SignatureInvalid, Signer, Verifier, confirmations
 from adapters.duo.xmlsafe import DS, SOAP_ENV, WSA, WSSE
-from gateway.testing.pki import DemoPki, oin_of
+from gateway.domain.oin import certificate_oin
+from gateway.testing.pki import DemoPki
 
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 
@@ -43,7 +44,7 @@ def test_signed_envelope_verifies_and_names_the_signer(pki: DemoPki) -> None:
     value = signer(pki).sign(env)
     cert, seen = Verifier(pki.ca_cert.read_bytes()).verify(reparsed(env))
     assert seen == value
-    assert oin_of(cert) == pki.gateway_oin
+    assert certificate_oin(cert) == pki.gateway_oin
 
 
 def test_signature_uses_rsa_sha256_and_exclusive_c14n(pki: DemoPki) -> None:

@@ -17,7 +17,8 @@ from gateway.cli import cli
 from gateway.domain.errors import ConfigurationError, PermanentDeliveryError
 from gateway.domain.ports import CHANNELS_GROUP, Channel, OutgoingMelding
 from gateway.plugins import load
-from tests.mail.conftest import MailPki, channel_config
+from tests.channel_settings import ChannelPki, duo_table
+from tests.mail.conftest import channel_config
 from tests.mail.helpers import STUDENT_BSN, make_melding, recipient
 
 
@@ -27,7 +28,7 @@ def _headers(raw: bytes) -> EmailMessage:
     return message
 
 
-def _open(pki: MailPki, raw: bytes) -> smime.Verification:
+def _open(pki: ChannelPki, raw: bytes) -> smime.Verification:
     leerplicht = pki.demo.objects["leerplicht-smime"]
     inner = smime.decrypt(raw, leerplicht.certificate, leerplicht.key)
     return smime.verify(inner, pki.demo.objects["school-smime"].certificate)
@@ -44,7 +45,7 @@ def _attachment(content: bytes, filename: str) -> bytes:
     raise AssertionError(f"no attachment {filename}")
 
 
-def test_entry_point_builds_a_channel(pki: MailPki, sandbox: SandboxSmtp) -> None:
+def test_entry_point_builds_a_channel(pki: ChannelPki, sandbox: SandboxSmtp) -> None:
     """The `mail` channel entry point yields an object that satisfies the Channel port."""
     factory = load(CHANNELS_GROUP, "mail")
     channel = factory(channel_config(pki, sandbox.port))
@@ -52,8 +53,8 @@ def test_entry_point_builds_a_channel(pki: MailPki, sandbox: SandboxSmtp) -> Non
     assert channel.name == "mail"
 
 
-def test_delivery_over_starttls_arrives_signed_and_encrypted(channel: MailChannel, sandbox: SandboxSmtp,
-                                                             melding: OutgoingMelding, pki: MailPki) -> None:
+def test_delivery_over_starttls_arrives_signed_and_encrypted(
+        channel: MailChannel, sandbox: SandboxSmtp, melding: OutgoingMelding, pki: ChannelPki) -> None:
     """A delivered melding lands in the maildir, decrypts for Leerplicht and its signature is valid."""
     receipt = channel.deliver(melding)
     [raw] = sandbox.messages()
@@ -68,7 +69,7 @@ def test_delivery_over_starttls_arrives_signed_and_encrypted(channel: MailChanne
 
 
 def test_delivery_goes_to_every_recipient_in_the_envelope(channel: MailChannel, sandbox: SandboxSmtp,
-                                                          pki: MailPki) -> None:
+                                                          pki: ChannelPki) -> None:
     """Each recipient address is an SMTP envelope recipient of the one mail."""
     receivers = pki.demo.receivers
     melding = make_melding((
@@ -105,7 +106,7 @@ def test_headers_carry_no_personal_data(channel: MailChannel, sandbox: SandboxSm
 
 def test_withdraw_sends_an_intrekking_referring_to_the_original(channel: MailChannel, sandbox: SandboxSmtp,
                                                                 melding: OutgoingMelding,
-                                                                pki: MailPki) -> None:
+                                                                pki: ChannelPki) -> None:
     """`withdraw` mails a signed Intrekking whose In-Reply-To is the original Message-ID."""
     channel.deliver(melding)
     receipt = channel.withdraw(melding, "correctie: leerling was ziek gemeld")
@@ -133,7 +134,7 @@ def test_melding_without_recipients_is_permanent(channel: MailChannel) -> None:
         channel.deliver(make_melding(()))
 
 
-def test_configuration_without_sender_is_refused(pki: MailPki) -> None:
+def test_configuration_without_sender_is_refused(pki: ChannelPki) -> None:
     """A configuration missing the sender address is a ConfigurationError naming the field."""
     config = channel_config(pki, 25)
     del config["sender"]
@@ -141,21 +142,21 @@ def test_configuration_without_sender_is_refused(pki: MailPki) -> None:
         create_channel(config)
 
 
-def test_signing_key_must_match_certificate(pki: MailPki) -> None:
+def test_signing_key_must_match_certificate(pki: ChannelPki) -> None:
     """A school key that does not belong to the school certificate is refused at start-up."""
     config = channel_config(pki, 25, signing_key=str(pki.demo.receivers["rmc"].key))
     with pytest.raises(ConfigurationError, match="hoort niet bij"):
         create_channel(config)
 
 
-def test_unreadable_signing_files_are_a_configuration_error(pki: MailPki, tmp_path: Path) -> None:
+def test_unreadable_signing_files_are_a_configuration_error(pki: ChannelPki, tmp_path: Path) -> None:
     """A missing school certificate file is a ConfigurationError, not a crash."""
     config = channel_config(pki, 25, signing_cert=str(tmp_path / "missing.crt"))
     with pytest.raises(ConfigurationError, match="niet te lezen"):
         create_channel(config)
 
 
-def test_configuration_without_duo_oin_is_refused(pki: MailPki) -> None:
+def test_configuration_without_duo_oin_is_refused(pki: ChannelPki) -> None:
     """Every mail carries DUO's document, so DUO's OIN is required: there is no default."""
     config = channel_config(pki, 25)
     del config["duo_oin"]
@@ -163,20 +164,39 @@ def test_configuration_without_duo_oin_is_refused(pki: MailPki) -> None:
         create_channel(config)
 
 
-def test_a_duo_oin_that_is_no_oin_is_refused(pki: MailPki) -> None:
+def test_a_duo_oin_that_is_no_oin_is_refused(pki: ChannelPki) -> None:
     """DUO's OIN must have the OIN's form (twenty digits or capitals)."""
     with pytest.raises(ConfigurationError, match="duo_oin"):
         create_channel(channel_config(pki, 25, duo_oin="1234"))
 
 
-def test_config_check_reports_a_mail_channel_without_duo_oin(pki: MailPki, tmp_path: Path) -> None:
-    """`config check` names the missing setting of the mail table, in Dutch, and exits 2."""
-    table = {key: value for key, value in channel_config(pki, 25).items() if key != "duo_oin"}
-    lines = [f"{key} = {json.dumps(value)}" for key, value in table.items()]
-    path = tmp_path / "school.toml"
+def _school_file(folder: Path, channels: dict[str, dict[str, object]]) -> Path:
+    """A school file routing everything by mail, with the given channel tables."""
+    tables = "".join(f"[channels.{name}]\n" + "".join(f"{key} = {json.dumps(value)}\n"
+                                                      for key, value in table.items())
+                     for name, table in channels.items())
+    path = folder / "school.toml"
     path.write_text('id = "25AB00"\nbrin = "25AB"\noin = "00000001002512345000"\n'
                     'name = "ROC Voorbeeld"\ndefault_route = "mail"\n[fallback]\nenabled = false\n'
-                    "[channels.mail]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+                    + tables, encoding="utf-8")
+    return path
+
+
+def _without_duo_oin(table: dict[str, object]) -> dict[str, object]:
+    return {key: value for key, value in table.items() if key != "duo_oin"}
+
+
+def test_config_check_reports_a_mail_channel_without_duo_oin(pki: ChannelPki, tmp_path: Path) -> None:
+    """`config check` names the missing setting of the mail table, in Dutch, and exits 2."""
+    path = _school_file(tmp_path, {"mail": _without_duo_oin(channel_config(pki, 25))})
     result = CliRunner().invoke(cli, ["config", "check", str(path)])
     assert result.exit_code == 2
     assert "channels.mail" in result.output and "duo_oin: ontbreekt" in result.output
+
+
+def test_config_check_takes_duo_oin_for_mail_from_the_duo_table(pki: ChannelPki, tmp_path: Path) -> None:
+    """A school writes DUO's OIN once, in [channels.duo]: the mail table without it is complete."""
+    path = _school_file(tmp_path, {"duo": duo_table(pki.demo, "https://verzuimloket.example/v1"),
+                                   "mail": _without_duo_oin(channel_config(pki, 25))})
+    result = CliRunner().invoke(cli, ["config", "check", str(path)])
+    assert result.exit_code == 0, result.output

@@ -16,7 +16,8 @@ import pytest
 
 from adapters.mail import create_channel
 from gateway.domain.ports import OutgoingMelding
-from tests.mail.conftest import MailPki, channel_config
+from tests.channel_settings import ChannelPki
+from tests.mail.conftest import channel_config
 
 GATEWAY = str(Path(sys.executable).with_name("verzuim-gateway"))
 START_DEADLINE = 30.0
@@ -43,7 +44,7 @@ def _wait_for_line(proc: subprocess.Popen[str], pattern: str) -> re.Match[str]:
 
 
 @pytest.fixture
-def sandbox_process(pki: MailPki, tmp_path: Path) -> Iterator[tuple[int, Path]]:
+def sandbox_process(pki: ChannelPki, tmp_path: Path) -> Iterator[tuple[int, Path]]:
     """`verzuim-gateway sandbox smtp --port 0` as a separate process; yields its port and maildir."""
     maildir = tmp_path / "maildir"
     proc = subprocess.Popen(
@@ -62,7 +63,7 @@ def sandbox_process(pki: MailPki, tmp_path: Path) -> Iterator[tuple[int, Path]]:
             proc.stdout.close()
 
 
-def test_sandbox_command_receives_and_decrypt_command_opens(pki: MailPki, melding: OutgoingMelding,
+def test_sandbox_command_receives_and_decrypt_command_opens(pki: ChannelPki, melding: OutgoingMelding,
                                                             sandbox_process: tuple[int, Path]) -> None:
     """A melding sent to `sandbox smtp` lands in its maildir and `mail decrypt` shows it, signature valid."""
     port, maildir = sandbox_process
@@ -79,7 +80,7 @@ def test_sandbox_command_receives_and_decrypt_command_opens(pki: MailPki, meldin
     assert "Handtekening: geldig" in result.stdout
 
 
-def test_decrypt_command_exits_non_zero_on_a_foreign_signature(pki: MailPki, melding: OutgoingMelding,
+def test_decrypt_command_exits_non_zero_on_a_foreign_signature(pki: ChannelPki, melding: OutgoingMelding,
                                                                sandbox_process: tuple[int, Path]) -> None:
     """Checked against another certificate than the school's, `mail decrypt` exits 1."""
     port, maildir = sandbox_process

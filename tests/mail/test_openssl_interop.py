@@ -11,7 +11,7 @@ from adapters.mail import MailChannel, smime
 from adapters.mail.compose import MailContent, Signer, compose
 from adapters.mail.sandbox import SandboxSmtp
 from gateway.domain.ports import OutgoingMelding
-from tests.mail.conftest import MailPki
+from tests.channel_settings import ChannelPki
 from tests.mail.helpers import STUDENT_BSN, make_melding, openssl, recipient
 
 
@@ -25,21 +25,21 @@ def delivered(channel: MailChannel, sandbox: SandboxSmtp, melding: OutgoingMeldi
     return path
 
 
-def _decrypt_with_openssl(pki: MailPki, mail: Path, out: Path, tool: str = "smime") -> bytes:
+def _decrypt_with_openssl(pki: ChannelPki, mail: Path, out: Path, tool: str = "smime") -> bytes:
     files = pki.demo.receivers["leerplicht"]
     result = openssl(tool, "-decrypt", "-in", mail, "-recip", files.cert, "-inkey", files.key, "-out", out)
     assert result.returncode == 0, result.stderr.decode()
     return out.read_bytes()
 
 
-def test_mail_decrypts_with_openssl_smime(pki: MailPki, delivered: Path, tmp_path: Path) -> None:
+def test_mail_decrypts_with_openssl_smime(pki: ChannelPki, delivered: Path, tmp_path: Path) -> None:
     """`openssl smime -decrypt` opens the delivered mail to the signed melding."""
     inner = _decrypt_with_openssl(pki, delivered, tmp_path / "signed.eml")
     assert b"multipart/signed" in inner
     assert STUDENT_BSN.encode() in inner
 
 
-def test_mail_decrypts_with_openssl_cms(pki: MailPki, delivered: Path, tmp_path: Path) -> None:
+def test_mail_decrypts_with_openssl_cms(pki: ChannelPki, delivered: Path, tmp_path: Path) -> None:
     """`openssl cms -decrypt` opens it as well."""
     inner = _decrypt_with_openssl(pki, delivered, tmp_path / "signed.eml", tool="cms")
     assert b"pkcs7-signature" in inner
@@ -59,7 +59,7 @@ def test_personal_data_is_not_readable_in_transit(delivered: Path) -> None:
     assert b"Jansen" not in raw
 
 
-def test_signature_verifies_with_openssl_against_school_cert(pki: MailPki, delivered: Path,
+def test_signature_verifies_with_openssl_against_school_cert(pki: ChannelPki, delivered: Path,
                                                               tmp_path: Path) -> None:
     """`openssl smime -verify` accepts the signature, with the school's certificate as the signer."""
     signed = tmp_path / "signed.eml"
@@ -71,7 +71,7 @@ def test_signature_verifies_with_openssl_against_school_cert(pki: MailPki, deliv
     assert b"melding.json" in (tmp_path / "content.eml").read_bytes()
 
 
-def test_tampered_mail_fails_openssl_verification(pki: MailPki, delivered: Path, tmp_path: Path) -> None:
+def test_tampered_mail_fails_openssl_verification(pki: ChannelPki, delivered: Path, tmp_path: Path) -> None:
     """Changing one character of the signed melding makes `openssl smime -verify` fail."""
     signed = tmp_path / "signed.eml"
     inner = _decrypt_with_openssl(pki, delivered, signed)
@@ -82,7 +82,7 @@ def test_tampered_mail_fails_openssl_verification(pki: MailPki, delivered: Path,
     assert b"Verification successful" not in result.stderr
 
 
-def test_signature_of_another_key_fails_openssl_verification(pki: MailPki, delivered: Path,
+def test_signature_of_another_key_fails_openssl_verification(pki: ChannelPki, delivered: Path,
                                                              tmp_path: Path) -> None:
     """Verified against another certificate than the school's, the signature is refused."""
     signed = tmp_path / "signed.eml"
@@ -103,7 +103,7 @@ def _tamper_body(mail: Path, out: Path) -> Path:
     return out
 
 
-def test_tampered_ciphertext_is_refused_by_openssl(pki: MailPki, delivered: Path, tmp_path: Path) -> None:
+def test_tampered_ciphertext_is_refused_by_openssl(pki: ChannelPki, delivered: Path, tmp_path: Path) -> None:
     """A mail altered on the way fails to decrypt, or decrypts to content whose signature fails."""
     tampered = _tamper_body(delivered, tmp_path / "tampered.eml")
     files = pki.demo.receivers["leerplicht"]
@@ -116,7 +116,8 @@ def test_tampered_ciphertext_is_refused_by_openssl(pki: MailPki, delivered: Path
         assert verified.returncode != 0
 
 
-def test_tampered_ciphertext_is_refused_by_the_library(pki: MailPki, delivered: Path, tmp_path: Path) -> None:
+def test_tampered_ciphertext_is_refused_by_the_library(pki: ChannelPki, delivered: Path,
+                                                       tmp_path: Path) -> None:
     """The library agrees: decrypting fails, or the signature check says the content changed."""
     tampered = _tamper_body(delivered, tmp_path / "tampered.eml")
     leerplicht = pki.demo.objects["leerplicht-smime"]
@@ -129,7 +130,7 @@ def test_tampered_ciphertext_is_refused_by_the_library(pki: MailPki, delivered: 
     assert not verdict.valid
 
 
-def test_every_recipient_can_decrypt(pki: MailPki, tmp_path: Path) -> None:
+def test_every_recipient_can_decrypt(pki: ChannelPki, tmp_path: Path) -> None:
     """A mail to Leerplicht and DSP opens with either desk's key, and with the school's (archive)."""
     receivers = pki.demo.receivers
     melding = make_melding((

@@ -12,7 +12,8 @@ from adapters.mail import MailChannel, create_channel
 from adapters.mail.sandbox import SandboxSmtp, running_sandbox
 from gateway.domain.errors import InDoubtDeliveryError, PermanentDeliveryError, TransientDeliveryError
 from gateway.domain.ports import OutgoingMelding
-from tests.mail.conftest import MailPki, channel_config
+from tests.channel_settings import ChannelPki
+from tests.mail.conftest import channel_config
 
 
 def test_smtp_outage_is_transient(channel: MailChannel, sandbox: SandboxSmtp,
@@ -45,7 +46,7 @@ def test_4xx_reply_is_transient(channel: MailChannel, sandbox: SandboxSmtp, meld
     assert sandbox.messages() == []
 
 
-def test_5xx_recipient_refusal_is_permanent_and_sends_nothing(pki: MailPki, tmp_path: Path,
+def test_5xx_recipient_refusal_is_permanent_and_sends_nothing(pki: ChannelPki, tmp_path: Path,
                                                               melding: OutgoingMelding) -> None:
     """A 550 for a recipient is a PermanentDeliveryError, and no recipient gets the mail."""
     with running_sandbox(tmp_path / "maildir", pki.smtp_server.cert, pki.smtp_server.key,
@@ -58,7 +59,7 @@ def test_5xx_recipient_refusal_is_permanent_and_sends_nothing(pki: MailPki, tmp_
         assert server.messages() == []
 
 
-def test_untrusted_server_certificate_is_permanent(pki: MailPki, sandbox: SandboxSmtp,
+def test_untrusted_server_certificate_is_permanent(pki: ChannelPki, sandbox: SandboxSmtp,
                                                    melding: OutgoingMelding) -> None:
     """A server certificate that does not verify against the CA file stops delivery for a person."""
     channel = create_channel(channel_config(pki, sandbox.port, ca_file=str(pki.demo.rogue_ca_cert)))
@@ -67,7 +68,8 @@ def test_untrusted_server_certificate_is_permanent(pki: MailPki, sandbox: Sandbo
     assert sandbox.messages() == []
 
 
-def test_server_without_starttls_is_refused(pki: MailPki, tmp_path: Path, melding: OutgoingMelding) -> None:
+def test_server_without_starttls_is_refused(pki: ChannelPki, tmp_path: Path,
+                                            melding: OutgoingMelding) -> None:
     """A server that offers no STARTTLS never receives the melding in clear text."""
     with running_sandbox(tmp_path / "maildir", pki.smtp_server.cert, pki.smtp_server.key,
                          starttls=False) as server:
@@ -77,7 +79,7 @@ def test_server_without_starttls_is_refused(pki: MailPki, tmp_path: Path, meldin
         assert server.messages() == []
 
 
-def test_no_reply_after_the_data_is_in_doubt(pki: MailPki, sandbox: SandboxSmtp,
+def test_no_reply_after_the_data_is_in_doubt(pki: ChannelPki, sandbox: SandboxSmtp,
                                              melding: OutgoingMelding) -> None:
     """When the whole message left but no final reply came, the delivery is in doubt."""
     sandbox.set_mode("hang")
@@ -86,7 +88,7 @@ def test_no_reply_after_the_data_is_in_doubt(pki: MailPki, sandbox: SandboxSmtp,
         channel.deliver(melding)
 
 
-def test_login_with_the_right_password_delivers(pki: MailPki, tmp_path: Path,
+def test_login_with_the_right_password_delivers(pki: ChannelPki, tmp_path: Path,
                                                 melding: OutgoingMelding) -> None:
     """With SMTP AUTH configured, the channel logs in after STARTTLS and delivers."""
     with running_sandbox(tmp_path / "maildir", pki.smtp_server.cert, pki.smtp_server.key,
@@ -96,7 +98,7 @@ def test_login_with_the_right_password_delivers(pki: MailPki, tmp_path: Path,
         assert len(server.messages()) == 1
 
 
-def test_login_with_a_wrong_password_is_permanent(pki: MailPki, tmp_path: Path,
+def test_login_with_a_wrong_password_is_permanent(pki: ChannelPki, tmp_path: Path,
                                                   melding: OutgoingMelding) -> None:
     """A refused login (535) is a PermanentDeliveryError: retrying will not fix the password."""
     with running_sandbox(tmp_path / "maildir", pki.smtp_server.cert, pki.smtp_server.key,
@@ -106,7 +108,7 @@ def test_login_with_a_wrong_password_is_permanent(pki: MailPki, tmp_path: Path,
             channel.deliver(melding)
 
 
-def test_sandbox_refuses_mail_before_starttls(pki: MailPki, sandbox: SandboxSmtp) -> None:
+def test_sandbox_refuses_mail_before_starttls(pki: ChannelPki, sandbox: SandboxSmtp) -> None:
     """The sandbox itself insists on STARTTLS, like the receiving servers it stands in for."""
     with smtplib.SMTP("127.0.0.1", sandbox.port, timeout=10) as client:
         client.ehlo()

@@ -6,7 +6,13 @@ from datetime import date
 
 import pytest
 
-from gateway.domain.calendar import add_working_days, easter_sunday, is_public_holiday, is_working_day
+from gateway.domain.calendar import (
+    add_working_days,
+    easter_sunday,
+    is_public_holiday,
+    is_working_day,
+    school_year_start,
+)
 from tests.rules.builders import SCHOOL_CALENDAR, d, evaluate, every_school_day, only, student
 
 
@@ -127,3 +133,12 @@ def test_a_due_date_across_goede_vrijdag_and_tweede_paasdag_skips_both() -> None
     )
     assert melding.trigger_date == d("2027-03-24")
     assert melding.due_date == d("2027-04-02")
+
+
+@pytest.mark.parametrize(
+    ("day", "start"),
+    [("2026-08-01", "2026-08-01"), ("2027-07-31", "2026-08-01"), ("2026-12-15", "2026-08-01")],
+)
+def test_a_school_year_starts_on_1_august(day: str, start: str) -> None:
+    """A day from August to July belongs to the school year that began on the 1 August before it."""
+    assert school_year_start(d(day)) == d(start)

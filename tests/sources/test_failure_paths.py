@@ -52,6 +52,13 @@ def test_magister_late_minutes_setting_is_checked_when_the_adapter_starts() -> N
         magister_source({**MAGISTER, "code_overrides": {"late_minutes": "tien"}})
 
 
+def test_eduarte_late_minutes_setting_is_checked_when_the_adapter_starts(tmp_path: Path) -> None:
+    """Eduarte checks the school's late_minutes as Magister does: a bad value stops it before any read."""
+    with pytest.raises(ConfigurationError, match="late_minutes = 'tien' is geen aantal minuten"):
+        eduarte_source({"drop_folder": str(tmp_path), "brin": "99YY",
+                        "code_overrides": {"late_minutes": "tien"}})
+
+
 def test_unreadable_magister_calendar_is_a_configuration_error(tmp_path: Path) -> None:
     """A calendar file that is not a calendar is reported with its path."""
     bad = tmp_path / "kalender.json"

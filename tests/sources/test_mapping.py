@@ -8,7 +8,14 @@ import pytest
 
 from gateway.domain.errors import ConfigurationError
 from gateway.domain.reasons import ALL_REASONS
-from gateway.intake.mapping import LATE, NOT_VERZUIM, UnmappedCode, load_code_mapping
+from gateway.intake.mapping import (
+    DEFAULT_LATE_MINUTES,
+    LATE,
+    NOT_VERZUIM,
+    UnmappedCode,
+    late_minutes,
+    load_code_mapping,
+)
 
 
 def _write(path: Path, text: str) -> Path:
@@ -23,6 +30,20 @@ def test_shipped_tables_map_only_to_canonical_reasons(vendor: str) -> None:
     mapping = load_code_mapping(vendor)
     assert set(mapping.codes.values()) <= ALL_REASONS | {NOT_VERZUIM, LATE}
     assert mapping.version
+
+
+@pytest.mark.parametrize("vendor", ["magister", "eduarte"])
+def test_shipped_tables_count_a_late_registration_as_the_default_minutes(vendor: str) -> None:
+    """Without a school setting, a late registration without minutes counts as the default."""
+    assert late_minutes(load_code_mapping(vendor)) == DEFAULT_LATE_MINUTES
+
+
+@pytest.mark.parametrize("vendor", ["magister", "eduarte"])
+@pytest.mark.parametrize("value", [0, "veel", 1441, True, 5.0])
+def test_late_minutes_that_are_not_minutes_are_a_configuration_error(vendor: str, value: object) -> None:
+    """A school's late_minutes must be a whole number of minutes; anything else is named."""
+    with pytest.raises(ConfigurationError, match=f"codetabel {vendor}: late_minutes"):
+        late_minutes(load_code_mapping(vendor, overrides={"late_minutes": value}))
 
 
 def test_code_is_matched_trimmed_and_case_insensitive() -> None:

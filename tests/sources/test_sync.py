@@ -18,8 +18,8 @@ from adapters.magister.sandbox import start_sandbox as start_magister
 from gateway import pipeline
 from gateway.cli import cli
 from gateway.config.school import SchoolConfig
-from gateway.config.settings import Settings, write_key_file
-from gateway.store import count_by_status, get_cursor, open_store
+from gateway.config.settings import Settings, open_store, write_key_file
+from gateway.store import count_by_status, get_cursor
 from gateway.testing.synthetic import generate_school
 
 MAGISTER_SCHOOL = generate_school(seed=21, size=30, brin="99XX")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -60,16 +61,23 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         drop_schema(schema)
 
 
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    """A migrated store with the test school registered."""
-    s = Store.open(store_url, FieldCipher(KEYS, "k1"))
+@contextmanager
+def school_store(url: str) -> Iterator[Store]:
+    """A migrated store at ``url`` with the test school registered, closed afterwards."""
+    s = Store.open(url, FieldCipher(KEYS, "k1"))
     s.migrate()
     pipeline.register_school(s, SCHOOL, "test")
     try:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """A migrated store with the test school registered."""
+    with school_store(store_url) as s:
+        yield s
 
 
 @pytest.fixture

@@ -18,8 +18,9 @@ from gateway.store.schema import outbox as outbox_table
 from tests.store.helpers import AS_OF, SCHOOL, absences, make_meldingen, sixteen_hour_batch
 
 
-def _wait_until_a_lock_is_awaited(store, limit: int = 500) -> None:
-    """Bounded wait until some other transaction waits for a row lock (pg_locks, not granted)."""
+def _wait_until_a_lock_is_awaited(store, limit: int = 3000) -> None:
+    """Bounded wait (30 s: a loaded host can take seconds) until some other transaction waits for a
+    row lock (pg_locks, not granted)."""
     with store.engine.connect() as conn:
         for _ in range(limit):
             if conn.scalar(sa.text("SELECT count(*) FROM pg_locks WHERE NOT granted")):
@@ -61,8 +62,8 @@ def test_evaluation_withdrawing_a_melding_a_worker_holds_does_not_deadlock(store
     assert get_melding(store, held).status == "ingetrokken"
 
 
-def _wait_until_blocked_by(store, holder_pid: int, limit: int = 500) -> None:
-    """Bounded wait until another session waits for a lock the session ``holder_pid`` holds."""
+def _wait_until_blocked_by(store, holder_pid: int, limit: int = 3000) -> None:
+    """Bounded wait (30 s) until another session waits for a lock the session ``holder_pid`` holds."""
     blocked = sa.text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))")
     with store.engine.connect() as conn:
         for _ in range(limit):
@@ -81,19 +82,26 @@ def test_outbox_writes_wait_for_the_melding_before_touching_its_rows(store, clai
     [mid] = make_meldingen(store, "S1")
     claim = outbox.claim(store, "w", timedelta(minutes=5)) if claimed else None
 
+    failures: list[BaseException] = []
+
     def write() -> None:
-        if claim is None:
-            outbox.retry_now(store, mid, "beheerder")
-        else:
-            outbox.record_transient(store, claim, "DUO onbereikbaar", utcnow(), "worker:w")
+        try:
+            if claim is None:
+                outbox.retry_now(store, mid, "beheerder")
+            else:
+                outbox.record_transient(store, claim, "DUO onbereikbaar", utcnow(), "worker:w")
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            failures.append(exc)
 
     with store.engine.connect() as holder, holder.begin():
         lock_status(holder, mid)  # as a withdrawal or an approval does first
         thread = threading.Thread(target=write)
         thread.start()
-        _wait_until_blocked_by(store, holder.scalar(sa.text("SELECT pg_backend_pid()")))
+        holder_pid = holder.scalar(sa.text("SELECT pg_backend_pid()"))
+        assert not failures, failures
+        _wait_until_blocked_by(store, holder_pid)
         rows = holder.execute(
             sa.select(outbox_table.c.id).where(outbox_table.c.melding_id == mid).with_for_update(nowait=True)
         ).all()  # would fail at once (lock not available) had the waiting write taken a row first
     thread.join(timeout=30)
-    assert len(rows) == 1 and not thread.is_alive()
+    assert len(rows) == 1 and not thread.is_alive() and not failures, failures

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import gateway.api.keys  # declares the push API's key table in the same metadata
-import gateway.console.schema  # noqa: F401 - declares the console's tables in the same metadata
+import gateway.store.face_tables  # noqa: F401 - declares the console's tables in the same metadata
 from gateway.store.schema import metadata
 
 

@@ -18,9 +18,8 @@ from gateway.domain.personal_data import PERSONAL_DATA, PERSONAL_KEYS, RULE_FACT
 from gateway.logging import REDACTED, drop_personal_data
 from gateway.store import Store, audit
 from gateway.store import students as students_repo
-from gateway.store.crypto import FieldCipher
 from gateway.store.schema import students as students_table
-from tests.store.conftest import KEYS
+from tests.store.conftest import school_store
 from tests.store.helpers import CALENDAR, SCHOOL, student
 
 SECRET = "Geheim-7731-Persoonsgegeven"
@@ -38,13 +37,8 @@ NOT_PERSONAL = {
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """One SQLite store for the whole module, with the test school registered."""
     path = tmp_path_factory.mktemp("personal") / "gateway.db"
-    s = Store.open(f"sqlite:///{path}", FieldCipher(KEYS, "k1"))
-    s.migrate()
-    pipeline.register_school(s, SCHOOL, "test")
-    try:
+    with school_store(f"sqlite:///{path}") as s:
         yield s
-    finally:
-        s.close()
 
 
 def _stored_row(store: Store, student_id: str) -> tuple[str, str]:

@@ -16,7 +16,7 @@ import pytest
 
 from adapters.duo.standin import RunningStandin, StandinConfig, start_standin
 from adapters.mail.demo_certs import write_directory_certificates
-from adapters.mail.sandbox import SandboxSmtp, running_sandbox
+from adapters.mail.sandbox import SandboxSmtp
 from gateway import pipeline
 from gateway.config.school import Fallback, SchoolConfig, school_profile
 from gateway.delivery.routing import RecipientDirectory
@@ -25,7 +25,7 @@ from gateway.domain.ports import SourceBatch
 from gateway.store import Store, get_melding
 from gateway.store.crypto import FieldCipher
 from gateway.store.engine import utcnow
-from gateway.testing.pki import DemoPki, PemFiles, demo_pki, issue_server_cert
+from tests.channel_settings import ChannelPki, channel_pki, duo_table, mail_table, smtp_sandbox
 from tests.store.conftest import KEYS
 from tests.store.helpers import (
     AS_OF,
@@ -44,23 +44,20 @@ DUE_TOMORROW = date(2026, 9, 8)  # the 16-hour melding of 2 September is due 9 S
 
 
 @dataclass(frozen=True)
-class Pki:
-    """The demo PKI, the SMTP server certificate and the recipient directory's certificates."""
+class Pki(ChannelPki):
+    """The channel PKI plus the recipient directory's certificates."""
 
-    demo: DemoPki
-    smtp: PemFiles
     directory: RecipientDirectory
 
 
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     folder = tmp_path_factory.mktemp("e2e-pki")
-    demo = demo_pki(folder)
-    cert, key = issue_server_cert(demo.ca, ("127.0.0.1", "localhost")).write(folder, "smtp-server")
+    made = channel_pki(folder)
     certs = folder / "recipients"
     certs.mkdir()
-    write_directory_certificates(demo.ca, certs)
-    return Pki(demo, PemFiles(cert, key), RecipientDirectory.load(cert_dir=certs))
+    write_directory_certificates(made.demo.ca, certs)
+    return Pki(made.demo, made.smtp_server, RecipientDirectory.load(cert_dir=certs))
 
 
 @pytest.fixture
@@ -82,7 +79,7 @@ def duo(pki: Pki, tmp_path: Path) -> Iterator[RunningStandin]:
 
 @pytest.fixture
 def smtp(pki: Pki, tmp_path: Path) -> Iterator[SandboxSmtp]:
-    with running_sandbox(tmp_path / "maildir", pki.smtp.cert, pki.smtp.key) as server:
+    with smtp_sandbox(pki, tmp_path) as server:
         yield server
 
 
@@ -90,28 +87,11 @@ def school_with_channels(
     pki: Pki, duo: RunningStandin, smtp: SandboxSmtp | None, **changes: Any
 ) -> SchoolConfig:
     """The test school with real DUO and mail channel settings."""
-    d = pki.demo
     channels: dict[str, dict[str, Any]] = {
-        "duo": {
-            "endpoint": duo.url,
-            "duo_oin": d.duo_oin,
-            "client_cert": str(d.gateway_client.cert),
-            "client_key": str(d.gateway_client.key),
-            "ca": str(d.ca_cert),
-            "timeouts": {"connect": 2, "read": 1, "write": 2, "pool": 2},
-        }
+        "duo": duo_table(pki.demo, duo.url, timeouts={"connect": 2, "read": 1, "write": 2, "pool": 2}),
     }
     if smtp is not None:
-        channels["mail"] = {
-            "smtp_host": "127.0.0.1",
-            "smtp_port": smtp.port,
-            "ca_file": str(d.ca_cert),
-            "sender": "verzuim@school.example",
-            "signing_cert": str(d.school_smime.cert),
-            "signing_key": str(d.school_smime.key),
-            "duo_oin": d.duo_oin,
-            "timeout": 5,
-        }
+        channels["mail"] = mail_table(pki.demo, smtp.port, timeout=5)
     return SchoolConfig(**{**SCHOOL.model_dump(), "channels": channels, **changes})
 
 

@@ -13,12 +13,12 @@ from gateway import pipeline
 from gateway.cli import cli
 from gateway.console.content import save_content
 from gateway.console.feedback import FeedbackEntry, feedback_for, store_feedback
-from gateway.console.schema import feedback
 from gateway.domain.errors import IntegrityError
 from gateway.domain.ports import MeldingContent, SourceBatch
 from gateway.store import Store, audit
 from gateway.store.content import decode_content
 from gateway.store.crypto import FieldCipher
+from gateway.store.face_tables import feedback
 from gateway.store.rotation import reencrypt, stale_values
 from gateway.store.schema import meldingen, students
 from gateway.store.students import student_details

@@ -7,7 +7,8 @@ form carries the session's CSRF token. The app's ``state`` gives the store and t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from gateway.console import auth
+from gateway.domain.errors import GatewayError
 from gateway.domain.lifecycle import State
 from gateway.store import MeldingView, Store, get_melding
 
@@ -137,6 +139,34 @@ def melding_or_404(store: Store, session: auth.Session, melding_id: str) -> Meld
     if melding is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "geen melding met dit id bij uw school")
     return melding
+
+
+@dataclass(frozen=True)
+class MeldingForm:
+    """A form posted on one melding, after its checks: the store and the school's melding."""
+
+    store: Store
+    melding: MeldingView
+
+
+def melding_form(request: Request, session: auth.Session, melding_id: str, csrf: str, *,
+                 beheerder: bool = False) -> MeldingForm:
+    """What every form on one melding checks first: the CSRF token (403), the role when the form is a
+    beheerder's (403), and that the melding is one of the session's school (404)."""
+    check_csrf(session, csrf)
+    if beheerder:
+        require_beheerder(session)
+    store = store_of(request)
+    return MeldingForm(store, melding_or_404(store, session, melding_id))
+
+
+@contextmanager
+def refused_as(code: int) -> Iterator[None]:
+    """A ``GatewayError`` raised inside answers HTTP ``code`` with its Dutch message."""
+    try:
+        yield
+    except GatewayError as exc:
+        raise HTTPException(code, str(exc)) from exc
 
 
 def base_context(session: auth.Session, request: Request, **extra: Any) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import Response
 
 from gateway.console.pages.common import (
@@ -12,17 +12,15 @@ from gateway.console.pages.common import (
     Csrf,
     SessionDep,
     base_context,
-    check_csrf,
-    melding_or_404,
+    melding_form,
     page,
     page_router,
-    require_beheerder,
+    refused_as,
     see_other,
     store_of,
 )
 from gateway.console.queries import dead_letters_of, display_names
 from gateway.delivery import outbox
-from gateway.domain.errors import GatewayError
 
 
 def dead_letters_router() -> APIRouter:
@@ -39,15 +37,10 @@ def dead_letters_router() -> APIRouter:
     @router.post("/onbestelbaar/{melding_id}/opnieuw")
     def dead_letter_retry(request: Request, session: SessionDep, melding_id: str, csrf: Csrf,
                           reden: Annotated[str, Form(max_length=500)] = "") -> Response:
-        check_csrf(session, csrf)
-        require_beheerder(session)
-        store = store_of(request)
-        melding = melding_or_404(store, session, melding_id)
-        try:
-            outbox.replay(store, melding.id, session.user.username,
+        posted = melding_form(request, session, melding_id, csrf, beheerder=True)
+        with refused_as(status.HTTP_409_CONFLICT):
+            outbox.replay(posted.store, posted.melding.id, session.user.username,
                           reden.strip() or "opnieuw aangeboden via console")
-        except GatewayError as exc:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
         return see_other(f"{PREFIX}/onbestelbaar?bericht=opnieuw")
 
     return router

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import Response
 
 from gateway import pipeline
@@ -16,16 +16,15 @@ from gateway.console.pages.common import (
     Csrf,
     SessionDep,
     base_context,
-    check_csrf,
+    melding_form,
     melding_or_404,
     page,
     page_router,
-    require_beheerder,
+    refused_as,
     see_other,
     store_of,
 )
 from gateway.console.queries import display_names, evidence_rows
-from gateway.domain.errors import GatewayError
 from gateway.domain.lifecycle import State
 from gateway.domain.ports import CONCERNS
 from gateway.store import audit, list_meldingen
@@ -85,40 +84,27 @@ def meldingen_router() -> APIRouter:
     @router.post("/meldingen/{melding_id}/inhoud")
     def melding_content(request: Request, session: SessionDep, melding_id: str,
                         form: Annotated[ContentForm, Depends()]) -> Response:
-        check_csrf(session, form.csrf)
-        store = store_of(request)
-        melding = melding_or_404(store, session, melding_id)
-        try:
+        posted = melding_form(request, session, melding_id, form.csrf)
+        with refused_as(status.HTTP_422_UNPROCESSABLE_CONTENT):
             content = build_content(form.actie_gewenst == "ja", form.toelichting, form.concerns or [],
                                     form.acties.splitlines())
-            save_content(store, session.user.school_id, melding.id, content, session.user.username)
-        except GatewayError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
-        return see_other(f"{HOME}/{melding.id}?bericht=opgeslagen")
+            save_content(posted.store, session.user.school_id, posted.melding.id, content,
+                         session.user.username)
+        return see_other(f"{HOME}/{posted.melding.id}?bericht=opgeslagen")
 
     @router.post("/meldingen/{melding_id}/goedkeuren")
     def melding_approve(request: Request, session: SessionDep, melding_id: str, csrf: Csrf) -> Response:
-        check_csrf(session, csrf)
-        store = store_of(request)
-        melding = melding_or_404(store, session, melding_id)
-        try:
-            pipeline.approve(store, session.user.school_id, melding.id, session.user.username)
-        except GatewayError as exc:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-        return see_other(f"{HOME}/{melding.id}?bericht=goedgekeurd")
+        posted = melding_form(request, session, melding_id, csrf)
+        with refused_as(status.HTTP_409_CONFLICT):
+            pipeline.approve(posted.store, session.user.school_id, posted.melding.id, session.user.username)
+        return see_other(f"{HOME}/{posted.melding.id}?bericht=goedgekeurd")
 
     @router.post("/meldingen/{melding_id}/intrekken")
     def melding_withdraw(request: Request, session: SessionDep, melding_id: str, csrf: Csrf,
                          reden: Annotated[str, Form(min_length=3, max_length=500)]) -> Response:
-        check_csrf(session, csrf)
-        require_beheerder(session)
-        store = store_of(request)
-        melding = melding_or_404(store, session, melding_id)
-        try:
-            with store.write() as conn:
-                pipeline.withdraw(conn, melding.id, session.user.username, reden.strip())
-        except GatewayError as exc:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-        return see_other(f"{HOME}/{melding.id}?bericht=ingetrokken")
+        posted = melding_form(request, session, melding_id, csrf, beheerder=True)
+        with refused_as(status.HTTP_409_CONFLICT), posted.store.write() as conn:
+            pipeline.withdraw(conn, posted.melding.id, session.user.username, reden.strip())
+        return see_other(f"{HOME}/{posted.melding.id}?bericht=ingetrokken")
 
     return router

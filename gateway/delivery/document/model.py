@@ -18,9 +18,6 @@ from gateway.domain.errors import PermanentDeliveryError
 from gateway.domain.ports import MeldingContent, OutgoingMelding, SchoolIdentity, StudentDetails
 from gateway.domain.signals import MESSAGE_ID_NAMESPACE, Signal
 
-# The parties of a document are named by OIN (Organisatie-identificatienummer): twenty digits or
-# capitals (an OIN derived from a BRIN holds its letters), as the schema's OIN type says.
-OIN_PATTERN = r"^[0-9A-Z]{20}$"
 # A BSN and an onderwijsnummer both have nine digits.
 IDENTIFIER_DIGITS = 9
 # The schema's opleiding/naam is a Tekst40.

@@ -50,6 +50,13 @@ def _audit(conn: sa.Connection, claim: Claim, action: str, actor: str, data: dic
     )
 
 
+def _audit_attempt(conn: sa.Connection, claim: Claim, action: str, actor: str, error: str,
+                   **extra: str) -> None:
+    """Audit an attempt of the claimed row that did not get through: the row, the attempt, the error."""
+    _audit(conn, claim, action, actor,
+           {"outbox_id": claim.outbox_id, "attempt": claim.attempts, **extra, "error": error})
+
+
 def record_receipt(store: Store, claim: Claim, receipt: Receipt, actor: str) -> None:
     """The receiver acknowledged the delivery or withdrawal: row done, melding on, audited."""
     with store.write() as conn:
@@ -88,18 +95,7 @@ def record_transient(store: Store, claim: Claim, error: str, next_at: datetime, 
             _finish(locked, claim, OutboxState.PENDING, next_attempt_at=next_at, last_error=error)
             if claim.operation is Operation.DELIVER:
                 move_if_allowed(conn, claim.melding_id, State.OPNIEUW, last_error=error)
-        _audit(
-            conn,
-            claim,
-            "outbox.opnieuw",
-            actor,
-            {
-                "outbox_id": claim.outbox_id,
-                "attempt": claim.attempts,
-                "next_attempt_at": next_at.isoformat(),
-                "error": error,
-            },
-        )
+        _audit_attempt(conn, claim, "outbox.opnieuw", actor, error, next_attempt_at=next_at.isoformat())
 
 
 def record_in_doubt(store: Store, claim: Claim, error: str, next_at: datetime, actor: str) -> None:
@@ -111,13 +107,7 @@ def record_in_doubt(store: Store, claim: Claim, error: str, next_at: datetime, a
         )
         if claim.operation is Operation.DELIVER:
             move_if_allowed(conn, claim.melding_id, State.ONZEKER, last_error=error)
-        _audit(
-            conn,
-            claim,
-            "outbox.onzeker",
-            actor,
-            {"outbox_id": claim.outbox_id, "attempt": claim.attempts, "error": error},
-        )
+        _audit_attempt(conn, claim, "outbox.onzeker", actor, error)
 
 
 def record_dead(store: Store, claim: Claim, error: str, actor: str, *, maybe_received: bool = False) -> bool:
@@ -136,13 +126,7 @@ def record_dead(store: Store, claim: Claim, error: str, actor: str, *, maybe_rec
             if lock_status(conn, claim.melding_id) is State.ONZEKER:
                 set_status(conn, claim.melding_id, State.VERZONDEN)
             move_if_allowed(conn, claim.melding_id, State.ONBESTELBAAR, last_error=error)
-        _audit(
-            conn,
-            claim,
-            "outbox.onbestelbaar",
-            actor,
-            {"outbox_id": claim.outbox_id, "attempt": claim.attempts, "error": error},
-        )
+        _audit_attempt(conn, claim, "outbox.onbestelbaar", actor, error)
     return not alerted
 
 

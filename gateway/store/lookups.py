@@ -1,21 +1,11 @@
-"""Opening the store from settings, and small lookups of schools and source cursors."""
+"""Small lookups: the registered schools and the source cursors."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from gateway.config.settings import Settings
-from gateway.store.crypto import FieldCipher
 from gateway.store.engine import Store
 from gateway.store.schema import schools, source_cursors
-
-
-def open_store(settings: Settings, *, migrate: bool = False) -> Store:
-    """Open the store the settings name (SQLite in the data folder by default)."""
-    store = Store.open(settings.effective_database_url, FieldCipher(settings.keys(), settings.active_key_id))
-    if migrate:
-        store.migrate()
-    return store
 
 
 def list_schools(store: Store) -> list[str]:

@@ -1,4 +1,8 @@
-"""Tables of the console (migrations 0002, 0003): users, sessions, receiver keys, feedback."""
+"""Tables the faces keep: console users and sessions (migrations 0002, 0003), receiver keys,
+the receivers' feedback, and the push API's keys (migration 0004).
+
+They live in the store, beside its other tables, so every wing that must read them (key rotation,
+retention) does so without importing a face."""
 
 from __future__ import annotations
 
@@ -57,3 +61,20 @@ feedback = sa.Table(
 )
 sa.Index("ix_feedback_melding", feedback.c.melding_id)
 sa.Index("ix_feedback_school", feedback.c.school_id)
+
+# The push API's keys: the SHA-256 of each whole key, never the key itself.
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("key_id", sa.String(16), primary_key=True),
+    sa.Column("school_id", sa.String(64), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),  # of the whole key; never the key itself
+    sa.Column("label", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("revoked_at", sa.DateTime, nullable=True),  # set once; a revoked key never works again
+)
+
+
+def feedback_context(melding_id: str) -> str:
+    """The associated data that binds an encrypted feedback toelichting to its melding."""
+    return f"feedback:{melding_id}"
