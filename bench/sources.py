@@ -74,6 +74,7 @@ def main() -> None:
 
         school_cfg = SchoolConfig(id="99XX00", brin="99XX", oin="00000009999999990000", name="Bench")
         records = [r.model_dump(mode="json") for r in school.records_as_of(school.end)][:10_000]
+        # Each synthetic student carries an onderwijsnummer (the push API asks one of a reportable pupil).
         students = [s.model_dump(mode="json") for s in school.students]
         times = []
         for run in range(args.runs):

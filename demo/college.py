@@ -1,8 +1,9 @@
 """The demo's college: two locations, each on its own SIS, built from ``gateway.testing.synthetic``.
 
-The synthetic school is made for the sources' tests; the demo gives its students what a real
-melding needs and the tests do not: an onderwijsnummer (elfproef) and a woongemeente that is in
-the recipient directory of the location's region, so every melding has a receiver.
+The synthetic school is made for the sources' tests; the demo gives its students what the college
+needs beyond it: onderwijsnummers unique across both locations (each school alone numbers from the
+same start) and a woongemeente that is in the recipient directory of the location's region, so
+every melding has a receiver.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from gateway.testing.identity_numbers import onderwijsnummer
 from gateway.testing.synthetic import SyntheticSchool, generate_school
 
 SisKind = Literal["magister", "eduarte"]
@@ -48,22 +50,6 @@ LOCATIONS: tuple[Location, ...] = (
              place="Utrecht", vestiging="01", sis="eduarte", profile="utrecht",
              gemeenten=("0344", "0310", "1904"), receiver=None, seed=15, size=150),
 )
-
-
-ONDERWIJSNUMMER_REMAINDER = 5  # DUO's elfproef: an onderwijsnummer's weighted sum mod 11 (a BSN's: 0)
-LARGEST_DIGIT = 9
-
-
-def onderwijsnummer(serial: int) -> str:
-    """A made-up onderwijsnummer that passes DUO's elfproef (weighted sum mod 11 == 5)."""
-    base = 100_000_000 + serial * 10
-    while True:
-        digits = f"{base:09d}"[:8]
-        total = sum(int(d) * w for d, w in zip(digits, range(9, 1, -1), strict=True))
-        check = (ONDERWIJSNUMMER_REMAINDER - total) % 11
-        if check <= LARGEST_DIGIT:  # a remainder of 10 fits no check digit: try the next number
-            return digits + str(check)
-        base += 10
 
 
 def localise(school: SyntheticSchool, gemeenten: tuple[str, ...], serial_base: int) -> SyntheticSchool:

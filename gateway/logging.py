@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import structlog
 
+from gateway.domain.errors import ConfigurationError
 from gateway.domain.model import Student
 from gateway.domain.personal_data import is_personal
 from gateway.domain.ports import OutgoingMelding, StudentDetails
@@ -45,10 +46,24 @@ def drop_personal_data(
     return event_dict
 
 
+# The log levels a person may set (VERZUIM_LOG_LEVEL), lower case as they are written.
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+def log_level_number(level: str) -> int:
+    """The ``logging`` number of a level name; ``ConfigurationError`` naming the allowed ones."""
+    if level.lower() not in LOG_LEVELS:
+        raise ConfigurationError(f"logniveau '{level}' (VERZUIM_LOG_LEVEL) bestaat niet; kies uit "
+                                 f"{', '.join(LOG_LEVELS)}")
+    return logging.getLevelNamesMapping()[level.upper()]
+
+
 def configure_logging(
     fmt: Literal["json", "console"] = "console", level: str = "info", stream: Any = None
 ) -> None:
-    """Configure structlog globally (called once, at the CLI or API edge)."""
+    """Configure structlog globally (called once, at the CLI or API edge); an unknown ``level`` is a
+    ``ConfigurationError``."""
+    level_number = log_level_number(level)
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
@@ -65,7 +80,7 @@ def configure_logging(
             else structlog.processors.StackInfoRenderer(),
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
+        wrapper_class=structlog.make_filtering_bound_logger(level_number),
         logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
         cache_logger_on_first_use=False,
     )

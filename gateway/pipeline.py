@@ -20,7 +20,9 @@ from gateway.domain.lifecycle import FEEDBACK_STATES, State
 from gateway.domain.model import Calendar
 from gateway.domain.personal_data import without_personal_data
 from gateway.domain.ports import SourceBatch
+from gateway.domain.progress import Progress, no_progress
 from gateway.domain.signals import MESSAGE_ID_NAMESPACE, Signal
+from gateway.intake.batch_checks import Rejection, amsterdam_today, check_batch, unknown_withdrawals
 from gateway.rules import evaluate as run_rules
 from gateway.rules.profiles import Profile
 from gateway.store import attendance as attendance_repo
@@ -36,15 +38,6 @@ from gateway.store.schema import students as students_table
 AS_OF_LOOKBACK = timedelta(days=21)
 EVALUATION_CHUNK = 500
 MAX_SOURCE_NAME = 32  # characters: the store's source columns are String(32)
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A record (or student) the batch could not take, and why (Dutch, for school staff)."""
-
-    record_id: str | None
-    student_id: str | None
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -131,18 +124,28 @@ def _unknown_students(
 ) -> list[Rejection]:
     unknown = candidates - students_repo.existing_ids(conn, school_id, candidates)
     return [
-        Rejection(r.id, r.student_id, f"onbekende leerling '{r.student_id}'")
-        for r in batch.records
+        Rejection(r.id, r.student_id, f"onbekende leerling '{r.student_id}'", f"records[{i}].student_id")
+        for i, r in enumerate(batch.records)
         if r.student_id in unknown
     ]
 
 
-def ingest(store: Store, school_id: str, source: str, batch: SourceBatch, actor: str) -> IngestResult:
-    """Store one source batch all or nothing, idempotent by source and record id, history kept."""
+def ingest(  # noqa: PLR0913  the batch, where it goes, and how strictly it is checked
+    store: Store, school_id: str, source: str, batch: SourceBatch, actor: str, *,
+    as_of: date | None = None, strict_withdrawals: bool = False,
+) -> IngestResult:
+    """Store one source batch all or nothing, idempotent by source and record id, history kept.
+
+    The batch is first checked as a whole (``gateway.intake.batch_checks``): duplicate ids and
+    lessons after ``as_of`` (default: today in Europe/Amsterdam) plus a day reject it. With
+    ``strict_withdrawals`` (the push API) so does a withdrawn id this source never delivered; an
+    adapter may withdraw ids it held back earlier (Eduarte), which were never stored.
+    """
     if not source or len(source) > MAX_SOURCE_NAME:
         raise GatewayError("bronnaam ontbreekt of is te lang")
     try:
-        return _ingest(store, school_id, source, batch, actor)
+        return _ingest(store, school_id, source, batch, actor,
+                       as_of=as_of or amsterdam_today(), strict_withdrawals=strict_withdrawals)
     except _Rejected as rejected:
         with store.write() as conn:  # the batch was rolled back; only the refusal is recorded
             audit.append(
@@ -160,13 +163,23 @@ def ingest(store: Store, school_id: str, source: str, batch: SourceBatch, actor:
         return IngestResult(accepted=False, rejected=rejected.rejected)
 
 
-def _ingest(store: Store, school_id: str, source: str, batch: SourceBatch, actor: str) -> IngestResult:
+def _ingest(  # noqa: PLR0913  ingest's arguments, passed on
+    store: Store, school_id: str, source: str, batch: SourceBatch, actor: str, *,
+    as_of: date, strict_withdrawals: bool,
+) -> IngestResult:
+    faults = check_batch(batch, as_of)
+    if faults:
+        raise _Rejected(faults)
     with store.write() as conn:
         load_school(conn, school_id)
         seq = _open_batch(conn, school_id, source, actor, batch.cursor)
         changed = students_repo.upsert_students(conn, store.cipher, school_id, batch.students, seq)
         counts = attendance_repo.upsert_records(conn, school_id, source, batch.records, seq)
         if batch.withdrawn_record_ids:
+            unknown = (unknown_withdrawals(conn, school_id, source, batch.withdrawn_record_ids)
+                       if strict_withdrawals else [])
+            if unknown:
+                raise _Rejected(unknown)
             counts.merge(attendance_repo.withdraw_records(
                 conn, school_id, source, batch.withdrawn_record_ids, seq))
         touched = counts.students - changed
@@ -292,12 +305,13 @@ class DecisionContext:
         return self.config.id
 
 
-def evaluate(
-    store: Store, school_id: str, as_of: date, actor: str = "evaluatie", rules: object = None
+def evaluate(  # noqa: PLR0913  progress is an optional keyword for the command line
+    store: Store, school_id: str, as_of: date, actor: str = "evaluatie", rules: object = None, *,
+    progress: Progress = no_progress,
 ) -> EvaluationResult:
     """Re-evaluate the students whose records changed since their last evaluation (and, when
     ``as_of`` moved on, those with recent records); new signals become meldingen, vanished ones
-    are withdrawn."""
+    are withdrawn. ``progress`` hears the students done after each chunk."""
     evaluate_fn = run_rules if rules is None else rules
     created: list[str] = []
     withdrawn: list[str] = []
@@ -326,6 +340,7 @@ def evaluate(
             made, gone = apply_signals(conn, context, chunk, signals)
             created += made
             withdrawn += gone
+            progress(i + len(chunk), len(ids))
         students_repo.mark_evaluated(conn, school_id, due)
         if last_as_of is None or as_of > last_as_of:
             conn.execute(schools.update().where(schools.c.id == school_id).values(last_as_of=as_of))

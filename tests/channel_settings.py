@@ -1,5 +1,6 @@
-"""What tests of the real channels share: the demo PKI with a certificate for the SMTP sandbox, and a
-school's ``[channels.duo]`` and ``[channels.mail]`` tables for the stand-ins."""
+"""What tests of the real channels share: the demo PKI with a certificate for the SMTP sandbox, the
+DUO stand-in and the SMTP sandbox running, and a school's ``[channels.duo]`` and ``[channels.mail]``
+tables for the stand-ins."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from adapters.duo.standin import RunningStandin, StandinConfig, start_standin
 from adapters.mail.sandbox import SandboxSmtp, running_sandbox
 from gateway.testing.pki import DEMO_SCHOOL_EMAIL, DemoPki, PemFiles, demo_pki, issue_server_cert
 
@@ -33,6 +35,23 @@ def smtp_sandbox(pki: ChannelPki, folder: Path) -> Iterator[SandboxSmtp]:
     """A running STARTTLS SMTP sandbox on a free loopback port, delivering into ``folder/maildir``."""
     with running_sandbox(folder / "maildir", pki.smtp_server.cert, pki.smtp_server.key) as server:
         yield server
+
+
+@contextmanager
+def duo_standin(
+    pki: ChannelPki, folder: Path, *, server: PemFiles | None = None, duo_oin: str | None = None
+) -> Iterator[RunningStandin]:
+    """A running DUO stand-in (mutual TLS, WS-Security, the Verzuimloket schema) that accepts the demo
+    gateway and answers as ``duo_oin`` with ``server``'s certificate (default: the demo DUO's)."""
+    demo = pki.demo
+    server = server or demo.duo_server
+    running = start_standin(StandinConfig(
+        server.cert, server.key, demo.ca_cert, duo_oin or demo.duo_oin,
+        gateway_oins=frozenset({demo.gateway_oin}), save_dir=folder / "duo"))
+    try:
+        yield running
+    finally:
+        running.stop()
 
 
 def duo_table(demo: DemoPki, endpoint: str, **changes: Any) -> dict[str, Any]:

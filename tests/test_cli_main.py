@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import click
 import pytest
+import sqlalchemy as sa
 
 from gateway.cli import cli, main
 from gateway.domain.errors import InvalidInput
@@ -64,3 +65,18 @@ def test_help_lists_the_commands(monkeypatch: pytest.MonkeyPatch, capsys: pytest
     out = capsys.readouterr().out
     assert "evaluate" in out
     assert "sandbox" in out
+
+
+def test_a_database_error_during_a_command_is_one_line_without_the_statement(
+    command_named_probe: click.Group, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The database failing mid-command: status 2, its first line, never the SQL or its parameters."""
+
+    @command_named_probe.command("probe")
+    def probe() -> None:
+        raise sa.exc.OperationalError("SELECT * FROM students WHERE bsn = ?", ("123456782",),
+                                      Exception("server closed the connection unexpectedly\ndetail"))
+
+    assert run(monkeypatch, "probe") == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "Fout: de database gaf een fout (server closed the connection unexpectedly)"

@@ -34,6 +34,7 @@ from adapters.duo.security import (
 )
 from adapters.duo.xmlsafe import ANONYMOUS, CONTRACT, SOAP_ENV, WSA, contract_file, wsdl_path
 from gateway.delivery.document.schema import validate
+from gateway.delivery.document.xmlsafe import DTD_REFUSED, declares_doctype
 from gateway.domain.oin import certificate_oin
 
 BINDING = f"{{{CONTRACT}}}VerzuimloketBinding"
@@ -217,7 +218,8 @@ class HttpxTransport(Transport):
 
     def post(self, address: str, message: bytes, headers: dict[str, str]) -> httpx.Response:
         """POST one envelope; HTTP errors without a SOAP envelope raise ``HttpStatusError``,
-        an answer over ``max_response_bytes`` raises ``ResponseTooLarge``."""
+        an answer over ``max_response_bytes`` raises ``ResponseTooLarge``, one with a DTD
+        ``ResponseInvalid``."""
         request = httpx.Request("POST", address, content=message,
                                 headers={**headers, **self._headers},
                                 extensions=self._extensions)
@@ -231,6 +233,10 @@ class HttpxTransport(Transport):
                     and media in ("text/xml", "application/soap+xml"))
         if response.status_code >= HTTPStatus.BAD_REQUEST and not is_fault:
             raise HttpStatusError(response.status_code, response.text[:500])
+        # zeep parses the answer with a DTD's parameter entities live (it checks for a DOCTYPE
+        # only afterwards), so any DOCTYPE is refused here, before zeep sees the answer.
+        if declares_doctype(response.content):
+            raise ResponseInvalid(f"antwoord van DUO niet gelezen: {DTD_REFUSED}")
         return response
 
     def _read_limited(self, response: httpx.Response, request: httpx.Request) -> httpx.Response:

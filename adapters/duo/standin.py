@@ -44,8 +44,8 @@ from adapters.duo.xmlsafe import (
     parse_untrusted,
     wsdl_path,
 )
-from gateway.delivery.document.model import elfproef
 from gateway.delivery.document.schema import VZ, hardened_parser, validate
+from gateway.domain.identity import elfproef
 from gateway.domain.oin import certificate_oin, is_oin
 
 log = logging.getLogger(__name__)

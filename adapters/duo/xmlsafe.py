@@ -1,4 +1,5 @@
-"""Namespaces, the packaged service contract (WSDL, and the XSD it imports), and safe parsing.
+"""Namespaces, the packaged service contract (WSDL, and the XSD it imports), and safe parsing
+(the core's hardened parser, with the size limit of a DUO message).
 
 The XSD is the melding document's schema, so it lives with the document model in the core
 (``gateway.delivery.document.schema``); the WSDL here imports it by file name and
@@ -12,7 +13,26 @@ from pathlib import Path
 
 from lxml import etree
 
-from gateway.delivery.document.schema import SCHEMA_FILE, hardened_parser, schema_path
+from gateway.delivery.document import xmlsafe as core_xml
+from gateway.delivery.document.schema import SCHEMA_FILE, schema_path
+from gateway.delivery.document.xmlsafe import UnsafeXml
+
+__all__ = [
+    "ACTIONS",
+    "ANONYMOUS",
+    "CONTRACT",
+    "DS",
+    "MAX_MESSAGE_BYTES",
+    "SOAP_ENV",
+    "WSA",
+    "WSDL_FILE",
+    "WSSE",
+    "WSU",
+    "UnsafeXml",
+    "contract_file",
+    "parse_untrusted",
+    "wsdl_path",
+]
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 WSA = "http://www.w3.org/2005/08/addressing"
@@ -50,19 +70,6 @@ def contract_file(location: str) -> Path:
     return packaged[name]
 
 
-class UnsafeXml(ValueError):
-    """Inbound XML was too large, malformed, or carried a DTD."""
-
-
 def parse_untrusted(data: bytes, limit: int = MAX_MESSAGE_BYTES) -> etree._Element:
-    """Parse inbound XML: refuse anything over ``limit`` bytes, any DTD, or malformed input."""
-    if len(data) > limit:
-        raise UnsafeXml(f"bericht groter dan {limit} bytes")
-    try:
-        root = etree.fromstring(data, parser=hardened_parser())
-    except etree.XMLSyntaxError as exc:
-        raise UnsafeXml(f"geen geldige XML: {exc}") from exc
-    tree = root.getroottree()
-    if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
-        raise UnsafeXml("DTD's en entiteiten zijn niet toegestaan")
-    return root
+    """Parse an inbound SOAP message with the core's hardened parser (``UnsafeXml`` on refusal)."""
+    return core_xml.parse_untrusted(data, limit)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gateway.domain.errors import ConfigurationError
 from gateway.domain.model import Calendar
+from gateway.intake.calendar_file import read_calendar
 from gateway.intake.validation import describe
 
 
@@ -42,7 +42,4 @@ class EduarteConfig(BaseModel):
         path = self.calendar_file or self.drop_folder / "kalender.json"
         if not path.is_file():
             return None
-        try:
-            return Calendar.model_validate(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError) as exc:
-            raise ConfigurationError(f"kalender {path} is niet te lezen: {exc}") from exc
+        return read_calendar(path)

@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from gateway.domain.errors import InvalidInput
 from gateway.domain.ports import SourceProblem
+from gateway.intake.jsonsafe import MIB, too_large
 
 KINDS = ("deelnemers", "absentiemeldingen", "waarnemingen")
 COLUMNS = {
@@ -30,6 +31,9 @@ COLUMNS = {
     "waarnemingen": ("id", "deelnemernummer", "datum", "begintijd", "eindtijd", "lesuur", "soort",
                      "absentiemelding"),
 }
+# The largest export read (a large MBO institution's year of waarnemingen is some tens of MB):
+# a file beyond it is refused whole, before a line of it is read.
+MAX_EXPORT_BYTES = 512 * MIB
 _NAME = re.compile(r"^(deelnemers|absentiemeldingen|waarnemingen)_(\d{8}T\d{6})\.csv$")
 T = TypeVar("T")
 
@@ -90,12 +94,17 @@ class Row:
     error: str | None = None
 
 
-def read_rows(path: Path, kind: str, encoding: str, delimiter: str) -> Iterator[Row]:
-    """Rows of an export as dicts; a header without the required columns is an error for the file.
-    A line with the wrong number of fields comes as a row with ``error`` and its fields taken by
-    position (best effort: enough to name its id); an undecodable line as one without values."""
+def read_rows(path: Path, kind: str, encoding: str, delimiter: str, *,
+              max_bytes: int = MAX_EXPORT_BYTES) -> Iterator[Row]:
+    """Rows of an export as dicts; a header without the required columns, or a file over
+    ``max_bytes``, is an error for the file. A line with the wrong number of fields comes as a row
+    with ``error`` and its fields taken by position (best effort: enough to name its id); an
+    undecodable line as one without values."""
     columns = COLUMNS[kind]
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InvalidInput(too_large(size, max_bytes), where=path.name)
         handle = path.open(encoding=encoding, newline="")
     except OSError as exc:
         raise InvalidInput(f"niet te lezen ({exc.strerror})", where=path.name) from exc

@@ -21,13 +21,17 @@ import structlog
 import tenacity
 
 from adapters.magister.config import MagisterConfig
-from gateway.domain.errors import SourceError, TransientSourceError
+from gateway.domain.errors import InvalidInput, SourceError, TransientSourceError
+from gateway.intake.jsonsafe import MIB, load_json, too_large
 
 log = structlog.get_logger(__name__)
 
 _RETRY_HINT = re.compile(r"(\d+)\s*(?:seconden|seconds|sec)", re.IGNORECASE)
 _HINT_SCAN = 500  # characters of an error page searched for a "try again in X s" hint
 _TOKEN_MARGIN = 30.0  # renew this many seconds before the token expires
+# A page of 1000 items is about a megabyte; an answer past this is broken or hostile, and it is
+# not read to the end.
+MAX_RESPONSE_BYTES = 64 * MIB
 
 
 class CountMismatch(SourceError):
@@ -242,8 +246,13 @@ class MagisterClient:
     def _send(self, call: _Call) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self._bearer()}", "Accept": "application/json"}
         self.requests += 1
+        request = self._http.build_request("GET", call.path, params=call.params, headers=headers)
         try:
-            return self._http.get(call.path, params=call.params, headers=headers)
+            streamed = self._http.send(request, stream=True)
+            try:
+                return _read_limited(streamed, call.path)
+            finally:
+                streamed.close()
         except httpx.TransportError as exc:
             raise _NoConnection(exc) from exc
 
@@ -281,6 +290,26 @@ class MagisterClient:
         return self.get_window(path, start, middle) + self.get_window(path, middle + timedelta(days=1), end)
 
 
+def _read_limited(streamed: httpx.Response, path: str) -> httpx.Response:
+    """The whole answer, read chunk by chunk up to ``MAX_RESPONSE_BYTES`` (a larger one is refused
+    as soon as it passes the limit, or at once when its Content-Length says so)."""
+    declared = streamed.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+        raise SourceError(f"Magister-antwoord op {path} {too_large(int(declared), MAX_RESPONSE_BYTES)}")
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in streamed.iter_bytes():
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            raise SourceError(f"Magister-antwoord op {path} {too_large(size, MAX_RESPONSE_BYTES)}")
+        chunks.append(chunk)
+    # The body is decoded already: the copy carries no Content-Encoding to undo twice.
+    headers = [(name, value) for name, value in streamed.headers.multi_items()
+               if name.lower() not in ("content-encoding", "content-length")]
+    return httpx.Response(streamed.status_code, headers=headers, content=b"".join(chunks),
+                          request=streamed.request)
+
+
 def _read_json(path: str, response: httpx.Response) -> Any:
     """The body of a final answer; a 429 or 5xx raises a failure worth another attempt."""
     if response.status_code == HTTPStatus.TOO_MANY_REQUESTS:
@@ -290,6 +319,6 @@ def _read_json(path: str, response: httpx.Response) -> Any:
     if response.status_code >= HTTPStatus.BAD_REQUEST:
         raise SourceError(f"Magister weigert {path} (HTTP {response.status_code})")
     try:
-        return response.json()
-    except ValueError as exc:
-        raise SourceError(f"Magister gaf geen JSON terug op {path}") from exc
+        return load_json(response.content, where=path, max_bytes=MAX_RESPONSE_BYTES)
+    except InvalidInput as exc:  # its text names the path: "<path>: <why>"
+        raise SourceError(f"Magister gaf geen JSON terug op {exc}") from exc

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from gateway.domain.errors import ConfigurationError
 from gateway.domain.model import Calendar
+from gateway.intake.calendar_file import read_calendar
 from gateway.intake.validation import describe
 
 
@@ -52,7 +52,4 @@ class MagisterConfig(BaseModel):
         """The school's calendar from ``calendar_file`` (JSON), if configured."""
         if self.calendar_file is None:
             return None
-        try:
-            return Calendar.model_validate(json.loads(self.calendar_file.read_text(encoding="utf-8")))
-        except (OSError, ValueError) as exc:
-            raise ConfigurationError(f"kalender {self.calendar_file} is niet te lezen: {exc}") from exc
+        return read_calendar(self.calendar_file)

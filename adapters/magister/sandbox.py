@@ -3,9 +3,10 @@
 Endpoints: ``POST /connect/token`` (client credentials), ``GET /api/leerlingen?top=&skip=``,
 ``GET /api/personen/{id}/afspraken?van=&tot=`` and ``GET /api/personen/{id}/absenties?van=&tot=``.
 Its clock (``today``) decides which registrations and corrections are visible, so tests and the
-demo can move time forward and see late corrections; ``refuse_next`` makes it answer the next calls
-with an outage or throttling instead. Start it in-process with ``start_sandbox`` or
-from the command line with ``verzuim-gateway sandbox magister``.
+demo can move time forward and see late corrections (over HTTP too: ``PUT /sandbox/klok`` with
+``{"today": "YYYY-MM-DD"}`` and the client secret as bearer, which the conformance kit's ``[clock]``
+uses); ``refuse_next`` makes it answer the next calls with an outage or throttling instead. Start
+it in-process with ``start_sandbox`` or from the command line with ``verzuim-gateway sandbox magister``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import click
-from fastapi import FastAPI, Form, Header, HTTPException, Query
+from fastapi import Body, FastAPI, Form, Header, HTTPException, Query
 from fastapi.responses import JSONResponse
 
 from gateway.api.server import ServerHandle, serve_in_thread
@@ -29,6 +30,7 @@ from gateway.domain.reasons import is_authorised
 from gateway.testing.synthetic import Lesson, SyntheticSchool, generate_school
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+CLOCK_PATH = "/sandbox/klok"  # the stand-in's clock, for the conformance kit's [clock]
 PERSON_BASE, AFSPRAAK_BASE, ABSENTIE_BASE, NOISE_BASE = 1000, 200000, 500000, 900000
 
 # canonical reason -> (Verantwoordingtype, Code, Omschrijving); the school's code table.
@@ -166,6 +168,15 @@ class MagisterSandbox:
             return JSONResponse({"access_token": value, "token_type": "Bearer",
                                  "expires_in": int(self.token_ttl)})
 
+        @api.put(CLOCK_PATH)
+        def klok(today: Annotated[date, Body(embed=True)],
+                 authorization: Annotated[str | None, Header()] = None) -> dict[str, str]:
+            presented = (authorization or "").removeprefix("Bearer ").strip()
+            if not secrets.compare_digest(presented.encode(), self.client_secret.encode()):
+                raise HTTPException(status_code=401, detail="geheim ontbreekt of klopt niet")
+            self.today = today
+            return {"today": today.isoformat()}
+
         @api.get("/api/leerlingen")
         def leerlingen(authorization: Annotated[str | None, Header()] = None,
                        top: int = 100, skip: int = 0) -> dict[str, Any]:
@@ -197,6 +208,16 @@ class MagisterSandbox:
             return {"Items": items, "TotalCount": len(items), "Links": []}
 
         return api
+
+    def check_config(self, base_url: str, seed: int, **extra: Any) -> dict[str, Any]:
+        """A ready ``adapter check magister --config`` file for this stand-in: the adapter's
+        configuration, the reference school it serves (generated with ``seed``), and its clock (so
+        the kit checks corrections too)."""
+        school = self.school
+        reference = {"seed": seed, "size": len(school.students), "start": school.start.isoformat(),
+                     "end": school.end.isoformat(), "brin": school.brin, "as_of": self.today.isoformat()}
+        return {"adapter": "magister", "source": self.adapter_config(base_url, **extra),
+                "reference": reference, "clock": {"url": base_url + CLOCK_PATH, "token": self.client_secret}}
 
     def adapter_config(self, base_url: str, **extra: Any) -> dict[str, Any]:
         """A ready configuration for ``adapters.magister:create_source`` against this stand-in."""
@@ -250,7 +271,8 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
 @click.option("--brin", default="99XX", show_default=True)
 @click.option("--client-secret", help="Geheim voor de adapter (standaard: willekeurig).")
 @click.option("--config-out", type=click.Path(path_type=Path, dir_okay=False),
-              help="Schrijf een adapterconfiguratie (JSON) voor deze stand-in.")
+              help="Schrijf een configuratie voor 'adapter check magister --config' (JSON): [source] "
+                   "voor de adapter, [reference] en [clock].")
 def command(*, seed: int, size: int, start: date, end: date | None,  # noqa: PLR0913  one per click option
             today: date | None, port: int, brin: str, client_secret: str | None,
             config_out: Path | None) -> None:
@@ -258,13 +280,13 @@ def command(*, seed: int, size: int, start: date, end: date | None,  # noqa: PLR
     school = generate_school(seed=seed, size=size, start=start, end=end, brin=brin)
     options: dict[str, Any] = {"client_secret": client_secret} if client_secret else {}
     running = start_sandbox(school, today=today, port=port, **options)
-    config = running.sandbox.adapter_config(running.url)
     if config_out:
         calendar_path = config_out.with_name(config_out.stem + "-kalender.json")
         calendar_path.write_text(school.calendar.model_dump_json(indent=2), encoding="utf-8")
-        config_out.write_text(json.dumps({**config, "calendar_file": str(calendar_path)}, indent=2),
-                              encoding="utf-8")
-        click.echo(f"Adapterconfiguratie geschreven naar {config_out}")
+        config = running.sandbox.check_config(running.url, seed, calendar_file=str(calendar_path))
+        config_out.write_text(json.dumps(config, indent=2), encoding="utf-8")
+        click.echo(f"Controleconfiguratie geschreven naar {config_out} "
+                   f"(verzuim-gateway adapter check magister --config {config_out})")
     click.echo(f"Magister-stand-in draait op {running.url} ({size} studenten, klok {running.sandbox.today}).")
     click.echo(f"client_id={running.sandbox.client_id} client_secret={running.sandbox.client_secret}")
     click.echo("Stoppen met Ctrl-C.")

@@ -39,6 +39,7 @@ from gateway.domain.calendar import school_year_start
 from gateway.domain.errors import InvalidInput
 from gateway.domain.model import AttendanceRecord, Student
 from gateway.domain.ports import SourceBatch, SourceProblem
+from gateway.domain.progress import Progress, no_progress
 from gateway.intake.mapping import CodeMapping, late_minutes, load_code_mapping
 
 log = structlog.get_logger(__name__)
@@ -134,8 +135,9 @@ class MagisterSource:
                 start = max(start, self.config.since)
         return Window(start=min(start, today), end=today)
 
-    def fetch(self, cursor: str | None) -> SourceBatch:
-        """Read the window and return every record in it, plus the ids that vanished from it."""
+    def fetch(self, cursor: str | None, progress: Progress = no_progress) -> SourceBatch:
+        """Read the window and return every record in it, plus the ids that vanished from it;
+        ``progress`` hears the students read so far (two requests each: the slow part)."""
         previous = parse_cursor(cursor, self.config.brin)
         window = self.window(previous)
         problems: list[SourceProblem] = []
@@ -143,7 +145,9 @@ class MagisterSource:
         records: list[AttendanceRecord] = []
         held: set[str] = set()
         complete: list[str] = []  # students whose window was read in full
-        for item in self.client.get_paged("/api/leerlingen"):
+        items = self.client.get_paged("/api/leerlingen")
+        for done, item in enumerate(items):
+            progress(done, len(items))
             try:
                 student = to_student(item, self.config.brin)
                 person_id = int(item["Id"])
@@ -166,6 +170,7 @@ class MagisterSource:
             problems.extend(result.problems)
             held |= result.held_ids
             complete.append(person_prefix(self.config.brin, person_id))
+        progress(len(items), len(items))
         seen = previous.seen if previous is not None else {}
         withdrawn = vanished(seen, window, records, held, tuple(complete))
         log.info("magister.fetched", start=str(window.start), end=str(window.end), students=len(students),

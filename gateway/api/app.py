@@ -16,6 +16,7 @@ from gateway.api import problems
 from gateway.api.limits import BodySizeLimit
 from gateway.api.routes import meldingen_router, push_router
 from gateway.api.schemas import Health
+from gateway.intake.batch_checks import amsterdam_today
 from gateway.store import Store
 
 DESCRIPTION = """\
@@ -39,12 +40,14 @@ class ApiSettings(BaseModel):
 
 
 def create_app(settings: ApiSettings, store: Store, *,
-               clock: Callable[[], date] = date.today,
+               clock: Callable[[], date] = amsterdam_today,
                extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
     """Build the app: push and meldingen routers, problem+json errors, a request size limit.
 
     The schools' API keys live in ``store`` (``gateway.api.keys``). ``clock`` gives the as-of day
-    for the evaluation after a push; ``extra_routers`` lets the console (issue 7) join the same app.
+    of a push (today in Europe/Amsterdam; tests pass a fixed day): the evaluation after it runs on
+    that day, and a lesson dated after the next day is refused. ``extra_routers`` lets the console
+    (issue 7) join the same app.
     """
     app = FastAPI(title=settings.title, version="1.0.0", description=DESCRIPTION,
                   openapi_tags=[{"name": "aanlevering", "description": "Gegevens aanleveren"},

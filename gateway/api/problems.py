@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://verzuim-gateway.nl/problemen/"
 VALIDATION_SLUG, VALIDATION_TITLE = "ongeldige-invoer", "Ongeldige invoer"
 FALLBACK_TITLE = "Fout"
+MAX_FIELD_ERRORS = 200  # a problem lists at most this many fields; its detail counts them all
 # Dutch titles of the HTTP errors the framework raises itself (the slug is the title, hyphenated).
 TITLES = {
     status.HTTP_400_BAD_REQUEST: "Onleesbaar verzoek",
@@ -86,13 +88,33 @@ def field_path(loc: Sequence[int | str]) -> str:
     return validation.field_path(rest) if rest else "(verzoek)"
 
 
+def _syntax_message(body: Any) -> str:
+    """Where a body that is not JSON broke (line and column), in Dutch."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    if isinstance(text, str):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            return validation.json_error_message(exc)
+    return "geen geldige JSON (regel 1, kolom 1)"
+
+
+def _unreadable(request: Request, exc: RequestValidationError) -> JSONResponse:
+    message = _syntax_message(exc.body)
+    return problem_response(request, ApiProblem(
+        status.HTTP_400_BAD_REQUEST, "onleesbaar-verzoek", TITLES[status.HTTP_400_BAD_REQUEST],
+        f"de body is {message}", [FieldError(field="(body)", message=message)]))
+
+
 def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [FieldError(field=field_path(e.get("loc", ())), message=str(e.get("msg", "ongeldig")))
+    if any(e.get("type") == "json_invalid" for e in exc.errors()):
+        return _unreadable(request, exc)
+    errors = [FieldError(field=field_path(e.get("loc", ())), message=validation.dutch_message(e))
               for e in exc.errors()]
     first = errors[0].field if errors else "verzoek"
     detail = f"{len(errors)} fout(en), eerst in '{first}'"
     return problem_response(request, ApiProblem(status.HTTP_422_UNPROCESSABLE_CONTENT, VALIDATION_SLUG,
-                                                VALIDATION_TITLE, detail, errors))
+                                                VALIDATION_TITLE, detail, errors[:MAX_FIELD_ERRORS]))
 
 
 def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, status
 
 from gateway import pipeline
 from gateway.api.auth import authorised_school
-from gateway.api.problems import VALIDATION_SLUG, VALIDATION_TITLE, ApiProblem, FieldError, responses
+from gateway.api.melding_query import MeldingFilter, check_filter, count_meldingen, next_link
+from gateway.api.problems import (
+    MAX_FIELD_ERRORS,
+    VALIDATION_SLUG,
+    VALIDATION_TITLE,
+    ApiProblem,
+    FieldError,
+    responses,
+)
 from gateway.api.schemas import (
     AttendanceIn,
     CalendarIn,
@@ -27,6 +34,7 @@ from gateway.api.schemas import (
 )
 from gateway.domain.errors import ConfigurationError, GatewayError
 from gateway.domain.ports import SourceBatch
+from gateway.intake.batch_checks import Rejection
 from gateway.store import Store, get_melding, list_meldingen
 
 log = structlog.get_logger(__name__)
@@ -37,7 +45,6 @@ SourceName = Annotated[str, Query(pattern=r"^[a-z][a-z0-9-]{0,31}$",
 PUSH_ERRORS = responses(status.HTTP_400_BAD_REQUEST, status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN,
                         status.HTTP_404_NOT_FOUND, status.HTTP_413_CONTENT_TOO_LARGE,
                         status.HTTP_422_UNPROCESSABLE_CONTENT)
-MAX_FIELD_ERRORS = 200  # a rejected batch lists at most this many of its records
 
 
 def _store(request: Request) -> Store:
@@ -45,11 +52,25 @@ def _store(request: Request) -> Store:
     return store
 
 
+def _today(request: Request) -> date:
+    """The as-of day of a push (the app's clock: today in Europe/Amsterdam unless a test sets it)."""
+    clock: Callable[[], date] = request.app.state.clock
+    return clock()
+
+
+def _refuse(rejected: Sequence[Rejection]) -> ApiProblem:
+    """The 422 problem of a refused batch, naming each field (``records[3].date``)."""
+    errors = [FieldError(field=r.field or ("records" if r.record_id else "calendar"), message=r.reason)
+              for r in rejected]
+    return ApiProblem(status.HTTP_422_UNPROCESSABLE_CONTENT, "batch-afgewezen", "Batch afgewezen",
+                      f"{len(errors)} record(s) niet te verwerken; er is niets opgeslagen",
+                      errors[:MAX_FIELD_ERRORS])
+
+
 def _evaluate(request: Request, school_id: str) -> EvaluationOut | None:
     if not request.app.state.evaluate_on_push:
         return None
-    clock: Callable[[], date] = request.app.state.clock
-    as_of = clock()
+    as_of = _today(request)
     try:
         result = pipeline.evaluate(_store(request), school_id, as_of=as_of, actor="push-api")
     except ConfigurationError as exc:
@@ -61,25 +82,17 @@ def _evaluate(request: Request, school_id: str) -> EvaluationOut | None:
                          meldingen_created=len(result.created), meldingen_withdrawn=len(result.withdrawn))
 
 
-def _ingest(request: Request, school_id: str, source: str, batch: SourceBatch,
-            record_index: dict[str, int] | None = None) -> IngestOut:
+def _ingest(request: Request, school_id: str, source: str, batch: SourceBatch) -> IngestOut:
     try:
         result = pipeline.ingest(_store(request), school_id, source=source, batch=batch,
-                                 actor=f"api:{source}")
+                                 actor=f"api:{source}", as_of=_today(request), strict_withdrawals=True)
     except ConfigurationError as exc:
         raise ApiProblem(status.HTTP_404_NOT_FOUND, "onbekende-school", "Niet gevonden", str(exc)) from exc
     except GatewayError as exc:
         raise ApiProblem(status.HTTP_422_UNPROCESSABLE_CONTENT, VALIDATION_SLUG, VALIDATION_TITLE,
                          str(exc)) from exc
     if not result.accepted:
-        index = record_index or {}
-        errors = [FieldError(
-            field=(f"records[{index[r.record_id]}].student_id" if r.record_id in index else
-                   "records" if r.record_id else "calendar"),
-            message=r.reason) for r in result.rejected]
-        raise ApiProblem(status.HTTP_422_UNPROCESSABLE_CONTENT, "batch-afgewezen", "Batch afgewezen",
-                         f"{len(errors)} record(s) niet te verwerken; er is niets opgeslagen",
-                         errors[:MAX_FIELD_ERRORS])
+        raise _refuse(result.rejected)
     log.info("api.ingested", school_id=school_id, source=source, batch_seq=result.batch_seq,
              new=result.new, changed=result.changed, withdrawn=result.withdrawn)
     return IngestOut(accepted=True, batch_seq=result.batch_seq, new=result.new, changed=result.changed,
@@ -96,7 +109,9 @@ def push_router() -> APIRouter:
                  summary="Studenten toevoegen of bijwerken")
     def put_students(school_id: School, request: Request, body: Annotated[StudentsIn, Body()],
                      source: SourceName = "push") -> IngestOut:
-        """Add or update students (matched by id); personal data is stored encrypted."""
+        """Add or update students (matched by id); personal data is stored encrypted. A student who
+        could get a melding (younger than 23 without startkwalificatie, or with studiefinanciering)
+        needs a BSN or an onderwijsnummer."""
         return _ingest(request, school_id, source, students_batch(body))
 
     @router.put("/calendar", response_model=IngestOut, responses=PUSH_ERRORS,
@@ -110,23 +125,11 @@ def push_router() -> APIRouter:
                  summary="Aanwezigheid aanleveren")
     def post_attendance(school_id: School, request: Request, body: Annotated[AttendanceIn, Body()],
                         source: SourceName = "push") -> IngestOut:
-        """Add or replace attendance records (by id) and withdraw vanished ones; all or nothing."""
-        index = {r.id: i for i, r in enumerate(body.records)}
-        return _ingest(request, school_id, source, attendance_batch(body), index)
+        """Add or replace attendance records (by id) and withdraw vanished ones; all or nothing. Refused:
+        an id twice in the body, a lesson after tomorrow, a withdrawn id never delivered."""
+        return _ingest(request, school_id, source, attendance_batch(body))
 
     return router
-
-
-@dataclass
-class MeldingFilter:
-    """The query of the meldingen list: which meldingen, and which page of them."""
-
-    status: Annotated[str | None, Query(max_length=40)] = None
-    student_id: Annotated[str | None, Query(max_length=200)] = None
-    rule: Annotated[str | None, Query(max_length=40)] = None
-    kind: Literal["melding", "taak", "signaal"] | None = None
-    limit: Annotated[int, Query(ge=1, le=500)] = 100
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
 
 
 def meldingen_router() -> APIRouter:
@@ -137,11 +140,13 @@ def meldingen_router() -> APIRouter:
                 responses=responses(status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN,
                                     status.HTTP_422_UNPROCESSABLE_CONTENT))
     def list_(school_id: School, request: Request, query: Annotated[MeldingFilter, Depends()]) -> MeldingList:
-        """Meldingen of the school, newest trigger date first."""
+        """Meldingen of the school, newest trigger date first, with the total and the next page's link."""
+        check_filter(query)
         views = list_meldingen(_store(request), school_id, status=query.status, student_id=query.student_id,
                                rule=query.rule, kind=query.kind, limit=query.limit, offset=query.offset)
-        return MeldingList(items=[MeldingOut.model_validate(v.to_json()) for v in views],
-                           limit=query.limit, offset=query.offset)
+        total = count_meldingen(_store(request), school_id, query)
+        return MeldingList(items=[MeldingOut.model_validate(v.to_json()) for v in views], total=total,
+                           limit=query.limit, offset=query.offset, next=next_link(request, query, total))
 
     @router.get("/{melding_id}", response_model=MeldingOut, summary="Eén melding en haar status",
                 responses=responses(status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN,

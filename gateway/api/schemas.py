@@ -6,10 +6,10 @@ exactly what an adapter gets, because every push becomes a ``SourceBatch`` for `
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from gateway.domain.model import AttendanceRecord, Calendar, Holiday, Student
 from gateway.domain.ports import SourceBatch
@@ -33,6 +33,17 @@ CALENDAR_EXAMPLE: dict[str, Any] = {
 }
 
 RecordId = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _assume_utc(value: Any) -> Any:
+    """The store keeps naive UTC: an answer states the zone (``...Z``), as the OpenAPI promises."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if isinstance(moment, datetime) and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_assume_utc)]
 
 
 class StudentsIn(BaseModel):
@@ -59,8 +70,8 @@ class CalendarIn(Calendar):
 
 
 class AttendanceIn(BaseModel):
-    """Attendance records to add or replace (a later record with the same ``id`` replaces the earlier
-    one), and ids of records that no longer exist."""
+    """Attendance records to add or replace (by ``id``; one id at most once per body), and ids of
+    records delivered earlier that no longer exist."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"records": [RECORD_EXAMPLE], "withdrawn_record_ids": [], "cursor": "2026-09-01T18:00"}]})
@@ -145,17 +156,25 @@ class MeldingOut(BaseModel):
     receiver_status: str | None = None
     last_error: str | None = None
     approved_by: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
+    created_at: Instant | None = None
+    updated_at: Instant | None = None
     signal: dict[str, Any] = Field(default_factory=dict)
 
 
 class MeldingList(BaseModel):
-    """A page of meldingen, newest trigger date first."""
+    """A page of meldingen, newest trigger date first: ``total`` counts every match, ``next`` is the
+    link to the following page (absent on the last one)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "items": [], "total": 250, "limit": 100, "offset": 0,
+        "next": "/api/v1/schools/25AB00/meldingen?limit=100&offset=100"}]})
 
     items: list[MeldingOut]
+    total: int = Field(description="Number of meldingen matching the filters, over all pages")
     limit: int
     offset: int
+    next: str | None = Field(None, json_schema_extra={"format": "uri-reference"},
+                             description="Path and query of the next page; null on the last page")
 
 
 class Health(BaseModel):

@@ -10,6 +10,7 @@ import importlib
 import sys
 
 import click
+import sqlalchemy as sa
 
 from gateway.domain.errors import GatewayError
 from gateway.domain.ports import COMMANDS_GROUP, SANDBOXES_GROUP
@@ -108,6 +109,12 @@ def main() -> None:
         sys.exit(1)
     except GatewayError as exc:
         click.echo(f"Fout: {exc}", err=True)
+        sys.exit(2)
+    except sa.exc.DBAPIError as exc:
+        # The database went away during the command: its first line only (the statement and its
+        # parameters could carry personal data).
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "onbekende fout"
+        click.echo(f"Fout: de database gaf een fout ({reason})", err=True)
         sys.exit(2)
     if isinstance(result, int) and not isinstance(result, bool):
         sys.exit(result)

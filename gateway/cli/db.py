@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from gateway import pipeline
-from gateway.cli._store import actor_option, settings_and_store
-from gateway.config.school import load_school_config
-from gateway.config.settings import Settings, open_store, write_key_file
+from gateway.cli._store import actor_option, folder_problem, open_checked_store, settings_and_store
+from gateway.cli.config import checked_file
+from gateway.config.school import find_school
+from gateway.config.settings import Settings, write_key_file
 from gateway.domain.errors import GatewayError
 from gateway.logging import configure_logging
 from gateway.store.retention import RetentionPolicy, run_retention
@@ -28,10 +29,13 @@ def init() -> None:
     settings = Settings.from_env()
     configure_logging(settings.log_format, settings.log_level)
     if not settings.encryption_keys:
-        path = write_key_file(settings.data_dir)
+        try:
+            path = write_key_file(settings.data_dir)
+        except OSError as exc:
+            raise folder_problem(settings.data_dir, exc) from exc
         click.echo(f"Nieuwe sleutel gemaakt in {path} (bewaar een kopie veilig).")
         settings = Settings.from_env()
-    store = open_store(settings, migrate=True)
+    store = open_checked_store(settings, migrate=True)
     click.echo(f"Database klaar ({store.dialect}).")
     store.close()
 
@@ -48,11 +52,18 @@ def migrate() -> None:
 @click.argument("config_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @actor_option
 def register_school(config_file: Path, actor: str) -> None:
-    """Registreer of werk een school bij vanuit haar TOML-configuratie (wijziging komt in de audit)."""
-    config = load_school_config(config_file)
+    """Registreer of werk een school bij vanuit haar TOML-configuratie (wijziging komt in de audit).
+
+    Het bestand wordt eerst gecontroleerd zoals ``config check`` dat doet, met dezelfde meldingen."""
+    config = checked_file(config_file).config
+    if config is None:  # checked_file exits on problems; this keeps the type narrow
+        raise GatewayError(f"{config_file}: schoolconfiguratie niet bruikbaar")
     _, store = settings_and_store()
+    with store.read() as conn:
+        is_new = find_school(conn, config.id) is None
     changed = pipeline.register_school(store, config, actor)
-    click.echo(f"School {config.id} {'bijgewerkt' if changed else 'ongewijzigd'}.")
+    outcome = "aangemaakt" if is_new else ("bijgewerkt" if changed else "ongewijzigd")
+    click.echo(f"School {config.id} {outcome}.")
 
 
 @db.command()

@@ -52,7 +52,7 @@ def _table(signals: list[Signal]) -> str:
               show_default=True, help="json voor machines, table voor mensen.")
 def evaluate(casefile: Path, as_of: date | None, profile: str | None, fmt: str) -> None:
     """Pas de verzuimregels toe op een casusbestand en druk de signalen af."""
-    case = load_case_file(casefile, warn=lambda text: click.echo(f"waarschuwing: {text}", err=True))
+    case = load_case_file(casefile)
     peildatum = as_of or case.as_of
     if peildatum is None:
         raise InvalidInput("veld 'as_of' ontbreekt: zet het in het bestand of geef --as-of",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import timedelta
 
 import click
 
 from gateway.cli._store import actor_option, settings_and_store
 from gateway.delivery import outbox as box
+from gateway.delivery.outbox.levers import PAUSE_ROUTES, resolve_melding_id, why_not_retried
 from gateway.domain.outbox_lifecycle import OutboxState
 
 
@@ -72,12 +74,17 @@ def list_rows(
 @click.argument("melding_id")
 @actor_option
 def retry(melding_id: str, actor: str) -> None:
-    """Probeer een wachtende melding nu meteen opnieuw (wacht niet op de volgende poging)."""
+    """Probeer een wachtende melding nu meteen opnieuw (wacht niet op de volgende poging).
+
+    MELDING_ID mag het begin van het id zijn. Een onbestelbare melding bied je opnieuw aan met
+    ``outbox replay``."""
     _, store = settings_and_store()
-    n = box.retry_now(store, melding_id, actor)
-    click.echo(
-        f"{n} verzending(en) nu aan de beurt." if n else "Geen wachtende verzending voor deze melding."
-    )
+    full_id = resolve_melding_id(store, melding_id)
+    n = box.retry_now(store, full_id, actor)
+    if not n:
+        click.echo(f"Niets opnieuw geprobeerd: {why_not_retried(store, full_id)}.", err=True)
+        sys.exit(1)  # the asked retry did not happen; not click's Exit: main() runs click non-standalone
+    click.echo(f"{n} verzending(en) van melding {full_id} nu aan de beurt.")
 
 
 @outbox.command()
@@ -85,19 +92,22 @@ def retry(melding_id: str, actor: str) -> None:
 @click.option("--reason", required=True, help="Waarom opnieuw aanbieden (komt in de audit).")
 @actor_option
 def replay(melding_id: str, reason: str, actor: str) -> None:
-    """Bied een onbestelbare melding opnieuw aan: een nieuwe poging die naar de vorige verwijst."""
+    """Bied een onbestelbare melding opnieuw aan: een nieuwe poging die naar de vorige verwijst.
+
+    MELDING_ID mag het begin van het id zijn."""
     _, store = settings_and_store()
-    new_id = box.replay(store, melding_id, actor, reason)
+    new_id = box.replay(store, resolve_melding_id(store, melding_id), actor, reason)
     click.echo(f"Nieuwe poging {new_id} aangemaakt.")
 
 
 @outbox.command()
 @click.argument("school_id")
-@click.option("--route", default="*", show_default=True, help="duo, mail of * (alle routes).")
+@click.option("--route", default="*", show_default=True, type=click.Choice(PAUSE_ROUTES),
+              help="duo, mail of * (alle routes).")
 @click.option("--reason", help="Waarom (komt in de audit).")
 @actor_option
 def pause(school_id: str, route: str, reason: str | None, actor: str) -> None:
-    """Zet verzending voor een school en route direct stil."""
+    """Zet verzending voor een (geregistreerde) school en route direct stil."""
     _, store = settings_and_store()
     done = box.pause(store, school_id, route, actor, reason)
     click.echo(f"Verzending gepauzeerd voor {school_id} / {route}." if done else "Was al gepauzeerd.")

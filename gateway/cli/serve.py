@@ -12,6 +12,7 @@ import uvicorn
 
 from gateway.api.app import ApiSettings, create_app
 from gateway.api.keys import create_api_key, list_api_keys, revoke_api_key
+from gateway.cli._listen import listening_socket
 from gateway.cli._store import actor_option, recipients_option, settings_and_store
 from gateway.console import ConsoleSettings, console_routers
 from gateway.console.receivers import create_receiver_key, list_receiver_keys, revoke_receiver_key
@@ -44,6 +45,7 @@ def serve(  # noqa: PLR0913  click hands over each command-line option as its ow
 ) -> None:
     """Start de HTTP-API (aanlever-API, terugkoppel-API) en de verzuimconsole met uvicorn."""
     settings, store = settings_and_store()
+    sock = listening_socket(host, port)
     directory = load_directory_data(recipients)
     console = ConsoleSettings(secure_cookies=bool(certfile))
     app = create_app(ApiSettings(max_body_bytes=max_body_mb * MIB, evaluate_on_push=not no_evaluate),
@@ -51,8 +53,9 @@ def serve(  # noqa: PLR0913  click hands over each command-line option as its ow
     scheme = "https" if certfile else "http"
     click.echo(f"Aanlever-API op {scheme}://{host}:{port}/docs, console op {scheme}://{host}:{port}/console "
                "(stoppen met Ctrl-C)", err=True)
-    uvicorn.run(app, host=host, port=port, ssl_certfile=certfile, ssl_keyfile=keyfile,
-                log_level=settings.log_level.lower(), access_log=False)
+    config = uvicorn.Config(app, host=host, port=port, ssl_certfile=certfile, ssl_keyfile=keyfile,
+                            log_level=settings.log_level.lower(), access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @click.group(name="api-key")

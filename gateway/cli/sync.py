@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -10,10 +11,12 @@ from typing import Any
 import click
 
 from gateway import pipeline
+from gateway.cli._progress import progress
 from gateway.cli._store import actor_option, settings_and_store
 from gateway.config.school import SchoolConfig, get_school, resolve_env_references
 from gateway.domain.errors import GatewayError, TransientSourceError
-from gateway.domain.ports import SOURCES_GROUP, Source
+from gateway.domain.ports import SOURCES_GROUP, Source, SourceBatch
+from gateway.domain.progress import Progress
 from gateway.plugins import load
 from gateway.store import Store, get_cursor, list_schools
 
@@ -37,13 +40,23 @@ def build_source(name: str, config: dict[str, Any]) -> Source:
     return source
 
 
+def fetch_with_progress(source: Source, cursor: str | None, shown: Progress) -> SourceBatch:
+    """``source.fetch``, telling ``shown`` how far it is when the adapter can (the ``Source`` port
+    itself takes only the cursor, so adapters without progress keep working)."""
+    if "progress" in inspect.signature(source.fetch).parameters:
+        batch: SourceBatch = source.fetch(cursor, progress=shown)  # type: ignore[call-arg]
+        return batch
+    return source.fetch(cursor)
+
+
 def sync_source(store: Store, school: SchoolConfig, name: str, config: dict[str, Any],
                 actor: str) -> SyncOutcome:
     """Fetch one source since its cursor and ingest the batch (all or nothing)."""
     try:
         source = build_source(name, config)
         try:
-            batch = source.fetch(get_cursor(store, school.id, name))
+            with progress(f"{school.id} {name}: leerlingen ophalen") as shown:
+                batch = fetch_with_progress(source, get_cursor(store, school.id, name), shown)
         finally:
             close = getattr(source, "close", None)
             if callable(close):
@@ -55,6 +68,8 @@ def sync_source(store: Store, school: SchoolConfig, name: str, config: dict[str,
     problems = [f"{p.where}: {p.message}" for p in batch.problems]
     if not (batch.records or batch.students or batch.withdrawn_record_ids or batch.calendar):
         return SyncOutcome(school.id, name, True, "geen nieuwe gegevens", problems)
+    click.echo(f"{school.id} {name}: {len(batch.students)} leerlingen en {len(batch.records)} "
+               "registraties opslaan ...", err=True)
     result = pipeline.ingest(store, school.id, source=name, batch=batch, actor=actor)
     if not result.accepted:
         reasons = sorted({r.reason for r in result.rejected})
@@ -83,7 +98,9 @@ def sync(  # noqa: PLR0913  click hands over each command-line option as its own
     *, schools: tuple[str, ...], sources: tuple[str, ...], as_of: date | None, no_evaluate: bool,
     show_problems: int, actor: str,
 ) -> None:
-    """Haal alle geconfigureerde bronnen op sinds hun cursor en verwerk ze."""
+    """Haal alle geconfigureerde bronnen op sinds hun cursor en verwerk ze.
+
+    De voortgang staat op stderr: een balk in een terminal, losse regels in een log."""
     _, store = settings_and_store()
     failed = 0
     try:
@@ -102,7 +119,9 @@ def sync(  # noqa: PLR0913  click hands over each command-line option as its own
                         click.echo(f"     - {line}")
             if not no_evaluate and school.sources:
                 try:
-                    result = pipeline.evaluate(store, school.id, as_of=as_of or date.today(), actor=actor)
+                    with progress(f"{school.id}: regels toepassen (leerlingen)") as shown:
+                        result = pipeline.evaluate(store, school.id, as_of=as_of or date.today(), actor=actor,
+                                                   progress=shown)
                 except GatewayError as exc:
                     failed += 1
                     click.echo(f"FOUT {school.id} evaluatie: {exc}")

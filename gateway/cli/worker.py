@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sys
 import threading
 from datetime import date, datetime
 from pathlib import Path
@@ -13,8 +14,13 @@ from types import FrameType
 import click
 
 from gateway.cli._store import recipients_option, settings_and_store
+from gateway.cli.audit import checkpoint_schedule
+from gateway.delivery.outbox.levers import count_dead
 from gateway.delivery.routing import RecipientDirectory
 from gateway.delivery.worker import Worker, plugin_channels
+
+# The run made dead letters: a script or a scheduler sees that something needs a person.
+EXIT_DEAD_LETTERS = 1
 
 
 @click.command()
@@ -47,6 +53,20 @@ from gateway.delivery.worker import Worker, plugin_channels
     show_default=True,
     help="Waarschuw als een niet-afgeleverde melding binnen zoveel werkdagen moet.",
 )
+@click.option(
+    "--audit-checkpoint-minutes",
+    type=click.IntRange(min=0),
+    default=0,
+    envvar="VERZUIM_AUDIT_CHECKPOINT_MINUTES",
+    show_default="uit",
+    help="Schrijf elke zoveel minuten een getekend controlepunt van de auditketen.",
+)
+@click.option(
+    "--audit-checkpoint-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="VERZUIM_AUDIT_CHECKPOINT_DIR",
+    help="Map voor de controlepunten (standaard audit-checkpoints in de datamap); breng ze buiten de server.",
+)
 def worker(  # noqa: PLR0913  click hands over each command-line option as its own keyword argument
     *,
     name: str,
@@ -56,9 +76,13 @@ def worker(  # noqa: PLR0913  click hands over each command-line option as its o
     recipients: Path,
     today: datetime | None,
     due_alert_workdays: int,
+    audit_checkpoint_minutes: int,
+    audit_checkpoint_dir: Path | None,
 ) -> None:
-    """Verstuur meldingen uit de outbox (stop met Ctrl-C of SIGTERM)."""
-    _, store = settings_and_store()
+    """Verstuur meldingen uit de outbox (stop met Ctrl-C of SIGTERM).
+
+    Exit 1 als er in deze run verzendingen onbestelbaar werden (met het aantal)."""
+    settings, store = settings_and_store()
     directory = RecipientDirectory.load(recipients, cert_dir=recipient_certs) if recipient_certs else None
     fixed = today.date() if today else None
     stop = threading.Event()
@@ -75,11 +99,14 @@ def worker(  # noqa: PLR0913  click hands over each command-line option as its o
         directory=directory,
         today=(lambda: fixed) if fixed else date.today,
         due_alert_workdays=due_alert_workdays,
+        checkpoints=checkpoint_schedule(settings, audit_checkpoint_minutes, audit_checkpoint_dir),
     )
+    dead_before = count_dead(store)
     try:
         if once:
             runner.recover()
             runner.check_due_dates()
+            runner.checkpoint_if_due()
             handled = 0
             while not stop.is_set() and runner.run_once():
                 handled += 1
@@ -88,3 +115,8 @@ def worker(  # noqa: PLR0913  click hands over each command-line option as its o
     finally:
         runner.close()
     click.echo(f"Worker gestopt: {handled} verzendingen verwerkt.")
+    dead = count_dead(store) - dead_before
+    if dead > 0:
+        click.echo(f"{dead} verzending(en) onbestelbaar geworden; zie `verzuim-gateway outbox list "
+                   "--state dead` en bied ze na herstel opnieuw aan met `outbox replay`.", err=True)
+        sys.exit(EXIT_DEAD_LETTERS)  # not click's Exit: main() runs click non-standalone

@@ -11,17 +11,27 @@ from __future__ import annotations
 
 import re
 import tomllib
+import typing
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from gateway.config.config_values import (
+    MAIL_FORM,
+    Finding,
+    did_you_mean,
+    location_findings,
+    mail_finding,
+    table_value_findings,
+)
 from gateway.config.school import DUO_OIN_KEY, ENV_NAME, ENV_SUFFIX, SchoolConfig, resolve_env_references
 from gateway.domain.errors import ConfigurationError, GatewayError
 from gateway.domain.oin import OIN_FORM
+from gateway.domain.vestiging import VESTIGING_FORM
 from gateway.rules.catalogue import RULE_IDS
 from gateway.rules.profiles import available_profiles, load_profile
 
@@ -58,27 +68,13 @@ ALLOWED: dict[str, str] = {
     "holidays": "een lijst van vakanties met name, start en end",
     "start": "een datum, bijvoorbeeld 2026-10-19",
     "end": "een datum op of na start",
-    "location": "een vestigingscode of -naam",
+    "location": VESTIGING_FORM,
     "contact_name": "een naam",
-    "contact_email": "een e-mailadres",
+    "contact_email": MAIL_FORM,
     "contact_phone": "een telefoonnummer",
 }
 KNOWN_TOP_KEYS = tuple(SchoolConfig.model_fields)
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing wrong (or worth a look) in the file: the key, what is wrong, what is allowed."""
-
-    key: str
-    message: str
-    allowed: str = ""
-
-    def render(self) -> str:
-        """One line for people: ``key: wat er mis is. Toegestaan: ...``."""
-        text = f"{self.key}: {self.message}"
-        return f"{text}. Toegestaan: {self.allowed}" if self.allowed else text
 
 
 @dataclass(frozen=True)
@@ -149,13 +145,55 @@ def _message(err: ErrorDetails) -> str:
     return err["msg"]
 
 
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation such as ``Calendar | None`` or ``list[Holiday]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        model = _model_of(arg)
+        if model is not None:
+            return model
+    return None
+
+
+def _keys_at(loc: tuple[int | str, ...]) -> tuple[str, ...]:
+    """The keys allowed at the level of ``loc``'s last part (the school file's nested tables)."""
+    model: type[BaseModel] | None = SchoolConfig
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue  # an item of a list: same model as the list
+        field_info = model.model_fields.get(part) if model else None
+        model = _model_of(field_info.annotation) if field_info else None
+    return tuple(model.model_fields) if model else ()
+
+
 def _validation_finding(err: ErrorDetails) -> Finding:
     loc = tuple(err["loc"])
     if err["type"] != "extra_forbidden":
         return Finding(_key(loc), _message(err), _allowed_for(loc))
-    top_level = len(loc) == 1
-    allowed = "de sleutels " + ", ".join(KNOWN_TOP_KEYS) if top_level else _allowed_for(loc)
-    return Finding(_key(loc), f"onbekende sleutel '{loc[-1]}'", allowed)
+    keys = _keys_at(loc)
+    allowed = "de sleutels " + ", ".join(keys) if keys else _allowed_for(loc)
+    return Finding(_key(loc), f"onbekende sleutel '{loc[-1]}'{did_you_mean(str(loc[-1]), keys)}", allowed)
+
+
+# Stand-ins for required keys whose value is wrong, so that the rest of the file is still checked.
+_PLACEHOLDERS = {"id": "?", "brin": "00AA", "oin": "0" * 20, "name": "?"}
+
+
+def _validate(data: Mapping[str, Any]) -> tuple[SchoolConfig | None, list[Finding]]:
+    """The configuration and the problems of its structure. With problems, the configuration is
+    built without the keys that have them, so that the later checks still see the rest."""
+    try:
+        return SchoolConfig.model_validate(dict(data)), []
+    except ValidationError as exc:
+        problems = [_validation_finding(err) for err in exc.errors()]
+        broken = {str(err["loc"][0]) for err in exc.errors() if err["loc"]}
+    rest = {k: v for k, v in data.items() if k not in broken}
+    rest.update({k: v for k, v in _PLACEHOLDERS.items() if k in broken})
+    try:
+        return SchoolConfig.model_validate(rest), problems
+    except ValidationError:
+        return None, problems  # a whole-file problem (not a table at all): nothing more to check
 
 
 def _secret_findings(section: str, config: Mapping[str, Any], environ: Mapping[str, str],
@@ -180,7 +218,9 @@ def _secret_findings(section: str, config: Mapping[str, Any], environ: Mapping[s
 
 def _profile_findings(config: SchoolConfig) -> list[Finding]:
     if config.profile not in available_profiles():
-        return [Finding("profile", f"onbekend profiel '{config.profile}'", ", ".join(available_profiles()))]
+        profiles = available_profiles()
+        hint = did_you_mean(config.profile, profiles)
+        return [Finding("profile", f"onbekend profiel '{config.profile}'{hint}", ", ".join(profiles))]
     if config.profile_overrides:
         try:
             load_profile(config.profile, config.profile_overrides)
@@ -190,7 +230,8 @@ def _profile_findings(config: SchoolConfig) -> list[Finding]:
 
 
 def _unknown_rule_findings(config: SchoolConfig) -> list[Finding]:
-    return [Finding(f"routes.{rule}", f"onbekende regel '{rule}'", ", ".join(RULE_IDS))
+    return [Finding(f"routes.{rule}", f"onbekende regel '{rule}'{did_you_mean(rule, RULE_IDS)}",
+                    ", ".join(RULE_IDS))
             for rule in config.routes if rule not in RULE_IDS]
 
 
@@ -211,12 +252,14 @@ def _table_findings(config: SchoolConfig, environ: Mapping[str, str], installed:
     for name, options in config.sources.items():
         adapter = str(options.get("adapter", name))
         if installed.sources and adapter not in installed.sources:
-            problems.append(Finding(f"sources.{name}", f"geen bronadapter '{adapter}' geïnstalleerd",
+            problems.append(Finding(f"sources.{name}", f"geen bronadapter '{adapter}' geïnstalleerd"
+                                    f"{did_you_mean(adapter, installed.sources)}",
                                     ", ".join(sorted(installed.sources))))
         problems += _secret_findings(f"sources.{name}", options, environ, warnings)
     for name, options in config.channels.items():
         if installed.channels and name not in installed.channels:
-            problems.append(Finding(f"channels.{name}", f"geen kanaal '{name}' geïnstalleerd",
+            problems.append(Finding(f"channels.{name}", f"geen kanaal '{name}' geïnstalleerd"
+                                    f"{did_you_mean(name, installed.channels)}",
                                     ", ".join(sorted(installed.channels))))
         problems += _secret_findings(f"channels.{name}", options, environ, warnings)
     return problems
@@ -247,9 +290,22 @@ def _usability_warnings(config: SchoolConfig) -> list[Finding]:
     return warnings
 
 
+def _value_findings(config: SchoolConfig) -> list[Finding]:
+    """Mail addresses, OINs and the files named in source and channel tables."""
+    problems: list[Finding] = []
+    if config.contact_email is not None:
+        problems += filter(None, [mail_finding("contact_email", config.contact_email)])
+    for name, options in config.sources.items():
+        problems += table_value_findings(f"sources.{name}", options)
+    for name, options in config.channels.items():
+        problems += table_value_findings(f"channels.{name}", options)
+    return problems
+
+
 def _semantic_findings(config: SchoolConfig, environ: Mapping[str, str], installed: InstalledAdapters,
                        warnings: list[Finding]) -> list[Finding]:
-    problems = _profile_findings(config) + _unknown_rule_findings(config)
+    problems = location_findings(config.location) + _profile_findings(config) + _unknown_rule_findings(config)
+    problems += _value_findings(config)
     problems += _table_findings(config, environ, installed, warnings)
     problems += _missing_channel_findings(config) + _duo_oin_findings(config)
     warnings += _usability_warnings(config)
@@ -274,14 +330,21 @@ def _build_finding(where: str, options: Mapping[str, Any], factory: Factory,
 
 
 def _adapter_findings(config: SchoolConfig, environ: Mapping[str, str],
-                      installed: InstalledAdapters) -> list[Finding]:
+                      installed: InstalledAdapters, reported: Collection[Finding]) -> list[Finding]:
+    """Each table its adapter builds; a table already reported is not built again (the adapter would
+    only repeat the problem, less precisely)."""
     tables = [(f"sources.{name}", options, installed.source_factories.get(str(options.get("adapter", name))))
               for name, options in config.sources.items()]
     tables += [(f"channels.{name}", config.channel_options(name), installed.channel_factories.get(name))
                for name in config.channels]
     findings = [_build_finding(where, options, factory, environ)
-                for where, options, factory in tables if factory is not None]
+                for where, options, factory in tables
+                if factory is not None and not any(_within(f.key, where) for f in reported)]
     return [f for f in findings if f is not None]
+
+
+def _within(key: str, table: str) -> bool:
+    return key == table or key.startswith(f"{table}.")
 
 
 def check_data(data: Mapping[str, Any], path: Path, *, environ: Mapping[str, str],
@@ -289,14 +352,11 @@ def check_data(data: Mapping[str, Any], path: Path, *, environ: Mapping[str, str
     """Check parsed TOML data against the ``installed`` adapters (none given: names and tables unchecked)."""
     installed = installed or InstalledAdapters()
     result = CheckResult(path)
-    try:
-        config = SchoolConfig.model_validate(dict(data))
-    except ValidationError as exc:
-        result.problems = [_validation_finding(err) for err in exc.errors()]
+    config, result.problems = _validate(data)
+    if config is None:
         return result
-    result.problems = _semantic_findings(config, environ, installed, result.warnings)
-    if not result.problems:
-        result.problems = _adapter_findings(config, environ, installed)
+    result.problems += _semantic_findings(config, environ, installed, result.warnings)
+    result.problems += _adapter_findings(config, environ, installed, result.problems)
     if not result.problems:
         result.config = config
     return result

@@ -9,14 +9,23 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from gateway.config.key_settings import (
+    ENV_ACTIVE,
+    ENV_KEYS,
+    active_key,
+    checked_id,
+    checked_key,
+    env_keys,
+    file_keys,
+)
 from gateway.domain.errors import ConfigurationError
+from gateway.intake.validation import describe
 from gateway.store.crypto import KEY_BYTES, FieldCipher
 from gateway.store.engine import Store
 
@@ -39,13 +48,9 @@ class Settings(BaseModel):
     @field_validator("encryption_keys")
     @classmethod
     def _keys_are_aes256(cls, value: dict[str, str]) -> dict[str, str]:
+        # ConfigurationError passes through pydantic untouched, so no input value is attached.
         for key_id, encoded in value.items():
-            try:
-                raw = base64.b64decode(encoded, validate=True)
-            except ValueError as exc:
-                raise ValueError(f"sleutel '{key_id}' is geen base64") from exc
-            if len(raw) != KEY_BYTES:
-                raise ValueError(f"sleutel '{key_id}' moet {KEY_BYTES} bytes zijn (AES-256)")
+            checked_key(encoded, checked_id(key_id, "encryption_keys"), "encryption_keys")
         return value
 
     @property
@@ -70,18 +75,12 @@ class Settings(BaseModel):
         active: str | None = None
         key_file = data_dir / KEY_FILE_NAME
         if key_file.is_file():
-            try:
-                loaded = tomllib.loads(key_file.read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as exc:
-                raise ConfigurationError(f"{key_file}: geen geldige TOML ({exc})") from exc
-            keys.update({str(k): str(v) for k, v in dict(loaded.get("keys", {})).items()})
-            active = loaded.get("active")
-        for item in filter(None, env.get("VERZUIM_KEYS", "").split(",")):
-            kid, sep, value = item.partition(":")
-            if not sep:
-                raise ConfigurationError("VERZUIM_KEYS verwacht 'sleutel-id:base64,...'")
-            keys[kid.strip()] = value.strip()
-        active = env.get("VERZUIM_ACTIVE_KEY", active)
+            keys, active = file_keys(key_file)
+        keys.update(env_keys(env.get(ENV_KEYS, "")))
+        if ENV_ACTIVE in env:
+            active = active_key(keys, env[ENV_ACTIVE] or None, ENV_ACTIVE)
+        else:
+            active = active_key(keys, active, str(key_file))
         try:
             return cls(
                 data_dir=data_dir,
@@ -91,8 +90,10 @@ class Settings(BaseModel):
                 log_format=env.get("VERZUIM_LOG_FORMAT", "console"),
                 log_level=env.get("VERZUIM_LOG_LEVEL", "info"),
             )
-        except ValueError as exc:
-            raise ConfigurationError(f"ongeldige instellingen: {exc}") from exc
+        except ValidationError as exc:
+            # describe() names the field and echoes no key: pydantic's own text would print the
+            # whole input, keys included.
+            raise ConfigurationError(f"ongeldige instellingen: {describe(exc)}") from None
 
 
 def new_key() -> str:

@@ -18,7 +18,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -31,7 +32,7 @@ from gateway.delivery.attempt import Outcome, Verdict, attempt, classify
 from gateway.delivery.retry import RetryPolicy, next_attempt
 from gateway.delivery.routing import RecipientDirectory
 from gateway.domain.age import age_on
-from gateway.domain.errors import ConfigurationError, GatewayError, PermanentDeliveryError
+from gateway.domain.errors import ConfigurationError, GatewayError, IntegrityError, PermanentDeliveryError
 from gateway.domain.outbox_lifecycle import Operation
 from gateway.domain.ports import (
     CHANNELS_GROUP,
@@ -43,6 +44,7 @@ from gateway.domain.ports import (
 )
 from gateway.domain.signals import Signal
 from gateway.logging import get_logger
+from gateway.store.checkpoint import CheckpointSchedule
 from gateway.store.content import decode_content
 from gateway.store.engine import Store, utcnow
 from gateway.store.schema import meldingen
@@ -136,6 +138,9 @@ class Worker:
     today: Callable[[], date] = date.today  # the clock for due dates (fallback, alerts)
     due_alert_workdays: int = 2  # alert when an undelivered melding is due within this many working days
     due_check_every: float = 300.0  # seconds between due-date checks in ``run``
+    checkpoints: CheckpointSchedule | None = None  # signed audit checkpoints on a schedule; off by default
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # the checkpoints' clock (aware, UTC)
+    _next_checkpoint: datetime | None = None
     _schools: dict[str, SchoolConfig] = field(default_factory=dict)
     _policies: dict[str, RoutingPolicy] = field(default_factory=dict)
     delivered: int = 0
@@ -381,6 +386,24 @@ class Worker:
             )
         return len(alerts)
 
+    def checkpoint_if_due(self) -> Path | None:
+        """Write a signed audit checkpoint when the schedule says one is due; returns its file.
+
+        A broken chain or an unwritable folder is an alert, not the end of the worker: meldingen
+        must still go out, and the next turn of the schedule tries again.
+        """
+        schedule, now = self.checkpoints, self.clock()
+        if schedule is None or (self._next_checkpoint is not None and now < self._next_checkpoint):
+            return None
+        self._next_checkpoint = now + schedule.every
+        try:
+            path = schedule.write_now(self.store, now)
+        except (IntegrityError, OSError) as exc:
+            log.warning("alert: geen auditcontrolepunt geschreven", reason=str(exc))
+            return None
+        log.info("auditcontrolepunt geschreven", path=str(path))
+        return path
+
     def close(self) -> None:
         """Release the channels' connections (when the resolver can)."""
         close = getattr(self.channels, "close", None)
@@ -396,6 +419,7 @@ class Worker:
             if time.monotonic() >= next_due_check:
                 self.check_due_dates()
                 next_due_check = time.monotonic() + self.due_check_every
+            self.checkpoint_if_due()
             if self.run_once():
                 handled += 1
             else:

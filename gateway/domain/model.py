@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from gateway.domain.reasons import ALL_REASONS
+from gateway.domain.values import (
+    Bsn,
+    CalendarDay,
+    LocalTime,
+    Onderwijsnummer,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+)
 
 Leerweg = Literal["BOL", "BBL", "VO"]
 Status = Literal["present", "absent", "late"]
@@ -29,13 +38,16 @@ def _in_range(value: date) -> date:
     return value
 
 
-Day = Annotated[date, AfterValidator(_in_range)]
-StudentId = Annotated[str, Field(min_length=1, max_length=MAX_STUDENT_ID)]
+Day = Annotated[CalendarDay, AfterValidator(_in_range)]
+StudentId = Annotated[StrictStr, Field(min_length=1, max_length=MAX_STUDENT_ID)]
+Text = StrictStr | None
 
 
 class _Canonical(BaseModel):
-    # Extra fields are tolerated (vendors add their own); pinned ones are checked strictly.
-    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+    # An unknown field is refused, not dropped: a misspelt "reasn" would otherwise leave a sick
+    # pupil's lesson without its reason, i.e. ongeoorloofd. Every field has a strict type
+    # (gateway.domain.values): nothing is coerced.
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 class Student(_Canonical):
@@ -43,40 +55,41 @@ class Student(_Canonical):
 
     id: StudentId
     birth_date: Day
-    startkwalificatie: bool = False
+    startkwalificatie: StrictBool = False
     leerweg: Leerweg
-    niveau: Annotated[int, Field(ge=1, le=4)] | None = None
+    niveau: Annotated[StrictInt, Field(ge=1, le=4)] | None = None
     enrolled_on: Day | None = None
     first_school_day: Day | None = None
-    intro_attended: bool = False
-    studiefinanciering: bool = False
-    woongemeente: Annotated[str, Field(pattern=GEMEENTE_CODE_PATTERN)] | None = None
-    doktersverklaring: bool = False
+    intro_attended: StrictBool = False
+    studiefinanciering: StrictBool = False
+    woongemeente: Annotated[StrictStr, Field(pattern=GEMEENTE_CODE_PATTERN)] | None = None
+    doktersverklaring: StrictBool = False
     # Melding content, optional for evaluation; personal data: encrypted at rest, never logged.
-    bsn: str | None = None
-    onderwijsnummer: str | None = None
-    given_names: str | None = None
-    family_name: str | None = None
-    street: str | None = None
-    house_number: str | None = None
-    postcode: str | None = None
-    city: str | None = None
-    crebo: str | None = None
-    opleiding: str | None = None
-    leerjaar: int | None = None
+    # BSN and onderwijsnummer are checked by the elfproef on arrival (gateway.domain.identity).
+    bsn: Bsn | None = None
+    onderwijsnummer: Onderwijsnummer | None = None
+    given_names: Text = None
+    family_name: Text = None
+    street: Text = None
+    house_number: Text = None
+    postcode: Text = None
+    city: Text = None
+    crebo: Text = None
+    opleiding: Text = None
+    leerjaar: StrictInt | None = None
 
 
 class AttendanceRecord(_Canonical):
     """One scheduled lesson of one student; a later record with the same id replaces it."""
 
-    id: Annotated[str, Field(min_length=1, max_length=MAX_RECORD_ID)]
+    id: Annotated[StrictStr, Field(min_length=1, max_length=MAX_RECORD_ID)]
     student_id: StudentId
     date: Day
-    start: time
-    end: time
+    start: LocalTime  # local time, Europe/Amsterdam: "08:30", never a number or an offset
+    end: LocalTime
     status: Status
-    reason: str | None = None
-    minutes_late: Annotated[int, Field(ge=0, le=MAX_MINUTES_LATE)] | None = None
+    reason: Text = None
+    minutes_late: Annotated[StrictInt, Field(ge=0, le=MAX_MINUTES_LATE)] | None = None
 
     @field_validator("reason")
     @classmethod
@@ -102,7 +115,7 @@ class AttendanceRecord(_Canonical):
 class Holiday(_Canonical):
     """A school holiday: a closed date range."""
 
-    name: str = ""
+    name: StrictStr = ""
     start: Day
     end: Day
 
@@ -130,11 +143,21 @@ class Calendar(_Canonical):
         return self
 
 
+class CaseStudent(Student):
+    """A student in a case file. DESIGN.md section 2 also names name, address and contacts as melding
+    content, without a shape: ``evaluate`` is pure, so it accepts any JSON value there and keeps
+    nothing. The API and adapters carry them in the structured fields above instead."""
+
+    name: JsonValue = None
+    address: JsonValue = None
+    contacts: JsonValue = None
+
+
 class CaseFile(_Canonical):
     """The input of ``verzuim-gateway evaluate`` (DESIGN.md section 4)."""
 
     as_of: Day | None = None  # may come from ``--as-of`` instead
-    profile: str = "national"
+    profile: StrictStr = "national"
     calendar: Calendar
-    students: list[Student]
+    students: list[CaseStudent]
     attendance: list[AttendanceRecord]

@@ -3,13 +3,15 @@
 A vendor loads the reference school (``gateway.testing.synthetic.generate_school`` with the seed, size and
 dates of the configuration) into a test tenant, points its adapter (or push integration) at it,
 and runs ``verzuim-gateway adapter check NAME --config FILE``. The checks: the protocol, required
-fields, unique and stable ids, the cursor and corrections, time zones, and completeness (paging).
+fields, an identity number (BSN or onderwijsnummer) for every student who could get a melding, unique
+and stable ids, the cursor and corrections, time zones, and completeness (paging).
 Without a reference only the checks that need no known answer run.
 
 Whether a correction keeps its record id needs the source to change between two reads. Only a
-caller that can move the tenant's clock (``move_to``: the in-process stand-ins) can show that; the
-kit then reads the school the day before a correction, moves the clock to the as-of day and reads
-again with the cursor. Without ``move_to`` that check is skipped, and says so.
+caller that can move the tenant's clock (``move_to``: the in-process stand-ins, or on the command
+line a ``[clock]`` section, ``gateway.intake.tenant_clock``) can show that; the kit then reads the
+school the day before a correction, moves the clock to the as-of day and reads again with the
+cursor. Without ``move_to`` that check is skipped, and says so.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from gateway.domain.errors import ConfigurationError, GatewayError
 from gateway.domain.model import AttendanceRecord, Student
 from gateway.domain.ports import Source, SourceBatch
+from gateway.intake.batch_checks import amsterdam_today, future_records, missing_identifiers
+from gateway.intake.tenant_clock import TenantClock
 from gateway.testing.synthetic import SyntheticSchool, generate_school
 
 Key = tuple[str, date, Any]
@@ -100,6 +104,7 @@ class CheckConfig(BaseModel):
     adapter: str | None = None
     source: dict[str, Any]
     reference: ReferenceSpec | None = None
+    clock: TenantClock | None = None
 
 
 def load_check_config(path: Path) -> CheckConfig:
@@ -166,6 +171,9 @@ def _required_fields(report: ConformanceReport, batch: SourceBatch, as_of: date 
             problems.append(f"record {record.id}: student {record.student_id} zit niet in de batch")
         if as_of is not None and record.date > as_of:
             problems.append(f"record {record.id}: datum {record.date} ligt na de peildatum {as_of}")
+    if as_of is None:  # without a reference: what the gateway itself would refuse as future
+        future = future_records(batch.records, amsterdam_today())
+        problems += [f"record {r.record_id}: {r.reason}" for r in future]
     if batch.cursor is not None and not isinstance(batch.cursor, str):
         problems.append("cursor is geen tekst")
     if not batch.records:
@@ -173,6 +181,15 @@ def _required_fields(report: ConformanceReport, batch: SourceBatch, as_of: date 
     report.add("verplichte velden", not problems,
                f"{len(batch.students)} studenten, {len(batch.records)} records" if not problems
                else _sample(problems))
+
+
+def _identity_numbers(report: ConformanceReport, batch: SourceBatch, as_of: date | None) -> None:
+    """The check the gateway applies to every batch: a reportable student needs a BSN or onderwijsnummer."""
+    missing = missing_identifiers(batch.students, as_of or amsterdam_today())
+    report.add("identiteitsnummers", not missing,
+               "elke student die een melding kan krijgen heeft een BSN of onderwijsnummer" if not missing
+               else f"{len(missing)} zonder BSN of onderwijsnummer: "
+                    f"{_sample([r.student_id for r in missing])}")
 
 
 def _unique_ids(report: ConformanceReport, batch: SourceBatch) -> None:
@@ -286,10 +303,14 @@ def _corrections(report: ConformanceReport, factory: Callable[[], Source], schoo
         return
     before, changed = found
     try:
-        move_to(before)
-        early = _fetch(report, CORRECTIONS, factory, None)
-    finally:
-        move_to(as_of)  # the tenant is left as the vendor loaded it, whatever happened
+        try:
+            move_to(before)
+            early = _fetch(report, CORRECTIONS, factory, None)
+        finally:
+            move_to(as_of)  # the tenant is left as the vendor loaded it, whatever happened
+    except GatewayError as exc:
+        report.add(CORRECTIONS, False, str(exc))
+        return
     later = _fetch(report, CORRECTIONS, factory, early.cursor) if early is not None else None
     if early is None or later is None:
         return
@@ -320,6 +341,7 @@ def run_checks(adapter: str, factory: Callable[[], Source], reference: Reference
         return report
     report.add("protocol", True, "fetch(None) geeft een SourceBatch")
     _required_fields(report, first, as_of)
+    _identity_numbers(report, first, as_of)
     _unique_ids(report, first)
     _stable_ids(report, first, _fetch(report, "stabiele ids", factory, None))
     _cursor(report, first, _fetch(report, "cursor en correcties", factory, first.cursor))

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from gateway.domain.errors import InvalidInput
-from gateway.domain.model import AttendanceRecord, CaseFile, Holiday, Student
-from gateway.domain.model import Calendar as CalendarModel
-from gateway.intake.validation import dutch_message
+from gateway.domain.model import CaseFile
+from gateway.intake.validation import dutch_message, parse_json
 
-Warn = Callable[[str], None]
 # Validation problems named in one error; a badly broken file would otherwise give a wall of text.
 _SHOWN_PROBLEMS = 10
 
@@ -45,35 +41,13 @@ def _where(data: Any, loc: tuple[int | str, ...]) -> str:
     return where
 
 
-def _unknown_keys(node: Any, model: type[Any]) -> list[str]:
-    return sorted(k for k in node if k not in model.model_fields) if isinstance(node, dict) else []
-
-
-def unknown_fields(data: Mapping[str, Any]) -> list[str]:
-    """Keys the model does not know (a misspelt ``startkwalifcatie`` would otherwise vanish silently)."""
-    found = [f"veld '{k}'" for k in _unknown_keys(data, CaseFile)]
-    calendar = data.get("calendar")
-    found += [f"calendar, veld '{k}'" for k in _unknown_keys(calendar, CalendarModel)]
-    holidays = calendar.get("holidays") if isinstance(calendar, dict) else None
-    for name, items, model in (("calendar.holidays", holidays, Holiday),
-                               ("students", data.get("students"), Student),
-                               ("attendance", data.get("attendance"), AttendanceRecord)):
-        for i, item in enumerate(items if isinstance(items, list) else []):
-            ident = f" (id '{item['id']}')" if isinstance(item, dict) and "id" in item else ""
-            found += [f"{name}[{i}]{ident}, veld '{k}'" for k in _unknown_keys(item, model)]
-    return found
-
-
-def parse_case_file(text: str, source: str = "casefile", warn: Warn | None = None) -> CaseFile:
+def parse_case_file(text: str, source: str = "casefile") -> CaseFile:
     """Parse and validate case-file JSON; raises ``InvalidInput`` naming what is wrong and where.
 
-    Unknown fields are tolerated (vendors add their own) but each is passed to ``warn``.
+    Nothing is guessed: an unknown field, a ``"yes"`` for a boolean or a ``"12"`` for a number is
+    an error naming the field and the record (``gateway.domain.model``).
     """
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"geen geldige JSON: {exc.msg} (regel {exc.lineno}, kolom {exc.colno})",
-                           where=source) from exc
+    data = parse_json(text, where=source)
     if not isinstance(data, dict):
         raise InvalidInput("verwacht een JSON-object met as_of, calendar, students en attendance",
                            where=source)
@@ -86,9 +60,6 @@ def parse_case_file(text: str, source: str = "casefile", warn: Warn | None = Non
                 if len(problems) > _SHOWN_PROBLEMS else "")
         raise InvalidInput("; ".join(shown) + more, where=source) from exc
     _check_references(case, source)
-    if warn is not None:
-        for spot in unknown_fields(data):
-            warn(f"{source}: {spot} is onbekend en wordt genegeerd (tikfout?)")
     return case
 
 
@@ -106,7 +77,7 @@ def _check_references(case: CaseFile, source: str) -> None:
                 f"'{record.student_id}'", where=source)
 
 
-def load_case_file(path: Path, warn: Warn | None = None) -> CaseFile:
+def load_case_file(path: Path) -> CaseFile:
     """Read a case file from disk (see ``parse_case_file``)."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -114,4 +85,4 @@ def load_case_file(path: Path, warn: Warn | None = None) -> CaseFile:
         raise InvalidInput(f"kan het bestand niet lezen ({exc.strerror})", where=str(path)) from exc
     except UnicodeDecodeError as exc:
         raise InvalidInput("het bestand is geen UTF-8-tekst", where=str(path)) from exc
-    return parse_case_file(text, source=str(path), warn=warn)
+    return parse_case_file(text, source=str(path))

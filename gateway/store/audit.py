@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -100,11 +101,13 @@ def append(  # noqa: PLR0913  the entry's own fields, keyword-only, named at eve
 
 @dataclass(frozen=True)
 class Verification:
-    """The outcome of checking the chain: how many entries, and the first broken one if any."""
+    """The outcome of checking the chain: how many entries, the first broken one if any, and the
+    newest entry's hash (what a checkpoint signs)."""
 
     entries: int
     first_broken: int | None = None
     problem: str | None = None
+    head_hash: str = GENESIS
 
     @property
     def ok(self) -> bool:
@@ -115,7 +118,7 @@ class Verification:
 def verify(store: Store, batch_size: int = 5000) -> Verification:
     """Recompute the chain from the start; stop at the first entry that does not verify."""
     prev_hash, expected_seq, count = GENESIS, 1, 0
-    with store.read() as conn:
+    with _snapshot(store) as conn:
         head = conn.execute(sa.select(audit_head.c.seq, audit_head.c.hash)).one()
         for row in _rows(conn, batch_size):
             if row.seq != expected_seq:
@@ -127,7 +130,22 @@ def verify(store: Store, batch_size: int = 5000) -> Verification:
             prev_hash, expected_seq, count = row.hash, row.seq + 1, count + 1
         if head.seq != count or head.hash != prev_hash:
             return Verification(count, count + 1, "laatste regels ontbreken (kop van de keten wijkt af)")
-    return Verification(count)
+    return Verification(count, head_hash=prev_hash)
+
+
+@contextmanager
+def _snapshot(store: Store) -> Iterator[sa.Connection]:
+    """One read transaction that sees a single moment of the chain.
+
+    PostgreSQL reads committed data statement by statement by default, so entries appended while
+    the batches are read would make the head look wrong; REPEATABLE READ fixes the snapshot at
+    the first read. SQLite's WAL read transaction is a snapshot already.
+    """
+    with store.engine.connect() as conn:
+        if store.dialect == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")  # set on this connection itself
+        with conn.begin():
+            yield conn
 
 
 def _rows(conn: sa.Connection, batch_size: int) -> Iterator[sa.Row[Any]]:

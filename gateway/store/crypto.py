@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidTag
@@ -16,6 +17,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from gateway.domain.errors import ConfigurationError, IntegrityError
 
 KEY_BYTES = 32  # AES-256: the length of every field-encryption key
+# The form of a key id. Messages name an id only in this form: a malformed "id" is often a key
+# pasted in the wrong place, and a base64 key of 32 bytes ends in "=", so it never is one.
+KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+KEY_ID_RULE = "1 tot 16 letters, cijfers, '-' of '_'"
 _PREFIX = "v1"
 _NONCE_BYTES = 12
 
@@ -29,12 +34,16 @@ class FieldCipher:
                 "geen versleutelsleutel ingesteld (VERZUIM_KEYS of keys.toml in de datamap; "
                 "'verzuim-gateway db init' maakt er een)"
             )
+        for kid, key in keys.items():
+            if not KEY_ID.match(kid):
+                raise ConfigurationError(f"een sleutel-id is ongeldig ({KEY_ID_RULE})")
+            if len(key) != KEY_BYTES:
+                raise ConfigurationError(f"sleutel '{kid}' moet {KEY_BYTES} bytes zijn (AES-256)")
         active = active_key_id or sorted(keys)[-1]
+        if not KEY_ID.match(active):
+            raise ConfigurationError(f"de actieve sleutel-id is ongeldig ({KEY_ID_RULE})")
         if active not in keys:
             raise ConfigurationError(f"actieve sleutel '{active}' ontbreekt")
-        for kid, key in keys.items():
-            if "." in kid or len(key) != KEY_BYTES:
-                raise ConfigurationError(f"sleutel '{kid}': id zonder punt en {KEY_BYTES} bytes vereist")
         self._aead = {kid: AESGCM(key) for kid, key in keys.items()}
         self.active_key_id = active
 

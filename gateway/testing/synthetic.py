@@ -3,7 +3,8 @@
 Pure and deterministic (seed, size, date range). The stand-ins of each SIS render it in their
 vendor's shape, the demo feeds it through the pipeline, and the conformance kit uses it as the
 reference data set: ``records_as_of`` is what a correct adapter must yield on a given day.
-All names and numbers are made up.
+All names and numbers are made up; every student has an onderwijsnummer that passes the elfproef,
+derived from the student's position (not drawn), so the random draws are the same with or without it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Literal
 from gateway.domain.age import ADULT_AGE
 from gateway.domain.calendar import SchoolCalendar
 from gateway.domain.model import AttendanceRecord, Calendar, Holiday, Student
+from gateway.testing.identity_numbers import MAX_SERIAL, onderwijsnummer
 
 # Lesuren of a college day (local time, Europe/Amsterdam).
 LESUREN: dict[int, tuple[time, time]] = {
@@ -208,7 +210,12 @@ def _assign_scenarios(rng: random.Random, size: int) -> list[str]:
     return scenarios
 
 
-def _student(rng: random.Random, brin: str, number: str, scenario: str, start: date) -> Student:
+def _number(index: int) -> str:
+    """The student number in the SIS of the ``index``-th student (also the tail of the student id)."""
+    return str(100001 + index)
+
+
+def _student(rng: random.Random, brin: str, index: int, scenario: str, start: date) -> Student:
     if scenario == "lrv":  # mostly leerplichtig (lrv), some 18+ (rmc-4w)
         age = rng.choice([16, 17, 16, 19])
     elif scenario == "luxe":  # luxe verzuim is a leerplicht matter
@@ -220,13 +227,14 @@ def _student(rng: random.Random, brin: str, number: str, scenario: str, start: d
     niveau = rng.choice([1, 2, 2, 3, 4, 4])
     enrolled = start - timedelta(days=rng.randrange(20, 120))
     return Student(
-        id=f"{brin}-{number}", birth_date=birth, startkwalificatie=age >= _QUALIFIED_FROM_AGE,
+        id=f"{brin}-{_number(index)}", birth_date=birth, startkwalificatie=age >= _QUALIFIED_FROM_AGE,
         leerweg=leerweg, niveau=niveau, enrolled_on=enrolled,
         intro_attended=scenario != "no-show" and rng.random() < _INTRO_SHARE,
         studiefinanciering=age >= ADULT_AGE and leerweg == "BOL",
         woongemeente=rng.choice(_GEMEENTEN), doktersverklaring=False,
         given_names=rng.choice(_GIVEN), family_name=rng.choice(_FAMILY),
         crebo=rng.choice(["25604", "25655", "25180", "25491"]), leerjaar=1,
+        onderwijsnummer=onderwijsnummer(index),
     )
 
 
@@ -373,8 +381,8 @@ def generate_school(  # noqa: PLR0913  independent knobs with defaults; all but 
 
     ``end`` defaults to the Friday of the eighth week; the calendar defaults to ``default_calendar``.
     """
-    if size < 1:
-        raise ValueError("size must be at least 1")
+    if not 1 <= size <= MAX_SERIAL:
+        raise ValueError(f"size must be between 1 and {MAX_SERIAL} (one onderwijsnummer each)")
     end = end or start + timedelta(weeks=8) - timedelta(days=start.weekday() + 3)
     calendar = calendar or default_calendar(start)
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
@@ -385,10 +393,9 @@ def generate_school(  # noqa: PLR0913  independent knobs with defaults; all but 
     scenarios: dict[str, str] = {}
     lessons: list[Lesson] = []
     for i, scenario in enumerate(_assign_scenarios(rng, size)):
-        number = str(100001 + i)
-        student = _student(rng, brin, number, scenario, start)
+        student = _student(rng, brin, i, scenario, start)
         students.append(student)
-        numbers[student.id] = number
+        numbers[student.id] = _number(i)
         scenarios[student.id] = scenario
         table = _timetable(rng, student.leerweg)
         for d in school_days:

@@ -16,10 +16,13 @@ CALENDAR: dict[str, Any] = {
 }
 
 
+ONDERWIJSNUMMER = "101234564"  # passes the onderwijsnummer elfproef (gateway.domain.identity)
+
+
 def student(sid: str = "99XX-1", **extra: Any) -> dict[str, Any]:
-    """A 16-year-old BOL student without startkwalificatie."""
+    """A 16-year-old BOL student without startkwalificatie, with an onderwijsnummer (a melding needs one)."""
     return {"id": sid, "birth_date": "2010-03-01", "leerweg": "BOL", "niveau": 2, "enrolled_on": "2026-05-01",
-            "intro_attended": True, "woongemeente": "0344", **extra}
+            "intro_attended": True, "woongemeente": "0344", "onderwijsnummer": ONDERWIJSNUMMER, **extra}
 
 
 def absences(sid: str = "99XX-1", days: tuple[date, ...] = (date(2026, 9, 1), date(2026, 9, 2)),

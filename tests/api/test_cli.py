@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from click.testing import CliRunner
 
 from gateway import pipeline
@@ -38,9 +40,18 @@ def test_created_key_opens_the_served_api(env: dict[str, str], monkeypatch: pyte
     assert created.exit_code == 0, created.output
     key = created.stdout.strip().splitlines()[-1]
     served: dict[str, Any] = {}
-    monkeypatch.setattr("gateway.cli.serve.uvicorn.run", lambda app, **kw: served.update(app=app, **kw))
-    assert _run(env, "serve", "--port", "9999").exit_code == 0
-    assert served["port"] == 9999 and served["host"] == "127.0.0.1"
+
+    def run(server: uvicorn.Server, sockets: list[socket.socket]) -> None:
+        served.update(app=server.config.app, port=sockets[0].getsockname()[1], host=server.config.host)
+        sockets[0].close()
+
+    monkeypatch.setattr("gateway.cli.serve.uvicorn.Server.run", run)
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert _run(env, "serve", "--port", str(port)).exit_code == 0
+    assert served["port"] == port and served["host"] == "127.0.0.1"
+    monkeypatch.undo()  # serve_in_thread below runs a real uvicorn server
     with serve_in_thread(served["app"]) as handle:
         response = httpx.get(f"{handle.url}/api/v1/schools/{SCHOOL.id}/meldingen",
                              headers={"Authorization": f"Bearer {key}"})

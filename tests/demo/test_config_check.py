@@ -8,7 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from gateway.cli import cli
+from gateway.cli.config import installed_adapters
 from gateway.config.config_check import InstalledAdapters, check_file
+from gateway.domain.vestiging import is_vestiging
+from gateway.testing.pki import demo_pki
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "school.toml"
 BASE = """id = "25AB00"
@@ -31,12 +34,47 @@ def _messages(result) -> str:
     return "\n".join(p.render() for p in result.problems)
 
 
-def test_the_shipped_example_is_valid() -> None:
-    """examples/school.toml passes the check (its secrets come from the environment)."""
-    result = check_file(EXAMPLE, environ={"MAGISTER_CLIENT_SECRET": "x", "SMTP_PASSWORD": "y"},
-                        installed=INSTALLED)
+EXAMPLE_SECRETS = {"MAGISTER_CLIENT_SECRET": "x", "SMTP_PASSWORD": "y"}
+
+
+@pytest.fixture(scope="module")
+def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated PKI with the file names the example uses under /etc/verzuim-gateway/pki."""
+    directory = tmp_path_factory.mktemp("pki")
+    demo_pki(directory)
+    return directory
+
+
+def example_copy(tmp_path: Path, pki_dir: Path) -> Path:
+    """examples/school.toml with its certificate paths pointing at ``pki_dir``."""
+    path = tmp_path / "school.toml"
+    path.write_text(EXAMPLE.read_text(encoding="utf-8").replace("/etc/verzuim-gateway/pki", str(pki_dir)),
+                    encoding="utf-8")
+    return path
+
+
+def test_the_shipped_example_is_valid(tmp_path: Path, pki_dir: Path) -> None:
+    """examples/school.toml passes the check (its secrets come from the environment), with every
+    installed adapter building its table as the CLI does."""
+    example = example_copy(tmp_path, pki_dir)
+    result = check_file(example, environ=EXAMPLE_SECRETS, installed=installed_adapters())
     assert result.ok, _messages(result)
     assert not result.warnings
+
+
+def test_the_shipped_example_passes_config_check_on_the_command_line(tmp_path: Path, pki_dir: Path) -> None:
+    """`config check` of the example (certificates present) exits 0 and says it is in order."""
+    result = CliRunner().invoke(cli, ["config", "check", str(example_copy(tmp_path, pki_dir))],
+                                env=EXAMPLE_SECRETS)
+    assert result.exit_code == 0, result.output
+    assert "in orde" in result.output
+
+
+def test_the_shipped_example_names_a_vestiging_duo_accepts() -> None:
+    """The example's location is a vestiging number, and its comment says what is expected."""
+    line = next(x for x in EXAMPLE.read_text(encoding="utf-8").splitlines() if x.startswith("location"))
+    assert is_vestiging(line.split('"')[1])
+    assert "twee cijfers" in line
 
 
 def test_cli_exits_zero_for_a_valid_file(tmp_path: Path) -> None:
@@ -144,26 +182,18 @@ def test_fallback_without_mail_channel_is_a_warning(tmp_path: Path) -> None:
     assert result.ok and any("terugval" in w.render() for w in result.warnings)
 
 
-def test_the_shipped_example_sets_when_duo_counts_as_down() -> None:
+def test_the_shipped_example_sets_when_duo_counts_as_down(tmp_path: Path, pki_dir: Path) -> None:
     """examples/school.toml shows the fallback's after_failed_attempts, so schools see the setting."""
-    result = check_file(EXAMPLE, environ={"MAGISTER_CLIENT_SECRET": "x", "SMTP_PASSWORD": "y"},
-                        installed=INSTALLED)
+    result = check_file(example_copy(tmp_path, pki_dir), environ=EXAMPLE_SECRETS, installed=INSTALLED)
     assert result.config is not None and result.config.fallback.after_failed_attempts == 3
     assert "after_failed_attempts = 3" in EXAMPLE.read_text(encoding="utf-8")
 
 
 def _check_with_adapters(tmp_path: Path, text: str):
     """The check as the CLI runs it: every installed adapter builds its own table."""
-    from gateway.domain.ports import CHANNELS_GROUP, SOURCES_GROUP  # noqa: PLC0415
-    from gateway.plugins import available  # noqa: PLC0415
-
     path = tmp_path / "school.toml"
     path.write_text(text, encoding="utf-8")
-    sources, channels = available(SOURCES_GROUP), available(CHANNELS_GROUP)
-    installed = InstalledAdapters(sources=set(sources), channels=set(channels),
-                                  source_factories={n: ep.load() for n, ep in sources.items()},
-                                  channel_factories={n: ep.load() for n, ep in channels.items()})
-    return check_file(path, environ={"MAG_SECRET": "x"}, installed=installed)
+    return check_file(path, environ={"MAG_SECRET": "x"}, installed=installed_adapters())
 
 
 MAGISTER = """[sources.magister]
@@ -190,7 +220,7 @@ def test_a_misspelt_setting_inside_a_source_table_is_reported(tmp_path: Path) ->
 
 
 def test_a_channel_certificate_that_is_not_there_is_reported(tmp_path: Path) -> None:
-    """A DUO channel whose certificate files do not exist is a problem of channels.duo."""
+    """A DUO channel whose certificate files do not exist: each missing file is named at its key."""
     text = BASE + f"""[channels.duo]
 endpoint = "https://verzuimloket.example/v1"
 duo_oin = "00000001800866472000"
@@ -200,7 +230,9 @@ ca = "{tmp_path}/ca.crt"
 """
     result = _check_with_adapters(tmp_path, text)
     assert not result.ok
-    assert "channels.duo" in _messages(result) and "certificaten" in _messages(result)
+    messages = _messages(result)
+    for key, name in (("client_cert", "nope.crt"), ("client_key", "nope.key"), ("ca", "ca.crt")):
+        assert f"channels.duo.{key}: bestand '{tmp_path}/{name}' bestaat niet" in messages
 
 
 def test_an_unset_secret_does_not_hide_the_other_settings(tmp_path: Path) -> None:
@@ -253,3 +285,117 @@ def test_a_mail_table_of_its_own_keeps_its_duo_oin(tmp_path: Path) -> None:
     result = _check(tmp_path, mail_only)
     assert result.config is not None
     assert result.config.channel_options("mail")["duo_oin"] == "00000001999888777000"
+
+
+def test_every_problem_of_a_file_is_reported_in_one_run(tmp_path: Path) -> None:
+    """Structure problems do not hide the others: a bad BRIN, an unknown key, a town as vestiging,
+    an unknown rule, a bad contact address and a missing certificate all come out at once."""
+    text = BASE.replace('"25AB"', '"2AB"') + f"""location = "Den Helder"
+contact_email = "verzuim-at-school"
+colour = "blauw"
+
+[routes]
+no-sho = "mail"
+
+[channels.mail]
+sender = "verzuim@school.example"
+signing_cert = "{tmp_path}/weg.crt"
+signing_key = "{tmp_path}/weg.key"
+"""
+    keys = {p.key for p in _check(tmp_path, text).problems}
+    assert {"brin", "colour", "location", "routes.no-sho", "contact_email",
+            "channels.mail.signing_cert", "channels.mail.signing_key"} <= keys
+
+
+def test_a_town_as_location_is_refused_saying_duo_wants_two_digits(tmp_path: Path) -> None:
+    """location = "Den Helder" would make every melding a dead letter at DUO: a problem naming the form."""
+    result = _check(tmp_path, BASE + 'location = "Den Helder"\n')
+    [problem] = result.problems
+    assert problem.key == "location" and "twee cijfers" in problem.render()
+
+
+def test_a_two_digit_location_is_accepted(tmp_path: Path) -> None:
+    """A vestiging number such as "01" passes."""
+    assert _check(tmp_path, BASE + 'location = "01"\n').ok
+
+
+def test_a_misspelt_top_level_key_gets_a_suggestion(tmp_path: Path) -> None:
+    """profiel instead of profile: 'bedoelt u' names the key that exists."""
+    result = _check(tmp_path, BASE + 'profiel = "national"\n')
+    assert "onbekende sleutel 'profiel'; bedoelt u 'profile'?" in _messages(result)
+
+
+def test_a_misspelt_nested_key_gets_a_suggestion_from_its_own_table(tmp_path: Path) -> None:
+    """within_workday in [fallback]: the suggestion comes from the fallback's keys."""
+    result = _check(tmp_path, BASE + "[fallback]\nwithin_workday = 2\n")
+    assert "fallback.within_workday: onbekende sleutel 'within_workday'; bedoelt u 'within_workdays'?" \
+        in _messages(result)
+
+
+def test_a_misspelt_rule_in_routes_gets_a_suggestion(tmp_path: Path) -> None:
+    """no-sho in [routes]: 'bedoelt u' names the rule."""
+    result = _check(tmp_path, BASE + '[routes]\nno-sho = "mail"\n')
+    assert "bedoelt u 'no-show'?" in _messages(result)
+
+
+def test_a_calendar_file_that_is_not_there_is_named(tmp_path: Path) -> None:
+    """A source's calendar_file that does not exist: the key and the path are named."""
+    result = _check(tmp_path, BASE + MAGISTER + f'calendar_file = "{tmp_path}/kalender.json"\n')
+    assert f"sources.magister.calendar_file: kalenderbestand '{tmp_path}/kalender.json' bestaat niet" \
+        in _messages(result)
+
+
+def test_a_calendar_file_that_is_no_json_is_reported_with_its_position(tmp_path: Path) -> None:
+    """A calendar file with broken JSON: line and column are named."""
+    (tmp_path / "kalender.json").write_text('{"first_school_day": }', encoding="utf-8")
+    result = _check(tmp_path, BASE + MAGISTER + f'calendar_file = "{tmp_path}/kalender.json"\n')
+    assert "geen geldige JSON (regel 1, kolom 22)" in _messages(result)
+
+
+def test_a_calendar_file_that_is_no_calendar_is_reported(tmp_path: Path) -> None:
+    """A calendar file whose school year ends before it starts is no valid calendar."""
+    (tmp_path / "kalender.json").write_text(
+        '{"first_school_day": "2026-08-31", "last_school_day": "2026-01-01"}', encoding="utf-8")
+    result = _check(tmp_path, BASE + MAGISTER + f'calendar_file = "{tmp_path}/kalender.json"\n')
+    assert "geen geldige kalender" in _messages(result)
+
+
+def test_a_sender_that_is_no_mail_address_is_reported(tmp_path: Path) -> None:
+    """The mail channel's sender must be a mail address."""
+    result = _check(tmp_path, BASE + '[channels.mail]\nsender = "verzuim bij school"\n')
+    assert "channels.mail.sender: 'verzuim bij school' is geen e-mailadres" in _messages(result)
+
+
+def test_a_duo_oin_of_the_wrong_form_is_reported(tmp_path: Path) -> None:
+    """DUO's OIN in the channel table must have the form of an OIN."""
+    result = _check(tmp_path, BASE + _channels(duo_oin="12345"))
+    assert "channels.duo.duo_oin: '12345' is geen OIN" in _messages(result)
+
+
+def _register(tmp_path: Path, school: Path):
+    env = {"VERZUIM_DATA_DIR": str(tmp_path / "data")}
+    assert CliRunner().invoke(cli, ["db", "init"], env=env).exit_code == 0
+    return CliRunner().invoke(cli, ["db", "register-school", str(school)], env=env)
+
+
+def test_register_school_says_aangemaakt_for_a_new_school(tmp_path: Path) -> None:
+    """A school that was not registered yet is 'aangemaakt'; the same file again is 'ongewijzigd'."""
+    school = tmp_path / "school.toml"
+    school.write_text(BASE, encoding="utf-8")
+    first = _register(tmp_path, school)
+    assert first.exit_code == 0 and "School 25AB00 aangemaakt." in first.output
+    again = CliRunner().invoke(cli, ["db", "register-school", str(school)],
+                               env={"VERZUIM_DATA_DIR": str(tmp_path / "data")})
+    assert "School 25AB00 ongewijzigd." in again.output
+
+
+def test_register_school_refuses_with_the_messages_of_config_check(tmp_path: Path) -> None:
+    """A bad file: exit 2, every problem as config check words it, and no regular expression shown."""
+    school = tmp_path / "school.toml"
+    school.write_text(BASE.replace('"25AB"', '"2AB"') + 'location = "Den Helder"\n', encoding="utf-8")
+    result = _register(tmp_path, school)
+    checked = CliRunner().invoke(cli, ["config", "check", str(school)])
+    assert result.exit_code == 2
+    assert result.output == checked.output
+    assert f"{school}: brin: '2AB' heeft niet de juiste vorm" in result.output
+    assert "^" not in result.output and "[A-Z]" not in result.output

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from adapters.duo.standin import RunningStandin, StandinConfig, start_standin
+from adapters.duo.standin import RunningStandin
 from adapters.duo.xmlsafe import SOAP_ENV
 from adapters.mail import smime
 from adapters.mail.sandbox import SandboxSmtp
@@ -24,7 +24,7 @@ from gateway.delivery.document.schema import VZ
 from gateway.delivery.worker import PluginChannels
 from gateway.domain.ports import OutgoingMelding, RecipientAddress
 from gateway.testing.pki import DEMO_DUO_OIN, PemFiles, issue_server_cert
-from tests.channel_settings import ChannelPki, channel_pki, duo_table, mail_table, smtp_sandbox
+from tests.channel_settings import ChannelPki, channel_pki, duo_standin, duo_table, mail_table, smtp_sandbox
 from tests.duo.helpers import SCHOOL as IDENTITY
 from tests.duo.helpers import melding
 
@@ -53,11 +53,8 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 @pytest.fixture
 def duo(pki: Pki, tmp_path: Path) -> Iterator[RunningStandin]:
     """A DUO stand-in that answers as the configured OIN (and refuses any other receiver)."""
-    running = start_standin(StandinConfig(
-        pki.duo_server.cert, pki.duo_server.key, pki.demo.ca_cert, CONFIGURED_DUO_OIN,
-        gateway_oins=frozenset({pki.demo.gateway_oin}), save_dir=tmp_path / "duo"))
-    yield running
-    running.stop()
+    with duo_standin(pki, tmp_path, server=pki.duo_server, duo_oin=CONFIGURED_DUO_OIN) as running:
+        yield running
 
 
 @pytest.fixture

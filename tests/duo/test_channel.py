@@ -102,7 +102,7 @@ def test_student_of_18_gets_verzuimsoort_v4(channel: DuoChannel,
 
 def test_onderwijsnummer_identifies_student(channel: DuoChannel) -> None:
     """A student without BSN is identified by a valid onderwijsnummer."""
-    assert channel.deliver(melding(bsn=None, onderwijsnummer="101234567")).receiver_reference
+    assert channel.deliver(melding(bsn=None, onderwijsnummer="101234564")).receiver_reference
 
 
 def test_bsn_failing_elfproef_is_permanent_before_sending(channel: DuoChannel,

@@ -35,7 +35,7 @@ def golden_cases() -> dict[str, tuple[OutgoingMelding, str | None]]:
     lrv = replace(make_melding((), make_signal(rule="lrv", period_end=None, hours=None)),
                   created_at=CREATED_AT)
     by_onderwijsnummer = replace(base, student=replace(
-        base.student, bsn=None, onderwijsnummer="101234567", family_name=None, street=None,
+        base.student, bsn=None, onderwijsnummer="101234564", family_name=None, street=None,
         house_number=None, postcode=None, city=None, leerweg="VO", niveau=None))
     return {"melding": (base, None), "lrv": (lrv, None),
             "onderwijsnummer": (by_onderwijsnummer, None),

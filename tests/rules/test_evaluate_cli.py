@@ -138,6 +138,15 @@ def malformed_cases() -> dict[str, tuple[Callable[[dict[str, Any]], None], list[
     def late_by_a_lifetime(case: dict[str, Any]) -> None:
         case["attendance"][1].update(status="late", minutes_late=1099511627776)
 
+    def set_student(field: str, value: Any) -> Callable[[dict[str, Any]], None]:
+        def change(case: dict[str, Any]) -> None:
+            case["students"][0][field] = value
+
+        return change
+
+    def late_as_text(case: dict[str, Any]) -> None:
+        case["attendance"][1].update(status="late", minutes_late="12")
+
     return {
         "wrong date": (set_record("date", "2026-02-30"), ["attendance[1]", "S1-2026-08-31-1", "date"]),
         "unknown reason": (
@@ -152,6 +161,25 @@ def malformed_cases() -> dict[str, tuple[Callable[[dict[str, Any]], None], list[
         "birth date far in the future": (born_in_9990, ["students[0]", "S1", "birth_date", "9990"]),
         "calendar over many years": (calendar_to_2099, ["calendar", "schooljaar"]),
         "minutes late beyond a day": (late_by_a_lifetime, ["attendance[1]", "minutes_late", "1440"]),
+        "misspelt reason field": (
+            set_record("reasn", "ziek"),
+            ["attendance[1] (id 'S1-2026-08-31-1'), veld 'reasn': is een onbekende sleutel"],
+        ),
+        "misspelt student field": (
+            set_student("startkwalifcatie", True),
+            ["students[0] (id 'S1'), veld 'startkwalifcatie': is een onbekende sleutel"],
+        ),
+        "startkwalificatie as text": (
+            set_student("startkwalificatie", "yes"),
+            ["students[0] (id 'S1'), veld 'startkwalificatie': moet true of false zijn"],
+        ),
+        "niveau as a boolean": (set_student("niveau", True), ["veld 'niveau': moet een geheel getal zijn"]),
+        "minutes late as text": (
+            late_as_text, ["attendance[1]", "veld 'minutes_late': moet een geheel getal"]),
+        "start as a number": (set_record("start", 30600), ["attendance[1]", "veld 'start'", "lokale tijd"]),
+        "end with an offset": (set_record("end", "10:00+02:00"), ["attendance[1]", "veld 'end'", "tijdzone"]),
+        "bsn failing the elfproef": (
+            set_student("bsn", "123456789"), ["students[0]", "veld 'bsn'", "elfproef"]),
     }
 
 
@@ -171,13 +199,41 @@ def test_a_malformed_case_file_exits_2_naming_the_field_and_record(
         assert text in result.stderr, (text, result.stderr)
 
 
-def test_a_misspelt_field_is_named_in_a_warning(run_cli: RunCli, write_case: WriteCase) -> None:
-    """'startkwalifcatie' is ignored, but stderr says so, naming the student; the output stays valid."""
+def test_a_malformed_case_file_gives_one_dutch_line_on_stderr(run_cli: RunCli, write_case: WriteCase) -> None:
+    """One message, one line, in Dutch: no pydantic English, no traceback."""
     case = small_case()
-    case["students"][0]["startkwalifcatie"] = True
+    case["attendance"][1]["minutes_late"] = "12"
     result = run_cli("evaluate", write_case(case))
-    signals_from(result)
-    assert "students[0] (id 'S1'), veld 'startkwalifcatie' is onbekend" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Fout: ")
+    assert "Input should" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_bsn_is_never_echoed_in_the_error(run_cli: RunCli, write_case: WriteCase) -> None:
+    """A BSN failing the elfproef is refused by field and student, the number stays out of stderr."""
+    case = small_case()
+    case["students"][0]["bsn"] = "123456789"
+    result = run_cli("evaluate", write_case(case))
+    assert result.returncode == 2
+    assert "bsn" in result.stderr and "123456789" not in result.stderr
+
+
+def test_json_nested_thousands_deep_exits_2(run_cli: RunCli, write_case: WriteCase) -> None:
+    """Five thousand nested lists: exit 2 with a Dutch message, not a RecursionError traceback."""
+    result = run_cli("evaluate", write_case('{"students": ' + "[" * 5000 + "]" * 5000 + "}"))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert "te diep genest" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_melding_content_design_names_without_a_shape_is_accepted(
+    run_cli: RunCli, write_case: WriteCase
+) -> None:
+    """DESIGN.md section 2 names name, address and contacts as melding content: a case file may carry them."""
+    plain = signals_from(run_cli("evaluate", write_case(small_case())))
+    case = small_case()
+    case["students"][0] |= {"name": "Sam de Vries", "address": {"straat": "Dorpsweg 1"},
+                            "contacts": [{"naam": "ouder", "telefoon": "0600000000"}]}
+    assert signals_from(run_cli("evaluate", write_case(case))) == plain != []
 
 
 def test_as_of_may_come_from_the_option_alone(run_cli: RunCli, write_case: WriteCase) -> None:
@@ -199,10 +255,11 @@ def test_without_any_as_of_evaluate_exits_2(run_cli: RunCli, write_case: WriteCa
 
 
 def test_a_case_file_that_is_not_json_exits_2(run_cli: RunCli, write_case: WriteCase) -> None:
-    """Bad JSON: exit 2 with a message saying so, no traceback."""
+    """Bad JSON: exit 2 with a Dutch message saying where it broke, no traceback."""
     result = run_cli("evaluate", write_case('{"as_of": "2026-10-02",'))
     assert result.returncode == 2
-    assert "geen geldige JSON" in result.stderr
+    assert "geen geldige JSON: hier wordt een sleutel tussen dubbele aanhalingstekens verwacht " \
+           "(regel 1, kolom 24)" in result.stderr
     assert "Traceback" not in result.stderr
 
 

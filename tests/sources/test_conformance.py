@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from gateway.cli import cli
 from gateway.domain.errors import SourceError
 from gateway.domain.model import AttendanceRecord
 from gateway.domain.ports import SourceBatch
+from gateway.intake.batch_checks import reportable
 from gateway.intake.conformance import (
     CORRECTIONS,
     ConformanceReport,
@@ -144,6 +146,24 @@ def test_records_of_unknown_students_fail_required_fields() -> None:
     assert "nobody" in _failed(orphan)["verplichte velden"]
 
 
+class NumberlessSource(FakeSource):
+    """The reference school without its onderwijsnummers (an adapter that does not read them)."""
+
+    def fetch(self, cursor: str | None) -> SourceBatch:
+        batch = super().fetch(cursor)
+        return dataclasses.replace(batch, students=[s.model_copy(update={"onderwijsnummer": None})
+                                                    for s in batch.students])
+
+
+def test_students_without_identity_numbers_fail_and_are_named() -> None:
+    """An adapter that delivers no BSN or onderwijsnummer for a reportable student fails the check,
+    naming the student (the gateway would refuse its batches)."""
+    report = run_checks("fake", NumberlessSource, SPEC)
+    failed = {r.name: r.detail for r in report.results if r.passed is False}
+    first = next(s for s in SCHOOL.students if reportable(s, AS_OF))
+    assert first.id in failed["identiteitsnummers"]
+
+
 def test_crashing_adapter_is_reported_not_raised() -> None:
     """An adapter that raises gives a failed protocol check with its message."""
     class Broken(FakeSource):
@@ -236,7 +256,7 @@ def test_adapter_list_shows_the_registered_sources() -> None:
 
 def _write_push_payloads(folder: Path) -> None:
     folder.mkdir()
-    students = [s.model_dump(mode="json") for s in SCHOOL.students]
+    students = [s.model_dump(mode="json") for s in SCHOOL.students]  # each with its onderwijsnummer
     records = [r.model_dump(mode="json") for r in SCHOOL.records_as_of(AS_OF)]
     (folder / "students.json").write_text(json.dumps({"students": students}), encoding="utf-8")
     (folder / "calendar.json").write_text(SCHOOL.calendar.model_dump_json(), encoding="utf-8")

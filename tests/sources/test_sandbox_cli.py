@@ -45,7 +45,7 @@ def test_magister_sandbox_command_serves_a_school(tmp_path: Path) -> None:
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         _wait_for_output(proc, "draait op")
-        config = json.loads(config_path.read_text(encoding="utf-8"))
+        config = json.loads(config_path.read_text(encoding="utf-8"))["source"]  # a check configuration
         source = create_source(config)
         batch = source.fetch(None)
         source.close()

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from gateway.cli import cli
 from gateway.delivery import outbox
 from tests.store.conftest import KEYS
-from tests.store.helpers import SCHOOL
+from tests.store.helpers import SCHOOL, make_meldingen
 
 
 def _run(store_url: str, tmp_path, *args: str):
@@ -45,6 +45,7 @@ def test_pause_and_resume_are_audited_and_listed(store, store_url, tmp_path):
 
 def test_replay_without_dead_letter_is_refused(store, store_url, tmp_path):
     """Replaying a melding that is not a dead letter gives a clear error and a non-zero exit."""
-    result = _run(store_url, tmp_path, "outbox", "replay", "onbekend", "--reason", "test")
+    [mid] = make_meldingen(store, "S1")
+    result = _run(store_url, tmp_path, "outbox", "replay", mid, "--reason", "test")
     assert result.exit_code != 0
     assert "geen onbestelbare verzending" in str(result.exception)

@@ -48,21 +48,22 @@ def test_later_version_replaces_record_and_keeps_history(store):
     assert [(h["version"], h["reason"]) for h in old] == [(1, None)]
 
 
-def test_later_record_in_same_batch_wins(store):
-    """Within one batch, a later record with the same id replaces the earlier one."""
+def test_two_records_with_one_id_in_a_batch_reject_it(store):
+    """Within one batch, two records with the same id are a source error: nothing is stored (issue 15)."""
     first = AttendanceRecord(
         id="X", student_id="S1", date=date(2026, 9, 1), start=time(8), end=time(9), status="absent"
     )
     second = first.model_copy(update={"status": "present"})
-    pipeline.ingest(
+    result = pipeline.ingest(
         store,
         SCHOOL.id,
         "magister",
         SourceBatch(students=[student()], records=[first, second], calendar=CALENDAR),
         "test",
     )
+    assert not result.accepted and result.rejected[0].field == "records[1].id"
     with store.read() as conn:
-        assert [r.status for r in load_records(conn, SCHOOL.id, ["S1"])] == ["present"]
+        assert load_records(conn, SCHOOL.id, ["S1"]) == []
 
 
 def test_withdrawn_record_stops_counting(store):

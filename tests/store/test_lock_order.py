@@ -18,9 +18,8 @@ from gateway.store.schema import outbox as outbox_table
 from tests.store.helpers import AS_OF, SCHOOL, absences, make_meldingen, sixteen_hour_batch
 
 
-def _wait_until_a_lock_is_awaited(store, limit: int = 3000) -> None:
-    """Bounded wait (30 s: a loaded host can take seconds) until some other transaction waits for a
-    row lock (pg_locks, not granted)."""
+def _wait_until_a_lock_is_awaited(store, limit: int = 500) -> None:
+    """Bounded wait until some other transaction waits for a row lock (pg_locks, not granted)."""
     with store.engine.connect() as conn:
         for _ in range(limit):
             if conn.scalar(sa.text("SELECT count(*) FROM pg_locks WHERE NOT granted")):
@@ -62,14 +61,17 @@ def test_evaluation_withdrawing_a_melding_a_worker_holds_does_not_deadlock(store
     assert get_melding(store, held).status == "ingetrokken"
 
 
-def _wait_until_blocked_by(store, holder_pid: int, limit: int = 3000) -> None:
-    """Bounded wait (30 s) until another session waits for a lock the session ``holder_pid`` holds."""
+def _wait_until_blocked_by(store, holder_pid: int, limit: int = 500) -> None:
+    """Bounded wait until another session waits for a lock the session ``holder_pid`` holds."""
     blocked = sa.text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))")
     with store.engine.connect() as conn:
         for _ in range(limit):
             if conn.scalar(blocked, {"pid": holder_pid}):
                 return
             conn.execute(sa.text("SELECT pg_sleep(0.01)"))
+            # pg_stat_activity is a snapshot per transaction: a session that connected after the
+            # first look would never appear without a fresh one.
+            conn.rollback()
     raise AssertionError("the outbox write never waited for the locked melding")
 
 

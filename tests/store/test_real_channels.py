@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from adapters.duo.standin import RunningStandin, StandinConfig, start_standin
+from adapters.duo.standin import RunningStandin
 from adapters.mail.demo_certs import write_directory_certificates
 from adapters.mail.sandbox import SandboxSmtp
 from gateway import pipeline
@@ -25,7 +25,7 @@ from gateway.domain.ports import SourceBatch
 from gateway.store import Store, get_melding
 from gateway.store.crypto import FieldCipher
 from gateway.store.engine import utcnow
-from tests.channel_settings import ChannelPki, channel_pki, duo_table, mail_table, smtp_sandbox
+from tests.channel_settings import ChannelPki, channel_pki, duo_standin, duo_table, mail_table, smtp_sandbox
 from tests.store.conftest import KEYS
 from tests.store.helpers import (
     AS_OF,
@@ -62,19 +62,8 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 @pytest.fixture
 def duo(pki: Pki, tmp_path: Path) -> Iterator[RunningStandin]:
-    d = pki.demo
-    running = start_standin(
-        StandinConfig(
-            d.duo_server.cert,
-            d.duo_server.key,
-            d.ca_cert,
-            d.duo_oin,
-            gateway_oins=frozenset({d.gateway_oin}),
-            save_dir=tmp_path / "duo",
-        )
-    )
-    yield running
-    running.stop()
+    with duo_standin(pki, tmp_path) as running:
+        yield running
 
 
 @pytest.fixture

@@ -15,11 +15,11 @@ from typing import TypedDict
 
 from gateway.delivery.document.verzuimsoort import VERZUIMSOORT, verzuimsoort
 from gateway.domain.errors import PermanentDeliveryError
+from gateway.domain.identity import elfproef  # the one elfproef (gateway.domain.identity)
 from gateway.domain.ports import MeldingContent, OutgoingMelding, SchoolIdentity, StudentDetails
 from gateway.domain.signals import MESSAGE_ID_NAMESPACE, Signal
+from gateway.domain.vestiging import VESTIGING_FORM, is_vestiging
 
-# A BSN and an onderwijsnummer both have nine digits.
-IDENTIFIER_DIGITS = 9
 # The schema's opleiding/naam is a Tekst40.
 OPLEIDING_NAAM_LENGTH = 40
 # The schema's reden is a Tekst1000.
@@ -168,17 +168,11 @@ def business_header(kenmerk: str, school: SchoolIdentity, receiver_oin: str,
 
 
 def instelling(school: SchoolIdentity) -> Instelling:
-    """The school as DUO sees it."""
+    """The school as DUO sees it; a location that is no vestiging number can never be valid."""
+    if school.location is not None and not is_vestiging(school.location):
+        raise PermanentDeliveryError(f"vestiging '{school.location}' van de school past niet in het schema "
+                                     f"van DUO; verwacht: {VESTIGING_FORM}")
     return {"brin": school.brin, "vestiging": school.location, "naam": school.name}
-
-
-def elfproef(number: str, *, onderwijsnummer: bool = False) -> bool:
-    """The elfproef of a BSN (remainder 0) or an onderwijsnummer (remainder 5)."""
-    if len(number) != IDENTIFIER_DIGITS or not number.isdigit():
-        return False
-    weights = (9, 8, 7, 6, 5, 4, 3, 2, 1 if onderwijsnummer else -1)
-    total = sum(int(d) * w for d, w in zip(number, weights, strict=True))
-    return total % 11 == (5 if onderwijsnummer else 0)
 
 
 def melden_document(melding: OutgoingMelding, receiver_oin: str, *,

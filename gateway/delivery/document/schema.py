@@ -1,8 +1,9 @@
-"""The Verzuimloket XSD (packaged here, its one copy), the hardened parser, and XSD validation.
+"""The Verzuimloket XSD (packaged here, its one copy) and XSD validation.
 
 The schema describes the melding document both channels send (``MeldenVerzuimRequest``,
 ``IntrekkenMeldingRequest``) and the rest of the service's messages; the DUO adapter's WSDL
-imports this file.
+imports this file. The hardened parser is ``gateway.delivery.document.xmlsafe``'s, re-exported
+here for the callers that parse trusted files (the XSD, the demo's saved messages).
 """
 
 from __future__ import annotations
@@ -16,6 +17,20 @@ from typing import cast
 
 from lxml import etree
 
+from gateway.delivery.document.xmlsafe import hardened_parser
+
+__all__ = [
+    "SCHEMA_FILE",
+    "VZ",
+    "XS",
+    "describe_schema_error",
+    "hardened_parser",
+    "schema",
+    "schema_document",
+    "schema_path",
+    "validate",
+]
+
 VZ = "http://duo.nl/schema/DUO_Verzuimloket_V1"
 XS = "http://www.w3.org/2001/XMLSchema"
 SCHEMA_FILE = "DUO_Verzuimloket_V1.xsd"
@@ -24,14 +39,6 @@ SCHEMA_FILE = "DUO_Verzuimloket_V1.xsd"
 def schema_path() -> Path:
     """The packaged Verzuimloket XSD (loaded from disk, never fetched)."""
     return Path(str(files("gateway.delivery.document") / SCHEMA_FILE))
-
-
-def hardened_parser() -> etree.XMLParser:
-    """A parser with entities, DTDs and network access off, and no huge trees."""
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-        huge_tree=False, remove_blank_text=False, collect_ids=False,
-    )
 
 
 def schema_document() -> etree._ElementTree:

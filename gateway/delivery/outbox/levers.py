@@ -15,10 +15,50 @@ from gateway.domain.outbox_lifecycle import ACTIVE, DUE, Operation, OutboxState
 from gateway.store import audit
 from gateway.store.engine import Store, utcnow
 from gateway.store.meldingen import fallback_from_column, set_status
-from gateway.store.schema import meldingen, outbox, pauses
+from gateway.store.schema import meldingen, outbox, pauses, schools
 
 # What ``list_rows`` shows by default: what a worker or a person still has to act on.
 ATTENTION = (*ACTIVE, OutboxState.DEAD)
+# What a pause can name: one route, or every route of the school.
+PAUSE_ROUTES = ("duo", "mail", "*")
+
+
+def resolve_melding_id(store: Store, given: str) -> str:
+    """The full id of the melding whose id is ``given`` or starts with it; ``GatewayError`` when no
+    melding or more than one fits (then the person types more of the id)."""
+    escaped = given.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    with store.read() as conn:
+        if conn.scalar(sa.select(meldingen.c.id).where(meldingen.c.id == given)) is not None:
+            return given
+        found = conn.scalars(sa.select(meldingen.c.id).where(meldingen.c.id.like(f"{escaped}%", escape="\\"))
+                             .order_by(meldingen.c.id).limit(2)).all()
+    if not found:
+        raise GatewayError(f"onbekende melding '{given}': geen melding heeft dit id of begint ermee")
+    if len(found) > 1:
+        raise GatewayError(f"'{given}' is dubbelzinnig: meer dan één melding begint ermee "
+                           f"({found[0]}, {found[1]}, ...); geef meer tekens van het id")
+    return str(found[0])
+
+
+def why_not_retried(store: Store, melding_id: str) -> str:
+    """Why ``retry_now`` found nothing to move forward for a melding, in words for the operator;
+    ``GatewayError`` when the melding is dead-lettered (then ``replay`` is what helps)."""
+    with store.read() as conn:
+        states = set(conn.scalars(sa.select(outbox.c.state).where(outbox.c.melding_id == melding_id)))
+    if OutboxState.DEAD.value in states and not states & {str(s) for s in ACTIVE}:
+        raise GatewayError(
+            f"melding {melding_id} is onbestelbaar; opnieuw proberen kan niet. Bied haar opnieuw aan met "
+            f"`verzuim-gateway outbox replay {melding_id} --reason \"...\"`")
+    if not states:
+        return f"melding {melding_id} heeft geen verzendingen in de outbox"
+    return f"melding {melding_id} heeft geen wachtende verzending (toestand: {', '.join(sorted(states))})"
+
+
+def count_dead(store: Store) -> int:
+    """How many outbox rows are dead letters (the worker command reports the ones it added)."""
+    with store.read() as conn:
+        return int(conn.scalar(sa.select(sa.func.count()).select_from(outbox)
+                               .where(outbox.c.state == OutboxState.DEAD.value)) or 0)
 
 
 def pause_route(conn: sa.Connection, school_id: str, route: str, request: Request, **extra: str) -> bool:
@@ -48,8 +88,14 @@ def pause_route(conn: sa.Connection, school_id: str, route: str, request: Reques
 
 
 def pause(store: Store, school_id: str, route: str, actor: str, reason: str | None = None) -> bool:
-    """Stop delivery for a school and route (``*``: every route) at once; False if already paused."""
+    """Stop delivery for a school and route (``*``: every route) at once; False if already paused.
+    A school that is not registered, or a route that does not exist, is refused (``GatewayError``)."""
+    if route not in PAUSE_ROUTES:
+        raise GatewayError(f"onbekende route '{route}'; kies uit {', '.join(PAUSE_ROUTES)}")
     with store.write() as conn:
+        if conn.scalar(sa.select(schools.c.id).where(schools.c.id == school_id)) is None:
+            raise GatewayError(f"school '{school_id}' is niet geregistreerd; pauzeren kan alleen voor "
+                               "een geregistreerde school")
         return pause_route(conn, school_id, route, Request(actor, reason))
 
 
