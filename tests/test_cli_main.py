@@ -54,6 +54,28 @@ def test_a_domain_error_is_a_dutch_message_and_status_2(
     assert "Traceback" not in err
 
 
+def test_a_command_error_is_shown_as_fout_not_error(
+    command_named_probe: click.Group, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command's own refusal (click.ClickException) reads 'Fout: ...', with its exit status."""
+
+    @command_named_probe.command("probe")
+    def probe() -> None:
+        raise click.ClickException("geen sleutel met id 'x'")
+
+    assert run(monkeypatch, "probe") == 1
+    assert capsys.readouterr().err == "Fout: geen sleutel met id 'x'\n"
+
+
+def test_a_usage_error_shows_the_usage_and_a_dutch_prefix(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A wrong option gives the command's usage line, then 'Fout: ...', and status 2."""
+    assert run(monkeypatch, "evaluate", "--bestaat-niet") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Usage: ") and "\nFout: " in err and "Error:" not in err
+
+
 def test_an_unknown_command_is_a_usage_error_with_status_2(monkeypatch: pytest.MonkeyPatch) -> None:
     """A mistyped command name exits with status 2."""
     assert run(monkeypatch, "evalueer") == 2

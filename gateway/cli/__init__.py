@@ -101,9 +101,15 @@ def main() -> None:
         result = cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        if exc.ctx is not None:
+            click.echo(exc.ctx.get_usage(), err=True)
+        click.echo(f"Fout: {exc.format_message()}", err=True)
+        sys.exit(2)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+        # click would print its English "Error:"; people read Dutch.
+        click.echo(f"Fout: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
     except click.Abort:
         click.echo("Afgebroken.", err=True)
         sys.exit(1)
