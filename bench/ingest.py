@@ -25,6 +25,7 @@ from gateway.domain.ports import SourceBatch
 from gateway.store import Store
 from gateway.store.crypto import FieldCipher
 from gateway.store.engine import WAL_AUTOCHECKPOINT_PAGES
+from gateway.testing.identity_numbers import onderwijsnummer
 
 BATCH = 5000
 STUDENTS = 2000
@@ -61,14 +62,19 @@ def gateway_run(total: int, folder: Path) -> float:
     store.migrate()
     pipeline.register_school(store, SCHOOL, "bench")
     students = [
-        Student(id=f"S{i:05d}", birth_date=date(2010, 1, 1), leerweg="BOL", niveau=2) for i in range(STUDENTS)
+        Student(id=f"S{i:05d}", birth_date=date(2010, 1, 1), leerweg="BOL", niveau=2,
+                onderwijsnummer=onderwijsnummer(i))
+        for i in range(STUDENTS)
     ]
-    pipeline.ingest(store, SCHOOL.id, "bench", SourceBatch(students=students, calendar=CALENDAR), "bench")
+    # The whole school year is stored as its last day sees it: no lesson lies in the future.
+    as_of = CALENDAR.last_school_day
+    pipeline.ingest(store, SCHOOL.id, "bench", SourceBatch(students=students, calendar=CALENDAR), "bench",
+                    as_of=as_of)
     elapsed = 0.0
     for records in batches(total):
         batch = SourceBatch(records=records)
         t0 = time.perf_counter()
-        result = pipeline.ingest(store, SCHOOL.id, "bench", batch, "bench")
+        result = pipeline.ingest(store, SCHOOL.id, "bench", batch, "bench", as_of=as_of)
         elapsed += time.perf_counter() - t0
         assert result.accepted
     store.close()

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from gateway import pipeline
-from gateway.config.school import SchoolConfig
+from gateway.config.school import SchoolConfig, school_profile
 from gateway.delivery.worker import Worker
 from gateway.domain.model import Calendar, Student
 from gateway.domain.ports import OutgoingMelding, Receipt, SourceBatch, StatusReport
@@ -74,9 +74,8 @@ def one_run(n: int, folder: Path) -> float:
         for s in sids
     ]
     with store.write() as conn:
-        pipeline.apply_signals(
-            conn, SCHOOL, pipeline.school_profile(SCHOOL), sids, signals, date(2026, 9, 4), "bench"
-        )
+        context = pipeline.DecisionContext(SCHOOL, school_profile(SCHOOL), date(2026, 9, 4), "bench")
+        pipeline.apply_signals(conn, context, sids, signals)
     channel = InstantChannel()
     worker = Worker(store, lambda school, route: channel, worker_id="bench")
     start = time.perf_counter()
