@@ -16,12 +16,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from gateway.domain.calendar import AMSTERDAM
 from gateway.domain.errors import InvalidInput
 from gateway.domain.model import AttendanceRecord, Student
 from gateway.domain.ports import SourceProblem
 from gateway.intake.mapping import LATE, NOT_VERZUIM, CodeMapping, Kind, UnmappedCode, late_minutes
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def local(value: Any, where: str) -> datetime:

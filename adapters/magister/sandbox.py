@@ -19,17 +19,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import click
 from fastapi import Body, FastAPI, Form, Header, HTTPException, Query
 from fastapi.responses import JSONResponse
 
 from gateway.api.server import ServerHandle, serve_in_thread
+from gateway.domain.calendar import AMSTERDAM
 from gateway.domain.reasons import is_authorised
 from gateway.testing.synthetic import Lesson, SyntheticSchool, generate_school
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 CLOCK_PATH = "/sandbox/klok"  # the stand-in's clock, for the conformance kit's [clock]
 PERSON_BASE, AFSPRAAK_BASE, ABSENTIE_BASE, NOISE_BASE = 1000, 200000, 500000, 900000
 

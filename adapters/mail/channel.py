@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from adapters.mail.compose import MailContent, Signer, compose
 from adapters.mail.smtp import SmtpSettings, send
 from gateway.domain.errors import ConfigurationError, PermanentDeliveryError
+from gateway.domain.mail_address import MAIL_ADDRESS_PATTERN
 from gateway.domain.oin import OIN_PATTERN
 from gateway.domain.ports import OutgoingMelding, Receipt, StatusReport
 from gateway.intake.validation import describe
@@ -34,7 +35,7 @@ class MailConfig(BaseModel):
     require_starttls: bool = True
     username: str | None = None
     password: str | None = Field(None, repr=False)
-    sender: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    sender: str = Field(pattern=MAIL_ADDRESS_PATTERN)
     sender_name: str = ""
     # DUO's OIN: the receiving party of the melding document every mail carries (melding.xml).
     duo_oin: str = Field(pattern=OIN_PATTERN)

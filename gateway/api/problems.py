@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request, status
@@ -19,6 +20,7 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://verzuim-gateway.nl/problemen/"
 VALIDATION_SLUG, VALIDATION_TITLE = "ongeldige-invoer", "Ongeldige invoer"
 FALLBACK_TITLE = "Fout"
+FASTAPI_PARSE_ERROR = "There was an error parsing the body"  # fastapi.routing's text for any other failure
 MAX_FIELD_ERRORS = 200  # a problem lists at most this many fields; its detail counts them all
 # Dutch titles of the HTTP errors the framework raises itself (the slug is the title, hyphenated).
 TITLES = {
@@ -117,9 +119,22 @@ def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
                                                 VALIDATION_TITLE, detail, errors[:MAX_FIELD_ERRORS]))
 
 
+def _framework_detail(status_code: int, detail: object) -> str | None:
+    """The detail of an error the framework raised, in Dutch: its English default phrase ("Not Found")
+    says no more than the Dutch title, and a body it could not parse gets a Dutch reason."""
+    text = str(detail) if detail else ""
+    if text == FASTAPI_PARSE_ERROR:  # json.loads gave up on the body, e.g. nested too deep to parse
+        return "de body is geen leesbare JSON (bijvoorbeeld te diep genest)"
+    try:
+        phrase = HTTPStatus(status_code).phrase
+    except ValueError:
+        phrase = ""
+    return None if text in ("", phrase) else text
+
+
 def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    return problem_response(request, http_problem(exc.status_code, str(exc.detail) if exc.detail else None),
-                            headers=exc.headers)
+    detail = _framework_detail(exc.status_code, exc.detail)
+    return problem_response(request, http_problem(exc.status_code, detail), headers=exc.headers)
 
 
 def _api(request: Request, exc: ApiProblem) -> JSONResponse:

@@ -12,6 +12,7 @@ import sys
 import click
 import sqlalchemy as sa
 
+from gateway.cli.usage_nl import usage_message
 from gateway.domain.errors import GatewayError
 from gateway.domain.ports import COMMANDS_GROUP, SANDBOXES_GROUP
 from gateway.plugins import available
@@ -104,7 +105,7 @@ def main() -> None:
     except click.UsageError as exc:
         if exc.ctx is not None:
             click.echo(exc.ctx.get_usage(), err=True)
-        click.echo(f"Fout: {exc.format_message()}", err=True)
+        click.echo(f"Fout: {usage_message(exc)}", err=True)
         sys.exit(2)
     except click.ClickException as exc:
         # click would print its English "Error:"; people read Dutch.

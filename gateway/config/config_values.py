@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from gateway.domain.mail_address import is_mail_address
 from gateway.domain.model import Calendar
 from gateway.domain.oin import OIN_FORM, is_oin
 from gateway.domain.vestiging import VESTIGING_FORM, is_vestiging
@@ -28,8 +28,6 @@ CERTIFICATE_KEYS = frozenset({"client_cert", "client_key", "ca", "signing_cert",
 CALENDAR_KEY = "calendar_file"
 # Keys that hold a mail address (besides the school's contact_email).
 MAIL_KEYS = frozenset({"sender", "reply_to", "contact_email"})
-# One @, something before it, a domain with a dot after it, no spaces: what SMTP will accept.
-_MAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 MAIL_FORM = "een e-mailadres, bijvoorbeeld verzuim@school.nl"
 
 
@@ -44,18 +42,16 @@ class Finding:
     def render(self) -> str:
         """One line for people: ``key: wat er mis is. Toegestaan: ...``."""
         text = f"{self.key}: {self.message}"
-        return f"{text}. Toegestaan: {self.allowed}" if self.allowed else text
+        if not self.allowed:
+            return text
+        stop = "" if text.endswith(("?", ".")) else "."  # "bedoelt u 'x'?" ends its own sentence
+        return f"{text}{stop} Toegestaan: {self.allowed}"
 
 
 def did_you_mean(word: str, candidates: Collection[str]) -> str:
     """``; bedoelt u 'x'?`` for the allowed name closest to ``word``, or nothing when none is close."""
     close = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
     return f"; bedoelt u '{close[0]}'?" if close else ""
-
-
-def is_mail_address(value: str) -> bool:
-    """True when ``value`` has the form of a mail address."""
-    return _MAIL_ADDRESS.fullmatch(value) is not None
 
 
 def location_findings(location: str | None) -> list[Finding]:

@@ -18,10 +18,9 @@ from gateway.domain.calendar import working_days_until
 from gateway.domain.errors import ConfigurationError
 from gateway.domain.signals import Signal
 from gateway.intake.validation import describe
+from gateway.rules.catalogue import MAIL_RECIPIENTS
 
 Route = Literal["duo", "mail"]
-# The recipients outside the school that the recipient directory can reach by mail.
-MAIL_RECIPIENTS = ("leerplicht", "rmc", "dsp")
 
 
 class _Data(BaseModel):

@@ -20,6 +20,7 @@ from gateway.access_keys import issue_key, key_id_of, key_matches
 from gateway.delivery.routing import DirectoryData
 from gateway.domain.errors import InvalidInput
 from gateway.domain.model import GEMEENTE_CODE_PATTERN
+from gateway.rules.catalogue import OUTSIDE_RECIPIENTS
 from gateway.store import Store, audit, utcnow
 from gateway.store.face_tables import receiver_keys
 
@@ -30,7 +31,7 @@ SCOPE: dict[str, frozenset[str]] = {
     "leerplicht": frozenset({"leerplicht"}),
     "rmc": frozenset({"rmc", "dsp"}),
     "dsp": frozenset({"dsp"}),
-    "duo": frozenset({"leerplicht", "rmc", "dsp", "duo-ib"}),
+    "duo": OUTSIDE_RECIPIENTS,
 }
 # Kinds whose keys are not bound to a gemeente or region.
 AREA_FREE = frozenset({"duo"})

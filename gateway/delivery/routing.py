@@ -20,13 +20,14 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import mappings
-from gateway.config.routes import MAIL_RECIPIENTS
 from gateway.domain.age import ADULT_AGE
 from gateway.domain.errors import ConfigurationError, RoutingError
+from gateway.domain.mail_address import MAIL_ADDRESS_PATTERN
 from gateway.domain.model import GEMEENTE_CODE_PATTERN
 from gateway.domain.ports import RecipientAddress
 from gateway.domain.signals import Signal
 from gateway.intake.validation import describe
+from gateway.rules.catalogue import MAIL_RECIPIENTS
 
 DEFAULT_DIRECTORY = mappings.folder("recipients")
 
@@ -42,7 +43,7 @@ class AddressEntry(_Data):
     """One receiving desk: organisation, mailbox and the file name of its S/MIME certificate."""
 
     organisation: str = Field(min_length=1)
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str = Field(pattern=MAIL_ADDRESS_PATTERN)
     certificate: str = Field(min_length=1, pattern=r"^[\w.-]+$")
 
 

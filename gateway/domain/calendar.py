@@ -6,10 +6,13 @@ from bisect import bisect_left, bisect_right
 from calendar import SATURDAY, SUNDAY
 from datetime import date, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from gateway.domain.model import Calendar
 
 SCHOOL_YEAR_START_MONTH = 8  # a Dutch school year runs from 1 August
+# The zone a school lives in: dates and lesson times are local to it, whatever the server's zone.
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def school_year_start(as_of: date) -> date:

@@ -13,16 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from gateway.domain.age import REPORTABLE_BELOW_AGE, age_on
+from gateway.domain.calendar import AMSTERDAM
 from gateway.domain.model import AttendanceRecord, Student
 from gateway.domain.ports import SourceBatch
 from gateway.store.schema import attendance
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # A lesson may be registered up to a day ahead (a school near midnight, a clock a little off);
 # anything later is a typing error or a timetable sent as attendance.
 FUTURE_MARGIN = timedelta(days=1)

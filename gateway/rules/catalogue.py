@@ -42,7 +42,9 @@ LEGAL_BASIS_18_PLUS: Final = {
     "no-show": "WEB art. 8.1.8a; regionale no-show-afspraken",
 }
 
-OUTSIDE_RECIPIENTS: Final = frozenset({"leerplicht", "rmc", "dsp", "duo-ib"})
+# The recipients outside the school that the recipient directory can reach by mail.
+MAIL_RECIPIENTS: Final = ("leerplicht", "rmc", "dsp")
+OUTSIDE_RECIPIENTS: Final = frozenset({*MAIL_RECIPIENTS, "duo-ib"})
 
 RULE_TITLES: Final = {
     "verzuim-16u": "16 uur ongeoorloofd verzuim in 4 lesweken",

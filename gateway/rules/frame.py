@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from gateway.domain.age import REPORTABLE_BELOW_AGE, age_on, birthday
+from gateway.domain.age import ADULT_AGE, REPORTABLE_BELOW_AGE, age_on, birthday
 from gateway.domain.calendar import SchoolCalendar
 from gateway.domain.model import AttendanceRecord, Student
 from gateway.domain.reasons import AUTHORISED, NO_REASON, REASON_INDEX
@@ -193,7 +193,7 @@ class EvaluationFrame:
         births = [s.birth_date for s in students]
         self.birthday = {
             age: np.array([birthday(b, age).toordinal() for b in births], dtype=np.int64)
-            for age in (18, 23, 27, profile.verzuim_16u_max_age, profile.no_show_max_age)
+            for age in (ADULT_AGE, REPORTABLE_BELOW_AGE, profile.verzuim_16u_max_age, profile.no_show_max_age)
         }
         self.startkwalificatie = np.array([s.startkwalificatie for s in students], dtype=bool)
 

@@ -58,3 +58,20 @@ def test_the_size_limit_answers_with_the_same_problem_document(api: Api) -> None
         "type": "https://verzuim-gateway.nl/problemen/verzoek-te-groot", "title": "Verzoek te groot",
         "status": 413, "detail": f"het verzoek is groter dan {64 * 1024} bytes; lever in kleinere batches",
         "instance": f"{BASE}/attendance", "errors": []}
+
+
+def test_a_framework_error_carries_no_english_default_detail(api: Api) -> None:
+    """A path that does not exist: the Dutch title speaks; starlette's "Not Found" is not passed on."""
+    response = api.client.get("/api/v1/bestaat-niet")
+    assert response.status_code == 404
+    assert response.json()["title"] == "Niet gevonden"
+    assert response.json()["detail"] is None
+
+
+def test_a_body_nested_too_deep_to_parse_is_refused_in_dutch(api: Api) -> None:
+    """JSON nested thousands of levels deep (json.loads gives up) is a 400 with a Dutch reason."""
+    deep = "[" * 20_000 + "]" * 20_000  # under the test app's 64 KiB limit, far past the parser's depth
+    response = api.client.post(f"{BASE}/students", content=deep,
+                               headers={**api.auth(), "content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["detail"] == "de body is geen leesbare JSON (bijvoorbeeld te diep genest)"

@@ -399,3 +399,9 @@ def test_register_school_refuses_with_the_messages_of_config_check(tmp_path: Pat
     assert result.output == checked.output
     assert f"{school}: brin: '2AB' heeft niet de juiste vorm" in result.output
     assert "^" not in result.output and "[A-Z]" not in result.output
+
+
+def test_a_suggestion_ends_its_own_sentence(tmp_path: Path) -> None:
+    """'bedoelt u ...?' is not followed by a second full stop before what is allowed."""
+    messages = _messages(_check(tmp_path, BASE + 'profiel = "national"\n'))
+    assert "bedoelt u 'profile'? Toegestaan:" in messages and "?." not in messages

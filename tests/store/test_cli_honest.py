@@ -104,6 +104,12 @@ def test_pause_of_an_unknown_school_is_refused(store, run) -> None:
     assert outbox.list_pauses(store) == []
 
 
+def test_resume_of_an_unknown_school_is_refused(store, run) -> None:
+    """Resuming a school that is not registered is a typo, not 'there was no pause'."""
+    status, _, err = run("outbox", "resume", "GEEN00")
+    assert status == 2 and "school 'GEEN00' is niet geregistreerd" in err
+
+
 def test_worker_once_without_dead_letters_exits_0(store, run) -> None:
     """Nothing went wrong (nothing to do): status 0."""
     status, out, _ = run("worker", "--once", "--name", "w1")

@@ -93,15 +93,21 @@ def pause(store: Store, school_id: str, route: str, actor: str, reason: str | No
     if route not in PAUSE_ROUTES:
         raise GatewayError(f"onbekende route '{route}'; kies uit {', '.join(PAUSE_ROUTES)}")
     with store.write() as conn:
-        if conn.scalar(sa.select(schools.c.id).where(schools.c.id == school_id)) is None:
-            raise GatewayError(f"school '{school_id}' is niet geregistreerd; pauzeren kan alleen voor "
-                               "een geregistreerde school")
+        _require_registered(conn, school_id, "pauzeren")
         return pause_route(conn, school_id, route, Request(actor, reason))
 
 
+def _require_registered(conn: sa.Connection, school_id: str, doing: str) -> None:
+    """Refuse a lever pulled for a school the gateway does not serve (a typo would do nothing)."""
+    if conn.scalar(sa.select(schools.c.id).where(schools.c.id == school_id)) is None:
+        raise GatewayError(f"school '{school_id}' is niet geregistreerd; {doing} kan alleen voor "
+                           "een geregistreerde school")
+
+
 def resume(store: Store, school_id: str, route: str, actor: str) -> bool:
-    """Lift a pause; False when there was none."""
+    """Lift a pause; False when there was none. An unregistered school is refused."""
     with store.write() as conn:
+        _require_registered(conn, school_id, "hervatten")
         gone = conn.execute(pauses.delete().where(pauses.c.school_id == school_id, pauses.c.route == route))
         if not gone.rowcount:
             return False
