@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from gateway.api.app_state import store_of
 from gateway.api.keys import school_of
 from gateway.api.problems import ApiProblem
 
@@ -28,7 +29,7 @@ def authorised_school(
     if not key:
         raise ApiProblem(status.HTTP_401_UNAUTHORIZED, "niet-aangemeld", "Niet aangemeld",
                          "geef de API-sleutel van de school mee (Authorization: Bearer ...)")
-    owner = school_of(request.app.state.store, key)
+    owner = school_of(store_of(request), key)
     if owner is None:
         raise ApiProblem(status.HTTP_401_UNAUTHORIZED, "niet-aangemeld", "Niet aangemeld",
                          "onbekende of ingetrokken API-sleutel")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import date
+from collections.abc import Sequence
 from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, status
 
 from gateway import pipeline
+from gateway.api.app_state import store_of, today_of
 from gateway.api.auth import authorised_school
 from gateway.api.melding_query import MeldingFilter, check_filter, count_meldingen, next_link
 from gateway.api.problems import (
@@ -35,7 +35,7 @@ from gateway.api.schemas import (
 from gateway.domain.errors import ConfigurationError, GatewayError
 from gateway.domain.ports import SourceBatch
 from gateway.intake.batch_checks import Rejection
-from gateway.store import Store, get_melding, list_meldingen
+from gateway.store import get_melding, list_meldingen
 
 log = structlog.get_logger(__name__)
 
@@ -47,15 +47,6 @@ PUSH_ERRORS = responses(status.HTTP_400_BAD_REQUEST, status.HTTP_401_UNAUTHORIZE
                         status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def _today(request: Request) -> date:
-    """The as-of day of a push (the app's clock: today in Europe/Amsterdam unless a test sets it)."""
-    clock: Callable[[], date] = request.app.state.clock
-    return clock()
 
 
 def _refuse(rejected: Sequence[Rejection]) -> ApiProblem:
@@ -70,9 +61,9 @@ def _refuse(rejected: Sequence[Rejection]) -> ApiProblem:
 def _evaluate(request: Request, school_id: str) -> EvaluationOut | None:
     if not request.app.state.evaluate_on_push:
         return None
-    as_of = _today(request)
+    as_of = today_of(request)
     try:
-        result = pipeline.evaluate(_store(request), school_id, as_of=as_of, actor="push-api")
+        result = pipeline.evaluate(store_of(request), school_id, as_of=as_of, actor="push-api")
     except ConfigurationError as exc:
         return EvaluationOut(as_of=as_of, error=str(exc))
     except Exception as exc:
@@ -84,8 +75,8 @@ def _evaluate(request: Request, school_id: str) -> EvaluationOut | None:
 
 def _ingest(request: Request, school_id: str, source: str, batch: SourceBatch) -> IngestOut:
     try:
-        result = pipeline.ingest(_store(request), school_id, source=source, batch=batch,
-                                 actor=f"api:{source}", as_of=_today(request), strict_withdrawals=True)
+        result = pipeline.ingest(store_of(request), school_id, source=source, batch=batch,
+                                 actor=f"api:{source}", as_of=today_of(request), strict_withdrawals=True)
     except ConfigurationError as exc:
         raise ApiProblem(status.HTTP_404_NOT_FOUND, "onbekende-school", "Niet gevonden", str(exc)) from exc
     except GatewayError as exc:
@@ -142,9 +133,9 @@ def meldingen_router() -> APIRouter:
     def list_(school_id: School, request: Request, query: Annotated[MeldingFilter, Depends()]) -> MeldingList:
         """Meldingen of the school, newest trigger date first, with the total and the next page's link."""
         check_filter(query)
-        views = list_meldingen(_store(request), school_id, status=query.status, student_id=query.student_id,
+        views = list_meldingen(store_of(request), school_id, status=query.status, student_id=query.student_id,
                                rule=query.rule, kind=query.kind, limit=query.limit, offset=query.offset)
-        total = count_meldingen(_store(request), school_id, query)
+        total = count_meldingen(store_of(request), school_id, query)
         return MeldingList(items=[MeldingOut.model_validate(v.to_json()) for v in views], total=total,
                            limit=query.limit, offset=query.offset, next=next_link(request, query, total))
 
@@ -154,7 +145,7 @@ def meldingen_router() -> APIRouter:
     def get_melding_(school_id: School, request: Request,
                      melding_id: Annotated[str, Path(min_length=1, max_length=100)]) -> MeldingOut:
         """One melding of the school, with its delivery and receiver status."""
-        view = get_melding(_store(request), melding_id, school_id=school_id)
+        view = get_melding(store_of(request), melding_id, school_id=school_id)
         if view is None:
             raise ApiProblem(status.HTTP_404_NOT_FOUND, "onbekende-melding", "Niet gevonden",
                              f"melding {melding_id} bestaat niet")

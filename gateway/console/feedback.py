@@ -8,7 +8,6 @@ from the recipient directory the router is given (``feedback_router(directory)``
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
@@ -20,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway import pipeline
+from gateway.api.app_state import store_of, today_of
 from gateway.api.problems import ApiProblem, responses
 from gateway.console.receivers import (
     area_unknown,
@@ -109,7 +109,7 @@ def _organisation(request: Request,
     if credentials is None or not credentials.credentials:
         raise ApiProblem(status.HTTP_401_UNAUTHORIZED, "niet-aangemeld", "Niet aangemeld",
                          "geef de sleutel van uw organisatie mee (Authorization: Bearer ...)")
-    organisation = organisation_of(request.app.state.store, credentials.credentials)
+    organisation = organisation_of(store_of(request), credentials.credentials)
     if organisation is None:
         raise ApiProblem(status.HTTP_401_UNAUTHORIZED, "niet-aangemeld", "Niet aangemeld",
                          "onbekende of ingetrokken sleutel")
@@ -136,8 +136,7 @@ def feedback_router(directory: DirectoryData) -> APIRouter:
     def post_feedback(body: FeedbackIn, request: Request,
                       organisation: Annotated[str, Depends(_organisation)]) -> FeedbackOut:
         """Record the outcome of a melding addressed to the caller's organisation."""
-        store: Store = request.app.state.store
-        clock: Callable[[], date] = request.app.state.clock
+        store = store_of(request)
         # Before the melding is looked up, so a key without an area learns nothing about melding ids.
         if (problem := area_unknown(organisation, directory)) is not None:
             log.warning("feedback.area_unknown", organisation=organisation)
@@ -163,8 +162,8 @@ def feedback_router(directory: DirectoryData) -> APIRouter:
         except GatewayError as exc:
             raise ApiProblem(status.HTTP_404_NOT_FOUND, "onbekende-melding", "Niet gevonden",
                              str(exc)) from exc
-        store_feedback(store, melding.school_id,
-                       FeedbackEntry(melding.id, organisation, body.status, body.toelichting, clock()))
+        entry = FeedbackEntry(melding.id, organisation, body.status, body.toelichting, today_of(request))
+        store_feedback(store, melding.school_id, entry)
         log.info("feedback.recorded", melding=melding.id, organisation=organisation, status=body.status)
         return FeedbackOut(melding_id=melding.id, status=state.value, receiver_status=body.status,
                            organisation=organisation)

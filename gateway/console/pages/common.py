@@ -7,7 +7,7 @@ form carries the session's CSRF token. The app's ``state`` gives the store and t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from gateway.api.app_state import store_of, today_of
 from gateway.console import auth
 from gateway.domain.errors import GatewayError
 from gateway.domain.lifecycle import State
@@ -76,16 +77,6 @@ def page_router() -> APIRouter:
     return APIRouter(prefix=PREFIX, include_in_schema=False)
 
 
-def store_of(request: Request) -> Store:
-    """The app's store."""
-    store: Store = request.app.state.store
-    return store
-
-
-def today_of(request: Request) -> date:
-    """The app's clock: the day the pages are about."""
-    clock: Callable[[], date] = request.app.state.clock
-    return clock()
 
 
 def page(request: Request, name: str, context: dict[str, Any],

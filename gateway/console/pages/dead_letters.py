@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import Response
 
+from gateway.api.app_state import store_of
 from gateway.console.pages.common import (
     PREFIX,
     Csrf,
@@ -17,7 +18,6 @@ from gateway.console.pages.common import (
     page_router,
     refused_as,
     see_other,
-    store_of,
 )
 from gateway.console.queries import dead_letters_of, display_names
 from gateway.delivery import outbox

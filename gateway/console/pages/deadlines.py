@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from gateway.api.app_state import store_of, today_of
 from gateway.console.feedback import DSP_OUTCOMES, feedback_for
-from gateway.console.pages.common import SessionDep, base_context, page, page_router, store_of, today_of
+from gateway.console.pages.common import SessionDep, base_context, page, page_router
 from gateway.console.queries import deadlines, display_names
 from gateway.domain.lifecycle import State
 from gateway.store import list_meldingen

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import Response
 
 from gateway import pipeline
+from gateway.api.app_state import store_of
 from gateway.console.content import EDITABLE, build_content, content_of, save_content
 from gateway.console.feedback import feedback_for
 from gateway.console.pages.common import (
@@ -22,7 +23,6 @@ from gateway.console.pages.common import (
     page_router,
     refused_as,
     see_other,
-    store_of,
 )
 from gateway.console.queries import display_names, evidence_rows
 from gateway.domain.lifecycle import State

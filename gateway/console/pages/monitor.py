@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from gateway.api.app_state import store_of, today_of
 from gateway.console.monitor import NORM_PROCESSED, NORM_STARTED, no_show_figures
-from gateway.console.pages.common import SessionDep, base_context, page, page_router, store_of, today_of
+from gateway.console.pages.common import SessionDep, base_context, page, page_router
 
 
 def monitor_router() -> APIRouter:

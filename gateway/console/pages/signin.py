@@ -9,6 +9,7 @@ import structlog
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import Response
 
+from gateway.api.app_state import store_of
 from gateway.console import auth
 from gateway.console.pages.common import (
     CSRF_REFUSED,
@@ -24,7 +25,6 @@ from gateway.console.pages.common import (
     page,
     page_router,
     see_other,
-    store_of,
 )
 
 log = structlog.get_logger(__name__)

@@ -7,15 +7,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import Response
 
-from gateway.console.pages.common import (
-    PREFIX,
-    SessionDep,
-    base_context,
-    page,
-    page_router,
-    see_other,
-    store_of,
-)
+from gateway.api.app_state import store_of
+from gateway.console.pages.common import PREFIX, SessionDep, base_context, page, page_router, see_other
 from gateway.console.queries import display_names, student_trail
 
 
