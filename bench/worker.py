@@ -1,6 +1,12 @@
 """Worker throughput: meldingen delivered per second to a channel that answers at once (SQLite).
 
 Prints the median of several runs. Usage: ``python bench/worker.py [N] [RUNS]``.
+
+What it leaves out: one ``Worker`` runs in-process (not the ``verzuim-gateway worker`` command)
+on SQLite; the meldingen are made by ``pipeline.apply_signals`` directly, so ingest and
+evaluation are not timed, and the channel answers at once, so neither DUO's SOAP nor mail is
+(``bench/duo_delivery.py`` and ``bench/mail_delivery.py`` time those). Only the delivery loop is
+timed, through the store and the outbox as a school's worker runs it.
 """
 
 from __future__ import annotations
