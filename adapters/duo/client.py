@@ -36,6 +36,7 @@ from adapters.duo.xmlsafe import ANONYMOUS, CONTRACT, SOAP_ENV, WSA, contract_fi
 from gateway.delivery.document.schema import validate
 from gateway.delivery.document.xmlsafe import DTD_REFUSED, declares_doctype
 from gateway.domain.oin import certificate_oin
+from gateway.intake.limited_read import AnswerTooLarge, read_limited
 
 BINDING = f"{{{CONTRACT}}}VerzuimloketBinding"
 # A Verzuimloket answer is a few KiB; anything near this size is broken or hostile.
@@ -225,7 +226,9 @@ class HttpxTransport(Transport):
                                 extensions=self._extensions)
         streamed = self.http.handle_request(request)
         try:
-            response = self._read_limited(streamed, request)
+            response = read_limited(streamed, self.max_response_bytes, request)
+        except AnswerTooLarge as exc:
+            raise ResponseTooLarge(exc.limit) from exc
         finally:
             streamed.close()
         media = response.headers.get("content-type", "").split(";")[0].strip()
@@ -239,29 +242,6 @@ class HttpxTransport(Transport):
             raise ResponseInvalid(f"antwoord van DUO niet gelezen: {DTD_REFUSED}")
         return response
 
-    def _read_limited(self, response: httpx.Response, request: httpx.Request) -> httpx.Response:
-        """The complete response, its body read within the limit (a declared Content-Length over
-        it is refused before reading anything; without one it is read chunk by chunk and stops as
-        soon as it passes the limit)."""
-        limit = self.max_response_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise ResponseTooLarge(limit)
-        if declared.isdigit() and response.headers.get("content-encoding", "identity") == "identity":
-            # The HTTP/1.1 framing reads no more than the declared length, and nothing is
-            # decompressed: read it in one go. (A compressed body is counted as it unpacks.)
-            response.read()
-            response.request = request
-            return response
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise ResponseTooLarge(limit)
-            chunks.append(chunk)
-        return _buffered(response, b"".join(chunks), request)
-
     def post_xml(self, address: str, envelope: etree._Element,
                  headers: dict[str, str]) -> httpx.Response:
         """Serialise without pretty printing (the signature must survive) and POST."""
@@ -272,12 +252,6 @@ class HttpxTransport(Transport):
         """Load the WSDL or the XSD it imports from the package; never over the network."""
         return contract_file(url).read_bytes()
 
-
-def _buffered(streamed: httpx.Response, body: bytes, request: httpx.Request) -> httpx.Response:
-    """A complete response holding the already decoded ``body`` (so no Content-Encoding)."""
-    headers = [(name, value) for name, value in streamed.headers.multi_items()
-               if name.lower() not in ("content-encoding", "content-length")]
-    return httpx.Response(streamed.status_code, headers=headers, content=body, request=request)
 
 
 def tls_context(ca_path: Path, cert_path: Path, key_path: Path) -> ssl.SSLContext:

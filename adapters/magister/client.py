@@ -22,7 +22,8 @@ import tenacity
 
 from adapters.magister.config import MagisterConfig
 from gateway.domain.errors import InvalidInput, SourceError, TransientSourceError
-from gateway.intake.jsonsafe import MIB, load_json, too_large
+from gateway.intake.jsonsafe import MIB, load_json
+from gateway.intake.limited_read import AnswerTooLarge, read_limited
 
 log = structlog.get_logger(__name__)
 
@@ -250,7 +251,9 @@ class MagisterClient:
         try:
             streamed = self._http.send(request, stream=True)
             try:
-                return _read_limited(streamed, call.path)
+                return read_limited(streamed, MAX_RESPONSE_BYTES)
+            except AnswerTooLarge as exc:
+                raise SourceError(f"Magister-antwoord op {call.path} {exc}") from exc
             finally:
                 streamed.close()
         except httpx.TransportError as exc:
@@ -289,25 +292,6 @@ class MagisterClient:
         middle = start + timedelta(days=(end - start).days // 2)
         return self.get_window(path, start, middle) + self.get_window(path, middle + timedelta(days=1), end)
 
-
-def _read_limited(streamed: httpx.Response, path: str) -> httpx.Response:
-    """The whole answer, read chunk by chunk up to ``MAX_RESPONSE_BYTES`` (a larger one is refused
-    as soon as it passes the limit, or at once when its Content-Length says so)."""
-    declared = streamed.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
-        raise SourceError(f"Magister-antwoord op {path} {too_large(int(declared), MAX_RESPONSE_BYTES)}")
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in streamed.iter_bytes():
-        size += len(chunk)
-        if size > MAX_RESPONSE_BYTES:
-            raise SourceError(f"Magister-antwoord op {path} {too_large(size, MAX_RESPONSE_BYTES)}")
-        chunks.append(chunk)
-    # The body is decoded already: the copy carries no Content-Encoding to undo twice.
-    headers = [(name, value) for name, value in streamed.headers.multi_items()
-               if name.lower() not in ("content-encoding", "content-length")]
-    return httpx.Response(streamed.status_code, headers=headers, content=b"".join(chunks),
-                          request=streamed.request)
 
 
 def _read_json(path: str, response: httpx.Response) -> Any:
