@@ -29,6 +29,7 @@ from adapters.eduarte.join import (
 from gateway.domain.errors import InvalidInput, SourceError
 from gateway.domain.model import Student
 from gateway.domain.ports import SourceBatch, SourceProblem
+from gateway.domain.progress import Progress, no_progress
 from gateway.intake.mapping import CodeMapping, late_minutes, load_code_mapping
 
 log = structlog.get_logger(__name__)
@@ -100,15 +101,19 @@ class EduarteSource:
         problems.extend(snap.joined.problems)
         return snap
 
-    def fetch(self, cursor: str | None) -> SourceBatch:
-        """Everything in the newest snapshot when it is newer than ``cursor``; else an empty batch."""
+    def fetch(self, cursor: str | None, progress: Progress = no_progress) -> SourceBatch:
+        """Everything in the newest snapshot when it is newer than ``cursor``; else an empty batch.
+        ``progress`` hears the snapshots read (the newest, and the previous one to compare with)."""
         folder = self.config.drop_folder
         if not folder.is_dir():
             raise SourceError(f"aflevermap {folder} bestaat niet")
         stamps = snapshots(folder)
         if not stamps or stamps[-1] == cursor:
             return SourceBatch(cursor=cursor, mapping=self.mapping.stamp)
+        compare = bool(cursor and cursor in stamps and cursor != stamps[-1])
+        progress(0, 2 if compare else 1)
         current = self.read(stamps[-1])
+        progress(1, 2 if compare else 1)
         withdrawn: list[str] = []
         if cursor and cursor in stamps and current.unnamed:
             # A line without a readable id may be any observation: withdrawing would be a guess.
@@ -118,6 +123,7 @@ class EduarteSource:
         elif cursor and cursor in stamps:
             # Held back in the previous snapshot still counts as there: if it is gone now, withdraw it.
             withdrawn = sorted(self.read(cursor).ids() - current.ids())
+            progress(2, 2)
         elif cursor:
             current.problems.append(SourceProblem(
                 where=f"{folder}", message=f"vorige export {cursor} is niet meer aanwezig; "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,8 +14,7 @@ from gateway.cli._progress import progress
 from gateway.cli._store import actor_option, settings_and_store
 from gateway.config.school import SchoolConfig, get_school, resolve_env_references
 from gateway.domain.errors import GatewayError, TransientSourceError
-from gateway.domain.ports import SOURCES_GROUP, Source, SourceBatch
-from gateway.domain.progress import Progress
+from gateway.domain.ports import SOURCES_GROUP, Source
 from gateway.plugins import load
 from gateway.store import Store, get_cursor, list_schools
 
@@ -40,23 +38,14 @@ def build_source(name: str, config: dict[str, Any]) -> Source:
     return source
 
 
-def fetch_with_progress(source: Source, cursor: str | None, shown: Progress) -> SourceBatch:
-    """``source.fetch``, telling ``shown`` how far it is when the adapter can (the ``Source`` port
-    itself takes only the cursor, so adapters without progress keep working)."""
-    if "progress" in inspect.signature(source.fetch).parameters:
-        batch: SourceBatch = source.fetch(cursor, progress=shown)  # type: ignore[call-arg]
-        return batch
-    return source.fetch(cursor)
-
-
 def sync_source(store: Store, school: SchoolConfig, name: str, config: dict[str, Any],
                 actor: str) -> SyncOutcome:
     """Fetch one source since its cursor and ingest the batch (all or nothing)."""
     try:
         source = build_source(name, config)
         try:
-            with progress(f"{school.id} {name}: leerlingen ophalen") as shown:
-                batch = fetch_with_progress(source, get_cursor(store, school.id, name), shown)
+            with progress(f"{school.id} {name}: ophalen") as shown:
+                batch = source.fetch(get_cursor(store, school.id, name), progress=shown)
         finally:
             close = getattr(source, "close", None)
             if callable(close):

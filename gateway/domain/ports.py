@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from gateway.domain.model import AttendanceRecord, Calendar, Student
+from gateway.domain.progress import Progress, no_progress
 from gateway.domain.signals import Signal
 
 SOURCES_GROUP = "verzuim_gateway.sources"
@@ -54,8 +55,9 @@ class Source(Protocol):
 
     name: str
 
-    def fetch(self, cursor: str | None) -> SourceBatch:
-        """Return what changed since ``cursor`` (None: everything the source offers)."""
+    def fetch(self, cursor: str | None, progress: Progress = no_progress) -> SourceBatch:
+        """Return what changed since ``cursor`` (None: everything the source offers); ``progress``
+        hears how far the pull is, in the adapter's own units (students, export files)."""
         ...
 
 

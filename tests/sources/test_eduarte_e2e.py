@@ -52,6 +52,21 @@ def test_later_snapshot_brings_corrections_under_the_same_ids(tmp_path: Path) ->
     assert _view(second.records) == _view(SCHOOL.records_as_of(SCHOOL.end))
 
 
+def test_a_pull_reports_the_snapshots_it_read(tmp_path: Path) -> None:
+    """Progress counts export snapshots: one for a first pull, two when comparing with the last."""
+    early = SCHOOL.end - timedelta(days=7)
+    with start_sandbox(tmp_path, SCHOOL, today=early) as running:
+        source = create_source(running.sandbox.adapter_config())
+        first_steps: list[tuple[int, int | None]] = []
+        first = source.fetch(None, progress=lambda done, total: first_steps.append((done, total)))
+        running.sandbox.today = SCHOOL.end
+        running.sandbox.write_snapshot()
+        later_steps: list[tuple[int, int | None]] = []
+        source.fetch(first.cursor, progress=lambda done, total: later_steps.append((done, total)))
+    assert first_steps == [(0, 1), (1, 1)]
+    assert later_steps == [(0, 2), (1, 2), (2, 2)]
+
+
 def test_schedule_writes_new_snapshots(tmp_path: Path) -> None:
     """With an interval the stand-in writes a new export, moving its clock forward."""
     start = SCHOOL.end - timedelta(days=3)

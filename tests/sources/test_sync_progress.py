@@ -18,8 +18,8 @@ def test_sync_reports_the_pull_and_the_evaluation_on_stderr(setup: Setup) -> Non
                                       "--school", "99XX00"], env=setup.env)
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
-    assert "99XX00 magister: leerlingen ophalen: 0/30" in lines
-    assert "99XX00 magister: leerlingen ophalen: 30/30" in lines
+    assert "99XX00 magister: ophalen: 0/30" in lines
+    assert "99XX00 magister: ophalen: 30/30" in lines
     assert any(line.startswith("99XX00 magister: 30 leerlingen en ") and "opslaan" in line for line in lines)
     assert any(line.startswith("99XX00: regels toepassen (leerlingen): ") for line in lines)
     assert "ophalen" not in result.stdout and "regels toepassen" not in result.stdout
