@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from adapters.duo.channel import DuoChannel, DuoConfig  # noqa: E402
 from adapters.duo.client import tls_context  # noqa: E402
+from adapters.duo.xmlsafe import ACTIONS  # noqa: E402
 from gateway.testing.pki import DemoPki, demo_pki  # noqa: E402
 from tests.duo.helpers import melding  # noqa: E402
 
@@ -138,7 +139,7 @@ def run_bare(pki: DemoPki, bodies: list[bytes], threads: int) -> Run:
         verify=ctx, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         limits=httpx.Limits(max_connections=10, max_keepalive_connections=10))
     headers = {"Content-Type": "text/xml; charset=utf-8",
-               "SOAPAction": '"http://duo.nl/contract/DUO_Verzuimloket_V1/MeldenVerzuim"'}
+               "SOAPAction": f'"{ACTIONS["MeldenVerzuim"]}"'}
     try:
         with httpx.Client(transport=transport, timeout=30) as http:
             http.post(url, content=bodies[0], headers=headers)  # warm-up

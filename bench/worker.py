@@ -81,7 +81,7 @@ def one_run(n: int, folder: Path) -> float:
     ]
     with store.write() as conn:
         context = pipeline.DecisionContext(SCHOOL, school_profile(SCHOOL), date(2026, 9, 4), "bench")
-        pipeline.apply_signals(conn, context, sids, signals)
+        pipeline.apply_signals(conn, context, sids, signals, cipher=store.cipher)
     channel = InstantChannel()
     worker = Worker(store, lambda school, route: channel, worker_id="bench")
     start = time.perf_counter()

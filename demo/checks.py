@@ -1,15 +1,19 @@
-"""What the demo checks at the end: every melding delivered or intentionally not, no duplicates at
-DUO, every mail decrypts with its receiver's key and carries a valid school signature, and the
-audit chain verifies. Each problem is one Dutch sentence."""
+"""What the demo checks at the end: every melding delivered, intentionally not, or held by the
+completeness gate on purpose (and then not delivered); no duplicates at DUO; every mail decrypts
+with its receiver's key and carries a valid school signature; every document received is valid
+against its published schema and leaves no legal field empty (``demo.received``); the audit chain
+verifies. Each problem is one Dutch sentence."""
 
 from __future__ import annotations
 
 import email
 import email.policy
 import email.utils
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -19,7 +23,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 from adapters.mail import smime
+from demo.legal import Sent
 from demo.progress import DemoFailure
+from demo.received import Received, check_duo_body, check_mail_entity
 from demo.services import Pki
 from gateway.delivery.document.schema import VZ, hardened_parser
 from gateway.domain.lifecycle import State
@@ -52,6 +58,12 @@ class Findings:
     duo_withdrawals: int = 0
     mails: list[MailFile] = field(default_factory=list)
     audit_entries: int = 0
+    received: Received = field(default_factory=Received)
+    held: dict[str, list[str]] = field(default_factory=dict)  # melding id -> the fields it waits for
+
+    def mail_ids(self) -> set[str]:
+        """The ids of the meldingen the mails carried."""
+        return {m.message_id for m in self.mails}
 
 
 def duo_payloads(duo_dir: Path) -> Iterable[tuple[Path, etree._Element]]:
@@ -60,9 +72,11 @@ def duo_payloads(duo_dir: Path) -> Iterable[tuple[Path, etree._Element]]:
         yield path, etree.fromstring(path.read_bytes(), hardened_parser())
 
 
-def check_duo(duo_dir: Path, findings: Findings) -> None:
-    """Count MeldenVerzuim documents per kenmerk; a kenmerk twice is a duplicate at DUO."""
+def check_duo(duo_dir: Path, findings: Findings, sent: dict[str, Sent]) -> None:
+    """Count MeldenVerzuim documents per kenmerk (a kenmerk twice is a duplicate at DUO); each body
+    valid against the V2 XSD, each melding complete."""
     for path, root in duo_payloads(duo_dir):
+        check_duo_body(path, root, sent, findings.received)
         operation = etree.QName(root).localname
         kenmerk = root.findtext(f"{{{VZ}}}bedrijfsdocument/{{{VZ}}}identificatiecodeBedrijfsdocument")
         if operation == "MeldenVerzuimRequest" and kenmerk:
@@ -91,8 +105,9 @@ def _desk_files(pki: Pki) -> dict[str, tuple[x509.Certificate, rsa.RSAPrivateKey
     return by_address
 
 
-def check_mail(mail_dir: Path, pki: Pki, findings: Findings) -> None:
-    """Open every mail with each addressed desk's key and check the school's signature."""
+def check_mail(mail_dir: Path, pki: Pki, findings: Findings, latest: date) -> None:
+    """Open every mail with each addressed desk's key, check the school's signature and the
+    attachments (once per mail)."""
     desks = _desk_files(pki)
     school_certs = [x509.load_pem_x509_certificate(f.cert.read_bytes()) for f in pki.schools.values()]
     for path in sorted(mail_dir.glob("*.eml")):
@@ -120,10 +135,43 @@ def check_mail(mail_dir: Path, pki: Pki, findings: Findings) -> None:
             if not mail.signature_valid:
                 findings.problems.append(f"{path.name}: handtekening van de school klopt niet")
                 break
+            if address == desk_addresses[0]:
+                check_mail_entity(path, inner, latest, findings.received)
 
 
-def check_meldingen(store: Store, findings: Findings) -> None:
-    """Every melding delivered or intentionally not; DUO holds no melding that went by mail."""
+def sent_meldingen(store: Store, latest: date) -> dict[str, Sent]:
+    """What the gateway knows of each melding that its document does not say (by melding id)."""
+    with store.read() as conn:
+        rows = conn.execute(sa.select(meldingen.c.id, meldingen.c.rule, meldingen.c.trigger_date)).all()
+    return {r.id: Sent(r.rule, r.trigger_date, latest) for r in rows}
+
+
+def check_held(store: Store, findings: Findings, held: set[str]) -> None:
+    """The meldingen the coördinator left incomplete: still in the review queue with what they miss
+    named, their outbox rows held, and never received by DUO or by mail."""
+    with store.read() as conn:
+        rows = conn.execute(sa.select(meldingen.c.id, meldingen.c.status, meldingen.c.missing)
+                            .where(meldingen.c.id.in_(sorted(held)))).all()
+        states = conn.execute(sa.select(outbox.c.melding_id, outbox.c.state)
+                              .where(outbox.c.melding_id.in_(sorted(held)))).all()
+    for row in rows:
+        missing = json.loads(row.missing or "[]")
+        if State(row.status) is State.CONCEPT and missing:
+            findings.held[row.id] = missing
+        elif State(row.status) is not State.INGETROKKEN:
+            findings.problems.append(f"melding {row.id} is onvolledig gelaten maar staat op '{row.status}' "
+                                     f"(ontbreekt volgens de poort: {', '.join(missing) or 'niets'})")
+    for state in states:
+        if state.state not in (OutboxState.HELD, OutboxState.CANCELLED):
+            findings.problems.append(f"onvolledige melding {state.melding_id}: verzending staat op "
+                                     f"'{state.state}' in plaats van vastgehouden")
+    leaked = sorted(held & (set(findings.duo_kenmerken) | findings.mail_ids()))
+    findings.problems += [f"onvolledige melding {m} is toch afgeleverd" for m in leaked]
+
+
+def check_meldingen(store: Store, findings: Findings, held: set[str]) -> None:
+    """Every melding delivered or intentionally not (or held on purpose); DUO holds no melding that
+    went by mail."""
     with store.read() as conn:
         rows = conn.execute(sa.select(meldingen.c.id, meldingen.c.rule, meldingen.c.route,
                                       meldingen.c.status, meldingen.c.last_error)).all()
@@ -132,6 +180,8 @@ def check_meldingen(store: Store, findings: Findings) -> None:
     mail_ids = {m.message_id for m in findings.mails}
     for row in rows:
         state = State(row.status)
+        if row.id in held:
+            continue  # check_held
         if state not in DELIVERED | INTENTIONALLY_NOT:
             findings.problems.append(f"melding {row.id} ({row.rule}) staat op '{state.value}': "
                                      f"niet afgeleverd ({row.last_error or 'geen foutmelding'})")
@@ -146,6 +196,8 @@ def check_meldingen(store: Store, findings: Findings) -> None:
                 findings.problems.append(f"melding {row.id} ({row.rule}) staat als verstuurd per mail, "
                                          "maar er is geen mail van")
     for pending in open_rows:
+        if pending.melding_id in held and pending.state == OutboxState.HELD:
+            continue
         findings.problems.append(f"outbox van melding {pending.melding_id} staat nog op '{pending.state}' "
                                  f"({pending.last_error or 'geen foutmelding'})")
 
@@ -158,11 +210,14 @@ def check_audit(store: Store, findings: Findings) -> None:
         findings.problems.append(f"auditlog klopt niet bij regel {result.first_broken}: {result.problem}")
 
 
-def run_checks(store: Store, workdir: Path, pki: Pki) -> Findings:
-    """All end checks over the store and the files the demo left."""
+def run_checks(store: Store, workdir: Path, pki: Pki, *, held: set[str], latest: date) -> Findings:
+    """All end checks over the store and the files the demo left; ``held`` are the meldingen left
+    incomplete on purpose, ``latest`` the demo's last day (no contact attempt after it)."""
     findings = Findings()
-    check_duo(workdir / "duo", findings)
-    check_mail(workdir / "mail", pki, findings)
-    check_meldingen(store, findings)
+    check_duo(workdir / "duo", findings, sent_meldingen(store, latest))
+    check_mail(workdir / "mail", pki, findings, latest)
+    check_meldingen(store, findings, held)
+    check_held(store, findings, held)
     check_audit(store, findings)
+    findings.problems += findings.received.problems
     return findings

@@ -40,15 +40,19 @@ class Location:
     receiver: str | None  # the receiving organisation that reports back on its meldingen (DSP)
     seed: int
     size: int
+    coordinator: str  # the verzuimcoördinator: the melder of the location's meldingen
+    phone: str  # the verzuimloket's phone number
 
 
 LOCATIONS: tuple[Location, ...] = (
     Location(key="25KN00", brin="25KN", oin="00000001002512345000", name="ROC Kop van Noord-Holland",
              place="Den Helder", vestiging="00", sis="magister", profile="kop-van-nh",
-             gemeenten=("0400", "0441", "0448", "1911"), receiver="dsp-kop-van-nh", seed=17, size=200),
+             gemeenten=("0400", "0441", "0448", "1911"), receiver="dsp-kop-van-nh", seed=17, size=200,
+             coordinator="Anouk de Wit", phone="0223-625100"),
     Location(key="27UT00", brin="27UT", oin="00000001002712345000", name="ROC Utrecht Techniek",
              place="Utrecht", vestiging="01", sis="eduarte", profile="utrecht",
-             gemeenten=("0344", "0310", "1904"), receiver=None, seed=15, size=150),
+             gemeenten=("0344", "0310", "1904"), receiver=None, seed=15, size=150,
+             coordinator="Jeroen Bakker", phone="030-2897400"),
 )
 
 

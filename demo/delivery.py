@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import date
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from demo.progress import DemoFailure
 from gateway.delivery.routing import RecipientDirectory
 from gateway.delivery.worker import RetryPolicy, Worker, plugin_channels
-from gateway.domain.outbox_lifecycle import ACTIVE
+from gateway.domain.outbox_lifecycle import ACTIVE, OutboxState
 from gateway.store import Store
 from gateway.store.schema import outbox
 
@@ -20,10 +21,14 @@ from gateway.store.schema import outbox
 DEMO_RETRY = RetryPolicy(initial=0.05, maximum=0.4, jitter=0.05, max_attempts=60, in_doubt_delay=0.1)
 
 
-def make_worker(store: Store, directory: RecipientDirectory, today: date) -> Worker:
-    """The gateway's worker with channels from the entry points and the demo's school-year clock."""
-    return Worker(store, plugin_channels(), worker_id="demo:worker", retry=DEMO_RETRY,
-                  directory=directory, today=lambda: today)
+def make_worker(stack: ExitStack, store: Store, directory: RecipientDirectory, today: date) -> Worker:
+    """The gateway's worker with channels from the entry points and the demo's school-year clock;
+    its connections close with ``stack`` (before the stand-ins stop: an open keep-alive connection
+    would hold the DUO stand-in's shutdown up)."""
+    worker = Worker(store, plugin_channels(), worker_id="demo:worker", retry=DEMO_RETRY,
+                    directory=directory, today=lambda: today)
+    stack.callback(worker.close)
+    return worker
 
 
 def drain(worker: Worker, done: Callable[[], bool], timeout: float, what: str) -> int:
@@ -44,15 +49,16 @@ def drain(worker: Worker, done: Callable[[], bool], timeout: float, what: str) -
 
 
 def open_rows(store: Store) -> list[sa.Row[tuple[int, str, str, int]]]:
-    """Outbox rows that still have work to do: (id, route, state, attempts)."""
+    """Outbox rows that still have work for the worker: (id, route, state, attempts). A held row
+    waits for a person (its melding is in the review queue), not for the worker."""
     with store.read() as conn:
         return list(conn.execute(
             sa.select(outbox.c.id, outbox.c.route, outbox.c.state, outbox.c.attempts)
-            .where(outbox.c.state.in_(ACTIVE))))
+            .where(outbox.c.state.in_(ACTIVE), outbox.c.state != OutboxState.HELD)))
 
 
 def outbox_empty(store: Store) -> bool:
-    """True when no outbox row has work left."""
+    """True when no outbox row has work left for the worker."""
     return not open_rows(store)
 
 

@@ -5,7 +5,10 @@ seventh week of the school year: a full pull, evaluation, delivery to the DUO st
 TLS and no-shows by S/MIME mail. A week later the second pull brings new lessons and the week's
 corrections; DUO then goes down: the worker retries with backoff, falls back to mail for meldingen
 whose due date is near, and delivers the rest once DUO is back. The DSP reports back through the
-feedback API. At the end everything is checked and summarised.
+feedback API. After each evaluation the verzuimcoördinator fills in, through the push API, what the
+completeness gate asks of the meldingen and approves them; two are left incomplete on purpose and
+stay in the review queue, and one zorgmelding is filed by hand. At the end everything is checked
+(delivered meldingen complete, their documents valid against the published schemas) and summarised.
 """
 
 from __future__ import annotations
@@ -23,25 +26,24 @@ import httpx
 import sqlalchemy as sa
 from lxml import etree
 
+from demo.api import Api, start_api
 from demo.checks import Findings, run_checks
 from demo.college import FIRST_SYNC, LOCATIONS, SECOND_SYNC, Location, build_school
+from demo.coordinator import Coordination, file_zorgmelding, fill_all, manual_student
 from demo.delivery import drain, each_tried_once, make_worker, open_rows, outbox_empty
 from demo.progress import DemoFailure, Progress
 from demo.revision import revise
 from demo.schools import school_data, secret_env_name, write_school_file
 from demo.services import Pki, Services, advance_sis, make_pki, start_services, start_sis
-from demo.summary import per_channel, per_rule
+from demo.summary import per_channel, per_review, per_rule
 from gateway import pipeline
-from gateway.api.app import ApiSettings, create_app
-from gateway.api.server import serve_in_thread
 from gateway.cli.sync import sync_source
 from gateway.config.config_check import InstalledAdapters, check_file
 from gateway.config.school import SchoolConfig, load_school_config, resolve_env_references
 from gateway.config.settings import Settings, open_store, write_key_file
-from gateway.console.feedback import feedback_router
 from gateway.console.receivers import create_receiver_key
 from gateway.delivery.document.schema import hardened_parser
-from gateway.delivery.routing import DirectoryData, RecipientDirectory
+from gateway.delivery.routing import RecipientDirectory
 from gateway.domain.lifecycle import State
 from gateway.domain.outbox_lifecycle import OutboxState
 from gateway.domain.ports import CHANNELS_GROUP, SOURCES_GROUP
@@ -50,7 +52,7 @@ from gateway.store import Store, get_melding
 from gateway.store.schema import meldingen, outbox
 from gateway.testing.synthetic import SyntheticSchool
 
-STEPS = 12
+STEPS = 13
 DUO_DOWN = 1_000_000  # 503 answers the DUO stand-in gives: more than the outage step can use up
 SHOWN_PROBLEMS = 20  # problems printed under the check step (all of them are in the result)
 SOAP_BODY = "{http://schemas.xmlsoap.org/soap/envelope/}Body"
@@ -85,6 +87,7 @@ class Demo:
     fallbacks: int = 0
     retried: int = 0
     revised_melding: str = ""
+    work: Coordination = field(default_factory=Coordination)
 
 
 def prepare_workdir(workdir: Path) -> None:
@@ -140,12 +143,9 @@ def _export_mails(services: Services, workdir: Path) -> int:
     return len(messages)
 
 
-def _post_feedback(demo: Demo, store: Store, directory: DirectoryData, details: list[str]) -> None:
+def _post_feedback(demo: Demo, world: World, details: list[str]) -> None:
     """The Doorstroompunt reports back on the no-show meldingen it got by mail (feedback API)."""
-    app = create_app(ApiSettings(), store, clock=lambda: SECOND_SYNC,
-                     extra_routers=[feedback_router(directory)])
-    server = serve_in_thread(app)
-    demo.stack.callback(server.stop)
+    store, directory = world.store, world.directory.data
     outcomes = ("Gestart elders", "Niet gestart - in begeleiding", "Gestart bij mbo")
     with store.read() as conn:
         no_shows = conn.execute(sa.select(meldingen.c.id, meldingen.c.school_id)
@@ -154,7 +154,7 @@ def _post_feedback(demo: Demo, store: Store, directory: DirectoryData, details: 
     by_school: dict[str, list[str]] = {}
     for row in no_shows:
         by_school.setdefault(row.school_id, []).append(row.id)
-    with httpx.Client(base_url=server.url, timeout=10) as client:
+    with httpx.Client(base_url=world.api.url, timeout=10) as client:
         for location in LOCATIONS:
             ids = by_school.get(location.key, [])[:len(outcomes)]
             if not ids or location.receiver is None:
@@ -194,6 +194,7 @@ class World:
     services: Services
     store: Store
     directory: RecipientDirectory
+    api: Api
 
 
 def _run(demo: Demo) -> DemoResult:
@@ -201,13 +202,13 @@ def _run(demo: Demo) -> DemoResult:
     _first_week(demo, world)
     _duo_outage(demo, world)
     with demo.progress.step("Terugkoppeling van het Doorstroompunt via de terugkoppel-API") as d:
-        _post_feedback(demo, world.store, world.directory.data, d)
+        _post_feedback(demo, world, d)
     return _check_and_summarise(demo, world)
 
 
 def _set_up(demo: Demo) -> World:
     """Steps 1-4: the PKI, the DUO and SMTP stand-ins, the college and its SIS stand-ins, the schools'
-    configuration registered in a new store."""
+    configuration registered in a new store, and the gateway's HTTP app with a key per school."""
     progress = demo.progress
     with progress.step("Demo-PKI maken (CA, TLS voor gateway en DUO, S/MIME scholen en ontvangers)") as d:
         pki = make_pki(demo.workdir / "pki", LOCATIONS)
@@ -222,9 +223,12 @@ def _set_up(demo: Demo) -> World:
         for location in LOCATIONS:
             d.append(_start_location(demo, services, location))
 
-    with progress.step("Schoolconfiguratie schrijven, controleren en registreren") as d:
+    with progress.step("Schoolconfiguratie schrijven, controleren en registreren; de API starten") as d:
         store = _configure_schools(demo, services, pki, d)
-    return World(pki, services, store, RecipientDirectory.load(cert_dir=pki.recipients_dir))
+        directory = RecipientDirectory.load(cert_dir=pki.recipients_dir)
+        api = start_api(demo.stack, store, directory.data, FIRST_SYNC)
+        d.append(f"push-API en terugkoppel-API: {api.url} (een API-sleutel per locatie)")
+    return World(pki, services, store, directory, api)
 
 
 def _start_location(demo: Demo, services: Services, location: Location) -> str:
@@ -265,14 +269,22 @@ def _configure_schools(demo: Demo, services: Services, pki: Pki, details: list[s
 
 
 def _first_week(demo: Demo, world: World) -> None:
-    """Steps 5-7: the first pull and delivery, then a week later the second pull with corrections."""
+    """Steps 5-8: the first pull, the coördinator's review, delivery, then a week later the second
+    pull with corrections (and the coördinator's review of its new meldingen)."""
     store, services, progress = world.store, world.services, demo.progress
     with progress.step(f"Eerste synchronisatie op {FIRST_SYNC:%d-%m-%Y} en regels toepassen") as d:
         _sync_all(demo, store, FIRST_SYNC, d)
         demo.corrections = 0  # only the second pull's changes are corrections
 
+    with progress.step("De verzuimcoördinator vult aan en keurt goed (push-API), en dient een "
+                       "zorgmelding in") as d:
+        _coordinate(demo, world, d)
+        last = LOCATIONS[-1]
+        school = demo.schools[last.key]
+        file_zorgmelding(world.api, demo.work, manual_student(last, school.numbers, school.scenarios), d)
+
     with progress.step("Worker levert af: DUO over mutual TLS, no-show per S/MIME-mail") as d:
-        worker = make_worker(store, world.directory, FIRST_SYNC)
+        worker = make_worker(demo.stack, store, world.directory, FIRST_SYNC)
         handled = drain(worker, lambda: outbox_empty(store), 60, "afleveren na de eerste synchronisatie")
         d.append(f"{handled} verzendingen verwerkt")
 
@@ -284,20 +296,32 @@ def _first_week(demo: Demo, world: World) -> None:
         for location in LOCATIONS:
             advance_sis(services, location, SECOND_SYNC)
         _sync_all(demo, store, SECOND_SYNC, d)
+        world.api.clock.today = SECOND_SYNC
+        _coordinate(demo, world, d)
         if demo.corrections == 0:
             raise DemoFailure("de tweede synchronisatie bracht geen correcties binnen")
         d.append(f"{demo.corrections} records gecorrigeerd in de SIS'en")
 
 
+def _coordinate(demo: Demo, world: World, details: list[str]) -> None:
+    """The coördinatoren fill in and approve their review queues; a line on what they did."""
+    work = demo.work
+    before = (work.filled, work.approved)
+    fill_all(world.api, work, details)
+    details.append(f"verzuimcoördinator: {work.filled - before[0]} melding(en) aangevuld, "
+                   f"{work.approved - before[1]} goedgekeurd; {len(work.held)} bewust onvolledig gelaten "
+                   "(de poort houdt ze vast)")
+
+
 def _duo_outage(demo: Demo, world: World) -> None:
-    """Steps 8-9: DUO answers 503 (retries, fallback to mail), then DUO is back (delivered after all)."""
+    """Steps 9-10: DUO answers 503 (retries, fallback to mail), then DUO is back (delivered after all)."""
     store, duo, progress = world.store, world.services.duo, demo.progress
     with progress.step("DUO valt uit: de worker probeert opnieuw en valt terug op mail waar het moet") as d:
         waiting = {row.id for row in open_rows(store) if row.route == "duo"}
         if not waiting:
             raise DemoFailure("na de tweede synchronisatie stond er niets klaar voor DUO")
         duo.faults.unavailable_503 = DUO_DOWN
-        worker = make_worker(store, world.directory, SECOND_SYNC)
+        worker = make_worker(demo.stack, store, world.directory, SECOND_SYNC)
         drain(worker, each_tried_once(store, waiting), 60, "de DUO-storing opvangen")
         with store.read() as conn:
             demo.fallbacks = int(conn.scalar(sa.text(
@@ -317,19 +341,21 @@ def _duo_outage(demo: Demo, world: World) -> None:
 
 
 def _check_and_summarise(demo: Demo, world: World) -> DemoResult:
-    """Steps 11-12: export what DUO and the mailboxes received, check it all, and summarise."""
+    """Steps 12-13: export what DUO and the mailboxes received, check it all, and summarise."""
     workdir, store, progress = demo.workdir, world.store, demo.progress
-    with progress.step("Controle: alles afgeleverd, geen dubbele bij DUO, mail te openen, audit klopt") as d:
+    with progress.step("Controle: afgeleverd of bewust vastgehouden, geen dubbele bij DUO, mail te openen, "
+                       "documenten geldig en volledig, audit klopt") as d:
         bodies = _export_duo_bodies(demo)
         mails = _export_mails(world.services, workdir)
-        findings = run_checks(store, workdir, world.pki)
+        findings = run_checks(store, workdir, world.pki, held=set(demo.work.held), latest=SECOND_SYNC)
         d.append(f"{bodies} SOAP-berichten in {workdir / 'duo'}, {mails} mails in {workdir / 'mail'}")
         problems = list(findings.problems) + _expectations(demo, store, findings)
         for problem in problems[:SHOWN_PROBLEMS]:
             d.append(f"PROBLEEM: {problem}")
 
     with progress.step("Samenvatting"):
-        summary = [*per_rule(store), "", *per_channel(store, findings)]
+        summary = [*per_rule(store), "", *per_channel(store, findings), "",
+                   *per_review(store, demo.work)]
     return DemoResult(problems=problems, summary=summary)
 
 
@@ -369,6 +395,22 @@ def _expectations(demo: Demo, store: Store, findings: Findings) -> list[str]:
         missing.append("er is geen enkele mail verstuurd")
     if demo.feedback < 1:
         missing.append("er kwam geen terugkoppeling binnen")
+    return missing + _review_expectations(demo.work, findings)
+
+
+def _review_expectations(work: Coordination, findings: Findings) -> list[str]:
+    """The coördinator's part: meldingen approved, the gate holding some, the zorgmelding filed once."""
+    missing = list(work.problems)
+    if work.approved < 1:
+        missing.append("de verzuimcoördinator keurde geen enkele melding goed")
+    if not work.held:
+        missing.append("geen enkele melding bleef onvolledig in de wachtrij (de poort is niet te zien)")
+    if not work.manual_id:
+        missing.append("er is geen handmatige zorgmelding ingediend")
+    elif work.manual_again_id != work.manual_id or work.manual_created_again:
+        missing.append("de tweede indiening van de zorgmelding gaf niet de eerste terug")
+    elif work.manual_id not in findings.duo_kenmerken and work.manual_id not in findings.mail_ids():
+        missing.append(f"de handmatige zorgmelding {work.manual_id} is niet afgeleverd")
     return missing
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from demo.college import FIRST_SCHOOL_DAY, Location
 from demo.services import Pki, Services, school_email
 from demo.tomlfile import dumps
-from gateway.testing.synthetic import SyntheticSchool
+from gateway.testing.synthetic import SYNTHETIC_LESLOCATIES, SyntheticSchool
 
 
 def secret_env_name(location: Location) -> str:
@@ -41,8 +41,13 @@ def school_data(location: Location, school: SyntheticSchool, services: Services,
         "oin": location.oin,
         "name": location.name,
         "location": location.vestiging,
-        "contact_name": "Verzuimcoördinator",
+        # The melder of every melding (Besluit: naam, functie, telefoon, e-mail), and the
+        # leslocaties the SIS names: a melding names one of them.
+        "contact_name": location.coordinator,
+        "contact_function": "verzuimcoördinator",
+        "contact_phone": location.phone,
         "contact_email": school_email(location),
+        "leslocaties": list(SYNTHETIC_LESLOCATIES),
         "profile": location.profile,
         "review_required": False,
         # The demo's DUO outage lasts until each waiting DUO row was tried once

@@ -1,13 +1,17 @@
-"""The summary the demo prints at the end: per rule and per channel (Dutch, for people)."""
+"""The summary the demo prints at the end: per rule, per channel, and the verzuimcoördinator's
+review (Dutch, for people)."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 import sqlalchemy as sa
 
 from demo.checks import DELIVERED, Findings
+from demo.coordinator import Coordination
+from gateway.domain.completeness import describe_missing
 from gateway.domain.lifecycle import State
 from gateway.domain.outbox_lifecycle import Operation, OutboxState
 from gateway.rules.catalogue import RULE_IDS, RULE_TITLES
@@ -83,5 +87,32 @@ def per_channel(store: Store, findings: Findings) -> list[str]:
         f"{retried} na een storing opnieuw geprobeerd en alsnog afgeleverd",
         f"  Mail (S/MIME, SMTP): {mail_done} verzonden, waarvan {fallbacks} als terugval voor DUO; "
         f"{opened} van {len(findings.mails)} mails ontsleuteld door de ontvanger met geldige handtekening",
+        f"  Ontvangen documenten: {findings.received.duo_valid} SOAP-berichten en "
+        f"{findings.received.xml_valid} melding.xml geldig volgens de XSD (V2), "
+        f"{findings.received.json_valid} melding.json geldig volgens het JSON Schema; "
+        f"{findings.received.complete} afgeleverde meldingen zonder leeg wettelijk veld",
         f"  Auditlog: {findings.audit_entries} regels, keten klopt",
     ]
+
+
+def per_review(store: Store, work: Coordination) -> list[str]:
+    """What the verzuimcoördinator did, what still waits (with the fields named), the manual melding."""
+    with store.read() as conn:
+        waiting = conn.execute(sa.select(meldingen.c.id, meldingen.c.rule, meldingen.c.missing)
+                               .where(meldingen.c.status == State.CONCEPT.value)
+                               .order_by(meldingen.c.id)).all()
+        manual = conn.execute(sa.select(meldingen.c.status, meldingen.c.route)
+                              .where(meldingen.c.id == work.manual_id)).one_or_none()
+    lines = ["Verzuimcoördinator (push-API):",
+             f"  {work.filled} melding(en) aangevuld, {work.approved} goedgekeurd (de handmatige "
+             f"zorgmelding meegeteld), {len(work.held)} bewust onvolledig gelaten",
+             f"  {len(waiting)} melding(en) wachten in de wachtrij; de poort houdt ze vast:"]
+    for row in waiting:
+        why = work.held.get(row.id, "onverwacht")
+        lines.append(f"    {row.id[:8]}… ({row.rule}): {describe_missing(json.loads(row.missing or '[]'))}"
+                     f" ({why})")
+    if manual is not None:
+        again = "dezelfde melding" if work.manual_again_id == work.manual_id else "een andere melding"
+        lines.append(f"  Handmatige zorgmelding {work.manual_id[:8]}…: {manual.status} via {manual.route}; "
+                     f"nog eens ingediend gaf {again} terug")
+    return lines

@@ -35,7 +35,11 @@ run db register-school "$work/school.toml"
 "$work/venv/bin/python" - <<'PY'
 from importlib.resources import files
 for package, resource in [("adapters.duo", "schema/DUO_Verzuimloket_V1.wsdl"),
+                          ("adapters.duo", "schema/DUO_Verzuimloket_V2.wsdl"),
                           ("gateway.delivery.document", "DUO_Verzuimloket_V1.xsd"),
+                          ("gateway.delivery.document", "DUO_Verzuimloket_V2.xsd"),
+                          ("adapters.mail", "schema/melding-2.schema.json"),
+                          ("mappings", "melding/required.toml"),
                           ("gateway.console", "templates/base.html"), ("gateway.console", "static/console.css"),
                           ("mappings", "recipients/utrecht.toml"), ("mappings", "codes/magister.toml")]:
     assert (files(package) / resource).is_file(), f"{package}/{resource} missing from the wheel"

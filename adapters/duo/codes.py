@@ -6,8 +6,9 @@ in ``gateway.delivery.document.verzuimsoort``.
 
 from __future__ import annotations
 
-# Verzuimsoorten whose melding may have an open end date (continuing absence).
-OPEN_END_ALLOWED = frozenset({"LRV", "RMC"})
+# Verzuimsoorten whose melding may have an open end date: continuing absence (LRV, RMC), beginnend
+# verzuim and signaalverzuim reported while it goes on, and an uitschrijving (no verzuim period).
+OPEN_END_ALLOWED = frozenset({"LRV", "RMC", "B", "S", "U"})
 
 # DUO status values (and the old one-letter codes) -> canonical lowercase statuses.
 STATUS: dict[str, str] = {

@@ -6,6 +6,11 @@ certificate), registers meldingen with a meldingsnummer, answers a repeated Mess
 original answer, moves statuses on over time, and has fault-injection knobs (latency, 503s,
 dropped connections, SOAP faults, unreadable answers) adjustable at run time, from Python or
 through ``POST /_admin/faults``.
+
+It speaks both versions of the contract: a request is answered in the schema version (namespace)
+it was written in, so meldingen sent as version 1 before the gateway moved to version 2 still
+register, withdraw and report their status. What a melding carried is kept
+(``Registration.document``) and shown by ``GET /_admin/meldingen``.
 """
 
 from __future__ import annotations
@@ -32,19 +37,20 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from adapters.duo.codes import OPEN_END_ALLOWED
+from adapters.duo.received import document_data
 from adapters.duo.security import SignatureInvalid, Signer, Verifier
 from adapters.duo.xmlsafe import (
-    ACTIONS,
     ANONYMOUS,
     MAX_MESSAGE_BYTES,
     SOAP_ENV,
     WSA,
     WSSE,
     UnsafeXml,
+    actions,
     parse_untrusted,
     wsdl_path,
 )
-from gateway.delivery.document.schema import VZ, hardened_parser, validate
+from gateway.delivery.document.schema import VZ, VZ_V1, hardened_parser, validate, version_of
 from gateway.domain.identity import elfproef
 from gateway.domain.oin import certificate_oin, is_oin
 
@@ -56,6 +62,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 STATUS_FLOW = ("Geregistreerd", "In behandeling", "Afgesloten")
+# The contract version of a schema namespace, as the inspection endpoint names it.
+VERSIONS = {VZ_V1: "V1", VZ: "V2"}
 
 
 # Counting knobs in the order they are tried, with the fault each injects: 503 or dropping
@@ -118,6 +126,8 @@ class Registration:
     meldingsnummer: str
     registered_at: datetime
     verzuimsoort: str
+    version: str = VERSIONS[VZ]  # the contract version it was sent in
+    document: dict[str, Any] = field(default_factory=dict)  # what it carried (received.py)
     withdrawn_at: datetime | None = None
 
     def status_at(self, now: datetime, step: timedelta | None) -> tuple[str, datetime]:
@@ -175,6 +185,7 @@ class Fault(Exception):
         self.code = code
         self.text = text
         self.client = client
+        self.namespace = VZ  # the schema version of the request, once known
         super().__init__(f"{code}: {text}")
 
 
@@ -230,6 +241,8 @@ class VerzuimloketStandin:
             # The process's CPU time lets a benchmark split the cost per melding by side.
             report = {**asdict(self.stats), "cpu_seconds": time.process_time()}
             await _respond(send, 200, json.dumps(report).encode(), "application/json")
+        elif path == "/_admin/meldingen" and method == "GET":
+            await _respond(send, 200, json.dumps(self.inspect()).encode(), "application/json")
         elif method == "GET" and scope.get("query_string", b"") == b"wsdl":
             await _respond(send, 200, wsdl_path().read_bytes(), "text/xml; charset=utf-8")
         elif method == "POST":
@@ -328,6 +341,14 @@ class VerzuimloketStandin:
         """Check one request as DUO would and answer it (a ``Fault`` for what DUO refuses)."""
         envelope = _envelope(request.body, self.config.max_bytes)
         header, payload = _header_and_payload(envelope)
+        try:
+            return self._handle_payload(request, envelope, header, payload)
+        except Fault as fault:
+            fault.namespace = version_of(payload)  # answered in the version it was asked in
+            raise
+
+    def _handle_payload(self, request: _Request, envelope: etree._Element, header: etree._Element,
+                        payload: etree._Element) -> bytes:
         addressing = _addressing(header, self.config.duo_oin)
         operation = _operation(payload, addressing.action, request.soap_action)
         try:
@@ -342,7 +363,8 @@ class VerzuimloketStandin:
             raise Fault("0004", f"niet valide volgens XSD: {error}")
         self._save(operation, request.body)
         content = self._process(operation, payload, addressing)
-        return self._answer(content, operation, addressing.message_id, request_signature)
+        return self._answer(content, f"{actions(version_of(payload))[operation]}Response",
+                            addressing.message_id, request_signature)
 
     def _process(self, operation: str, payload: etree._Element,
                  addressing: Addressing) -> etree._Element:
@@ -370,47 +392,36 @@ class VerzuimloketStandin:
 
     def _melden(self, payload: etree._Element, message_id: str,
                 school_oin: str) -> etree._Element:
-        errors = self._business_header_errors(payload, school_oin)
-        bsn = payload.findtext(f"{{{VZ}}}deelnemer/{{{VZ}}}bsn")
-        onr = payload.findtext(f"{{{VZ}}}deelnemer/{{{VZ}}}onderwijsnummer")
-        if bsn is not None and not elfproef(bsn):
-            errors.append(("VZ001", "BSN voldoet niet aan de elfproef"))
-        if onr is not None and not elfproef(onr, onderwijsnummer=True):
-            errors.append(("VZ001", "onderwijsnummer voldoet niet aan de elfproef"))
-        soort = payload.findtext(f"{{{VZ}}}verzuim/{{{VZ}}}verzuimsoort") or ""
-        begin = payload.findtext(f"{{{VZ}}}verzuim/{{{VZ}}}periode/{{{VZ}}}begindatum")
-        end = payload.findtext(f"{{{VZ}}}verzuim/{{{VZ}}}periode/{{{VZ}}}einddatum")
-        if end is None and soort not in OPEN_END_ALLOWED:
-            errors.append(("VZ003", f"einddatum is verplicht bij verzuimsoort {soort}"))
-        if end is not None and begin is not None and date.fromisoformat(end) < \
-                date.fromisoformat(begin):
-            errors.append(("VZ002", "einddatum ligt voor begindatum"))
-        response = etree.Element(f"{{{VZ}}}MeldenVerzuimResponse", nsmap={"vz": VZ})
+        ns = version_of(payload)
+        errors = self._business_header_errors(payload, school_oin) + _melding_errors(payload)
+        response = etree.Element(f"{{{ns}}}MeldenVerzuimResponse", nsmap={"vz": ns})
         if errors:
             _verdict(response, errors)
             return response
-        kenmerk = payload.findtext(
-            f"{{{VZ}}}bedrijfsdocument/{{{VZ}}}identificatiecodeBedrijfsdocument") or ""
+        kenmerk = payload.findtext(_path(ns, "bedrijfsdocument", "identificatiecodeBedrijfsdocument")) or ""
         existing = self.registrations.get(kenmerk)
         if existing is not None:
             _verdict(response, [("VZ020", f"melding {kenmerk} is al geregistreerd als "
                                           f"{existing.meldingsnummer}")])
             return response
         now = self.clock()
-        registration = Registration(kenmerk, message_id, school_oin,
-                                    f"VZ{next(self._numbers):010d}", now, soort)
+        registration = Registration(
+            kenmerk, message_id, school_oin, f"VZ{next(self._numbers):010d}", now,
+            payload.findtext(_path(ns, "verzuim", "verzuimsoort")) or "", version=VERSIONS[ns],
+            document=document_data(payload))
         self.registrations[kenmerk] = registration
         self.stats.registered += 1
         _verdict(response, [])
-        etree.SubElement(response, f"{{{VZ}}}meldingsnummer").text = registration.meldingsnummer
-        etree.SubElement(response, f"{{{VZ}}}status").text = "Geregistreerd"
-        etree.SubElement(response, f"{{{VZ}}}datumTijdOntvangst").text = now.isoformat()
+        etree.SubElement(response, f"{{{ns}}}meldingsnummer").text = registration.meldingsnummer
+        etree.SubElement(response, f"{{{ns}}}status").text = "Geregistreerd"
+        etree.SubElement(response, f"{{{ns}}}datumTijdOntvangst").text = now.isoformat()
         return response
 
     def _intrekken(self, payload: etree._Element, school_oin: str) -> etree._Element:
+        ns = version_of(payload)
         errors = self._business_header_errors(payload, school_oin)
-        response = etree.Element(f"{{{VZ}}}IntrekkenMeldingResponse", nsmap={"vz": VZ})
-        kenmerk = payload.findtext(f"{{{VZ}}}kenmerkMelding") or ""
+        response = etree.Element(f"{{{ns}}}IntrekkenMeldingResponse", nsmap={"vz": ns})
+        kenmerk = payload.findtext(f"{{{ns}}}kenmerkMelding") or ""
         registration = self.registrations.get(kenmerk)
         if registration is None or registration.school_oin != school_oin:
             errors.append(("VZ010", f"melding {kenmerk} is niet bekend"))
@@ -421,19 +432,20 @@ class VerzuimloketStandin:
             return response
         registration.withdrawn_at = self.clock()
         _verdict(response, [])
-        etree.SubElement(response, f"{{{VZ}}}meldingsnummer").text = registration.meldingsnummer
-        etree.SubElement(response, f"{{{VZ}}}status").text = "Ingetrokken"
+        etree.SubElement(response, f"{{{ns}}}meldingsnummer").text = registration.meldingsnummer
+        etree.SubElement(response, f"{{{ns}}}status").text = "Ingetrokken"
         return response
 
     def _opvragen(self, payload: etree._Element, school_oin: str) -> etree._Element:
+        ns = version_of(payload)
         errors = self._business_header_errors(payload, school_oin)
-        response = etree.Element(f"{{{VZ}}}OpvragenStatuswijzigingenResponse", nsmap={"vz": VZ})
+        response = etree.Element(f"{{{ns}}}OpvragenStatuswijzigingenResponse", nsmap={"vz": ns})
         _verdict(response, errors)
         if errors:
             return response
         now = self.clock()
-        since_text = payload.findtext(f"{{{VZ}}}vanafDatumTijd")
-        wanted = {el.text for el in payload.findall(f"{{{VZ}}}kenmerkMelding")}
+        since_text = payload.findtext(f"{{{ns}}}vanafDatumTijd")
+        wanted = {el.text for el in payload.findall(f"{{{ns}}}kenmerkMelding")}
         since = datetime.fromisoformat(since_text) if since_text else None
         if since is not None and since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
@@ -445,30 +457,30 @@ class VerzuimloketStandin:
                 continue
             if since is not None and changed < since:
                 continue
-            item = etree.SubElement(response, f"{{{VZ}}}melding")
-            etree.SubElement(item, f"{{{VZ}}}kenmerkMelding").text = registration.kenmerk
-            etree.SubElement(item, f"{{{VZ}}}berichtId").text = registration.message_id
-            etree.SubElement(item, f"{{{VZ}}}meldingsnummer").text = registration.meldingsnummer
-            etree.SubElement(item, f"{{{VZ}}}status").text = status
-            etree.SubElement(item, f"{{{VZ}}}datumTijdStatuswijziging").text = changed.isoformat()
+            item = etree.SubElement(response, f"{{{ns}}}melding")
+            etree.SubElement(item, f"{{{ns}}}kenmerkMelding").text = registration.kenmerk
+            etree.SubElement(item, f"{{{ns}}}berichtId").text = registration.message_id
+            etree.SubElement(item, f"{{{ns}}}meldingsnummer").text = registration.meldingsnummer
+            etree.SubElement(item, f"{{{ns}}}status").text = status
+            etree.SubElement(item, f"{{{ns}}}datumTijdStatuswijziging").text = changed.isoformat()
         return response
 
     def _business_header_errors(self, payload: etree._Element,
                                 school_oin: str) -> list[tuple[str, str]]:
+        ns = version_of(payload)
         errors = []
-        header = f"{{{VZ}}}bedrijfsdocument"
-        if payload.findtext(f"{header}/{{{VZ}}}verzendendeInstantie") != school_oin:
+        if payload.findtext(_path(ns, "bedrijfsdocument", "verzendendeInstantie")) != school_oin:
             errors.append(("VZ004", "verzendendeInstantie wijkt af van het OIN in wsa:From"))
-        if payload.findtext(f"{header}/{{{VZ}}}ontvangendeInstantie") != self.config.duo_oin:
+        if payload.findtext(_path(ns, "bedrijfsdocument", "ontvangendeInstantie")) != self.config.duo_oin:
             errors.append(("VZ005", "ontvangendeInstantie is niet DUO"))
         return errors
 
-    def _answer(self, content: etree._Element, operation: str, relates_to: str,
+    def _answer(self, content: etree._Element, action: str, relates_to: str,
                 request_signature: str) -> bytes:
         envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope",
                                  nsmap={"soapenv": SOAP_ENV, "wsa": WSA})
         header = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Header")
-        etree.SubElement(header, f"{{{WSA}}}Action").text = f"{ACTIONS[operation]}Response"
+        etree.SubElement(header, f"{{{WSA}}}Action").text = action
         etree.SubElement(header, f"{{{WSA}}}MessageID").text = f"urn:uuid:{uuid.uuid4()}"
         etree.SubElement(header, f"{{{WSA}}}RelatesTo").text = relates_to
         etree.SubElement(header, f"{{{WSA}}}To").text = ANONYMOUS
@@ -482,6 +494,18 @@ class VerzuimloketStandin:
         """How many meldingen are registered."""
         with self._lock:
             return len(self.registrations)
+
+    def registration(self, kenmerk: str) -> Registration | None:
+        """The melding registered under a document id (``kenmerkMelding``), if any."""
+        with self._lock:
+            return self.registrations.get(kenmerk)
+
+    def inspect(self) -> list[dict[str, Any]]:
+        """Every registered melding as plain data: ids, version, status and what it carried."""
+        with self._lock:
+            return [{"kenmerk": r.kenmerk, "meldingsnummer": r.meldingsnummer, "versie": r.version,
+                     "verzuimsoort": r.verzuimsoort, "ingetrokken": r.withdrawn_at is not None,
+                     "document": r.document} for r in self.registrations.values()]
 
 
 def _envelope(body: bytes, limit: int) -> etree._Element:
@@ -529,34 +553,84 @@ def _addressing(header: etree._Element, duo_oin: str) -> Addressing:
 
 
 def _operation(payload: etree._Element, action: str, soap_action: str | None) -> str:
-    """The operation the body asks for, which wsa:Action and SOAPAction must name."""
+    """The operation the body asks for, which wsa:Action and SOAPAction must name (in the
+    contract of the body's schema version)."""
     operation = etree.QName(payload).localname.removesuffix("Request")
-    if ACTIONS.get(operation) != action:
+    if actions(version_of(payload)).get(operation) != action:
         raise Fault("0003", "wsa:Action past niet bij de operatie")
     if soap_action not in (None, "", '""', action, f'"{action}"'):
         raise Fault("0003", "SOAPAction wijkt af van wsa:Action")
     return operation
 
 
+def _path(ns: str, *names: str) -> str:
+    """An element path of local names in one schema namespace."""
+    return "/".join(f"{{{ns}}}{name}" for name in names)
+
+
+def _melding_errors(payload: etree._Element) -> list[tuple[str, str]]:
+    """What DUO refuses in a melding beyond the XSD: identifiers failing the elfproef, a missing
+    or earlier einddatum, and in version 2 a melding without the part its seed asks."""
+    ns = version_of(payload)
+    errors = []
+    bsn = payload.findtext(_path(ns, "deelnemer", "bsn"))
+    onr = payload.findtext(_path(ns, "deelnemer", "onderwijsnummer"))
+    if bsn is not None and not elfproef(bsn):
+        errors.append(("VZ001", "BSN voldoet niet aan de elfproef"))
+    if onr is not None and not elfproef(onr, onderwijsnummer=True):
+        errors.append(("VZ001", "onderwijsnummer voldoet niet aan de elfproef"))
+    soort = payload.findtext(_path(ns, "verzuim", "verzuimsoort")) or ""
+    begin = payload.findtext(_path(ns, "verzuim", "periode", "begindatum"))
+    end = payload.findtext(_path(ns, "verzuim", "periode", "einddatum"))
+    if end is None and soort not in OPEN_END_ALLOWED:
+        errors.append(("VZ003", f"einddatum is verplicht bij verzuimsoort {soort}"))
+    if end is not None and begin is not None and date.fromisoformat(end) < date.fromisoformat(begin):
+        errors.append(("VZ002", "einddatum ligt voor begindatum"))
+    return errors + (_seed_errors(payload) if ns == VZ else [])
+
+
+# Version 2: the verzuimsoorten of a student of 18 or older (V4) or of the RMC, whose melding must
+# carry seed 002's fields, and those fields.
+ADULT_OR_RMC_SOORTEN = frozenset({"V4", "RMC"})
+RMC_ELEMENTS = ("zorgen", "afspraken", "gevraagdVanRmc")
+
+
+def _seed_errors(payload: etree._Element) -> list[tuple[str, str]]:
+    """What a version 2 melding must carry beyond the XSD: a no-show its nietVerschenen part
+    (seed 000), an 18+ or RMC melding the concerns, agreements and question to the RMC (seed 002)."""
+    errors = []
+    aanleiding = payload.findtext(_path(VZ, "verzuim", "aanleiding"))
+    if aanleiding == "NO_SHOW" and payload.find(_path(VZ, "nietVerschenen")) is None:
+        errors.append(("VZ006", "no-show zonder datum aanmelding, contactpogingen en contactgegevens"))
+    soort = payload.findtext(_path(VZ, "verzuim", "verzuimsoort"))
+    missing = [name for name in RMC_ELEMENTS if payload.find(_path(VZ, "verzuim", name)) is None]
+    if soort in ADULT_OR_RMC_SOORTEN and missing:
+        errors.append(("VZ007", f"melding 18+/RMC zonder {', '.join(missing)}"))
+    return errors
+
+
 def _verdict(response: etree._Element, errors: list[tuple[str, str]]) -> None:
-    etree.SubElement(response, f"{{{VZ}}}requestGoedgekeurd").text = "false" if errors else "true"
+    ns = etree.QName(response).namespace
+    etree.SubElement(response, f"{{{ns}}}requestGoedgekeurd").text = "false" if errors else "true"
     for code, text in errors:
-        item = etree.SubElement(response, f"{{{VZ}}}foutmelding")
-        etree.SubElement(item, f"{{{VZ}}}foutcode").text = code
-        etree.SubElement(item, f"{{{VZ}}}fouttekst").text = text
+        item = etree.SubElement(response, f"{{{ns}}}foutmelding")
+        etree.SubElement(item, f"{{{ns}}}foutcode").text = code
+        etree.SubElement(item, f"{{{ns}}}fouttekst").text = text
 
 
 def fault_envelope(fault: Fault) -> bytes:
-    """A SOAP 1.1 fault with the Digikoppeling code in ``detail/foutdetail``."""
-    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV, "vz": VZ})
+    """A SOAP 1.1 fault with the Digikoppeling code in ``detail/foutdetail`` (in the schema
+    version of the request)."""
+    ns = fault.namespace
+    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV, "vz": ns})
     body = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
     element = etree.SubElement(body, f"{{{SOAP_ENV}}}Fault")
     etree.SubElement(element, "faultcode").text = "soapenv:Client" if fault.client \
         else "soapenv:Server"
     etree.SubElement(element, "faultstring").text = fault.text
-    detail = etree.SubElement(etree.SubElement(element, "detail"), f"{{{VZ}}}foutdetail")
-    etree.SubElement(detail, f"{{{VZ}}}foutcode").text = fault.code
-    etree.SubElement(detail, f"{{{VZ}}}fouttekst").text = fault.text
+    detail = etree.SubElement(etree.SubElement(element, "detail"), f"{{{ns}}}foutdetail")
+    etree.SubElement(detail, f"{{{ns}}}foutcode").text = fault.code
+    etree.SubElement(detail, f"{{{ns}}}fouttekst").text = fault.text
     return bytes(etree.tostring(envelope, encoding="utf-8", xml_declaration=True))
 
 

@@ -31,6 +31,10 @@ COLUMNS = {
     "waarnemingen": ("id", "deelnemernummer", "datum", "begintijd", "eindtijd", "lesuur", "soort",
                      "absentiemelding"),
 }
+# Columns read when an export has them, not required (older exports and layouts lack them): the
+# onderwijsnummer, and what a melding needs from the SIS (adapters.eduarte.deelnemers).
+OPTIONAL_COLUMNS = {"deelnemers": ("onderwijsnummer", "telefoonnummer", "locatie", "verbintenis_status",
+                                   "verbintenis_einddatum")}
 # The largest export read (a large MBO institution's year of waarnemingen is some tens of MB):
 # a file beyond it is refused whole, before a line of it is read.
 MAX_EXPORT_BYTES = 512 * MIB

@@ -140,40 +140,6 @@ def parse_waarneming(values: dict[str, str], where: str) -> Waarneming:
                       melding_id=values["absentiemelding"] or None, where=where)
 
 
-def parse_student(values: dict[str, str], brin: str) -> Student:
-    """A deelnemer row as a canonical student; raises ValueError naming the field."""
-    number = values["deelnemernummer"]
-    if not number:
-        raise ValueError("deelnemernummer ontbreekt")
-
-    def opt_date(key: str) -> date | None:
-        if not values.get(key):
-            return None
-        try:
-            return parse_date(values[key])
-        except ValueError as exc:  # reported without the value: it is personal data
-            raise ValueError(f"veld '{key}' is geen datum (dd-mm-jjjj)") from exc
-
-    data: dict[str, Any] = {
-        "id": f"{brin}-{number}", "birth_date": opt_date("geboortedatum"),
-        "leerweg": values["leerweg"], "niveau": _opt_int(values["niveau"]),
-        "enrolled_on": opt_date("inschrijfdatum"), "first_school_day": opt_date("eerste_lesdag"),
-        "intro_attended": parse_bool(values["intro_gevolgd"]),
-        "startkwalificatie": parse_bool(values["startkwalificatie"]),
-        "studiefinanciering": parse_bool(values["studiefinanciering"]),
-        "woongemeente": values["woongemeente"] or None,
-        "doktersverklaring": parse_bool(values["doktersverklaring"]),
-        "given_names": values.get("roepnaam") or None, "family_name": values.get("achternaam") or None,
-        "crebo": values.get("crebo") or None, "leerjaar": _opt_int(values.get("leerjaar", "")),
-        "onderwijsnummer": values.get("onderwijsnummer") or None,  # optional column
-    }
-    try:
-        return Student.model_validate(data)
-    except ValidationError as exc:
-        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
-        raise ValueError(f"ongeldige velden: {fields}") from exc
-
-
 def record_id(brin: str, waarneming_id: str) -> str:
     """Stable record id: the observation of one lesson (a correction keeps it)."""
     return f"eduarte:{brin}:{waarneming_id}"

@@ -1,8 +1,9 @@
 """A stand-in Eduarte: writes the synthetic school's exports into a drop folder, on a schedule.
 
 Each export is a full snapshot as the school's data stands on the stand-in's clock: students
-(``deelnemers``), absence reports (``absentiemeldingen``: periods, whole days, open-ended, with
-reason and handled flag) and lesson observations (``waarnemingen``: Aanwezig, Afwezig, Nvt). Files
+(``deelnemers``, with telefoonnummer, locatie and the verbintenis's status and einddatum), absence
+reports (``absentiemeldingen``: periods, whole days, open-ended, with reason and handled flag) and
+lesson observations (``waarnemingen``: Aanwezig, Afwezig, Nvt). Files
 are written under a temporary name and renamed, so a reader never sees half a file. Start it
 in-process with ``start_sandbox`` or as ``verzuim-gateway sandbox eduarte``.
 """
@@ -20,7 +21,8 @@ from typing import Any
 
 import click
 
-from adapters.eduarte.exports import COLUMNS, KINDS, export_path, snapshots
+from adapters.eduarte.exports import COLUMNS, KINDS, OPTIONAL_COLUMNS, export_path, snapshots
+from gateway.domain.model import Student
 from gateway.domain.reasons import is_authorised
 from gateway.testing.synthetic import (
     LESUREN,
@@ -30,8 +32,6 @@ from gateway.testing.synthetic import (
     SyntheticSchool,
     generate_school,
 )
-
-OPTIONAL_COLUMNS = {"deelnemers": ("onderwijsnummer",)}  # read when present, not required
 
 # canonical reason -> Eduarte absentiereden (the institution's code list)
 _CODES = {
@@ -61,6 +61,31 @@ class EduarteSandbox:
     keep: int = 3  # snapshots kept in the folder (the adapter needs the previous one)
     extra_rows: dict[str, list[str]] = field(default_factory=dict)  # raw lines appended per export
     written: threading.Event = field(default_factory=threading.Event)  # set after every snapshot
+    # Columns the exports leave out (a layout without them), and per student id deelnemers values
+    # written as given (as a school may have typed them): a tenant that is not the reference.
+    leave_out: frozenset[str] = frozenset()
+    patch_rows: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def header(self, kind: str) -> list[str]:
+        """The columns of one export, as this stand-in writes them."""
+        return [c for c in COLUMNS[kind] + OPTIONAL_COLUMNS.get(kind, ()) if c not in self.leave_out]
+
+    def _deelnemer(self, s: Student) -> list[str]:
+        ended = s.enrolment_status == "ended"
+        values = {
+            "deelnemernummer": self.school.numbers[s.id], "geboortedatum": _d(s.birth_date),
+            "leerweg": s.leerweg, "niveau": str(s.niveau or ""), "inschrijfdatum": _d(s.enrolled_on),
+            "eerste_lesdag": _d(s.first_school_day), "intro_gevolgd": _yn(s.intro_attended),
+            "startkwalificatie": _yn(s.startkwalificatie), "studiefinanciering": _yn(s.studiefinanciering),
+            "woongemeente": s.woongemeente or "", "doktersverklaring": _yn(s.doktersverklaring),
+            "roepnaam": s.given_names or "", "achternaam": s.family_name or "", "crebo": s.crebo or "",
+            "leerjaar": str(s.leerjaar or ""), "onderwijsnummer": s.onderwijsnummer or "",
+            "telefoonnummer": s.phone or "", "locatie": s.leslocatie or "",
+            "verbintenis_status": "Beëindigd" if ended else "Actief",
+            "verbintenis_einddatum": _d(s.enrolment_end),
+            **self.patch_rows.get(s.id, {}),
+        }
+        return [values[c] for c in self.header("deelnemers")]
 
     def _melding(self, event: AbsenceEvent, version: AbsenceVersion) -> list[str]:
         if version.status == "late":
@@ -86,13 +111,7 @@ class EduarteSandbox:
     def _rows(self) -> dict[str, list[list[str]]]:
         school, today = self.school, self.today
         rows: dict[str, list[list[str]]] = {kind: [] for kind in KINDS}
-        for s in school.students:
-            rows["deelnemers"].append([
-                school.numbers[s.id], _d(s.birth_date), s.leerweg, str(s.niveau or ""), _d(s.enrolled_on),
-                _d(s.first_school_day), _yn(s.intro_attended), _yn(s.startkwalificatie),
-                _yn(s.studiefinanciering), s.woongemeente or "", _yn(s.doktersverklaring),
-                s.given_names or "", s.family_name or "", s.crebo or "", str(s.leerjaar or ""),
-                s.onderwijsnummer or ""])
+        rows["deelnemers"] = [self._deelnemer(s) for s in school.students]
         for event in school.events:
             version = event.version_on(today)
             if version is not None and event.reported and event.start <= today:
@@ -129,7 +148,7 @@ class EduarteSandbox:
         for kind, rows in self._rows().items():
             buffer = io.StringIO()
             writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-            writer.writerow(COLUMNS[kind] + OPTIONAL_COLUMNS.get(kind, ()))
+            writer.writerow(self.header(kind))
             writer.writerows(rows)
             for line in self.extra_rows.get(kind, []):
                 buffer.write(line + "\r\n")

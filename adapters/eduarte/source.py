@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 
 import structlog
 
 from adapters.eduarte.config import EduarteConfig
+from adapters.eduarte.deelnemers import parse_student
 from adapters.eduarte.exports import Row, export_path, parse_row, read_rows, snapshots
 from adapters.eduarte.join import (
     Exports,
@@ -22,7 +24,6 @@ from adapters.eduarte.join import (
     broken_melding,
     join,
     parse_melding,
-    parse_student,
     parse_waarneming,
     record_id,
 )
@@ -75,8 +76,9 @@ class EduarteSource:
                 raise SourceError(f"Eduarte-export onbruikbaar: {exc}") from exc
 
         exports = Exports()
+        exported_on = datetime.strptime(stamp, "%Y%m%dT%H%M%S").date()  # a verbintenis ended before it
         for row in rows("deelnemers"):
-            student = parse_row(row, lambda v: parse_student(v, cfg.brin), problems)
+            student = parse_row(row, lambda v: parse_student(v, cfg.brin, exported_on), problems)
             if student is not None:
                 exports.students[row.values["deelnemernummer"]] = student
         for row in rows("absentiemeldingen"):

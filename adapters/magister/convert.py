@@ -20,6 +20,7 @@ from gateway.domain.calendar import AMSTERDAM
 from gateway.domain.errors import InvalidInput
 from gateway.domain.model import AttendanceRecord, Student
 from gateway.domain.ports import SourceProblem
+from gateway.domain.values import is_phone_number
 from gateway.intake.mapping import LATE, NOT_VERZUIM, CodeMapping, Kind, UnmappedCode, late_minutes
 
 
@@ -67,6 +68,65 @@ def _reason(kind: Kind, item: dict[str, Any], mapping: CodeMapping, where: str) 
         raise
 
 
+# Inschrijving.Status values that mean the enrolment has ended (an uitschrijving), in lower case.
+ENDED_STATUSES = frozenset({"beëindigd", "beeindigd", "uitgeschreven"})
+
+
+def phone_of(item: dict[str, Any], where: str) -> str | None:
+    """The first number in ``Telefoonnummers`` (a parent's or the student's, as the school lists
+    them); a malformed one raises ``InvalidInput`` naming the field, never its value."""
+    numbers = item.get("Telefoonnummers")
+    if numbers in (None, []):
+        return None
+    entries = numbers if isinstance(numbers, list) else [numbers]
+    for entry in entries:
+        value = entry.get("Nummer") if isinstance(entry, dict) else entry
+        if value in (None, ""):
+            continue
+        if not isinstance(value, str) or not is_phone_number(value.strip()):
+            raise InvalidInput("Telefoonnummers: geen geldig telefoonnummer (10 tot 15 cijfers, eventueel "
+                               "met +, spaties of streepjes); leerling tegengehouden", where=where)
+        return value.strip()
+    return None
+
+
+def leslocatie_of(item: dict[str, Any]) -> Any:
+    """The name of the student's ``Locatie`` (an object with ``Omschrijving``, or a plain name)."""
+    locatie = item.get("Locatie")
+    if isinstance(locatie, dict):
+        locatie = locatie.get("Omschrijving")
+    return locatie or None
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What ``Inschrijving`` says: since when, and whether (and when) it ended."""
+
+    enrolled_on: date | None
+    status: str
+    end: date | None
+
+
+def enrolment_of(item: dict[str, Any], where: str, today: date) -> Enrolment:
+    """The ``Inschrijving`` (``Begindatum``, ``Einddatum``, ``Status``); older lists have only
+    ``Inschrijfdatum``. It has ended once its Einddatum lies before ``today`` or its Status says so."""
+    inschrijving = item.get("Inschrijving")
+    if inschrijving is None:
+        inschrijving = {}
+    if not isinstance(inschrijving, dict):
+        raise InvalidInput("Inschrijving is geen object; leerling tegengehouden", where=where)
+    begin = inschrijving.get("Begindatum", item.get("Inschrijfdatum"))
+    enrolled_on = _opt_date(begin, f"{where}, Inschrijving.Begindatum")
+    end = _opt_date(inschrijving.get("Einddatum"), f"{where}, Inschrijving.Einddatum")
+    said_ended = str(inschrijving.get("Status") or "").strip().lower() in ENDED_STATUSES
+    if said_ended and end is None:
+        raise InvalidInput("Inschrijving: status beëindigd zonder Einddatum; leerling tegengehouden",
+                           where=where)
+    if said_ended or (end is not None and end < today):
+        return Enrolment(enrolled_on, "ended", end)
+    return Enrolment(enrolled_on, "active", None)  # an end still to come is not an uitschrijving yet
+
+
 def tenant_prefix(brin: str) -> str:
     """The start every record id of one tenant (school) shares."""
     return f"magister:{brin}:"
@@ -82,12 +142,14 @@ def record_id(brin: str, person_id: int, afspraak_id: int) -> str:
     return f"{person_prefix(brin, person_id)}{afspraak_id}"
 
 
-def to_student(item: dict[str, Any], brin: str) -> Student:
-    """A ``leerlingen`` item as a canonical student; raises ``InvalidInput`` naming the field."""
+def to_student(item: dict[str, Any], brin: str, today: date | None = None) -> Student:
+    """A ``leerlingen`` item as a canonical student; raises ``InvalidInput`` naming the field.
+    ``today`` (the adapter's clock) decides whether the Einddatum of the Inschrijving has passed."""
     number = str(item.get("Stamnummer") or "").strip()
     where = f"leerling {number or item.get('Id')}"
     if not number:
         raise InvalidInput("Stamnummer ontbreekt", where=where)
+    enrolment = enrolment_of(item, where, today or date.today())
     try:
         return Student(
             id=f"{brin}-{number}",
@@ -95,7 +157,9 @@ def to_student(item: dict[str, Any], brin: str) -> Student:
             startkwalificatie=bool(item.get("Startkwalificatie", False)),
             leerweg=item.get("Leerweg"),
             niveau=item.get("Niveau"),
-            enrolled_on=_opt_date(item.get("Inschrijfdatum"), f"{where}, Inschrijfdatum"),
+            enrolled_on=enrolment.enrolled_on,
+            enrolment_status=enrolment.status,
+            enrolment_end=enrolment.end,
             first_school_day=_opt_date(item.get("EersteLesdag"), f"{where}, EersteLesdag"),
             intro_attended=bool(item.get("IntroBijgewoond", False)),
             studiefinanciering=bool(item.get("Studiefinanciering", False)),
@@ -106,6 +170,8 @@ def to_student(item: dict[str, Any], brin: str) -> Student:
             crebo=item.get("Crebo"),
             leerjaar=item.get("Leerjaar"),
             onderwijsnummer=item.get("Onderwijsnummer") or None,
+            phone=phone_of(item, where),
+            leslocatie=leslocatie_of(item),
         )
     except ValidationError as exc:
         fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())

@@ -2,6 +2,8 @@
 
 Endpoints: ``POST /connect/token`` (client credentials), ``GET /api/leerlingen?top=&skip=``,
 ``GET /api/personen/{id}/afspraken?van=&tot=`` and ``GET /api/personen/{id}/absenties?van=&tot=``.
+A leerlingen item carries what a melding needs from the SIS too: ``Telefoonnummers`` (a parent's
+mobile number), ``Locatie`` (the leslocatie) and ``Inschrijving`` (Begindatum, Einddatum, Status).
 Its clock (``today``) decides which registrations and corrections are visible, so tests and the
 demo can move time forward and see late corrections (over HTTP too: ``PUT /sandbox/klok`` with
 ``{"today": "YYYY-MM-DD"}`` and the client secret as bearer, which the conformance kit's ``[clock]``
@@ -27,7 +29,7 @@ from fastapi.responses import JSONResponse
 from gateway.api.server import ServerHandle, serve_in_thread
 from gateway.domain.calendar import AMSTERDAM
 from gateway.domain.reasons import is_authorised
-from gateway.testing.synthetic import Lesson, SyntheticSchool, generate_school
+from gateway.testing.synthetic import SYNTHETIC_LESLOCATIES, Lesson, SyntheticSchool, generate_school
 
 CLOCK_PATH = "/sandbox/klok"  # the stand-in's clock, for the conformance kit's [clock]
 PERSON_BASE, AFSPRAAK_BASE, ABSENTIE_BASE, NOISE_BASE = 1000, 200000, 500000, 900000
@@ -42,6 +44,9 @@ _ABSENT = {
     "zwanger": (1, "ZW", "Zwangerschap"), "toegang_geweigerd": (4, "US", "Uitgestuurd"),
     "luxe_verzuim": (1, "LV", "Luxe verzuim"), "werk_ongeoorloofd": (1, "WK", "Werken"),
 }
+
+# Magister's locatie ids of the college's leslocaties (the school's own table).
+_LOCATIE_IDS = {name: i for i, name in enumerate(SYNTHETIC_LESLOCATIES, start=1)}
 
 
 def magister_instant(day: date, at: time = time(0)) -> str:
@@ -74,6 +79,11 @@ class MagisterSandbox:
     cancelled: set[str] = field(default_factory=set)  # lesson ids taken off the timetable
     tokens_issued: int = 0
     refusals: deque[Refusal] = field(default_factory=deque)  # answered, in order, before any data
+    # Keys the tenant's student list leaves out (a layout without them), and per student id keys
+    # served as given (a value as a school may have typed it): what the conformance kit and the
+    # tests need to see an adapter cope with a tenant that is not the reference.
+    leave_out: frozenset[str] = frozenset()
+    patch_items: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def refuse_next(self, *refusals: Refusal) -> None:
         """Answer the next API calls (not the token endpoint) with ``refusals``, one each."""
@@ -108,16 +118,24 @@ class MagisterSandbox:
         def opt(day: date | None) -> str | None:
             return magister_instant(day) if day else None
 
-        return {
+        item: dict[str, Any] = {
             "Id": person_id, "Stamnummer": self.school.numbers[s.id],
             "Roepnaam": s.given_names, "Achternaam": s.family_name,
             "Geboortedatum": magister_instant(s.birth_date), "Leerweg": s.leerweg, "Niveau": s.niveau,
-            "Inschrijfdatum": opt(s.enrolled_on), "EersteLesdag": opt(s.first_school_day),
+            "EersteLesdag": opt(s.first_school_day),
             "IntroBijgewoond": s.intro_attended, "Startkwalificatie": s.startkwalificatie,
             "Studiefinanciering": s.studiefinanciering, "Woongemeente": s.woongemeente,
             "Doktersverklaring": s.doktersverklaring, "Crebo": s.crebo, "Leerjaar": s.leerjaar,
             "Onderwijsnummer": s.onderwijsnummer,
+            "Telefoonnummers": [{"Type": "Mobiel", "Omschrijving": "Ouder/verzorger", "Nummer": s.phone}]
+            if s.phone else [],
+            "Locatie": {"Id": _LOCATIE_IDS.get(s.leslocatie, 0), "Omschrijving": s.leslocatie}
+            if s.leslocatie else None,
+            "Inschrijving": {"Begindatum": opt(s.enrolled_on), "Einddatum": opt(s.enrolment_end),
+                             "Status": "Beëindigd" if s.enrolment_status == "ended" else "Actief"},
         }
+        item.update(self.patch_items.get(s.id, {}))
+        return {k: v for k, v in item.items() if k not in self.leave_out}
 
     @staticmethod
     def _afspraak(lesson: Lesson) -> dict[str, Any]:

@@ -149,7 +149,7 @@ class MagisterSource:
         for done, item in enumerate(items):
             progress(done, len(items))
             try:
-                student = to_student(item, self.config.brin)
+                student = to_student(item, self.config.brin, self.today())
                 person_id = int(item["Id"])
             except (InvalidInput, KeyError, TypeError, ValueError) as exc:
                 problems.append(SourceProblem(where=getattr(exc, "where", None) or "leerlingen",

@@ -30,6 +30,7 @@ TITLES = {
     status.HTTP_404_NOT_FOUND: "Niet gevonden",
     status.HTTP_405_METHOD_NOT_ALLOWED: "Methode niet toegestaan",
     status.HTTP_406_NOT_ACCEPTABLE: "Niet aanvaardbaar",
+    status.HTTP_409_CONFLICT: "Kan niet in deze status",
     status.HTTP_413_CONTENT_TOO_LARGE: "Verzoek te groot",
     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "Mediatype niet ondersteund",
 }

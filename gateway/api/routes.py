@@ -12,6 +12,8 @@ from gateway import pipeline
 from gateway.api.app_state import store_of, today_of
 from gateway.api.auth import authorised_school
 from gateway.api.melding_query import MeldingFilter, check_filter, count_meldingen, next_link
+from gateway.api.melding_schemas import MeldingList, MeldingOut
+from gateway.api.melding_work import add_melding_work, melding_or_404
 from gateway.api.problems import (
     MAX_FIELD_ERRORS,
     VALIDATION_SLUG,
@@ -25,8 +27,6 @@ from gateway.api.schemas import (
     CalendarIn,
     EvaluationOut,
     IngestOut,
-    MeldingList,
-    MeldingOut,
     StudentsIn,
     attendance_batch,
     calendar_batch,
@@ -35,7 +35,7 @@ from gateway.api.schemas import (
 from gateway.domain.errors import ConfigurationError, GatewayError
 from gateway.domain.ports import SourceBatch
 from gateway.intake.batch_checks import Rejection
-from gateway.store import get_melding, list_meldingen
+from gateway.store import list_meldingen
 
 log = structlog.get_logger(__name__)
 
@@ -45,8 +45,6 @@ SourceName = Annotated[str, Query(pattern=r"^[a-z][a-z0-9-]{0,31}$",
 PUSH_ERRORS = responses(status.HTTP_400_BAD_REQUEST, status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN,
                         status.HTTP_404_NOT_FOUND, status.HTTP_413_CONTENT_TOO_LARGE,
                         status.HTTP_422_UNPROCESSABLE_CONTENT)
-
-
 
 
 def _refuse(rejected: Sequence[Rejection]) -> ApiProblem:
@@ -124,7 +122,8 @@ def push_router() -> APIRouter:
 
 
 def meldingen_router() -> APIRouter:
-    """Read a school's meldingen and their status."""
+    """Read a school's meldingen and their status; fill in, approve and file them
+    (``gateway.api.melding_work``)."""
     router = APIRouter(prefix="/api/v1/schools/{school_id}/meldingen", tags=["meldingen"])
 
     @router.get("", response_model=MeldingList, summary="Meldingen",
@@ -136,7 +135,7 @@ def meldingen_router() -> APIRouter:
         views = list_meldingen(store_of(request), school_id, status=query.status, student_id=query.student_id,
                                rule=query.rule, kind=query.kind, limit=query.limit, offset=query.offset)
         total = count_meldingen(store_of(request), school_id, query)
-        return MeldingList(items=[MeldingOut.model_validate(v.to_json()) for v in views], total=total,
+        return MeldingList(items=[MeldingOut.of(v) for v in views], total=total,
                            limit=query.limit, offset=query.offset, next=next_link(request, query, total))
 
     @router.get("/{melding_id}", response_model=MeldingOut, summary="Eén melding en haar status",
@@ -144,11 +143,8 @@ def meldingen_router() -> APIRouter:
                                     status.HTTP_404_NOT_FOUND, status.HTTP_422_UNPROCESSABLE_CONTENT))
     def get_melding_(school_id: School, request: Request,
                      melding_id: Annotated[str, Path(min_length=1, max_length=100)]) -> MeldingOut:
-        """One melding of the school, with its delivery and receiver status."""
-        view = get_melding(store_of(request), melding_id, school_id=school_id)
-        if view is None:
-            raise ApiProblem(status.HTTP_404_NOT_FOUND, "onbekende-melding", "Niet gevonden",
-                             f"melding {melding_id} bestaat niet")
-        return MeldingOut.model_validate(view.to_json())
+        """One melding of the school, with its delivery and receiver status and what it still misses."""
+        return MeldingOut.of(melding_or_404(request, school_id, melding_id))
 
+    add_melding_work(router)
     return router

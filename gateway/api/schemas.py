@@ -21,7 +21,11 @@ MAX_CALENDAR_DAYS = 400
 STUDENT_EXAMPLE: dict[str, Any] = {
     "id": "25AB-100001", "birth_date": "2010-03-01", "startkwalificatie": False, "leerweg": "BOL",
     "niveau": 2, "enrolled_on": "2026-05-01", "intro_attended": False, "studiefinanciering": False,
-    "woongemeente": "0344", "doktersverklaring": False,
+    "woongemeente": "0344", "doktersverklaring": False, "phone": "06-12345678",
+    "leslocatie": "Hoofdlocatie Stationsplein", "enrolment_status": "active",
+}
+ENDED_STUDENT_EXAMPLE: dict[str, Any] = {
+    **STUDENT_EXAMPLE, "id": "25AB-100002", "enrolment_status": "ended", "enrolment_end": "2026-10-30",
 }
 RECORD_EXAMPLE: dict[str, Any] = {
     "id": "les-2026-09-01-1-100001", "student_id": "25AB-100001", "date": "2026-09-01", "start": "08:30",
@@ -47,10 +51,13 @@ Instant = Annotated[AwareDatetime, BeforeValidator(_assume_utc)]
 
 
 class StudentsIn(BaseModel):
-    """Students to add or update (matched by ``id``)."""
+    """Students to add or update (matched by ``id``). Besides the rule facts a student may carry
+    what a melding needs from the SIS: ``phone`` (a parent's or the student's), ``leslocatie`` (one
+    of the school's configured leslocaties), and ``enrolment_status`` ``ended`` with ``enrolment_end``
+    for an uitschrijving."""
 
-    model_config = ConfigDict(extra="forbid",
-                              json_schema_extra={"examples": [{"students": [STUDENT_EXAMPLE]}]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"students": [STUDENT_EXAMPLE, ENDED_STUDENT_EXAMPLE]}]})
 
     students: list[Student] = Field(min_length=1, max_length=MAX_STUDENTS)
 
@@ -124,57 +131,6 @@ class IngestOut(BaseModel):
     withdrawn: int
     students_changed: int
     evaluation: EvaluationOut | None = None
-
-
-class MeldingOut(BaseModel):
-    """A melding and its status (no personal data)."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": "0b8f2a9e-6d55-5c1e-9a31-4c3d0f0e9d11", "school_id": "25AB00", "student_id": "25AB-100001",
-        "rule": "verzuim-16u", "kind": "melding", "recipient": "leerplicht", "route": "duo",
-        "status": "verzonden", "trigger_date": "2026-09-22", "period_start": "2026-09-01",
-        "period_end": "2026-09-22", "due_date": "2026-09-29", "hours": 16.5,
-        "receiver_status": "Geregistreerd", "signal": {"rule": "verzuim-16u"}}]})
-
-    id: str
-    school_id: str
-    business_id: str = ""
-    message_id: str = ""
-    student_id: str
-    rule: str
-    kind: str
-    recipient: str
-    route: str | None = None
-    status: str
-    trigger_date: date
-    period_start: date
-    period_end: date | None = None
-    due_date: date | None = None
-    hours: float | None = None
-    profile_stamp: str = ""
-    receiver_reference: str | None = None
-    receiver_status: str | None = None
-    last_error: str | None = None
-    approved_by: str | None = None
-    created_at: Instant | None = None
-    updated_at: Instant | None = None
-    signal: dict[str, Any] = Field(default_factory=dict)
-
-
-class MeldingList(BaseModel):
-    """A page of meldingen, newest trigger date first: ``total`` counts every match, ``next`` is the
-    link to the following page (absent on the last one)."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "items": [], "total": 250, "limit": 100, "offset": 0,
-        "next": "/api/v1/schools/25AB00/meldingen?limit=100&offset=100"}]})
-
-    items: list[MeldingOut]
-    total: int = Field(description="Number of meldingen matching the filters, over all pages")
-    limit: int
-    offset: int
-    next: str | None = Field(None, json_schema_extra={"format": "uri-reference"},
-                             description="Path and query of the next page; null on the last page")
 
 
 class Health(BaseModel):

@@ -31,6 +31,8 @@ from gateway.config.config_values import (
 from gateway.config.school import DUO_OIN_KEY, ENV_NAME, ENV_SUFFIX, SchoolConfig, resolve_env_references
 from gateway.domain.errors import ConfigurationError, GatewayError
 from gateway.domain.oin import OIN_FORM
+from gateway.domain.soort_verzuim import MANUAL_KINDS, UITSCHRIJVING
+from gateway.domain.values import is_phone_number
 from gateway.domain.vestiging import VESTIGING_FORM
 from gateway.rules.catalogue import RULE_IDS
 from gateway.rules.profiles import available_profiles, load_profile
@@ -230,9 +232,10 @@ def _profile_findings(config: SchoolConfig) -> list[Finding]:
 
 
 def _unknown_rule_findings(config: SchoolConfig) -> list[Finding]:
-    return [Finding(f"routes.{rule}", f"onbekende regel '{rule}'{did_you_mean(rule, RULE_IDS)}",
-                    ", ".join(RULE_IDS))
-            for rule in config.routes if rule not in RULE_IDS]
+    kinds = (*RULE_IDS, *MANUAL_KINDS, UITSCHRIJVING)
+    return [Finding(f"routes.{rule}", f"onbekende regel '{rule}'{did_you_mean(rule, kinds)}",
+                    ", ".join(kinds))
+            for rule in config.routes if rule not in kinds]
 
 
 def _missing_channel_findings(config: SchoolConfig) -> list[Finding]:
@@ -287,6 +290,21 @@ def _usability_warnings(config: SchoolConfig) -> list[Finding]:
     if not config.sources:
         warnings.append(Finding("sources", "geen bronnen ingesteld; gegevens kunnen alleen via de "
                                            "aanlever-API binnenkomen"))
+    return warnings + _melding_warnings(config)
+
+
+def _melding_warnings(config: SchoolConfig) -> list[Finding]:
+    """What every melding needs from the school's settings (Besluit Verzuimmelding): without it
+    each melding waits in the review queue until a person fills it in."""
+    warnings = []
+    if not config.leslocaties:
+        warnings.append(Finding("leslocaties", "geen leslocaties ingesteld; een melding noemt de leslocatie "
+                                               "uit deze lijst, dus elke melding blijft wachten",
+                                "een lijst met de namen van de leslocaties van de school"))
+    if config.melder() is None:
+        warnings.append(Finding("contact_name", "de melder is niet volledig (contact_name, "
+                                                "contact_function, contact_phone, contact_email); elke "
+                                                "melding wacht tot iemand de melder invult"))
     return warnings
 
 
@@ -295,6 +313,9 @@ def _value_findings(config: SchoolConfig) -> list[Finding]:
     problems: list[Finding] = []
     if config.contact_email is not None:
         problems += filter(None, [mail_finding("contact_email", config.contact_email)])
+    if config.contact_phone is not None and not is_phone_number(config.contact_phone):
+        problems.append(Finding("contact_phone", "is geen telefoonnummer",
+                                "10 tot 15 cijfers, eventueel met +, spaties of streepjes"))
     for name, options in config.sources.items():
         problems += table_value_findings(f"sources.{name}", options)
     for name, options in config.channels.items():

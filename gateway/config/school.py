@@ -38,14 +38,15 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gateway.config.routes import FallbackPolicy, Route, RoutingPolicy
 from gateway.domain.errors import ConfigurationError
-from gateway.domain.model import Calendar
+from gateway.domain.melding_content import Melder
+from gateway.domain.model import MAX_LESLOCATIE, Calendar
 from gateway.domain.oin import OIN_PATTERN
 from gateway.domain.ports import SchoolIdentity
 from gateway.intake.validation import describe
@@ -75,6 +76,11 @@ class SchoolConfig(BaseModel):
     contact_name: str | None = None
     contact_email: str | None = None
     contact_phone: str | None = None
+    contact_function: str | None = None  # the melder's functie (Besluit), with the three above
+    # The school's leslocaties (Besluit: naam leslocatie, "from a list the school keeps"): a melding
+    # names one of these, from the SIS or chosen by a person.
+    leslocaties: list[Annotated[str, Field(min_length=1, max_length=MAX_LESLOCATIE)]] = Field(
+        default_factory=list)
     profile: str = "national"
     profile_overrides: dict[str, Any] = Field(default_factory=dict)
     review_required: bool = False
@@ -96,7 +102,15 @@ class SchoolConfig(BaseModel):
             contact_name=self.contact_name,
             contact_email=self.contact_email,
             contact_phone=self.contact_phone,
+            contact_function=self.contact_function,
         )
+
+    def melder(self) -> Melder | None:
+        """The school's melder from its settings; None unless naam, functie, telefoon and e-mail are set."""
+        if not (self.contact_name and self.contact_function and self.contact_phone and self.contact_email):
+            return None
+        return Melder(naam=self.contact_name, functie=self.contact_function, telefoon=self.contact_phone,
+                      email=self.contact_email)
 
     def channel_options(self, route: str) -> dict[str, Any]:
         """The settings of the channel on ``route``, as its adapter is built from them: the mail

@@ -13,6 +13,7 @@ from gateway.console.pages.assets import assets_router
 from gateway.console.pages.common import ConsoleSettings
 from gateway.console.pages.dead_letters import dead_letters_router
 from gateway.console.pages.deadlines import deadlines_router
+from gateway.console.pages.manual import manual_router
 from gateway.console.pages.meldingen import meldingen_router
 from gateway.console.pages.monitor import monitor_router
 from gateway.console.pages.signin import signin_router
@@ -25,8 +26,9 @@ __all__ = ["ConsoleSettings", "console_router", "console_routers"]
 def console_router(settings: ConsoleSettings) -> APIRouter:
     """The console pages: every page group's router in one."""
     router = APIRouter()
-    for pages in (assets_router(), signin_router(settings), meldingen_router(), deadlines_router(),
-                  dead_letters_router(), students_router(), monitor_router()):
+    # The manual filing's page comes before the meldingen group: /meldingen/nieuw is no melding id.
+    for pages in (assets_router(), signin_router(settings), manual_router(), meldingen_router(),
+                  deadlines_router(), dead_letters_router(), students_router(), monitor_router()):
         router.include_router(pages)
     return router
 

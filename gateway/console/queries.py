@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gateway.delivery import outbox
+from gateway.domain.age import age_on
 from gateway.domain.calendar import working_days_until
 from gateway.domain.lifecycle import State
 from gateway.domain.outbox_lifecycle import OutboxState
@@ -99,3 +100,10 @@ def dead_letters_of(store: Store, school_id: str) -> list[dict[str, Any]]:
                              states=tuple(OutboxState))
     replayed = {r["parent_id"] for r in every if r["parent_id"] is not None}
     return [r for r in every if r["state"] == OutboxState.DEAD and r["id"] not in replayed][:MAX_ROWS]
+
+
+def student_age(store: Store, school_id: str, student_id: str, on: date) -> int | None:
+    """A student's age in years on ``on`` (None when the student is not stored)."""
+    with store.read() as conn:
+        details = student_details(conn, store.cipher, school_id, student_id)
+    return None if details is None else age_on(details.birth_date, on)

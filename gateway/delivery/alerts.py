@@ -1,9 +1,11 @@
-"""Alerts on state transitions, once per melding: the due date at risk (the dead-letter alert
+"""Alerts on state transitions, once per melding: the due date at risk, also of a melding waiting
+for a person to fill in what it misses (the dead-letter alert
 lives with the outbox). An alert is a structured log event plus an audit entry; the audit entry
 is also what makes it once-only, across restarts and workers."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,6 +37,8 @@ class DueDateAlert:
     route: str | None
     due_date: date
     working_days_left: int
+    # Fields a person must still fill in (the completeness gate): the melding waits for them.
+    waiting_for: tuple[str, ...] = ()
 
 
 def _already_alerted(conn: sa.Connection, ids: list[str]) -> set[str]:
@@ -65,6 +69,7 @@ def alert_due_dates(store: Store, today: date, within_workdays: int, actor: str)
                 meldingen.c.status,
                 meldingen.c.route,
                 meldingen.c.due_date,
+                meldingen.c.missing,
             )
             .where(
                 meldingen.c.status.in_(AT_RISK_STATES),
@@ -89,6 +94,7 @@ def alert_due_dates(store: Store, today: date, within_workdays: int, actor: str)
                 r.route,
                 r.due_date,
                 working_days_until(today, r.due_date),
+                tuple(json.loads(r.missing or "[]")),
             )
             audit.append(
                 conn,
@@ -102,6 +108,7 @@ def alert_due_dates(store: Store, today: date, within_workdays: int, actor: str)
                     "route": r.route,
                     "due_date": r.due_date.isoformat(),
                     "werkdagen_over": alert.working_days_left,
+                    "wacht_op": list(alert.waiting_for),
                     "as_of": today.isoformat(),
                 },
             )

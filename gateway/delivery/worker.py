@@ -33,6 +33,7 @@ from gateway.delivery.retry import RetryPolicy, next_attempt
 from gateway.delivery.routing import RecipientDirectory
 from gateway.domain.age import age_on
 from gateway.domain.errors import ConfigurationError, GatewayError, IntegrityError, PermanentDeliveryError
+from gateway.domain.melding_content import specification_from_json
 from gateway.domain.outbox_lifecycle import Operation
 from gateway.domain.ports import (
     CHANNELS_GROUP,
@@ -57,7 +58,8 @@ __all__ = [
 
 log = get_logger("worker")
 _MELDING = sa.select(
-    meldingen.c.signal, meldingen.c.content, meldingen.c.student_id, meldingen.c.created_at
+    meldingen.c.signal, meldingen.c.content, meldingen.c.student_id, meldingen.c.created_at,
+    meldingen.c.specification,
 ).where(meldingen.c.id == sa.bindparam("mid"))
 ChannelResolver = Callable[[SchoolConfig, str], Channel]
 T = TypeVar("T")
@@ -190,6 +192,7 @@ class Worker:
             content=content,
             recipients=recipients,
             created_at=row.created_at,
+            specification=specification_from_json(json.loads(row.specification or "null")),
         )
 
     def recipients(self, signal: Signal, student: StudentDetails) -> tuple[RecipientAddress, ...]:
@@ -383,6 +386,7 @@ class Worker:
                 status=a.status,
                 due_date=a.due_date.isoformat(),
                 working_days_left=a.working_days_left,
+                waiting_for=list(a.waiting_for),
             )
         return len(alerts)
 

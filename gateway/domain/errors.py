@@ -65,3 +65,12 @@ class TransientSourceError(SourceError):
 
 class IntegrityError(GatewayError):
     """Stored data failed a check (audit chain broken, decryption failed)."""
+
+
+class IncompleteMelding(InvalidInput):
+    """A melding misses what a person must fill in; it stays in the review queue. ``missing`` holds
+    the field names (``gateway.domain.melding_content.FIELD_LABELS``)."""
+
+    def __init__(self, message: str, missing: tuple[str, ...]) -> None:
+        self.missing = missing
+        super().__init__(message, "inhoud")

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from gateway.domain.reasons import ALL_REASONS
 from gateway.domain.values import (
@@ -13,12 +22,17 @@ from gateway.domain.values import (
     CalendarDay,
     LocalTime,
     Onderwijsnummer,
+    PhoneNumber,
     StrictBool,
     StrictInt,
     StrictStr,
 )
 
 Leerweg = Literal["BOL", "BBL", "VO"]
+# Whether the student is enrolled; "ended" with ``enrolment_end`` is an uitschrijving (LPW art. 18,
+# WEB art. 8.1.8), which the gateway reports to the woongemeente under the kwalificatieplicht.
+EnrolmentStatus = Literal["active", "ended"]
+MAX_LESLOCATIE = 80
 Status = Literal["present", "absent", "late"]
 
 # Bounds that keep dates and counts inside what the calendar arithmetic and the engine's int32
@@ -77,6 +91,22 @@ class Student(_Canonical):
     crebo: Text = None
     opleiding: Text = None
     leerjaar: StrictInt | None = None
+    # Melding content the SIS may know (DESIGN.md section 6): the phone number of a parent or the
+    # student (personal data), the leslocatie (one of the school's configured list).
+    phone: PhoneNumber | None = None
+    leslocatie: Annotated[StrictStr, Field(min_length=1, max_length=MAX_LESLOCATIE)] | None = None
+    enrolment_status: EnrolmentStatus = "active"
+    enrolment_end: Day | None = Field(None, validate_default=True)  # checked even when left out
+
+    @field_validator("enrolment_end")
+    @classmethod
+    def _ends_when_ended(cls, value: date | None, info: ValidationInfo) -> date | None:
+        status = info.data.get("enrolment_status")
+        if status == "ended" and value is None:
+            raise ValueError("enrolment_status 'ended' vraagt om de datum van uitschrijving")
+        if status == "active" and value is not None:
+            raise ValueError("hoort alleen bij enrolment_status 'ended'")
+        return value
 
 
 class AttendanceRecord(_Canonical):

@@ -42,6 +42,8 @@ PERSONAL_DATA: Mapping[str, str] = MappingProxyType({
     "contact_email": f"{_REACHES}: the school's contact person",
     "phone": _REACHES,
     "telefoon": _REACHES,
+    "telefoonnummer": _REACHES,  # the SIS's own key names (Eduarte, Magister)
+    "telefoonnummers": _REACHES,
     "contact_phone": f"{_REACHES}: the school's contact person",
     "contact": "a contact person: name, e-mail address or phone number",
     "contacts": "contact persons: names, e-mail addresses or phone numbers",

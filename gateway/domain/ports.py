@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
+from gateway.domain.melding_content import CONCERNS, MeldingContent, Verzuimspecificatie
 from gateway.domain.model import AttendanceRecord, Calendar, Student
 from gateway.domain.progress import Progress, no_progress
 from gateway.domain.signals import Signal
@@ -81,6 +82,7 @@ class SchoolIdentity:
     contact_name: str | None = None
     contact_email: str | None = None
     contact_phone: str | None = None
+    contact_function: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,19 +105,9 @@ class StudentDetails:
     leerjaar: int | None = None
     leerweg: str | None = None
     niveau: int | None = None
-
-
-CONCERNS = ("problemen_buiten_school", "startkwalificatie_in_gevaar", "dreigende_uitval")
-
-
-@dataclass(frozen=True)
-class MeldingContent:
-    """What the verzuimcoördinator adds to a signal before it goes out."""
-
-    actie_gewenst: bool | None = None
-    toelichting: str | None = None
-    concerns: frozenset[str] = frozenset()
-    actions_taken: tuple[str, ...] = ()
+    phone: str | None = None
+    leslocatie: str | None = None
+    enrolled_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -136,9 +128,13 @@ class OutgoingMelding:
     school: SchoolIdentity
     student: StudentDetails
     signal: Signal
-    content: MeldingContent = MeldingContent()
+    # The content as released: resolved from person, SIS and profile, checked complete by the gate.
+    content: MeldingContent = field(default_factory=MeldingContent)
     recipients: tuple[RecipientAddress, ...] = ()
     created_at: datetime | None = None
+    # Verzuimdagen, verzuimuren and alle lessen gemist, computed from the evidence (None: not computed,
+    # a melding stored before issue 16).
+    specification: Verzuimspecificatie | None = None
 
 
 @dataclass(frozen=True)
@@ -190,3 +186,6 @@ class ChannelFactory(Protocol):
     """Entry point ``verzuim_gateway.channels``: build a channel from its configuration."""
 
     def __call__(self, config: Mapping[str, Any]) -> Channel: ...
+
+
+__all__ = ["CONCERNS", "MeldingContent", "Verzuimspecificatie"]  # re-exported for the adapters

@@ -88,3 +88,26 @@ Bsn = Annotated[StrictStr, AfterValidator(_bsn), WithJsonSchema({
 Onderwijsnummer = Annotated[StrictStr, AfterValidator(_onderwijsnummer), WithJsonSchema({
     "type": "string", "pattern": r"^10\d{7}$",
     "description": "Nine digits starting with 10 that pass the onderwijsnummer elfproef"})]
+
+# A Dutch or international phone number as people write it: digits, an optional leading "+",
+# spaces, hyphens and one pair of brackets; 10 to 15 digits in all (06-12345678, +31 6 1234 5678).
+PHONE_PATTERN = r"^\+?[0-9][0-9 ()-]{8,20}$"
+_PHONE = re.compile(PHONE_PATTERN)
+MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 10, 15
+
+
+def is_phone_number(value: str) -> bool:
+    """Whether ``value`` is written like a phone number (``PHONE_PATTERN``, 10 to 15 digits)."""
+    digits = sum(c.isdigit() for c in value)
+    return _PHONE.fullmatch(value) is not None and MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS
+
+
+def _phone(value: str) -> str:
+    if not is_phone_number(value):
+        raise ValueError("is geen telefoonnummer: 10 tot 15 cijfers, eventueel met +, spaties of streepjes")
+    return value
+
+
+PhoneNumber = Annotated[StrictStr, AfterValidator(_phone), WithJsonSchema({
+    "type": "string", "pattern": PHONE_PATTERN, "examples": ["06-12345678", "+31 20 123 4567"],
+    "description": "A phone number: 10 to 15 digits, optionally with +, spaces or hyphens"})]

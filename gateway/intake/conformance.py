@@ -4,7 +4,8 @@ A vendor loads the reference school (``gateway.testing.synthetic.generate_school
 dates of the configuration) into a test tenant, points its adapter (or push integration) at it,
 and runs ``verzuim-gateway adapter check NAME --config FILE``. The checks: the protocol, required
 fields, an identity number (BSN or onderwijsnummer) for every student who could get a melding, unique
-and stable ids, the cursor and corrections, time zones, and completeness (paging).
+and stable ids, the cursor and corrections, time zones, completeness (paging), and what a melding
+needs from the SIS (phone number, leslocatie, datum aanmelding, enrolment status).
 Without a reference only the checks that need no known answer run.
 
 Whether a correction keeps its record id needs the source to change between two reads. Only a
@@ -270,6 +271,44 @@ def _reference_checks(report: ConformanceReport, batch: SourceBatch, school: Syn
                _sample([f"{p.where}: {p.message}" for p in batch.problems]))
 
 
+MELDING_CONTENT = "gegevens voor de melding"
+# What a melding needs from the SIS (DESIGN.md section 6), per canonical field: its Dutch name.
+CONTENT_FIELDS = {"phone": "telefoonnummer", "leslocatie": "leslocatie", "enrolled_on": "datum aanmelding",
+                  "enrolment_status": "inschrijvingsstatus"}
+
+
+def _content_value(student: Student, name: str) -> Any:
+    """A field as compared: a phone number by its digits (``06-1234 5678`` is ``0612345678``)."""
+    value = getattr(student, name, None)
+    return "".join(c for c in value if c.isdigit()) if name == "phone" and isinstance(value, str) else value
+
+
+def _melding_content(report: ConformanceReport, batch: SourceBatch, school: SyntheticSchool) -> None:
+    """Each reference student arrives with its phone number, leslocatie, datum aanmelding and
+    enrolment status: a field left empty is missing, one with another value is odd. Values are not
+    shown (a phone number is personal data, even a made-up one)."""
+    got = {s.id: s for s in batch.students}
+    missing: dict[str, list[str]] = {}
+    odd: dict[str, list[str]] = {}
+    for want in school.students:
+        student = got.get(want.id)
+        if student is None:
+            continue  # named by the completeness check
+        for name, label in CONTENT_FIELDS.items():
+            expected, value = _content_value(want, name), _content_value(student, name)
+            if value is None and expected is not None:
+                missing.setdefault(label, []).append(want.id)
+            elif value != expected:
+                odd.setdefault(label, []).append(want.id)
+    problems = [f"{label} ontbreekt bij {len(ids)} studenten ({_sample(ids)})"
+                for label, ids in missing.items()]
+    problems += [f"{label} wijkt af van de referentie bij {len(ids)} studenten ({_sample(ids)})"
+                 for label, ids in odd.items()]
+    report.add(MELDING_CONTENT, not problems,
+               f"{', '.join(CONTENT_FIELDS.values())} zoals de referentie" if not problems
+               else "; ".join(problems))
+
+
 CORRECTIONS = "correcties onder hetzelfde id"
 Seen = tuple[str, str | None]  # status and reason of one lesson
 
@@ -347,6 +386,7 @@ def run_checks(adapter: str, factory: Callable[[], Source], reference: Reference
     _cursor(report, first, _fetch(report, "cursor en correcties", factory, first.cursor))
     if school is not None and as_of is not None:
         _reference_checks(report, first, school, as_of)
+        _melding_content(report, first, school)
         _corrections(report, factory, school, as_of, move_to)
     else:
         report.add("tijdzones, volledigheid, correcties", None,

@@ -6,16 +6,67 @@ import hashlib
 import json
 import tomllib
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 import mappings
+from gateway.domain.completeness import Requirements
 from gateway.domain.errors import ConfigurationError
+from gateway.domain.melding_content import (
+    CONCERNS,
+    MAX_ITEM_TEXT,
+    MAX_ITEMS,
+    MAX_TEXT,
+    REQUIRABLE_FIELDS,
+    MeldingContent,
+)
+from gateway.domain.soort_verzuim import MANUAL_KINDS, UITSCHRIJVING
 from gateway.intake.validation import describe
+from gateway.rules.catalogue import RULE_IDS
 
 DEFAULT_PROFILE_DIR = mappings.folder("profiles")
+REQUIRED_FILE = mappings.folder("melding") / "required.toml"
+ALL_KINDS = "*"  # in ``melding_defaults`` and ``send_without_review``: every melding kind
+
+
+class ContentDefaults(BaseModel):
+    """What a profile decides for the meldingen of one kind, so they need no person for it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    vermoedelijke_reden: str | None = Field(None, min_length=1, max_length=MAX_TEXT)
+    actions_taken: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    actie_gewenst: bool | None = None
+    toelichting: str | None = Field(None, min_length=1, max_length=MAX_TEXT)
+    concerns: list[str] | None = None
+    agreements: str | None = Field(None, min_length=1, max_length=MAX_TEXT)
+    asked_of_rmc: str | None = Field(None, min_length=1, max_length=MAX_TEXT)
+
+    @field_validator("actions_taken")
+    @classmethod
+    def _short_actions(cls, value: list[str]) -> list[str]:
+        if any(not a.strip() or len(a) > MAX_ITEM_TEXT for a in value):
+            raise ValueError(f"elke actie is 1 tot {MAX_ITEM_TEXT} tekens")
+        return value
+
+    @field_validator("concerns")
+    @classmethod
+    def _known_concerns(cls, value: list[str] | None) -> list[str] | None:
+        unknown = sorted(set(value or ()) - set(CONCERNS))
+        if unknown:
+            raise ValueError(f"onbekende zorg(en) {', '.join(unknown)} (bekend: {', '.join(CONCERNS)})")
+        return value
+
+    def content(self) -> MeldingContent:
+        """These defaults as melding content (undecided where the profile says nothing)."""
+        return MeldingContent(
+            vermoedelijke_reden=self.vermoedelijke_reden, actions_taken=tuple(self.actions_taken),
+            actie_gewenst=self.actie_gewenst, toelichting=self.toelichting,
+            concerns=None if self.concerns is None else frozenset(self.concerns),
+            agreements=self.agreements, asked_of_rmc=self.asked_of_rmc)
 
 
 class Profile(BaseModel):
@@ -47,6 +98,30 @@ class Profile(BaseModel):
     # defaults where the catalogue leaves actie_gewenst null; delivery routes per rule
     actie_gewenst: dict[str, bool] = Field(default_factory=dict)
     routes: dict[str, Literal["duo", "mail"]] = Field(default_factory=dict)
+    # The completeness gate (mappings/melding/required.toml): fields this profile requires on top
+    # of the base, per group; the kinds whose complete meldingen go without review; and what the
+    # profile decides for a kind (or "*") so that no person has to.
+    required: dict[str, list[str]] = Field(default_factory=dict)
+    send_without_review: list[str] = Field(default_factory=list)
+    melding_defaults: dict[str, ContentDefaults] = Field(default_factory=dict)
+
+    @field_validator("send_without_review")
+    @classmethod
+    def _known_kinds(cls, value: list[str]) -> list[str]:
+        kinds = (ALL_KINDS, *RULE_IDS, *MANUAL_KINDS, UITSCHRIJVING)
+        unknown = sorted(set(value) - set(kinds))
+        if unknown:
+            raise ValueError(f"onbekende soort(en) {', '.join(unknown)} (bekend: {', '.join(kinds)})")
+        return value
+
+    @field_validator("required")
+    @classmethod
+    def _known_fields(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted({f for names in value.values() for f in names} - REQUIRABLE_FIELDS)
+        if unknown:
+            raise ValueError(f"onbekende veld(en) {', '.join(unknown)} "
+                             f"(bekend: {', '.join(sorted(REQUIRABLE_FIELDS))})")
+        return value
 
     @property
     def stamp(self) -> str:
@@ -55,6 +130,38 @@ class Profile(BaseModel):
             json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
         ).hexdigest()[:10]
         return f"{self.name}@{self.version}+{digest}"
+
+
+@lru_cache(maxsize=4)
+def base_requirements(path: Path = REQUIRED_FILE) -> Requirements:
+    """What every melding must hold whatever its profile: the law's minimum (mappings/melding)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigurationError(f"{path.name}: kan de verplichte velden niet lezen ({exc})") from exc
+    groups = {k: frozenset(v) for k, v in data.get("required", {}).items()}
+    unknown = sorted({f for names in groups.values() for f in names} - REQUIRABLE_FIELDS)
+    if unknown:
+        raise ConfigurationError(f"{path.name}: onbekende veld(en) {', '.join(unknown)}")
+    when = data.get("toelichting", {}).get("when_actie_gewenst", [True, False])
+    return Requirements(groups, frozenset(bool(w) for w in when))
+
+
+def requirements(profile: Profile, path: Path = REQUIRED_FILE) -> Requirements:
+    """The gate's requirements under ``profile``: the base file's, with the profile's own added."""
+    base = base_requirements(path)
+    groups = dict(base.groups)
+    for group, names in profile.required.items():
+        groups[group] = groups.get(group, frozenset()) | frozenset(names)
+    return Requirements(groups, base.toelichting_when)
+
+
+def melding_defaults(profile: Profile, kind: str) -> MeldingContent:
+    """What ``profile`` decided for meldingen of ``kind``: its own entry over the ``"*"`` entry."""
+    own = profile.melding_defaults.get(kind)
+    every = profile.melding_defaults.get(ALL_KINDS)
+    base = every.content() if every is not None else MeldingContent()
+    return own.content().over(base) if own is not None else base
 
 
 def available_profiles(directory: Path = DEFAULT_PROFILE_DIR) -> list[str]:

@@ -1,14 +1,17 @@
-"""The coordinator's content of a melding, encrypted at rest.
+"""A melding's content, encrypted at rest.
 
-The toelichting and the actions taken are free text that may name people, so the whole content
-is stored as one AES-GCM value bound to its melding.
+Free text may name people, and the phone numbers, the afwijkend adres and the melder's details are
+personal data, so the whole content is stored as one AES-GCM value bound to its melding. The shape
+is ``gateway.domain.melding_content``'s JSON; content stored before issue 16 (four keys) reads
+back with the new fields undecided, except that its concerns, then a set defaulting to empty, were
+never asked as a question: an empty list there reads as undecided.
 """
 
 from __future__ import annotations
 
 import json
 
-from gateway.domain.ports import MeldingContent
+from gateway.domain.melding_content import MeldingContent, content_from_json, content_to_json
 from gateway.store.crypto import FieldCipher
 
 
@@ -19,8 +22,7 @@ def content_context(melding_id: str) -> str:
 
 def encode_content(cipher: FieldCipher, melding_id: str, content: MeldingContent) -> str:
     """The encrypted column value for a melding's content."""
-    data = {"actie_gewenst": content.actie_gewenst, "toelichting": content.toelichting,
-            "concerns": sorted(content.concerns), "actions_taken": list(content.actions_taken)}
+    data = {"format": 2, **content_to_json(content)}
     return cipher.encrypt(json.dumps(data, sort_keys=True), content_context(melding_id))
 
 
@@ -29,6 +31,6 @@ def decode_content(cipher: FieldCipher, melding_id: str, stored: str | None) -> 
     if not stored:
         return MeldingContent()
     data = json.loads(cipher.decrypt(stored, content_context(melding_id)))
-    return MeldingContent(actie_gewenst=data.get("actie_gewenst"), toelichting=data.get("toelichting"),
-                          concerns=frozenset(data.get("concerns", ())),
-                          actions_taken=tuple(data.get("actions_taken", ())))
+    if data.pop("format", 1) == 1 and not data.get("concerns"):
+        data.pop("concerns", None)
+    return content_from_json(data)

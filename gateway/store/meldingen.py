@@ -46,6 +46,10 @@ class MeldingView:
     updated_at: datetime
     signal: dict[str, Any]
     fallback_from: str | None = None  # the route a fallback took it from (``duo``), see docs/store.md
+    # The completeness gate: fields still missing (None: never gated, e.g. an intern melding), and
+    # the verzuimspecificatie computed from the evidence (None: not computed).
+    missing: list[str] | None = None
+    specification: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -82,6 +86,8 @@ def _view(row: sa.Row[Any]) -> MeldingView:
         updated_at=m["updated_at"],
         signal=json.loads(m["signal"]),
         fallback_from=m.get("fallback_from"),
+        missing=json.loads(m["missing"]) if m["missing"] is not None else None,
+        specification=json.loads(m["specification"]) if m["specification"] is not None else None,
     )
 
 

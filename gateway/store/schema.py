@@ -117,6 +117,10 @@ meldingen = sa.Table(
     sa.Column("signal", sa.Text, nullable=False),
     sa.Column("profile_stamp", sa.String(96), nullable=False),
     sa.Column("content", sa.Text, nullable=True),
+    # The completeness gate (migration 0006): the fields still missing, as a JSON list (NULL: never
+    # gated), and the verzuimspecificatie computed from the evidence (JSON; NULL: not computed).
+    sa.Column("missing", sa.Text, nullable=True),
+    sa.Column("specification", sa.Text, nullable=True),
     sa.Column("receiver_reference", sa.String(128), nullable=True),
     sa.Column("receiver_status", sa.String(64), nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),

@@ -138,19 +138,21 @@ def student_details(
     ).one_or_none()
     if row is None:
         return None
-    facts = json.loads(row.facts)
+    facts = Student.model_validate_json(row.facts)  # a row stored before a field existed gets its default
     context = personal_context(school_id, student_id)
     personal = json.loads(cipher.decrypt(row.personal, context)) if row.personal else {}
     return StudentDetails(
         student_id=student_id,
-        birth_date=Student.model_validate(facts).birth_date,
-        woongemeente=facts.get("woongemeente"),
-        crebo=facts.get("crebo"),
-        opleiding=facts.get("opleiding"),
-        leerjaar=facts.get("leerjaar"),
-        leerweg=facts.get("leerweg"),
-        niveau=facts.get("niveau"),
-        **personal,
+        birth_date=facts.birth_date,
+        woongemeente=facts.woongemeente,
+        crebo=facts.crebo,
+        opleiding=facts.opleiding,
+        leerjaar=facts.leerjaar,
+        leerweg=facts.leerweg,
+        niveau=facts.niveau,
+        leslocatie=facts.leslocatie,
+        enrolled_on=facts.enrolled_on,
+        **personal,  # the sealed fields, phone among them
     )
 
 

@@ -5,6 +5,8 @@ vendor's shape, the demo feeds it through the pipeline, and the conformance kit 
 reference data set: ``records_as_of`` is what a correct adapter must yield on a given day.
 All names and numbers are made up; every student has an onderwijsnummer that passes the elfproef,
 derived from the student's position (not drawn), so the random draws are the same with or without it.
+The same holds for the melding content the SIS knows (a phone number, a leslocatie): it comes from
+a random stream of its own, so adding it changed nothing else a seed produces.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ _GIVEN = ("Sem", "Noah", "Liam", "Lucas", "Daan", "Finn", "Emma", "Julia", "Mila
 _FAMILY = ("de Jong", "Jansen", "de Vries", "van den Berg", "Bakker", "Visser", "Smit", "Meijer",
            "de Boer", "Mulder", "Bos", "Vos", "Peters", "Hendriks", "Yilmaz", "El Amrani", "Kok")
 _GEMEENTEN = ("0344", "0363", "0014", "0400", "0599", "0518", "0441", "0361")
+# The college's leslocaties: what the stand-ins serve and what a school configuration using the
+# synthetic school lists (``SchoolConfig.leslocaties``).
+SYNTHETIC_LESLOCATIES = ("Hoofdlocatie Stationsplein", "Locatie Zuid", "Techniekcampus Noord")
 # Who the students are: the share of regular students in BBL (at school one day a week), the age
 # from which they have a startkwalificatie (not reportable), the share that came to an intro day.
 _BBL_SHARE = 0.15
@@ -151,6 +156,17 @@ class SyntheticSchool:
         )
         return replace(self, events=events, _by_student={})
 
+    def with_uitschrijving(self, student_id: str, end: date) -> SyntheticSchool:
+        """The school after it ends one student's enrolment on ``end`` (an uitschrijving)."""
+        students = tuple(
+            Student.model_validate({**s.model_dump(), "enrolment_status": "ended", "enrolment_end": end})
+            if s.id == student_id else s
+            for s in self.students
+        )
+        if students == self.students:
+            raise ValueError(f"onbekende student {student_id}")
+        return replace(self, students=students)
+
     def registration(self, lesson: Lesson, as_of: date) -> tuple[AbsenceEvent, AbsenceVersion] | None:
         """The absence registered on ``lesson`` as the SIS shows it on ``as_of`` (latest event wins)."""
         found: tuple[AbsenceEvent, AbsenceVersion] | None = None
@@ -213,6 +229,11 @@ def _assign_scenarios(rng: random.Random, size: int) -> list[str]:
 def _number(index: int) -> str:
     """The student number in the SIS of the ``index``-th student (also the tail of the student id)."""
     return str(100001 + index)
+
+
+def _contact(rng: random.Random) -> tuple[str, str]:
+    """Melding content the SIS knows: a parent's or the student's mobile number, and a leslocatie."""
+    return f"06-{rng.randrange(10_000_000, 70_000_000)}", rng.choice(SYNTHETIC_LESLOCATIES)
 
 
 def _student(rng: random.Random, brin: str, index: int, scenario: str, start: date) -> Student:
@@ -386,6 +407,7 @@ def generate_school(  # noqa: PLR0913  independent knobs with defaults; all but 
     end = end or start + timedelta(weeks=8) - timedelta(days=start.weekday() + 3)
     calendar = calendar or default_calendar(start)
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+    contact_rng = random.Random(f"contact-{seed}")  # noqa: S311 - its own stream: rng's draws stay as they were
     school_days = [d for d in SchoolCalendar(calendar).school_days if start <= d <= end]
     builder = _Builder(rng, school_days, end)
     students: list[Student] = []
@@ -393,7 +415,9 @@ def generate_school(  # noqa: PLR0913  independent knobs with defaults; all but 
     scenarios: dict[str, str] = {}
     lessons: list[Lesson] = []
     for i, scenario in enumerate(_assign_scenarios(rng, size)):
-        student = _student(rng, brin, i, scenario, start)
+        phone, leslocatie = _contact(contact_rng)
+        student = Student.model_validate({**_student(rng, brin, i, scenario, start).model_dump(),
+                                          "phone": phone, "leslocatie": leslocatie})
         students.append(student)
         numbers[student.id] = _number(i)
         scenarios[student.id] = scenario

@@ -8,13 +8,21 @@ from datetime import date
 
 import httpx
 
+from gateway import pipeline
 from gateway.config.school import SchoolConfig
+from gateway.domain.melding_content import ContactAttempt, MeldingContent
 from gateway.domain.model import Student
 from gateway.domain.ports import SourceBatch
+from gateway.store import Store
 from tests.store.helpers import CALENDAR, SIXTEEN_HOURS_DAYS, absences, student
 
+# No profile defaults: what a person must fill in is really missing. The school keeps two
+# leslocaties (a person picks one) and its melder (naam, functie, telefoon, e-mail) in its settings.
+LESLOCATIES = ["Hoofdlocatie Stationsplein", "Locatie Noord"]
 SCHOOL = SchoolConfig(id="25AB00", brin="25AB", oin="00000001234567890000", name="ROC Voorbeeld",
-                      review_required=True)
+                      review_required=True, leslocaties=LESLOCATIES, contact_name="M. de Melder",
+                      contact_function="verzuimcoördinator", contact_phone="030-1234567",
+                      contact_email="verzuim@voorbeeld.example")
 OTHER = SchoolConfig(id="88YY00", brin="88YY", oin="00000008888888880000", name="ROC Ander",
                      review_required=True)
 AS_OF = date(2026, 9, 4)
@@ -43,6 +51,27 @@ def other_batch() -> SourceBatch:
     """The other school's student X1 reaches 16 hours too."""
     return SourceBatch(students=[student("X1", given_names=OTHER_NAME)],
                        records=absences("X1", SIXTEEN_HOURS_DAYS), calendar=CALENDAR, cursor="c1")
+
+
+# What a verzuimcoördinator fills in so that any melding of the school is complete (the form's names).
+COMPLETE_FORM = {
+    "vermoedelijke_reden": "Problemen thuis", "acties": "Gesprek met mentor\nOuders gebeld",
+    "actie_gewenst": "ja", "toelichting": "Graag een gesprek met de leerplichtambtenaar.",
+    "leslocatie": LESLOCATIES[0], "zorg_problemen_buiten_school": "ja",
+    "zorg_startkwalificatie_in_gevaar": "nee", "zorg_dreigende_uitval": "ja",
+    "agreements": "Wekelijks gesprek", "asked_of_rmc": "Traject zoeken",
+    "poging_0_datum": "2026-09-02", "poging_0_hoe": "telefoon", "poging_0_uitkomst": "Geen gehoor",
+}
+COMPLETE = MeldingContent(
+    vermoedelijke_reden="Problemen thuis", actions_taken=("Gesprek met mentor",), actie_gewenst=False,
+    toelichting="De school pakt het zelf op.", leslocatie=LESLOCATIES[0], concerns=frozenset(),
+    agreements="Wekelijks gesprek", asked_of_rmc="Traject zoeken",
+    contact_attempts=(ContactAttempt(date(2026, 9, 2), "telefoon", "Geen gehoor"),))
+
+
+def fill_in(store: Store, melding_id: str, school_id: str = SCHOOL.id) -> None:
+    """Store ``COMPLETE`` on a melding, as a person would (for tests of what comes after the gate)."""
+    pipeline.save_content(store, school_id, melding_id, COMPLETE, actor="test")
 
 
 def csrf_of(html: str) -> str:

@@ -1,5 +1,6 @@
-"""The console in headless Chromium (Playwright, Debian's chromium): sign-in, approval with delivery
-to the DUO stand-in by the real worker and DUO channel, the no-show board, refusals, screenshots."""
+"""The console in headless Chromium (Playwright, Debian's chromium): sign-in, filling in what a
+melding misses and approving it, delivery to the DUO stand-in by the real worker and DUO channel,
+a manual melding, the no-show board, refusals, screenshots."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from gateway.delivery.routing import load_directory_data
 from gateway.store import get_melding
 from gateway.testing.pki import demo_pki
 from tests.console.conftest import Console
-from tests.console.helpers import OTHER_NAME, PASSWORD
+from tests.console.helpers import LESLOCATIES, OTHER_NAME, PASSWORD, fill_in
 from tests.store.helpers import NAME
 
 pytestmark = pytest.mark.browser
@@ -59,9 +60,11 @@ def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Aanmelden").click()
 
 
-def test_sign_in_approve_and_see_it_delivered_to_duo(page: Page, console: Console, tmp_path: Path) -> None:
-    """A melder signs in, adds a toelichting, approves; the real worker delivers it over mutual TLS to
-    the DUO stand-in, and the page then shows 'ontvangen' with DUO's reference."""
+def test_fill_in_an_incomplete_melding_approve_and_see_it_delivered_to_duo(
+        page: Page, console: Console, tmp_path: Path) -> None:
+    """A coordinator opens an incomplete melding and sees what is missing; approval is refused until
+    they fill it in. Then the real worker delivers it over mutual TLS to the DUO stand-in, and the
+    page shows 'ontvangen' with DUO's reference."""
     pki = demo_pki(tmp_path / "pki")
     standin = start_standin(StandinConfig(server_cert=pki.duo_server.cert, server_key=pki.duo_server.key,
                                           ca=pki.ca_cert, duo_oin=pki.duo_oin,
@@ -72,14 +75,29 @@ def test_sign_in_approve_and_see_it_delivered_to_duo(page: Page, console: Consol
     try:
         sign_in(page, "melder@voorbeeld")
         expect(page.get_by_role("heading", name="Meldingen")).to_be_visible()
+        row = page.get_by_role("row").filter(has_text="verzuim-16u")
+        expect(row.locator("td.gate")).to_contain_text("nog in te vullen: vermoedelijke reden")
         shot(page, "meldingen")
-        page.get_by_role("row").filter(has_text="verzuim-16u").get_by_role("link").click()
+        row.get_by_role("link").click()
         expect(page.locator("#status")).to_have_text("concept")
-        page.get_by_label("Actie gewenst van de ontvanger").check()
-        page.get_by_label("Toelichting (verplicht bij actie gewenst)").fill("Graag contact met ouders.")
-        page.get_by_label("Dreigende uitval").check()
+        missing = page.locator("#ontbreekt")
+        expect(missing).to_contain_text("naam leslocatie")
+        expect(missing).to_contain_text("door school ondernomen actie")
+        expect(page.locator("#verzuimuren")).to_have_text("16.00")
+        expect(page.get_by_label("Naam melder")).to_have_value("M. de Melder")
+        shot(page, "melding-onvolledig")
+        page.get_by_role("button", name="Goedkeuren en verzenden").click()
+        expect(page.get_by_role("alert")).to_contain_text("melding kan nog niet weg")
+        expect(page.locator("#status")).to_have_text("concept")
+        page.get_by_label("Vermoedelijke reden van het verzuim").fill("Problemen thuis")
+        page.get_by_label("Door school ondernomen actie (één per regel)").fill(
+            "Gesprek met mentor\nOuders gebeld")
+        page.locator("#actie_gewenst-ja").check()
+        page.get_by_label("Toelichting bij actie gewenst").fill("Graag contact met ouders.")
+        page.get_by_label("Naam leslocatie").select_option(LESLOCATIES[0])
         page.get_by_role("button", name="Opslaan").click()
         expect(page.get_by_role("status")).to_contain_text("opgeslagen")
+        expect(page.locator("#volledig")).to_be_visible()
         shot(page, "melding")
         page.get_by_role("button", name="Goedkeuren en verzenden").click()
         expect(page.locator("#status")).to_have_text("klaar")
@@ -95,11 +113,29 @@ def test_sign_in_approve_and_see_it_delivered_to_duo(page: Page, console: Consol
         standin.stop()
 
 
+def test_a_manual_melding_is_filed_in_the_browser(page: Page, console: Console) -> None:
+    """A coordinator files a signaalverzuim; filing it again opens the first with a note."""
+    sign_in(page, "melder@voorbeeld")
+    for note in ("ingediend en staat in de wachtrij", "al eerder ingediend"):
+        page.goto("/console/meldingen")
+        page.get_by_role("link", name="Melding indienen die geen regel maakte").click()
+        page.get_by_label("Leerlingnummer").fill("S1")
+        page.get_by_label("Soort melding").select_option("signaalverzuim")
+        page.get_by_label("Begindatum").fill("2026-09-01")
+        page.get_by_label("Vermoedelijke reden van het verzuim").fill("Zorgen over de thuissituatie")
+        shot(page, "melding-indienen")
+        page.get_by_role("button", name="Indienen").click()
+        expect(page.get_by_role("status")).to_contain_text(note)
+        expect(page.locator("#status")).to_have_text("concept")
+    shot(page, "melding-handmatig")
+
+
 def test_no_show_board_shows_the_dsp_outcome(page: Page, console: Console,
                                              deliver: Callable[[], int]) -> None:
     """After the DSP reports 'Gestart elders' through the feedback API, the board shows it per student."""
     sign_in(page, "beheer@voorbeeld")
     for sid in ("N1", "N2"):
+        fill_in(console.store, console.melding("no-show", sid).id)
         page.goto(f"/console/meldingen/{console.melding('no-show', sid).id}")
         page.get_by_role("button", name="Goedkeuren en verzenden").click()
         expect(page.locator("#status")).to_have_text("klaar")

@@ -17,7 +17,16 @@ from gateway.domain.errors import PermanentDeliveryError
 from gateway.store import audit, get_melding, utcnow
 from gateway.store.schema import audit_log, meldingen
 from tests.console.conftest import Console
-from tests.console.helpers import OTHER_NAME, PASSWORD, csrf_of, sign_in
+from tests.console.helpers import (
+    COMPLETE_FORM,
+    LESLOCATIES,
+    OTHER_NAME,
+    PASSWORD,
+    SCHOOL,
+    csrf_of,
+    fill_in,
+    sign_in,
+)
 from tests.store.helpers import NAME, FakeChannel
 
 MELDER, BEHEER, ANDER = "melder@voorbeeld", "beheer@voorbeeld", "melder@ander"
@@ -153,10 +162,10 @@ def test_content_reaches_the_channel(console: Console, channel: FakeChannel) -> 
     melding = console.melding("verzuim-16u", "S1")
     csrf = csrf_of(client.get(f"/console/meldingen/{melding.id}").text)
     response = client.post(f"/console/meldingen/{melding.id}/inhoud", data={
-        "csrf": csrf, "actie_gewenst": "ja", "toelichting": "Graag huisbezoek.",
-        "concerns": ["dreigende_uitval", "problemen_buiten_school"], "acties": "Gebeld\nMail aan ouders"})
+        **COMPLETE_FORM, "csrf": csrf, "toelichting": "Graag huisbezoek.",
+        "acties": "Gebeld\nMail aan ouders"})
     assert response.status_code == 303
-    client.post(f"/console/meldingen/{melding.id}/goedkeuren", data={"csrf": csrf})
+    assert client.post(f"/console/meldingen/{melding.id}/goedkeuren", data={"csrf": csrf}).status_code == 303
     claimed = console.worker(channel)
     from gateway.delivery import outbox  # noqa: PLC0415 - the worker's own claim step
     claim = outbox.claim(console.store, "t", claimed.lease)
@@ -166,6 +175,8 @@ def test_content_reaches_the_channel(console: Console, channel: FakeChannel) -> 
     assert content.toelichting == "Graag huisbezoek."
     assert content.concerns == frozenset({"dreigende_uitval", "problemen_buiten_school"})
     assert content.actions_taken == ("Gebeld", "Mail aan ouders")
+    assert content.leslocatie == LESLOCATIES[0]
+    assert content.melder is not None and content.melder.naam == SCHOOL.contact_name
 
 
 def test_toelichting_is_encrypted_at_rest(console: Console) -> None:
@@ -181,21 +192,11 @@ def test_toelichting_is_encrypted_at_rest(console: Console) -> None:
     assert "Moeder Jansen gesproken" in client.get(f"/console/meldingen/{melding.id}").text
 
 
-def test_actie_gewenst_needs_a_toelichting(console: Console) -> None:
-    """Actie gewenst without toelichting is refused (422) and nothing is stored."""
-    client = console.client(MELDER)
-    melding = console.melding("verzuim-16u", "S1")
-    csrf = csrf_of(client.get(f"/console/meldingen/{melding.id}").text)
-    response = client.post(f"/console/meldingen/{melding.id}/inhoud",
-                           data={"csrf": csrf, "actie_gewenst": "ja"})
-    assert response.status_code == 422
-    assert "toelichting" in response.json()["detail"]
-
-
 def test_approved_melding_is_delivered_and_shown(console: Console, deliver: Callable[[], int]) -> None:
     """Approval releases the melding; after the worker ran the page shows 'ontvangen' and the reference."""
     client = console.client(MELDER)
     melding = console.melding("verzuim-16u", "S1")
+    fill_in(console.store, melding.id)
     csrf = csrf_of(client.get(f"/console/meldingen/{melding.id}").text)
     response = client.post(f"/console/meldingen/{melding.id}/goedkeuren", data={"csrf": csrf})
     assert response.headers["location"].endswith("bericht=goedgekeurd")
@@ -226,6 +227,7 @@ def test_dead_letter_is_listed_and_offered_again(console: Console, channel: Fake
     melding = console.melding("verzuim-16u", "S1")
     channel.fail("S1", PermanentDeliveryError("afgewezen", receiver_text="VZ010 BSN onbekend"))
     client = console.client(BEHEER)
+    fill_in(console.store, melding.id)
     csrf = csrf_of(client.get(f"/console/meldingen/{melding.id}").text)
     client.post(f"/console/meldingen/{melding.id}/goedkeuren", data={"csrf": csrf})
     deliver()
@@ -277,6 +279,7 @@ def test_no_show_board_and_monitor_figures(console: Console, deliver: Callable[[
     n1, n2 = console.melding("no-show", "N1"), console.melding("no-show", "N2")
     csrf = csrf_of(client.get("/console/no-show").text)
     for m in (n1, n2):
+        fill_in(console.store, m.id)
         client.post(f"/console/meldingen/{m.id}/goedkeuren", data={"csrf": csrf})
     deliver()
     store_feedback(console.store, "25AB00",

@@ -17,7 +17,7 @@ from gateway.store import MeldingView, audit, get_melding
 from gateway.store.face_tables import feedback
 from gateway.store.schema import audit_log
 from tests.console.conftest import Console
-from tests.console.helpers import AS_OF, SCHOOL, csrf_of
+from tests.console.helpers import AS_OF, SCHOOL, csrf_of, fill_in
 from tests.store.helpers import CALENDAR, SIXTEEN_HOURS_DAYS, absences, student
 
 PROBLEM = "application/problem+json"
@@ -33,6 +33,7 @@ def _approve_all(console: Console, deliver: Callable[[], int]) -> None:
     client = console.client("beheer@voorbeeld")
     csrf = csrf_of(client.get("/console/meldingen").text)
     for sid, rule in (("N1", "no-show"), ("N2", "no-show"), ("S1", "verzuim-16u")):
+        fill_in(console.store, console.melding(rule, sid).id)
         client.post(f"/console/meldingen/{console.melding(rule, sid).id}/goedkeuren", data={"csrf": csrf})
     deliver()
 
@@ -49,6 +50,7 @@ def _sent_melding_of_student_in(console: Console, deliver: Callable[[], int], ge
     assert pipeline.ingest(console.store, SCHOOL.id, "test", batch, "test").accepted
     pipeline.evaluate(console.store, SCHOOL.id, AS_OF)
     melding = console.melding("verzuim-16u", "S2")
+    fill_in(console.store, melding.id)
     pipeline.approve(console.store, SCHOOL.id, melding.id, "test")
     deliver()
     return melding

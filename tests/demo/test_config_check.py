@@ -405,3 +405,27 @@ def test_a_suggestion_ends_its_own_sentence(tmp_path: Path) -> None:
     """'bedoelt u ...?' is not followed by a second full stop before what is allowed."""
     messages = _messages(_check(tmp_path, BASE + 'profiel = "national"\n'))
     assert "bedoelt u 'profile'? Toegestaan:" in messages and "?." not in messages
+
+
+def test_a_school_without_leslocaties_is_warned_that_every_melding_will_wait(tmp_path: Path) -> None:
+    """The Besluit's leslocatie comes from the school's list: without one, no melding is complete."""
+    result = _check(tmp_path, BASE)
+    assert result.ok and any("geen leslocaties ingesteld" in w.render() for w in result.warnings)
+
+
+def test_a_school_with_half_a_melder_is_warned_that_every_melding_will_wait(tmp_path: Path) -> None:
+    """Naam, functie, telefoon and e-mail make the melder; with one missing a person fills it in."""
+    result = _check(tmp_path, 'contact_name = "M. de Melder"\n' + BASE)
+    assert result.ok and any("melder is niet volledig" in w.render() for w in result.warnings)
+
+
+def test_a_melder_phone_that_is_no_phone_number_is_a_problem(tmp_path: Path) -> None:
+    """The melder's phone goes into every melding: it must be one."""
+    result = _check(tmp_path, 'contact_phone = "bel maar"\n' + BASE)
+    assert "contact_phone: is geen telefoonnummer" in _messages(result)
+
+
+def test_a_route_for_the_uitschrijving_or_a_manual_kind_is_no_unknown_rule(tmp_path: Path) -> None:
+    """Meldingen no rule makes can have a route of their own."""
+    result = _check(tmp_path, BASE + '[routes]\nuitschrijving = "mail"\nzorgmelding = "duo"\n')
+    assert "routes." not in _messages(result)

@@ -1,6 +1,7 @@
 """examples/school.toml as shipped (certificates and endpoints pointed at the stand-ins) delivers
-its meldingen on both routes without a dead letter: the DUO stand-in checks every melding against
-DUO's schema, so a location DUO would refuse (a town name) fails here."""
+its meldingen on both routes without a dead letter, once the verzuimcoördinator has filled in and
+approved them: the DUO stand-in checks every melding against DUO's schema, so a location DUO would
+refuse (a town name) fails here, and the example's melder and leslocaties reach the receivers."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from gateway.cli import cli
 from gateway.config.settings import Settings, open_store
 from gateway.delivery.outbox.levers import count_dead
 from gateway.domain.lifecycle import State
+from gateway.domain.melding_content import ContactAttempt, MeldingContent
 from gateway.domain.ports import SourceBatch
-from gateway.store import count_by_status
+from gateway.store import Store, count_by_status, get_melding
 from gateway.store.schema import meldingen
 from gateway.testing.pki import DEMO_SCHOOL_EMAIL
 from tests.channel_settings import ChannelPki, channel_pki, duo_standin, smtp_sandbox
@@ -82,6 +84,21 @@ def both_routes_batch() -> SourceBatch:
     )
 
 
+def fill_in_and_approve(store: Store, melding_ids: list[str]) -> None:
+    """The verzuimcoördinator's part: the example's regional profile holds every melding for review.
+    The melder and the leslocatie list come from the example; the student's phone from the SIS."""
+    content = MeldingContent(
+        vermoedelijke_reden="Spijbelen", actions_taken=("Gesprek met de student",), actie_gewenst=True,
+        toelichting="Graag een gesprek van de leerplichtambtenaar met student en ouders.",
+        leslocatie="Locatie Zuid", contact_attempts=(ContactAttempt(AS_OF - timedelta(days=1), "telefoon",
+                                                                    "geen gehoor"),))
+    for melding_id in melding_ids:
+        view = get_melding(store, melding_id)
+        if view is not None and view.status == State.CONCEPT:
+            assert pipeline.save_content(store, SCHOOL_ID, melding_id, content, actor="test") == ()
+            pipeline.approve(store, SCHOOL_ID, melding_id, actor="test")
+
+
 def test_the_shipped_example_delivers_on_both_routes_without_a_dead_letter(
     tmp_path: Path, pki: ChannelPki, duo: RunningStandin, smtp: SandboxSmtp
 ) -> None:
@@ -99,6 +116,7 @@ def test_the_shipped_example_delivers_on_both_routes_without_a_dead_letter(
     try:
         assert pipeline.ingest(store, SCHOOL_ID, "magister", both_routes_batch(), "test").accepted
         created = pipeline.evaluate(store, SCHOOL_ID, AS_OF).created
+        fill_in_and_approve(store, created)
         worker = runner.invoke(cli, ["worker", "--once", "--name", "e2e", "--today", AS_OF.isoformat(),
                                      "--recipient-certs", str(certs)], env=env)
         assert worker.exit_code == 0, worker.output

@@ -12,7 +12,7 @@ from gateway.delivery.document.model import melden_document
 from gateway.delivery.document.render import RenderError, render
 from gateway.delivery.document.schema import VZ, validate
 from gateway.domain.errors import PermanentDeliveryError
-from tests.duo.helpers import melding
+from tests.duo.helpers import complete_content, melding
 
 DUO_OIN = "00000001999999999000"
 NS = {"vz": VZ}
@@ -24,12 +24,13 @@ def test_fields_are_written_in_schema_order_whatever_the_mapping_order() -> None
     shuffled = dict(reversed(list(document.items())))
     names = [etree.QName(child).localname for child in render("MeldenVerzuimRequest", shuffled)]
     assert names == ["bedrijfsdocument", "instelling", "deelnemer", "opleiding", "verzuim",
-                     "contactpersoon"]
+                     "melder", "contactpersoon"]
 
 
 def test_values_are_written_in_xml_schema_form() -> None:
     """Dates, UTC date-times, decimals and booleans take XML Schema's lexical forms."""
-    document = melden_document(melding(), DUO_OIN, now=datetime(2026, 9, 23, 8, 0, tzinfo=UTC))
+    document = melden_document(melding(content=complete_content(actie_gewenst=False)), DUO_OIN,
+                               now=datetime(2026, 9, 23, 8, 0, tzinfo=UTC))
     document["verzuim"]["aantalUren"] = Decimal("16.50")
     root = render("MeldenVerzuimRequest", document)
     assert root.findtext("vz:bedrijfsdocument/vz:datumTijdBedrijfsdocument", namespaces=NS) == \

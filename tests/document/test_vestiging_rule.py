@@ -8,6 +8,7 @@ import pytest
 from lxml import etree
 
 from gateway.delivery.document.model import instelling
+from gateway.delivery.document.schema import SCHEMA_FILES
 from gateway.domain.errors import PermanentDeliveryError
 from gateway.domain.ports import SchoolIdentity
 from gateway.domain.vestiging import VESTIGING_PATTERN, is_vestiging
@@ -15,9 +16,10 @@ from gateway.domain.vestiging import VESTIGING_PATTERN, is_vestiging
 XS = {"xs": "http://www.w3.org/2001/XMLSchema"}
 
 
-def test_the_rule_is_the_pattern_of_the_schema() -> None:
-    """The XSD's Vestiging type has exactly the pattern the rule uses."""
-    xsd = etree.parse(str(files("gateway.delivery.document") / "DUO_Verzuimloket_V1.xsd"))
+@pytest.mark.parametrize("name", sorted(SCHEMA_FILES.values()))
+def test_the_rule_is_the_pattern_of_the_schema(name: str) -> None:
+    """Each version's XSD has exactly the Vestiging pattern the rule uses."""
+    xsd = etree.parse(str(files("gateway.delivery.document") / name))
     [pattern] = xsd.xpath("//xs:simpleType[@name='Vestiging']//xs:pattern/@value", namespaces=XS)
     assert pattern == VESTIGING_PATTERN
 

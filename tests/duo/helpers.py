@@ -1,4 +1,5 @@
-"""Small builders for DUO channel tests."""
+"""Small builders for DUO channel and melding document tests: a complete melding (every field of
+the Besluit Verzuimmelding decided), and a version 1 request written by hand."""
 
 from __future__ import annotations
 
@@ -9,11 +10,16 @@ from datetime import date
 from typing import Any
 
 from gateway.delivery.attempt import attempt
-from gateway.delivery.document.schema import VZ
+from gateway.delivery.document.schema import VZ_V1
 from gateway.delivery.retry import RetryPolicy, next_attempt
+from gateway.domain.melding_content import (
+    ContactAttempt,
+    Melder,
+    MeldingContent,
+    Verzuimspecificatie,
+)
 from gateway.domain.ports import (
     Channel,
-    MeldingContent,
     OutgoingMelding,
     Receipt,
     SchoolIdentity,
@@ -27,9 +33,31 @@ SCHOOL = SchoolIdentity(brin="25BE", oin="0000000700025BE00000", name="Testcolle
                         contact_email="verzuim@testcollege.example", contact_phone="030-1234567")
 
 
+MELDER = Melder(naam="J. de Vries", functie="verzuimcoördinator", telefoon="030-1234567",
+                email="verzuim@testcollege.example")
+SPECIFICATION = Verzuimspecificatie(verzuimdagen=4, verzuimuren=16.5, alle_lessen_gemist=False)
+ENROLLED_ON = date(2026, 8, 24)
+
+
+def complete_content(**changes: Any) -> MeldingContent:
+    """Content with every field of the Besluit, seed 002 (18+, RMC) and seed 000 (no-show)
+    decided; keyword arguments override fields."""
+    base = MeldingContent(
+        vermoedelijke_reden="problemen thuis", actions_taken=("gesprek met ouders", "brief verstuurd"),
+        actie_gewenst=True, toelichting="graag een gesprek met leerling en ouders",
+        leslocatie="Hoofdlocatie Utrecht", melder=MELDER, phone="06-12345678",
+        concerns=frozenset({"dreigende_uitval"}), agreements="wekelijks gesprek met de mentor",
+        asked_of_rmc="begeleiding naar een passende opleiding",
+        contact_attempts=(ContactAttempt(date(2026, 9, 2), "telefoon", "geen gehoor"),
+                          ContactAttempt(date(2026, 9, 3), "huisbezoek", "niemand thuis")),
+    )
+    return replace(base, **changes)
+
+
 def melden_request_xml(duo_oin: str, kenmerk: str) -> bytes:
-    """A valid MeldenVerzuimRequest (LRV, open end date) written by hand, without zeep."""
-    return f"""<vz:MeldenVerzuimRequest xmlns:vz="{VZ}">
+    """A valid version 1 MeldenVerzuimRequest (LRV, open end date) written by hand, as a gateway
+    sent it before version 2."""
+    return f"""<vz:MeldenVerzuimRequest xmlns:vz="{VZ_V1}">
       <vz:bedrijfsdocument><vz:identificatiecodeBedrijfsdocument>{kenmerk}</vz:identificatiecodeBedrijfsdocument>
         <vz:verzendendeInstantie>{SCHOOL.oin}</vz:verzendendeInstantie>
         <vz:ontvangendeInstantie>{duo_oin}</vz:ontvangendeInstantie>
@@ -62,17 +90,21 @@ def signal(rule: str = "verzuim-16u", student_id: str = "S1", **changes: Any) ->
 def melding(rule: str = "verzuim-16u", student_id: str = "S1", *,
             school: SchoolIdentity = SCHOOL, birth_date: date = date(2010, 3, 1),
             bsn: str | None = VALID_BSN, onderwijsnummer: str | None = None,
-            content: MeldingContent | None = None, **signal_changes: Any) -> OutgoingMelding:
-    """An outgoing melding for one student and rule."""
+            content: MeldingContent | None = None,
+            specification: Verzuimspecificatie | None = SPECIFICATION,
+            enrolled_on: date | None = ENROLLED_ON, **signal_changes: Any) -> OutgoingMelding:
+    """An outgoing melding for one student and rule, complete unless ``content`` says otherwise."""
     sig = signal(rule, student_id, **signal_changes)
     student = StudentDetails(student_id=student_id, birth_date=birth_date, bsn=bsn,
                              onderwijsnummer=onderwijsnummer, given_names="Sam",
                              family_name="Jansen", postcode="3511 AB", city="Utrecht",
                              woongemeente="0344", crebo="25187", opleiding="Verzorgende IG",
-                             leerjaar=1, leerweg="BOL", niveau=3)
+                             leerjaar=1, leerweg="BOL", niveau=3, phone="06-12345678",
+                             leslocatie="Hoofdlocatie Utrecht", enrolled_on=enrolled_on)
     return OutgoingMelding(melding_id=f"m-{sig.message_id}", message_id=sig.message_id,
                            school=school, student=student, signal=sig,
-                           content=content or MeldingContent())
+                           content=complete_content() if content is None else content,
+                           specification=specification)
 
 
 # The worker's retry policy with waits short enough for a test that rides out a seconds-long outage.

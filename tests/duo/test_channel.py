@@ -13,6 +13,7 @@ from adapters.duo import create_channel
 from adapters.duo.channel import DuoChannel, DuoConfig
 from adapters.duo.failures import tls_refusal
 from adapters.duo.standin import RunningStandin, start_standin
+from gateway.delivery.document import DocumentInvalid
 from gateway.delivery.document.verzuimsoort import VERZUIMSOORT
 from gateway.domain.errors import (
     ConfigurationError,
@@ -20,11 +21,11 @@ from gateway.domain.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from gateway.domain.ports import Channel, MeldingContent
+from gateway.domain.ports import Channel
 from gateway.testing.pki import DemoPki, PemFiles
 
 from .conftest import make_channel, standin_config
-from .helpers import SCHOOL, melding
+from .helpers import SCHOOL, complete_content, melding
 
 
 def test_channel_implements_the_port(pki: DemoPki, standin: RunningStandin) -> None:
@@ -65,12 +66,15 @@ def test_duplicate_message_id_returns_the_original_receipt(channel: DuoChannel,
 
 
 @pytest.mark.parametrize("rule", sorted(VERZUIMSOORT))
-def test_every_rule_kind_is_accepted(channel: DuoChannel, rule: str) -> None:
-    """Each rule that goes to DUO is registered (LRV and RMC with an open end date)."""
+def test_every_rule_kind_is_accepted(channel: DuoChannel, standin: RunningStandin, rule: str) -> None:
+    """Each melding kind that goes to DUO (rules, manual kinds, uitschrijving) is registered as a
+    version 2 melding (LRV and RMC with an open end date)."""
     open_end = rule in ("lrv", "rmc-4w")
     item = melding(rule, period_end=None if open_end else date(2026, 9, 22),
                    hours=16.5 if rule in ("verzuim-16u", "herhaalmelding") else None)
     assert channel.deliver(item).status == "geregistreerd"
+    registration = standin.app.registration(item.message_id)
+    assert registration is not None and registration.version == "V2"
 
 
 def test_school_task_never_goes_to_duo(channel: DuoChannel) -> None:
@@ -82,14 +86,22 @@ def test_school_task_never_goes_to_duo(channel: DuoChannel) -> None:
 def test_request_carries_content_concerns_and_actions(channel: DuoChannel,
                                                       standin: RunningStandin) -> None:
     """Actie gewenst, toelichting, concerns and actions taken reach DUO."""
-    content = MeldingContent(actie_gewenst=True, toelichting="Graag huisbezoek",
-                             concerns=frozenset({"dreigende_uitval"}),
-                             actions_taken=("gesprek met ouders", "mentorgesprek"))
+    content = complete_content(actie_gewenst=True, toelichting="Graag huisbezoek",
+                               concerns=frozenset({"dreigende_uitval"}),
+                               actions_taken=("gesprek met ouders", "mentorgesprek"))
     channel.deliver(melding(content=content))
     saved = b"".join(p.read_bytes() for p in standin.app.config.save_dir.glob("*.xml"))  # type: ignore[union-attr]
     for expected in (b"<vz:actieGewenst>true", b"Graag huisbezoek", b"<vz:dreigendeUitval>true",
                      b"mentorgesprek", b"<vz:verzuimsoort>V3", b"<vz:aantalUren>16.50"):
         assert expected.replace(b"vz:", b"") in saved.replace(b"ns0:", b"").replace(b"vz:", b"")
+
+
+def test_an_incomplete_melding_never_reaches_duo(channel: DuoChannel,
+                                                standin: RunningStandin) -> None:
+    """Actie gewenst unanswered is refused before sending, naming the field; DUO sees nothing."""
+    with pytest.raises(DocumentInvalid, match="actie door gemeente gewenst"):
+        channel.deliver(melding(content=complete_content(actie_gewenst=None)))
+    assert standin.app.stats.requests == 0
 
 
 def test_student_of_18_gets_verzuimsoort_v4(channel: DuoChannel,

@@ -6,7 +6,7 @@ import pytest
 
 from adapters.duo.codes import canonical_status
 from adapters.duo.xmlsafe import UnsafeXml, contract_file, parse_untrusted, wsdl_path
-from gateway.delivery.document.schema import SCHEMA_FILE, schema_path
+from gateway.delivery.document.schema import SCHEMA_FILE, SCHEMA_FILES, VZ_V1, schema_path
 
 
 @pytest.mark.parametrize(("duo", "canonical"), [
@@ -42,6 +42,20 @@ def test_the_wsdl_import_resolves_to_the_melding_documents_xsd() -> None:
     imported = wsdl_path().parent / SCHEMA_FILE
     assert contract_file(str(imported)) == schema_path()
     assert contract_file(f"file://{wsdl_path()}") == wsdl_path()
+
+
+def test_the_gateway_speaks_version_2() -> None:
+    """The packaged WSDL the client uses is version 2's, and it imports version 2's XSD."""
+    assert wsdl_path().name == "DUO_Verzuimloket_V2.wsdl"
+    assert b'schemaLocation="DUO_Verzuimloket_V2.xsd"' in wsdl_path().read_bytes()
+    assert SCHEMA_FILE == "DUO_Verzuimloket_V2.xsd"
+
+
+def test_version_1_contract_files_are_still_packaged() -> None:
+    """Version 1's WSDL and the XSD it imports resolve too (the stand-in still reads version 1)."""
+    imported = wsdl_path(VZ_V1).parent / SCHEMA_FILES[VZ_V1]
+    assert contract_file(str(imported)) == schema_path(VZ_V1)
+    assert contract_file(f"file://{wsdl_path(VZ_V1)}") == wsdl_path(VZ_V1)
 
 
 @pytest.mark.parametrize("location", ["https://duo.example/DUO_Verzuimloket_V1.xsd",

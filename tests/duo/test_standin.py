@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -12,35 +13,43 @@ from lxml import etree
 
 from adapters.duo.security import Signer
 from adapters.duo.standin import RunningStandin, start_standin
-from adapters.duo.xmlsafe import ACTIONS, ANONYMOUS, SOAP_ENV, WSA
+from adapters.duo.xmlsafe import ACTIONS, ANONYMOUS, SOAP_ENV, WSA, actions
+from gateway.delivery.document.model import melden_document
+from gateway.delivery.document.render import render
 from gateway.delivery.document.schema import VZ
 from gateway.testing.pki import DemoPki, PemFiles
 
 from .conftest import OTHER_GATEWAY_OIN, standin_config
-from .helpers import SCHOOL, melden_request_xml
+from .helpers import SCHOOL, melding
 
 FAULT_CODE = f"{{{SOAP_ENV}}}Body/{{{SOAP_ENV}}}Fault/detail/{{{VZ}}}foutdetail/{{{VZ}}}foutcode"
 
 
-def _payload(pki: DemoPki, kenmerk: str) -> etree._Element:
-    return etree.fromstring(melden_request_xml(pki.duo_oin, kenmerk))
+def melden_payload(pki: DemoPki, kenmerk: str) -> etree._Element:
+    """The gateway's (version 2) melding document for a complete melding, with ``kenmerk`` as id."""
+    return render("MeldenVerzuimRequest", melden_document(replace(melding(), message_id=kenmerk),
+                                                          pki.duo_oin))
 
 
 def envelope(pki: DemoPki, url: str, *, to_oin: str | None = "default",
              from_oin: str | None = SCHOOL.oin, sign: bool = True, kenmerk: str | None = None,
-             signer: PemFiles | None = None) -> bytes:
-    """A MeldenVerzuim envelope built with lxml only, signed with the gateway's certificate
-    (or ``signer``'s)."""
+             signer: PemFiles | None = None, payload: etree._Element | None = None) -> bytes:
+    """An envelope built with lxml only around ``payload`` (default: a version 2 MeldenVerzuim),
+    with the Action of its operation and version, signed with the gateway's certificate (or
+    ``signer``'s)."""
+    body = payload if payload is not None else melden_payload(pki, kenmerk or uuid.uuid4().hex)
+    name = etree.QName(body)
     env = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soap": SOAP_ENV, "wsa": WSA})
     header = etree.SubElement(env, f"{{{SOAP_ENV}}}Header")
-    etree.SubElement(header, f"{{{WSA}}}Action").text = ACTIONS["MeldenVerzuim"]
+    action = actions(name.namespace or VZ)[name.localname.removesuffix("Request")]
+    etree.SubElement(header, f"{{{WSA}}}Action").text = action
     etree.SubElement(header, f"{{{WSA}}}MessageID").text = f"urn:uuid:{uuid.uuid4()}"
     oin = pki.duo_oin if to_oin == "default" else to_oin
     etree.SubElement(header, f"{{{WSA}}}To").text = f"{url}?oin={oin}" if oin else url
     sender = etree.SubElement(header, f"{{{WSA}}}From")
     address = f"{ANONYMOUS}?oin={from_oin}" if from_oin else ANONYMOUS
     etree.SubElement(sender, f"{{{WSA}}}Address").text = address
-    etree.SubElement(env, f"{{{SOAP_ENV}}}Body").append(_payload(pki, kenmerk or uuid.uuid4().hex))
+    etree.SubElement(env, f"{{{SOAP_ENV}}}Body").append(body)
     if sign:
         files = signer or pki.gateway_client
         Signer(files.cert.read_bytes(), files.key.read_bytes()).sign(env)
@@ -60,9 +69,10 @@ def http(pki: DemoPki) -> Iterator[httpx.Client]:
         yield client
 
 
-def post(http: httpx.Client, url: str, body: bytes) -> httpx.Response:
+def post(http: httpx.Client, url: str, body: bytes,
+         action: str = ACTIONS["MeldenVerzuim"]) -> httpx.Response:
     return http.post(url, content=body, headers={"Content-Type": "text/xml; charset=utf-8",
-                                                  "SOAPAction": f'"{ACTIONS["MeldenVerzuim"]}"'})
+                                                  "SOAPAction": f'"{action}"'})
 
 
 def fault_code(response: httpx.Response) -> str | None:
@@ -71,7 +81,7 @@ def fault_code(response: httpx.Response) -> str | None:
 
 def test_plain_https_post_of_an_envelope_is_registered(pki: DemoPki, standin: RunningStandin,
                                                        http: httpx.Client) -> None:
-    """A client other than zeep (httpx and lxml) registers a melding with an open end date."""
+    """A client other than zeep (httpx and lxml) registers a melding."""
     response = post(http, standin.url, envelope(pki, standin.url))
     assert response.status_code == 200
     assert b"<vz:requestGoedgekeurd>true" in response.content
@@ -81,8 +91,7 @@ def test_plain_https_post_of_an_envelope_is_registered(pki: DemoPki, standin: Ru
 def test_broken_signature_is_refused(pki: DemoPki, standin: RunningStandin,
                                      http: httpx.Client) -> None:
     """A body changed after signing is refused with fault 0002 and nothing is registered."""
-    body = envelope(pki, standin.url).replace(b"<vz:bsn>", b"<vz:bsn>").replace(
-        b">12<", b">13<")
+    body = envelope(pki, standin.url).replace(b"J. de Vries<", b"J. de Vriez<")
     response = post(http, standin.url, body)
     assert response.status_code == 500
     assert fault_code(response) == "0002"
@@ -207,6 +216,6 @@ def test_stats_count_requests_and_report_cpu_time(standin: RunningStandin,
 
 
 def test_wsdl_is_served(standin: RunningStandin, http: httpx.Client) -> None:
-    """GET ?wsdl returns the packaged WSDL."""
+    """GET ?wsdl returns the packaged WSDL of the version the gateway speaks."""
     response = http.get(f"{standin.url}?wsdl")
-    assert b"DUO_Verzuimloket_V1" in response.content
+    assert b"DUO_Verzuimloket_V2" in response.content

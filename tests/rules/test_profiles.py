@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from gateway.domain.errors import ConfigurationError
-from gateway.rules.profiles import available_profiles, load_profile
+from gateway.rules.profiles import available_profiles, load_profile, melding_defaults, requirements
 
 PROFILES = ("national", "utrecht", "noorderpoort", "kop-van-nh")
 
@@ -133,3 +134,47 @@ def test_a_profile_can_be_loaded_from_a_path(tmp_path: Path) -> None:
     path = tmp_path / "eigen.toml"
     path.write_text('name = "eigen"\nversion = "1"\n', encoding="utf-8")
     assert load_profile(str(path)).name == "eigen"
+
+
+# --- the completeness gate's profile data ---------------------------------------------------------
+
+
+def test_the_base_requirements_name_the_besluit_fields_for_every_melding():
+    """Every melding needs reason, actions, actie gewenst, leslocatie, melder and a phone number."""
+    fields = requirements(load_profile("national")).fields_for("verzuim-16u", adult=False)
+    assert fields == {"vermoedelijke_reden", "actions_taken", "actie_gewenst", "toelichting", "leslocatie",
+                      "melder", "phone"}
+
+
+def test_an_adult_or_rmc_melding_adds_the_concerns_of_seed_002():
+    """18+ and RMC: the three concerns, the agreements, what is asked of the RMC."""
+    req = requirements(load_profile("national"))
+    assert {"concerns", "agreements", "asked_of_rmc"} <= req.fields_for("verzuim-16u", adult=True)
+    assert {"concerns", "agreements", "asked_of_rmc"} <= req.fields_for("rmc-4w", adult=False)
+
+
+def test_a_profile_adds_required_fields_to_the_base():
+    """A region may ask more, never less."""
+    profile = load_profile("national", {"required": {"te-laat": ["different_address"]}})
+    assert "different_address" in requirements(profile).fields_for("te-laat", adult=False)
+
+
+def test_a_profile_decides_defaults_per_kind_over_the_defaults_for_every_kind():
+    """``melding_defaults``: the kind's own entry wins over "*"."""
+    profile = load_profile("national", {"melding_defaults": {
+        "*": {"vermoedelijke_reden": "onbekend", "actie_gewenst": False},
+        "luxe-verzuim": {"vermoedelijke_reden": "vakantie"}}})
+    decided = melding_defaults(profile, "luxe-verzuim")
+    assert (decided.vermoedelijke_reden, decided.actie_gewenst) == ("vakantie", False)
+
+
+@pytest.mark.parametrize(("overrides", "words"), [
+    ({"required": {"*": ["telefoon"]}}, "onbekende veld(en) telefoon"),
+    ({"send_without_review": ["verzuim-17u"]}, "onbekende soort(en) verzuim-17u"),
+    ({"melding_defaults": {"*": {"concerns": ["geldzorgen"]}}}, "onbekende zorg(en) geldzorgen"),
+    ({"melding_defaults": {"*": {"phone": "0612345678"}}}, "phone"),
+])
+def test_gate_data_a_profile_gets_wrong_is_refused_naming_it(overrides, words):
+    """An unknown field, kind or concern, or a default only the SIS or a person may give."""
+    with pytest.raises(ConfigurationError, match=re.escape(words)):
+        load_profile("national", overrides)

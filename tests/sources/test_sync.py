@@ -20,7 +20,8 @@ from gateway.cli import cli
 from gateway.config.school import SchoolConfig
 from gateway.config.settings import Settings, open_store, write_key_file
 from gateway.store import count_by_status, get_cursor
-from gateway.testing.synthetic import generate_school
+from gateway.store.students import student_details
+from gateway.testing.synthetic import SYNTHETIC_LESLOCATIES, generate_school
 
 MAGISTER_SCHOOL = generate_school(seed=21, size=30, brin="99XX")
 EDUARTE_SCHOOL = generate_school(seed=22, size=30, brin="88YY")
@@ -56,9 +57,10 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
         (tmp_path / "cal.json").write_text(MAGISTER_SCHOOL.calendar.model_dump_json(), encoding="utf-8")
         _register(data, [
             SchoolConfig(id="99XX00", brin="99XX", oin="00000009999999990000", name="College M",
-                         sources={"magister": magister_cfg}),
+                         sources={"magister": magister_cfg}, leslocaties=list(SYNTHETIC_LESLOCATIES)),
             SchoolConfig(id="88YY00", brin="88YY", oin="00000008888888880000", name="College E",
-                         sources={"eduarte": eduarte.sandbox.adapter_config()}),
+                         sources={"eduarte": eduarte.sandbox.adapter_config()},
+                         leslocaties=list(SYNTHETIC_LESLOCATIES)),
         ])
         yield Setup({"VERZUIM_DATA_DIR": str(data)}, magister, eduarte)
 
@@ -77,6 +79,23 @@ def test_sync_pulls_every_source_and_makes_meldingen(setup: Setup) -> None:
         assert sum(count_by_status(store, "99XX00").values()) > 0
         assert sum(count_by_status(store, "88YY00").values()) > 0
         assert get_cursor(store, "88YY00", "eduarte") is not None
+    finally:
+        store.close()
+
+
+def test_synced_students_carry_phone_leslocatie_and_datum_aanmelding_to_the_melding(setup: Setup) -> None:
+    """What each SIS knows for a melding reaches the store: the melding's student details hold the
+    phone number (sealed at rest), the leslocatie and the datum aanmelding."""
+    assert setup.sync("--no-evaluate")[0] == 0
+    store = _store(setup)
+    try:
+        with store.read() as conn:
+            for school_id, school in (("99XX00", MAGISTER_SCHOOL), ("88YY00", EDUARTE_SCHOOL)):
+                want = school.students[0]
+                details = student_details(conn, store.cipher, school_id, want.id)
+                assert details is not None
+                assert (details.phone, details.leslocatie, details.enrolled_on) == (
+                    want.phone, want.leslocatie, want.enrolled_on)
     finally:
         store.close()
 

@@ -17,9 +17,11 @@ from gateway.domain.ports import OutgoingMelding, Receipt, RecipientAddress, Sou
 from gateway.domain.signals import Signal
 from gateway.store import Store
 from gateway.store.engine import utcnow
+from gateway.testing.complete_melding import complete
 from gateway.testing.pki import create_ca, issue_smime_cert
 
-SCHOOL = SchoolConfig(id="25AB00", brin="25AB", oin="00000001234567890000", name="ROC Voorbeeld")
+# Its profile decides what a person would fill in, so its meldingen go out as soon as they are made.
+SCHOOL = complete(SchoolConfig(id="25AB00", brin="25AB", oin="00000001234567890000", name="ROC Voorbeeld"))
 CALENDAR = Calendar(
     first_school_day=date(2026, 8, 31),
     last_school_day=date(2027, 7, 16),
@@ -45,6 +47,7 @@ def student(sid: str = "S1", **extra: object) -> Student:
         family_name=FAMILY,
         street="Dorpsstraat",
         postcode="3511AA",
+        phone="06-12345678",
     )
     values.update(extra)
     return Student.model_validate(values)
@@ -162,7 +165,7 @@ def make_meldingen(store: Store, *sids: str, school: SchoolConfig = SCHOOL, **fa
     context = pipeline.DecisionContext(school, school_profile(school), fake_signal("x").trigger_date, "test")
     with store.write() as conn:
         signals = [fake_signal(s, i) for i, s in enumerate(sids)]
-        created, _ = pipeline.apply_signals(conn, context, list(sids), signals)
+        created, _ = pipeline.apply_signals(conn, context, list(sids), signals, cipher=store.cipher)
     return created
 
 

@@ -20,7 +20,7 @@ from tests.store.helpers import AS_OF, SCHOOL, sixteen_hour_batch
 
 @pytest.fixture
 def busy_store(store):
-    """A store with entries for a school, an ingest batch and a decision."""
+    """A store with entries for a school, an ingest batch, a decision, its release and the evaluation."""
     pipeline.ingest(store, SCHOOL.id, "magister", sixteen_hour_batch(), "test")
     pipeline.evaluate(store, SCHOOL.id, AS_OF)
     return store
@@ -29,7 +29,7 @@ def busy_store(store):
 def test_intact_chain_verifies_with_its_count(busy_store):
     """An untouched log verifies and reports how many entries it holds."""
     result = audit.verify(busy_store)
-    assert result.ok and result.entries == 4
+    assert result.ok and result.entries == 5
 
 
 def test_altered_entry_is_named_as_first_broken(busy_store):
@@ -55,8 +55,8 @@ def test_entries_refuse_personal_data(store):
 
 def test_decision_entry_holds_rule_evidence_and_profile(busy_store):
     """The decision entry names the rule, the evidence ids and the profile stamp."""
-    [decision] = audit.entries(busy_store, school_id=SCHOOL.id, limit=10)[1:2]
-    assert decision["action"] == "besluit"
+    entries = audit.entries(busy_store, school_id=SCHOOL.id, limit=10)
+    [decision] = [e for e in entries if e["action"] == "besluit"]
     assert decision["data"]["rule"] == "verzuim-16u" and len(decision["data"]["evidence"]) == 8
     assert decision["data"]["profile"].startswith("national@")
 
@@ -96,7 +96,7 @@ def _env(store_url: str, tmp_path) -> dict[str, str]:
 def test_cli_verify_exits_zero_with_count(busy_store, store_url, tmp_path):
     """``audit verify`` exits 0 and prints the number of entries."""
     result = CliRunner().invoke(cli, ["audit", "verify"], env=_env(store_url, tmp_path))
-    assert result.exit_code == 0 and "4 regels" in result.output
+    assert result.exit_code == 0 and "5 regels" in result.output
 
 
 def test_cli_verify_names_first_broken_entry(busy_store, store_url, tmp_path):
@@ -126,13 +126,13 @@ def test_cli_checkpoint_makes_the_key_on_first_use_and_names_the_public_key(busy
     assert result.exit_code == 0
     assert "Nieuwe ondertekensleutel gemaakt" in result.output and "audit-checkpoint.pub" in result.output
     [written] = (tmp_path / "audit-checkpoints").iterdir()
-    assert f"Controlepunt geschreven: {written} (regel 4" in result.output
+    assert f"Controlepunt geschreven: {written} (regel 5" in result.output
 
 
 def test_cli_verify_against_a_fresh_checkpoint_exits_zero(busy_store, store_url, tmp_path):
     """An intact chain verifies against its checkpoint."""
     result = _verify_against(store_url, tmp_path, _checkpoint(store_url, tmp_path))
-    assert result.exit_code == 0 and "4 regels" in result.output and "klopt" in result.output
+    assert result.exit_code == 0 and "5 regels" in result.output and "klopt" in result.output
 
 
 def test_cli_verify_finds_a_cut_tail(busy_store, store_url, tmp_path):

@@ -21,7 +21,7 @@ NOW = datetime(2026, 12, 6, 5, 40, tzinfo=UTC)
 
 @pytest.fixture
 def busy_store(store):
-    """A store with four entries: the school, an ingest batch and a decision."""
+    """A store with five entries: the school, an ingest batch, a decision, its release and the evaluation."""
     pipeline.ingest(store, SCHOOL.id, "magister", sixteen_hour_batch(), "test")
     pipeline.evaluate(store, SCHOOL.id, AS_OF)
     return store
@@ -38,7 +38,7 @@ def test_checkpoint_signs_the_newest_entry_and_its_hash(busy_store, key):
     cp = checkpoint.take(busy_store, key, gateway="gw-1", now=NOW).checkpoint
     with busy_store.read() as conn:
         newest = conn.execute(sa.select(audit_log).order_by(audit_log.c.seq.desc()).limit(1)).one()
-    assert (cp.seq, cp.hash) == (newest.seq, newest.hash) == (4, newest.hash)
+    assert (cp.seq, cp.hash) == (newest.seq, newest.hash) == (5, newest.hash)
     assert (cp.created_at, cp.gateway, cp.key_id) == ("2026-12-06T05:40:00+00:00", "gw-1", key.key_id)
 
 
@@ -54,7 +54,7 @@ def test_chain_that_grew_after_the_checkpoint_still_verifies(busy_store, key):
     with busy_store.write() as conn:
         audit.append(conn, actor="beheer", action="test", data={"n": 1})
     result = checkpoint.verify_against(busy_store, signed, key.public)
-    assert result.ok and result.entries == 5
+    assert result.ok and result.entries == 6
 
 
 def test_cut_tail_with_rewritten_head_is_found(busy_store, key):
@@ -65,7 +65,7 @@ def test_cut_tail_with_rewritten_head_is_found(busy_store, key):
     assert audit.verify(busy_store).ok  # the defect the checkpoint closes
     result = checkpoint.verify_against(busy_store, signed, key.public)
     assert (result.ok, result.first_broken) == (False, 3)
-    assert "keten ingekort" in str(result.problem) and "telde 4 regels" in str(result.problem)
+    assert "keten ingekort" in str(result.problem) and "telde 5 regels" in str(result.problem)
 
 
 def test_history_rewritten_before_the_checkpoint_is_found(busy_store, key):
@@ -75,7 +75,7 @@ def test_history_rewritten_before_the_checkpoint_is_found(busy_store, key):
     rewrite_history(busy_store, seq=2, actor="iemand anders")
     assert audit.verify(busy_store).ok  # the defect the checkpoint closes
     result = checkpoint.verify_against(busy_store, signed, key.public)
-    assert (result.ok, result.first_broken) == (False, 4)
+    assert (result.ok, result.first_broken) == (False, 5)
     assert "herschreven" in str(result.problem)
 
 

@@ -26,7 +26,7 @@ from tests.store.helpers import CALENDAR, SCHOOL, student
 
 SECRET = "Geheim-7731-Persoonsgegeven"
 # Identity numbers are checked by the elfproef on arrival: their secret is a valid number.
-SECRETS = {"bsn": "999999990", "onderwijsnummer": "101222331"}
+SECRETS = {"bsn": "999999990", "onderwijsnummer": "101222331", "phone": "06-98765432"}
 KEY_LIST = sorted(PERSONAL_KEYS)
 SEALED = [k for k in KEY_LIST if k in Student.model_fields and k not in RULE_FACTS]
 NOT_IN_MODEL = [k for k in KEY_LIST if k not in Student.model_fields]
@@ -34,6 +34,7 @@ NOT_IN_MODEL = [k for k in KEY_LIST if k not in Student.model_fields]
 NOT_PERSONAL = {
     "id", "startkwalificatie", "leerweg", "niveau", "enrolled_on", "first_school_day", "intro_attended",
     "studiefinanciering", "woongemeente", "doktersverklaring", "crebo", "opleiding", "leerjaar",
+    "leslocatie", "enrolment_status", "enrolment_end",
 }
 
 

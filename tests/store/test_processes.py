@@ -32,7 +32,8 @@ def _fill(store, n: int) -> None:
     as_of = fake_signal("x", 30).trigger_date
     context = pipeline.DecisionContext(SCHOOL, school_profile(SCHOOL), as_of, "test")
     with store.write() as conn:
-        pipeline.apply_signals(conn, context, sids, [fake_signal(s, i) for i, s in enumerate(sids)])
+        pipeline.apply_signals(conn, context, sids, [fake_signal(s, i) for i, s in enumerate(sids)],
+                               cipher=store.cipher)
 
 
 def _worker(url: str, receiver: Receiver, name: str) -> subprocess.Popen[bytes]:

@@ -150,7 +150,7 @@ def test_duo_business_rejection_becomes_a_dead_letter_with_duos_text(store, pki,
     no_end = dataclasses.replace(fake_signal("S1"), period_end=None)  # V3 needs an end date
     with store.write() as conn:
         context = pipeline.DecisionContext(school, school_profile(school), AS_OF, "t")
-        [mid], _ = pipeline.apply_signals(conn, context, ["S1"], [no_end])
+        [mid], _ = pipeline.apply_signals(conn, context, ["S1"], [no_end], cipher=store.cipher)
     run_due(make_worker(workers, store, pki))
     m = get_melding(store, mid)
     assert (m.status, duo.app.registration_count()) == ("onbestelbaar", 0)

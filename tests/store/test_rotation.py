@@ -11,10 +11,10 @@ from click.testing import CliRunner
 
 from gateway import pipeline
 from gateway.cli import cli
-from gateway.console.content import save_content
 from gateway.console.feedback import FeedbackEntry, feedback_for, store_feedback
 from gateway.domain.errors import IntegrityError
 from gateway.domain.ports import MeldingContent, SourceBatch
+from gateway.pipeline import save_content
 from gateway.store import Store, audit
 from gateway.store.content import decode_content
 from gateway.store.crypto import FieldCipher

@@ -21,8 +21,10 @@ from fastapi.templating import Jinja2Templates
 
 from gateway.api.app_state import store_of, today_of
 from gateway.console import auth
+from gateway.domain.completeness import describe_missing
 from gateway.domain.errors import GatewayError
 from gateway.domain.lifecycle import State
+from gateway.domain.melding_content import CONCERN_LABELS
 from gateway.store import MeldingView, Store, get_melding
 
 CONSOLE_DIR = Path(__file__).resolve().parent.parent
@@ -38,14 +40,14 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
 }
-CONCERN_LABELS = {"problemen_buiten_school": "Problemen buiten school",
-                  "startkwalificatie_in_gevaar": "Startkwalificatie in gevaar",
-                  "dreigende_uitval": "Dreigende uitval"}
 STATUS_LABELS = {s.value: s.value.replace("_", " ") for s in State}
 # The ``bericht`` query parameter of a redirect after a form names one of these confirmations.
 MESSAGES = {
     "goedgekeurd": "De melding is goedgekeurd en staat klaar om te verzenden.",
     "opgeslagen": "De aanvullingen zijn opgeslagen.",
+    "ingediend": "De melding is ingediend en staat in de wachtrij om te beoordelen.",
+    "al-ingediend": "Deze melding was al eerder ingediend; hieronder ziet u de eerste. "
+                    "Er is geen nieuwe gemaakt.",
     "ingetrokken": "De melding is ingetrokken.",
     "opnieuw": "De melding is opnieuw aangeboden.",
     "afgemeld": "U bent afgemeld.",
@@ -70,13 +72,12 @@ def _dag(day: date) -> str:
 templates = Jinja2Templates(directory=str(CONSOLE_DIR / "templates"))
 templates.env.globals.update(concern_labels=CONCERN_LABELS, status_labels=STATUS_LABELS)
 templates.env.filters["dag"] = _dag
+templates.env.filters["ontbreekt"] = describe_missing
 
 
 def page_router() -> APIRouter:
     """A router for one group of console pages (under /console, not in the OpenAPI document)."""
     return APIRouter(prefix=PREFIX, include_in_schema=False)
-
-
 
 
 def page(request: Request, name: str, context: dict[str, Any],

@@ -1,20 +1,20 @@
-"""The review queue and one melding: view (audited), add content, approve, withdraw."""
+"""The review queue and one melding: view (audited), fill in its content, approve, withdraw."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, status
+from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import Response
 
 from gateway import pipeline
-from gateway.api.app_state import store_of
-from gateway.console.content import EDITABLE, build_content, content_of, save_content
-from gateway.console.feedback import feedback_for
+from gateway.api.app_state import store_of, today_of
+from gateway.console import auth
+from gateway.console.content_form import FormValues, content_data
 from gateway.console.pages.common import (
     HOME,
     Csrf,
+    MeldingForm,
     SessionDep,
     base_context,
     melding_form,
@@ -24,24 +24,32 @@ from gateway.console.pages.common import (
     refused_as,
     see_other,
 )
-from gateway.console.queries import display_names, evidence_rows
+from gateway.console.pages.melding_page import PostedForm, Refusal, render_melding
+from gateway.console.queries import display_names
+from gateway.domain.errors import GatewayError, IncompleteMelding, InvalidInput
 from gateway.domain.lifecycle import State
-from gateway.domain.ports import CONCERNS
+from gateway.intake.melding_content import parse_content
 from gateway.store import audit, list_meldingen
 
 TO_REVIEW = "te-beoordelen"  # the list's default filter: concept meldingen waiting for review
 QUEUE_LIMIT = 300
+NOT_EDITABLE = "deze melding is al verzonden of ingetrokken; de inhoud kan niet meer worden aangepast"
 
 
-@dataclass
-class ContentForm:
-    """The form with what the verzuimcoördinator adds to a melding (field names as in the template)."""
-
-    csrf: Csrf
-    toelichting: Annotated[str, Form(max_length=4000)] = ""
-    actie_gewenst: Annotated[str | None, Form()] = None
-    concerns: Annotated[list[str] | None, Form()] = None
-    acties: Annotated[str, Form(max_length=8000)] = ""
+def _save(request: Request, session: auth.Session, posted: MeldingForm, values: FormValues) -> Refusal | None:
+    """Check and store a posted content form; the refusal when it may not be stored (409) or is
+    invalid (422)."""
+    if State(posted.melding.status) not in pipeline.EDITABLE:
+        return Refusal(NOT_EDITABLE, status.HTTP_409_CONFLICT)
+    try:
+        content = parse_content(content_data(values), today=today_of(request))
+        pipeline.save_content(posted.store, session.user.school_id, posted.melding.id, content,
+                              session.user.username)
+    except IncompleteMelding as exc:  # a released melding must stay complete
+        return Refusal(str(exc), status.HTTP_409_CONFLICT)
+    except InvalidInput as exc:
+        return Refusal(str(exc))
+    return None
 
 
 def meldingen_router() -> APIRouter:
@@ -69,34 +77,28 @@ def meldingen_router() -> APIRouter:
     def melding_detail(request: Request, session: SessionDep, melding_id: str) -> Response:
         store = store_of(request)
         melding = melding_or_404(store, session, melding_id)
-        school = session.user.school_id
         with store.write() as conn:  # viewing a melding is an audit entry (DESIGN.md section 5)
-            audit.append(conn, actor=session.user.username, action="melding.bekeken", school_id=school,
-                         subject=melding.id, data={})
-        context = base_context(
-            session, request, melding=melding, names=display_names(store, school, {melding.student_id}),
-            evidence=evidence_rows(store, school, list(melding.signal.get("evidence", []))),
-            content=content_of(store, school, melding.id), concerns=CONCERNS,
-            editable=State(melding.status) in EDITABLE,
-            outcomes=feedback_for(store, school, [melding.id]).get(melding.id, []), error=None)
-        return page(request, "melding.html", context)
+            audit.append(conn, actor=session.user.username, action="melding.bekeken",
+                         school_id=session.user.school_id, subject=melding.id, data={})
+        return render_melding(request, session, melding)
 
     @router.post("/meldingen/{melding_id}/inhoud")
     def melding_content(request: Request, session: SessionDep, melding_id: str,
-                        form: Annotated[ContentForm, Depends()]) -> Response:
-        posted = melding_form(request, session, melding_id, form.csrf)
-        with refused_as(status.HTTP_422_UNPROCESSABLE_CONTENT):
-            content = build_content(form.actie_gewenst == "ja", form.toelichting, form.concerns or [],
-                                    form.acties.splitlines())
-            save_content(posted.store, session.user.school_id, posted.melding.id, content,
-                         session.user.username)
+                        values: PostedForm) -> Response:
+        posted = melding_form(request, session, melding_id, values.get("csrf", ""))
+        refusal = _save(request, session, posted, values)
+        if refusal is not None:
+            return render_melding(request, session, posted.melding, values=values, refusal=refusal)
         return see_other(f"{HOME}/{posted.melding.id}?bericht=opgeslagen")
 
     @router.post("/meldingen/{melding_id}/goedkeuren")
     def melding_approve(request: Request, session: SessionDep, melding_id: str, csrf: Csrf) -> Response:
         posted = melding_form(request, session, melding_id, csrf)
-        with refused_as(status.HTTP_409_CONFLICT):
+        try:
             pipeline.approve(posted.store, session.user.school_id, posted.melding.id, session.user.username)
+        except GatewayError as exc:
+            return render_melding(request, session, posted.melding,
+                                  refusal=Refusal(str(exc), status.HTTP_409_CONFLICT))
         return see_other(f"{HOME}/{posted.melding.id}?bericht=goedgekeurd")
 
     @router.post("/meldingen/{melding_id}/intrekken")

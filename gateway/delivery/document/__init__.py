@@ -2,9 +2,12 @@
 
 - ``model``: the content as plain data in the schema's shape (``melden_document``,
   ``intrekken_document``), and the identifiers it carries;
-- ``verzuimsoort``: the one table of rule id to DUO verzuimsoort and aanleiding;
+- ``besluit``: the fields of the Besluit Verzuimmelding (and seeds 000 and 002) in it;
+- ``gaps``: ``legal_gaps``, the Besluit's fields a melding would carry empty (refused);
+- ``verzuimsoort``: the one table of melding kind to DUO verzuimsoort and aanleiding;
 - ``render``: that data written as XML, in schema order, straight from the XSD;
-- ``schema``: the packaged XSD (``DUO_Verzuimloket_V1.xsd``) and validation against it.
+- ``schema``: the packaged XSDs (``DUO_Verzuimloket_V2.xsd`` written, ``..._V1.xsd`` still
+  read) and validation against them.
 
 The DUO channel sends the document as its SOAP body; the mail channel attaches it as
 ``melding.xml``. Both name DUO's OIN as receiving party from their own configuration: there is no
@@ -17,21 +20,21 @@ from datetime import datetime
 
 from lxml import etree
 
+from gateway.delivery.document.errors import DocumentInvalid
+from gateway.delivery.document.gaps import legal_gaps
 from gateway.delivery.document.model import intrekken_document, melden_document
 from gateway.delivery.document.render import render
 from gateway.delivery.document.schema import validate
-from gateway.domain.errors import PermanentDeliveryError
 from gateway.domain.ports import OutgoingMelding
 
-
-class DocumentInvalid(PermanentDeliveryError):
-    """The melding does not fit DUO's schema; it can never be sent as it is."""
+__all__ = ["DocumentInvalid", "legal_gaps", "melding_document"]
 
 
 def melding_document(melding: OutgoingMelding, *, receiver_oin: str,
                      withdrawal_reason: str | None = None, now: datetime | None = None) -> bytes:
     """The melding (or its withdrawal) as DUO's XML document (UTF-8, indented), checked against
-    the XSD; ``receiver_oin`` is DUO's OIN as configured, ``now`` the document's date-time."""
+    the XSD; ``receiver_oin`` is DUO's OIN as configured, ``now`` the document's date-time.
+    A melding that would carry a field of the Besluit empty is refused (``DocumentInvalid``)."""
     if withdrawal_reason is None:
         root = render("MeldenVerzuimRequest", melden_document(melding, receiver_oin, now=now))
     else:

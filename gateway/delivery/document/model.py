@@ -1,30 +1,42 @@
-"""A melding as DUO's document: plain data in the shape of the Verzuimloket schema.
+"""A melding as DUO's document: plain data in the shape of the Verzuimloket schema (version 2).
 
 ``melden_document`` and ``intrekken_document`` build the content of a melding (or of its
 withdrawal) from an ``OutgoingMelding``; the keys are the schema's element names, so
-``render.render`` writes them as XML without a mapping of its own. Whatever can never be valid
-is refused here, before any channel is involved (``PermanentDeliveryError``).
+``render.render`` writes them as XML without a mapping of its own. The Besluit's fields come from
+``besluit``. Whatever can never be valid is refused here, before any channel is involved
+(``PermanentDeliveryError``): a melding that would carry a legal field empty too
+(``gaps.refuse_gaps``).
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import TypedDict
 
-from gateway.delivery.document.verzuimsoort import VERZUIMSOORT, verzuimsoort
+from gateway.delivery.document.besluit import (
+    AfwijkendAdres,
+    MelderDocument,
+    NietVerschenen,
+    Verzuim,
+    afwijkend_adres,
+    melder,
+    niet_verschenen,
+    required,
+    verzuim,
+)
+from gateway.delivery.document.gaps import refuse_gaps
+from gateway.delivery.document.verzuimsoort import VERZUIMSOORT
 from gateway.domain.errors import PermanentDeliveryError
 from gateway.domain.identity import elfproef  # the one elfproef (gateway.domain.identity)
-from gateway.domain.ports import MeldingContent, OutgoingMelding, SchoolIdentity, StudentDetails
-from gateway.domain.signals import MESSAGE_ID_NAMESPACE, Signal
+from gateway.domain.ports import OutgoingMelding, SchoolIdentity, StudentDetails
+from gateway.domain.signals import MESSAGE_ID_NAMESPACE
 from gateway.domain.vestiging import VESTIGING_FORM, is_vestiging
 
 # The schema's opleiding/naam is a Tekst40.
 OPLEIDING_NAAM_LENGTH = 40
 # The schema's reden is a Tekst1000.
 REDEN_LENGTH = 1000
-HOURS_QUANTUM = Decimal("0.01")
 
 
 class Bedrijfsdocument(TypedDict):
@@ -61,7 +73,8 @@ class Adres(TypedDict):
 
 
 class Deelnemer(TypedDict, total=False):
-    """The student: a BSN or an onderwijsnummer (one of the two), birth date, name, address."""
+    """The student: a BSN or an onderwijsnummer (one of the two), birth date, name, address, the
+    phone of a parent or the student, and an afwijkend verblijfadres."""
 
     bsn: str
     onderwijsnummer: str
@@ -69,6 +82,8 @@ class Deelnemer(TypedDict, total=False):
     naam: Naam | None
     adres: Adres | None
     woongemeente: str | None
+    telefoon: str
+    afwijkendVerblijfadres: AfwijkendAdres | None
 
 
 class Opleiding(TypedDict):
@@ -79,42 +94,6 @@ class Opleiding(TypedDict):
     leerweg: str
     niveau: int | None
     leerjaar: int | None
-
-
-class Periode(TypedDict):
-    """The period of the absence; no end date means an open end (LRV, RMC)."""
-
-    begindatum: date
-    einddatum: date | None
-
-
-class Zorgen(TypedDict):
-    """The verzuimcoördinator's concerns."""
-
-    problemenBuitenSchool: bool
-    startkwalificatieInGevaar: bool
-    dreigendeUitval: bool
-
-
-class OndernomenActies(TypedDict):
-    """What the school already did."""
-
-    actie: list[str]
-
-
-class Verzuim(TypedDict):
-    """The absence itself: DUO's verzuimsoort, the rule behind it, period, hours, concerns."""
-
-    verzuimsoort: str
-    aanleiding: str
-    periode: Periode
-    aantalUren: Decimal | None
-    aantalRegistraties: int
-    wettelijkeGrondslag: str | None
-    actieGewenst: bool
-    toelichtingActieGewenst: str | None
-    zorgen: Zorgen
-    ondernomenActies: OndernomenActies | None
 
 
 class Contactpersoon(TypedDict):
@@ -133,6 +112,8 @@ class MeldenVerzuim(TypedDict):
     deelnemer: Deelnemer
     opleiding: Opleiding
     verzuim: Verzuim
+    nietVerschenen: NietVerschenen | None
+    melder: MelderDocument
     contactpersoon: Contactpersoon
 
 
@@ -177,16 +158,20 @@ def instelling(school: SchoolIdentity) -> Instelling:
 
 def melden_document(melding: OutgoingMelding, receiver_oin: str, *,
                     now: datetime | None = None) -> MeldenVerzuim:
-    """The melding document; refuses what can never be valid (permanent)."""
+    """The melding document; refuses what can never be valid, and a melding that would carry a
+    field of the Besluit empty (``DocumentInvalid``, permanent)."""
     signal, student, school = melding.signal, melding.student, melding.school
     if signal.rule not in VERZUIMSOORT:
         raise PermanentDeliveryError(f"regel {signal.rule} wordt niet aan DUO gemeld")
+    refuse_gaps(melding)
     return {
         "bedrijfsdocument": business_header(melding_kenmerk(melding), school, receiver_oin, now),
         "instelling": instelling(school),
-        "deelnemer": _deelnemer(student),
+        "deelnemer": _deelnemer(melding),
         "opleiding": _opleiding(student),
-        "verzuim": _verzuim(signal, student, melding.content),
+        "verzuim": verzuim(melding),
+        "nietVerschenen": niet_verschenen(melding),
+        "melder": melder(melding.content),
         "contactpersoon": {"naam": school.contact_name or school.name,
                            "email": _opt(school.contact_email),
                            "telefoon": _opt(school.contact_phone)},
@@ -223,7 +208,8 @@ def _identification(student: StudentDetails) -> Deelnemer:
     raise PermanentDeliveryError("deelnemer heeft geen BSN of onderwijsnummer")
 
 
-def _deelnemer(student: StudentDetails) -> Deelnemer:
+def _deelnemer(melding: OutgoingMelding) -> Deelnemer:
+    student, content = melding.student, melding.content
     naam: Naam | None = ({"voornamen": _opt(student.given_names), "achternaam": student.family_name}
                          if student.family_name else None)
     adres: Adres | None = None
@@ -231,7 +217,9 @@ def _deelnemer(student: StudentDetails) -> Deelnemer:
         adres = {"straat": _opt(student.street), "huisnummer": _opt(student.house_number),
                  "postcode": _opt(student.postcode), "woonplaats": _opt(student.city)}
     return {**_identification(student), "geboortedatum": student.birth_date, "naam": naam,
-            "adres": adres, "woongemeente": _opt(student.woongemeente)}
+            "adres": adres, "woongemeente": _opt(student.woongemeente),
+            "telefoon": required(content.phone, "phone"),
+            "afwijkendVerblijfadres": afwijkend_adres(content.different_address)}
 
 
 def _opleiding(student: StudentDetails) -> Opleiding:
@@ -241,26 +229,3 @@ def _opleiding(student: StudentDetails) -> Opleiding:
             "leerweg": leerweg,
             "niveau": student.niveau if leerweg != "VO" else None,
             "leerjaar": student.leerjaar}
-
-
-def _verzuim(signal: Signal, student: StudentDetails, content: MeldingContent) -> Verzuim:
-    soort, aanleiding = verzuimsoort(signal.rule, student.birth_date, signal.trigger_date)
-    actie = content.actie_gewenst if content.actie_gewenst is not None else signal.actie_gewenst
-    return {
-        "verzuimsoort": soort,
-        "aanleiding": aanleiding,
-        "periode": {"begindatum": signal.period_start, "einddatum": signal.period_end},
-        "aantalUren": (Decimal(str(signal.hours)).quantize(HOURS_QUANTUM)
-                       if signal.hours is not None else None),
-        "aantalRegistraties": len(signal.evidence),
-        "wettelijkeGrondslag": _opt(signal.legal_basis),
-        "actieGewenst": bool(actie),
-        "toelichtingActieGewenst": _opt(content.toelichting),
-        "zorgen": {
-            "problemenBuitenSchool": "problemen_buiten_school" in content.concerns,
-            "startkwalificatieInGevaar": "startkwalificatie_in_gevaar" in content.concerns,
-            "dreigendeUitval": "dreigende_uitval" in content.concerns,
-        },
-        "ondernomenActies": ({"actie": list(content.actions_taken)}
-                             if content.actions_taken else None),
-    }

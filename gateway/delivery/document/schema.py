@@ -1,9 +1,12 @@
-"""The Verzuimloket XSD (packaged here, its one copy) and XSD validation.
+"""The Verzuimloket XSDs (packaged here, their one copy) and XSD validation.
 
 The schema describes the melding document both channels send (``MeldenVerzuimRequest``,
 ``IntrekkenMeldingRequest``) and the rest of the service's messages; the DUO adapter's WSDL
-imports this file. The hardened parser is ``gateway.delivery.document.xmlsafe``'s, re-exported
-here for the callers that parse trusted files (the XSD, the demo's saved messages).
+imports this file. Version 2 (``VZ``, ``SCHEMA_FILE``) is the one the gateway writes; version 1
+(``VZ_V1``) is kept so that a receiver can still read what was sent before. ``validate`` picks
+the version by the document's namespace. The hardened parser is
+``gateway.delivery.document.xmlsafe``'s, re-exported here for the callers that parse trusted
+files (the XSD, the demo's saved messages).
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from gateway.delivery.document.xmlsafe import hardened_parser
 
 __all__ = [
     "SCHEMA_FILE",
+    "SCHEMA_FILES",
     "VZ",
+    "VZ_V1",
+    "VZ_V2",
     "XS",
     "describe_schema_error",
     "hardened_parser",
@@ -29,42 +35,58 @@ __all__ = [
     "schema_document",
     "schema_path",
     "validate",
+    "version_of",
 ]
 
-VZ = "http://duo.nl/schema/DUO_Verzuimloket_V1"
+VZ_V1 = "http://duo.nl/schema/DUO_Verzuimloket_V1"
+VZ_V2 = "http://duo.nl/schema/DUO_Verzuimloket_V2"
+VZ = VZ_V2  # the version the gateway writes
 XS = "http://www.w3.org/2001/XMLSchema"
-SCHEMA_FILE = "DUO_Verzuimloket_V1.xsd"
+# Namespace -> packaged XSD, oldest first.
+SCHEMA_FILES = {VZ_V1: "DUO_Verzuimloket_V1.xsd", VZ_V2: "DUO_Verzuimloket_V2.xsd"}
+SCHEMA_FILE = SCHEMA_FILES[VZ]
 
 
-def schema_path() -> Path:
-    """The packaged Verzuimloket XSD (loaded from disk, never fetched)."""
-    return Path(str(files("gateway.delivery.document") / SCHEMA_FILE))
+def schema_path(namespace: str = VZ) -> Path:
+    """The packaged Verzuimloket XSD of a version (loaded from disk, never fetched)."""
+    return Path(str(files("gateway.delivery.document") / SCHEMA_FILES[namespace]))
 
 
-def schema_document() -> etree._ElementTree:
-    """The XSD itself, parsed (for walking its types)."""
-    return etree.parse(str(schema_path()), parser=hardened_parser())
+def schema_document(namespace: str = VZ) -> etree._ElementTree:
+    """The XSD of a version itself, parsed (for walking its types)."""
+    return etree.parse(str(schema_path(namespace)), parser=hardened_parser())
+
+
+def version_of(element: etree._Element) -> str:
+    """The schema namespace a document is written in: a known version's, else the current one
+    (whose validation then names the element as unexpected)."""
+    namespace = etree.QName(element).namespace or ""
+    return namespace if namespace in SCHEMA_FILES else VZ
 
 
 _local = threading.local()
 
 
-def schema() -> etree.XMLSchema:
-    """The compiled XSD, loaded once per thread (lxml validators keep an error log, so threads do
-    not share one)."""
-    xsd: etree.XMLSchema | None = getattr(_local, "schema", None)
+def schema(namespace: str = VZ) -> etree.XMLSchema:
+    """The compiled XSD of a version, loaded once per thread (lxml validators keep an error log,
+    so threads do not share one)."""
+    compiled: dict[str, etree.XMLSchema] | None = getattr(_local, "schemas", None)
+    if compiled is None:
+        compiled = _local.schemas = {}
+    xsd = compiled.get(namespace)
     if xsd is None:
-        xsd = _local.schema = etree.XMLSchema(schema_document())
+        xsd = compiled[namespace] = etree.XMLSchema(schema_document(namespace))
     return xsd
 
 
 def validate(element: etree._Element) -> str | None:
-    """Validate one document (or request body) against the XSD; the first error, or None.
+    """Validate one document (or request body) against the XSD of its version; the first error,
+    or None.
 
     The text names the element and the kind of error, never the value: it ends up in
     ``last_error``, the audit log and logs, and the value may be a BSN or a postcode.
     """
-    xsd = schema()
+    xsd = schema(version_of(element))
     if xsd.validate(element):
         return None
     # lxml-stubs declare the error log as an empty class; at run time it is a sequence of entries.

@@ -1,0 +1,65 @@
+"""The vermoedelijke soort verzuim: the Besluit Verzuimmelding's five kinds, and which melding is which.
+
+One table maps every melding kind the gateway can send (the rules' meldingen, the manual ones and
+the uitschrijving) onto the five kinds of the Besluit's annex; the DUO channel's own codes map
+from the rules in ``gateway.delivery.document.verzuimsoort``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True)
+class Soort:
+    """One of the Besluit's five kinds: a stable code (schema, JSON) and its Dutch wording."""
+
+    code: str
+    label: str
+
+
+LUXE = Soort("LUXE_VERZUIM", "luxe verzuim")
+BEGINNEND = Soort("BEGINNEND_VERZUIM", "beginnend verzuim")
+SIGNAAL = Soort("SIGNAALVERZUIM", "signaalverzuim")
+ZESTIEN_UUR = Soort("ZESTIEN_UUR_IN_VIER_LESWEKEN",
+                    "ongeoorloofd verzuim van in totaal 16 uur in 4 opeenvolgende lesweken")
+EEN_MAAND = Soort("EEN_MAAND_OF_LANGER", "ongeoorloofd verzuim van 1 maand of langer")
+SOORTEN: Final = (LUXE, BEGINNEND, SIGNAAL, ZESTIEN_UUR, EEN_MAAND)
+
+# The meldingen a verzuimcoördinator files by hand (no rule produces them), and the uitschrijving
+# the gateway files when the SIS ends an enrolment under the kwalificatieplicht.
+MANUAL_KINDS: Final = ("beginnend-verzuim", "signaalverzuim", "zorgmelding")
+MANUAL_TITLES: Final = {
+    "beginnend-verzuim": "beginnend verzuim",
+    "signaalverzuim": "signaalverzuim",
+    "zorgmelding": "zorgmelding vanaf het eerste uur (dreigende uitval)",
+}
+UITSCHRIJVING: Final = "uitschrijving"
+UITSCHRIJVING_TITLE: Final = "uitschrijving van een leerling onder de kwalificatieplicht"
+
+# Melding kind (rule id, manual kind) -> vermoedelijke soort. The research note pins the first
+# five rows; the others are this project's reading of seed 004: structureel te laat komen is
+# beginnend verzuim, absence that signals problems behind it (a no-show, long sickness without a
+# declaration, a zorgmelding) is signaalverzuim, and 8 weeks away (studiefinanciering) is a month
+# or longer. An uitschrijving is no verzuim: it has no soort.
+VERMOEDELIJKE_SOORT: Final = {
+    "verzuim-16u": ZESTIEN_UUR,
+    "herhaalmelding": ZESTIEN_UUR,
+    "lrv": EEN_MAAND,
+    "rmc-4w": EEN_MAAND,
+    "luxe-verzuim": LUXE,
+    "no-show": SIGNAAL,
+    "te-laat": BEGINNEND,
+    "ziek-zonder-verklaring": SIGNAAL,
+    "sf-8w-ma": EEN_MAAND,
+    "beginnend-verzuim": BEGINNEND,
+    "signaalverzuim": SIGNAAL,
+    "zorgmelding": SIGNAAL,
+}
+
+
+def vermoedelijke_soort(kind: str) -> Soort | None:
+    """The Besluit's kind of a melding kind (rule id or manual kind); None for an uitschrijving or
+    a kind that is never sent."""
+    return VERMOEDELIJKE_SOORT.get(kind)
