@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -23,15 +23,19 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 from adapters.mail import smime
+from demo.after import AfterDelivery, alert_entries
+from demo.figures import compare_figures
 from demo.legal import Sent
 from demo.progress import DemoFailure
 from demo.received import Received, check_duo_body, check_mail_entity
 from demo.services import Pki
 from gateway.delivery.document.schema import VZ, hardened_parser
+from gateway.domain import receiver_status as rs
 from gateway.domain.lifecycle import State
 from gateway.domain.outbox_lifecycle import ACTIVE, OutboxState
 from gateway.store import Store, audit
-from gateway.store.schema import meldingen, outbox
+from gateway.store.face_tables import feedback
+from gateway.store.schema import audit_log, meldingen, outbox
 
 DELIVERED = {State.ONTVANGEN, State.IN_BEHANDELING, State.AFGESLOTEN, State.TER_KENNISGEVING}
 INTENTIONALLY_NOT = {State.INTERN, State.INGETROKKEN}
@@ -60,6 +64,7 @@ class Findings:
     audit_entries: int = 0
     received: Received = field(default_factory=Received)
     held: dict[str, list[str]] = field(default_factory=dict)  # melding id -> the fields it waits for
+    figures: dict[str, Counter[str]] = field(default_factory=dict)  # school or region -> hand count
 
     def mail_ids(self) -> set[str]:
         """The ids of the meldingen the mails carried."""
@@ -221,3 +226,79 @@ def run_checks(store: Store, workdir: Path, pki: Pki, *, held: set[str], latest:
     check_audit(store, findings)
     findings.problems += findings.received.problems
     return findings
+
+
+def check_polling(after: AfterDelivery) -> list[str]:
+    """DUO's statuses arrived by polling: In behandeling in the first round, Afgesloten in a later
+    one, and no poll failed."""
+    problems = [f"statusopvraging bij DUO mislukt in ronde {n}" for n, r in enumerate(after.polls, start=1)
+                if r.result.failed]
+    seen = [r.statuses for r in after.polls]
+    if not seen or not seen[0][rs.IN_BEHANDELING]:
+        problems.append("de eerste statusopvraging bracht geen enkele melding 'In behandeling' van DUO")
+    if not any(s[rs.AFGESLOTEN] for s in seen[1:]):
+        problems.append("een latere statusopvraging bracht geen enkele melding 'Afgesloten' van DUO")
+    return problems
+
+
+def check_late(store: Store, after: AfterDelivery) -> list[str]:
+    """The silent receiver is flagged, each alert is in the audit log once, a second check adds none."""
+    late = after.late
+    if late is None or not late.alerts:
+        return ["geen enkele ontvanger is als te laat gesignaleerd"]
+    problems = [f"de ontvanger bleef stil over {m}, maar is niet als te laat gesignaleerd"
+                for m in after.silent() if m not in {x.melding_id for x in late.alerts}]
+    if late.again:
+        problems.append(f"een tweede controle signaleerde {late.again} ontvanger(s) opnieuw")
+    problems += [f"signalering {action} van melding {subject} staat {n} keer in het auditlog"
+                 for (subject, action), n in alert_entries(store).items() if n != 1]
+    return problems
+
+
+def check_reports(store: Store, after: AfterDelivery) -> list[str]:
+    """The repeated outcome is kept and audited once; started outcomes carry their date; the
+    gemeente's closing carries the Besluit's codes and its contactpersoon."""
+    reports, problems = after.reports, []
+    with store.read() as conn:
+        rows = conn.execute(sa.select(feedback.c.melding_id, feedback.c.status, feedback.c.started_on,
+                                      feedback.c.reden, feedback.c.toelichting_afsluiting,
+                                      feedback.c.contactpersoon)).all()
+        audited = conn.scalar(sa.select(sa.func.count()).select_from(audit_log).where(
+            audit_log.c.action == "terugkoppeling", audit_log.c.subject == reports.repeated,
+            audit_log.c.actor.like("ontvanger:%")))
+    kept = [r for r in rows if r.melding_id == reports.repeated]
+    if not reports.repeated or len(kept) != 1 or audited != 1 or not reports.repeated_same:
+        problems.append(f"de twee keer gestuurde uitkomst op {reports.repeated or '(geen)'} staat "
+                        f"{len(kept)} keer bewaard en {audited} keer in het auditlog")
+    problems += [f"uitkomst '{r.status}' op {r.melding_id} is bewaard zonder startdatum" for r in rows
+                 if rs.normalise(r.status) in rs.STARTED_OUTCOMES and r.started_on is None]
+    closing = [r for r in rows if r.melding_id == reports.closed]
+    if reports.closed_state != State.AFGESLOTEN.value or not closing or not all(
+            r.reden and r.toelichting_afsluiting and r.contactpersoon for r in closing):
+        problems.append(f"de afsluiting door de gemeente ({reports.closed or 'geen'}) is niet bewaard met "
+                        "reden, toelichting en contactpersoon")
+    return problems
+
+
+def check_follow_up(after: AfterDelivery) -> list[str]:
+    """A second no-show determination linked to its first, contact tasks (one closed), the student
+    without a timetable listed."""
+    found, problems = after.followup, []
+    if not any(s.linked for s in found.seconds):
+        problems.append("er is geen tweede no-show-vaststelling die naar de eerste melding verwijst")
+    if not found.tasks:
+        problems.append("er zijn geen contacttaken voor no-shows gemaakt")
+    elif not found.closed_task:
+        problems.append("er was geen open contacttaak om met een contactpoging te sluiten")
+    if not any(found.unscheduled.values()):
+        problems.append("geen enkele student zonder rooster staat op de lijst 'nog niet ingeroosterd'")
+    return problems
+
+
+def check_after_delivery(store: Store, after: AfterDelivery, findings: Findings, *, as_of: date,
+                         now: datetime) -> None:
+    """The receiving side: polled statuses, late receivers, the reports kept once, the follow-up,
+    and the monitor's figures equal to a hand count from the raw rows (``now``: naive UTC)."""
+    findings.figures, differences = compare_figures(store, as_of, now)
+    findings.problems += (check_polling(after) + check_late(store, after) + check_reports(store, after)
+                          + check_follow_up(after) + differences)

@@ -22,6 +22,7 @@ SisKind = Literal["magister", "eduarte"]
 FIRST_SCHOOL_DAY = date(2026, 8, 31)
 FIRST_SYNC = date(2026, 10, 9)   # the gateway is switched on: a first full pull
 SECOND_SYNC = date(2026, 10, 16)  # a week later: new lessons and the corrections of the week
+UNSCHEDULED = "zonder rooster"  # the scenario of the student not yet on a timetable
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,21 @@ def localise(school: SyntheticSchool, gemeenten: tuple[str, ...], serial_base: i
     return dataclasses.replace(school, students=students)
 
 
+def unschedule(school: SyntheticSchool) -> SyntheticSchool:
+    """The last regular student is enrolled but not yet on a timetable: no lessons, so the SIS has no
+    attendance record of them at all (the no-show board must list them: no rule can see them)."""
+    regular = sorted(sid for sid, scenario in school.scenarios.items() if scenario == "regulier")
+    if not regular:
+        return school
+    late = regular[-1]
+    return dataclasses.replace(school, lessons=tuple(x for x in school.lessons if x.student_id != late),
+                               events=tuple(e for e in school.events if e.student_id != late),
+                               scenarios={**school.scenarios, late: UNSCHEDULED})
+
+
 def build_school(location: Location, size: int | None = None) -> SyntheticSchool:
-    """The location's synthetic school (deterministic), localised for the demo."""
+    """The location's synthetic school (deterministic), localised for the demo, with one student
+    not yet on a timetable."""
     school = generate_school(seed=location.seed, size=size or location.size, start=FIRST_SCHOOL_DAY,
                              brin=location.brin)
-    return localise(school, location.gemeenten, serial_base=int(location.brin[:2]) * 10_000)
+    return unschedule(localise(school, location.gemeenten, serial_base=int(location.brin[:2]) * 10_000))

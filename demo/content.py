@@ -69,6 +69,13 @@ STORIES: dict[str, Story] = {
         toelichting="Graag nagaan waar de student is en of hij elders onderwijs volgt.",
         concerns=("dreigende_uitval",),
         agreements="Nog geen: de student is niet bereikt."),
+    "no-show-2": Story(
+        reason="Twee weken na de eerste melding is de student nog steeds niet verschenen.",
+        actions=("Opnieuw gebeld en gemaild", "Huisbezoek door de mentor aangevraagd"),
+        actie_gewenst=True,
+        toelichting="Graag opnieuw nagaan waar de student is: de eerste melding leverde geen start op.",
+        concerns=("dreigende_uitval",),
+        agreements="Nog geen: de student is nog steeds niet bereikt."),
     "zorgmelding": Story(
         reason="Dreigende uitval: de student wil stoppen met de opleiding na problemen thuis.",
         actions=("Gesprek met de student en de mentor", "Aangemeld bij het zorgteam van de school"),

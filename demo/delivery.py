@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -14,6 +14,7 @@ from demo.progress import DemoFailure
 from gateway.delivery.routing import RecipientDirectory
 from gateway.delivery.worker import RetryPolicy, Worker, plugin_channels
 from gateway.domain.outbox_lifecycle import ACTIVE, OutboxState
+from gateway.pipeline.status_polling import PollResult, poll_due
 from gateway.store import Store
 from gateway.store.schema import outbox
 
@@ -27,6 +28,25 @@ def make_worker(stack: ExitStack, store: Store, directory: RecipientDirectory, t
     would hold the DUO stand-in's shutdown up)."""
     worker = Worker(store, plugin_channels(), worker_id="demo:worker", retry=DEMO_RETRY,
                     directory=directory, today=lambda: today)
+    stack.callback(worker.close)
+    return worker
+
+
+WALL_WORKER = "demo:worker"
+
+
+def wall_worker(stack: ExitStack, store: Store, directory: RecipientDirectory,
+                wall: Callable[[], datetime], today: Callable[[], date]) -> Worker:
+    """The worker after delivery, on the demo's wall clock: its status poll asks DUO at ``wall()``
+    (``poll_due`` wired in as the gateway's worker command does) and its checks count the receivers'
+    deadlines to ``today()`` (receipts carry real time)."""
+    channels, actor = plugin_channels(), f"worker:{WALL_WORKER}"
+
+    def poll(now: datetime) -> PollResult:
+        return poll_due(store, channels, now=now, actor=actor, retry=DEMO_RETRY)
+
+    worker = Worker(store, channels, worker_id=WALL_WORKER, retry=DEMO_RETRY, directory=directory,
+                    today=today, clock=wall, status_poller=poll)
     stack.callback(worker.close)
     return worker
 

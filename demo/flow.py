@@ -4,11 +4,15 @@ A college with two locations (Magister in Den Helder, Eduarte in Utrecht) is swi
 seventh week of the school year: a full pull, evaluation, delivery to the DUO stand-in over mutual
 TLS and no-shows by S/MIME mail. A week later the second pull brings new lessons and the week's
 corrections; DUO then goes down: the worker retries with backoff, falls back to mail for meldingen
-whose due date is near, and delivers the rest once DUO is back. The DSP reports back through the
-feedback API. After each evaluation the verzuimcoördinator fills in, through the push API, what the
-completeness gate asks of the meldingen and approves them; two are left incomplete on purpose and
-stay in the review queue, and one zorgmelding is filed by hand. At the end everything is checked
-(delivered meldingen complete, their documents valid against the published schemas) and summarised.
+whose due date is near, and delivers the rest once DUO is back. After each evaluation the
+verzuimcoördinator fills in, through the push API, what the completeness gate asks of the meldingen
+and approves them; two are left incomplete on purpose and stay in the review queue, and one
+zorgmelding is filed by hand. After delivery the demo lets days pass on its wall clock: the worker
+polls DUO's statuses, the Doorstroompunt reports its no-show outcomes with start dates and a
+gemeente closes a melding through the feedback API, a silent receiver is flagged late, and the
+no-show follow-up shows its tasks and second determinations. At the end everything is checked
+(delivered meldingen complete, their documents valid against the published schemas, the monitor's
+figures equal to a hand count) and summarised.
 """
 
 from __future__ import annotations
@@ -18,30 +22,42 @@ import shutil
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from http import HTTPStatus
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
-import httpx
 import sqlalchemy as sa
 from lxml import etree
 
+from demo.after import (
+    AfterDelivery,
+    check_receivers,
+    close_a_contact_task,
+    follow_up,
+    follow_up_lines,
+    late_day,
+    late_lines,
+    leave_unhandled,
+    move_to,
+    poll_line,
+    poll_round,
+)
 from demo.api import Api, start_api
-from demo.checks import Findings, run_checks
+from demo.checks import Findings, check_after_delivery, run_checks
 from demo.college import FIRST_SYNC, LOCATIONS, SECOND_SYNC, Location, build_school
 from demo.coordinator import Coordination, file_zorgmelding, fill_all, manual_student
-from demo.delivery import drain, each_tried_once, make_worker, open_rows, outbox_empty
+from demo.delivery import drain, each_tried_once, make_worker, open_rows, outbox_empty, wall_worker
+from demo.figures import write_csv
 from demo.progress import DemoFailure, Progress
+from demo.receivers import receivers_report
 from demo.revision import revise
 from demo.schools import school_data, secret_env_name, write_school_file
 from demo.services import Pki, Services, advance_sis, make_pki, start_services, start_sis
-from demo.summary import per_channel, per_review, per_rule
+from demo.summary import per_channel, per_receiver, per_review, per_rule
 from gateway import pipeline
 from gateway.cli.sync import sync_source
 from gateway.config.config_check import InstalledAdapters, check_file
 from gateway.config.school import SchoolConfig, load_school_config, resolve_env_references
 from gateway.config.settings import Settings, open_store, write_key_file
-from gateway.console.receivers import create_receiver_key
 from gateway.delivery.document.schema import hardened_parser
 from gateway.delivery.routing import RecipientDirectory
 from gateway.domain.lifecycle import State
@@ -52,7 +68,8 @@ from gateway.store import Store, get_melding
 from gateway.store.schema import meldingen, outbox
 from gateway.testing.synthetic import SyntheticSchool
 
-STEPS = 13
+STEPS = 16
+FIRST_POLL_AFTER = timedelta(days=1, hours=1)  # DUO's stand-in has the meldingen in behandeling by then
 DUO_DOWN = 1_000_000  # 503 answers the DUO stand-in gives: more than the outage step can use up
 SHOWN_PROBLEMS = 20  # problems printed under the check step (all of them are in the result)
 SOAP_BODY = "{http://schemas.xmlsoap.org/soap/envelope/}Body"
@@ -83,11 +100,11 @@ class Demo:
     schools: dict[str, SyntheticSchool] = field(default_factory=dict)
     configs: dict[str, SchoolConfig] = field(default_factory=dict)
     corrections: int = 0
-    feedback: int = 0
     fallbacks: int = 0
     retried: int = 0
     revised_melding: str = ""
     work: Coordination = field(default_factory=Coordination)
+    after: AfterDelivery = field(default_factory=AfterDelivery)
 
 
 def prepare_workdir(workdir: Path) -> None:
@@ -96,6 +113,8 @@ def prepare_workdir(workdir: Path) -> None:
         (workdir / name).unlink(missing_ok=True)
     for name in ("duo", "mail", "pki", "config", ".sandbox"):
         shutil.rmtree(workdir / name, ignore_errors=True)
+    for path in workdir.glob("monitor-*.csv"):
+        path.unlink()
     (workdir / "mail").mkdir(parents=True)
 
 
@@ -143,36 +162,6 @@ def _export_mails(services: Services, workdir: Path) -> int:
     return len(messages)
 
 
-def _post_feedback(demo: Demo, world: World, details: list[str]) -> None:
-    """The Doorstroompunt reports back on the no-show meldingen it got by mail (feedback API)."""
-    store, directory = world.store, world.directory.data
-    outcomes = ("Gestart elders", "Niet gestart - in begeleiding", "Gestart bij mbo")
-    with store.read() as conn:
-        no_shows = conn.execute(sa.select(meldingen.c.id, meldingen.c.school_id)
-                                .where(meldingen.c.rule == "no-show", meldingen.c.route == "mail")
-                                .order_by(meldingen.c.id)).all()
-    by_school: dict[str, list[str]] = {}
-    for row in no_shows:
-        by_school.setdefault(row.school_id, []).append(row.id)
-    with httpx.Client(base_url=world.api.url, timeout=10) as client:
-        for location in LOCATIONS:
-            ids = by_school.get(location.key, [])[:len(outcomes)]
-            if not ids or location.receiver is None:
-                continue
-            _, key = create_receiver_key(store, location.receiver, label="demo", actor="demo:beheer",
-                                         directory=directory)
-            for melding_id, status in zip(ids, outcomes, strict=False):
-                answer = client.post("/api/v1/feedback", headers={"Authorization": f"Bearer {key}"},
-                                     json={"melding_id": melding_id, "status": status,
-                                           "toelichting": "Teruggekoppeld in de demo"})
-                if answer.status_code != HTTPStatus.OK:
-                    raise DemoFailure(f"terugkoppeling van {location.receiver} geweigerd "
-                                      f"({answer.status_code}): {answer.text[:200]}")
-                demo.feedback += 1
-                details.append(f"{location.receiver}: melding {melding_id[:8]}… '{status}' -> "
-                               f"status {answer.json()['status']}")
-
-
 def run_demo(workdir: Path, echo: Callable[[str], None], sizes: dict[str, int] | None = None) -> DemoResult:
     """Run the whole demo into ``workdir``; the result says whether everything expected happened."""
     workdir = workdir.resolve()
@@ -201,9 +190,41 @@ def _run(demo: Demo) -> DemoResult:
     world = _set_up(demo)
     _first_week(demo, world)
     _duo_outage(demo, world)
-    with demo.progress.step("Terugkoppeling van het Doorstroompunt via de terugkoppel-API") as d:
-        _post_feedback(demo, world, d)
+    _after_delivery(demo, world)
     return _check_and_summarise(demo, world)
+
+
+def _after_delivery(demo: Demo, world: World) -> None:
+    """Steps 11-14: DUO's statuses by polling, the receivers' reports through the feedback API, days
+    later the receivers' deadlines (and DUO closing), the no-show follow-up."""
+    store, wall, progress, after = world.store, world.services.wall, demo.progress, demo.after
+    worker = wall_worker(demo.stack, store, world.directory, wall, wall.today)
+    with progress.step("Een dag later: de worker vraagt DUO welke statussen veranderden (polling)") as d:
+        after.unhandled = leave_unhandled(world.services.duo, store, LOCATIONS[-1].key)
+        d.append(f"bij DUO pakt niemand no-show {after.unhandled[:8]}… op: die blijft Geregistreerd")
+        wall.advance(FIRST_POLL_AFTER)
+        after.polls.append(poll_round(worker, store))
+        d.append(f"klok van de demo: {wall():%d-%m-%Y %H:%M} UTC; {poll_line(after.polls[-1])}")
+
+    with progress.step("Terugkoppeling via de terugkoppel-API: het Doorstroompunt en Leerplicht "
+                       "Den Helder") as d:
+        after.reports = receivers_report(world.api, store, world.directory.data, d)
+
+    with progress.step("Dagen later: DUO sluit af, en een ontvanger die stil blijft wordt gesignaleerd") as d:
+        move_to(wall, late_day(store, after.silent()))
+        after.polls.append(poll_round(worker, store))
+        d.append(f"klok van de demo: {wall.today():%d-%m-%Y}; {poll_line(after.polls[-1])}")
+        after.late = check_receivers(worker, store)
+        d.extend(f"te laat: {line}" for line in late_lines(after.late))
+        d.append(f"nog eens gecontroleerd: {after.late.again} nieuwe signalering(en) "
+                 "(één keer per melding)")
+
+    with progress.step("No-show-vervolg: contacttaken, tweede vaststelling (Utrecht), nog niet "
+                       "ingeroosterd") as d:
+        closed = close_a_contact_task(store, LOCATIONS[-1].key, SECOND_SYNC)
+        after.followup = follow_up(store, SECOND_SYNC)
+        after.followup.closed_task = closed
+        d.extend(follow_up_lines(after.followup))
 
 
 def _set_up(demo: Demo) -> World:
@@ -341,21 +362,25 @@ def _duo_outage(demo: Demo, world: World) -> None:
 
 
 def _check_and_summarise(demo: Demo, world: World) -> DemoResult:
-    """Steps 12-13: export what DUO and the mailboxes received, check it all, and summarise."""
+    """Steps 15-16: export what DUO and the mailboxes received, check it all, and summarise."""
     workdir, store, progress = demo.workdir, world.store, demo.progress
     with progress.step("Controle: afgeleverd of bewust vastgehouden, geen dubbele bij DUO, mail te openen, "
-                       "documenten geldig en volledig, audit klopt") as d:
+                       "documenten geldig en volledig, audit klopt, terugkoppeling en monitorcijfers") as d:
         bodies = _export_duo_bodies(demo)
         mails = _export_mails(world.services, workdir)
         findings = run_checks(store, workdir, world.pki, held=set(demo.work.held), latest=SECOND_SYNC)
-        d.append(f"{bodies} SOAP-berichten in {workdir / 'duo'}, {mails} mails in {workdir / 'mail'}")
+        now = world.services.wall().astimezone(UTC).replace(tzinfo=None)
+        check_after_delivery(store, demo.after, findings, as_of=SECOND_SYNC, now=now)
+        csv_files = write_csv(store, SECOND_SYNC, now, workdir)
+        d.append(f"{bodies} SOAP-berichten in {workdir / 'duo'}, {mails} mails in {workdir / 'mail'}, "
+                 f"monitorcijfers in {', '.join(p.name for p in csv_files)}")
         problems = list(findings.problems) + _expectations(demo, store, findings)
         for problem in problems[:SHOWN_PROBLEMS]:
             d.append(f"PROBLEEM: {problem}")
 
     with progress.step("Samenvatting"):
         summary = [*per_rule(store), "", *per_channel(store, findings), "",
-                   *per_review(store, demo.work)]
+                   *per_review(store, demo.work), "", *per_receiver(demo.after, findings)]
     return DemoResult(problems=problems, summary=summary)
 
 
@@ -393,7 +418,7 @@ def _expectations(demo: Demo, store: Store, findings: Findings) -> list[str]:
         missing.append("DUO heeft geen enkele melding ontvangen")
     if not findings.mails:
         missing.append("er is geen enkele mail verstuurd")
-    if demo.feedback < 1:
+    if len(demo.after.reports.posted) < 1:
         missing.append("er kwam geen terugkoppeling binnen")
     return missing + _review_expectations(demo.work, findings)
 

@@ -20,11 +20,10 @@ from lxml import etree
 
 from gateway.delivery.document.schema import VZ_V2
 from gateway.domain.age import ADULT_AGE, age_on
-from gateway.domain.soort_verzuim import UITSCHRIJVING
+from gateway.domain.soort_verzuim import NO_SHOW_MELDINGEN, UITSCHRIJVING
 from gateway.rules.profiles import REQUIRED_FILE
 
 RMC_RULE = "rmc-4w"
-NO_SHOW_RULE = "no-show"
 MELDER_FIELDS = ("naam", "functie", "telefoon", "email")
 CONCERN_ELEMENTS = ("problemenBuitenSchool", "startkwalificatieInGevaar", "dreigendeUitval")
 
@@ -78,7 +77,7 @@ def xml_gaps(root: etree._Element, sent: Sent) -> list[str]:
         wanted |= {f"zorgen ({name})": f"verzuim/zorgen/{name}" for name in CONCERN_ELEMENTS}
         wanted |= {"gemaakte afspraken": "verzuim/afspraken",
                    "gevraagd van het RMC": "verzuim/gevraagdVanRmc"}
-    if sent.rule == NO_SHOW_RULE:
+    if sent.rule in NO_SHOW_MELDINGEN:
         wanted |= {"datum aanmelding": "nietVerschenen/datumAanmelding",
                    "contactpoging": "nietVerschenen/contactpogingen/contactpoging/datum"}
     gaps = [label for label, path in wanted.items() if not _text(root, path)]
@@ -104,7 +103,7 @@ def json_gaps(data: Mapping[str, Any], latest: date) -> list[str]:
     wanted = ["vermoedelijke_reden", "actions_taken", "actie_gewenst", "leslocatie", "melder", "phone"]
     if _adult_or_rmc(sent, student.get("birth_date")):
         wanted += ["concerns", "agreements", "asked_of_rmc"]
-    if sent.rule == NO_SHOW_RULE:
+    if sent.rule in NO_SHOW_MELDINGEN:
         wanted += ["contact_attempts"]
     # An empty list of concerns is an answer (none of the three applies); only its absence is a gap.
     gaps = [name for name in wanted
@@ -116,7 +115,7 @@ def json_gaps(data: Mapping[str, Any], latest: date) -> list[str]:
     gaps += [name for name in ("verzuimdagen", "verzuimuren") if spec.get(name) is None]
     if sent.rule != UITSCHRIJVING and _empty(data.get("vermoedelijke_soort")):
         gaps.append("vermoedelijke_soort")
-    if sent.rule == NO_SHOW_RULE and _empty(student.get("enrolled_on")):
+    if sent.rule in NO_SHOW_MELDINGEN and _empty(student.get("enrolled_on")):
         gaps.append("student.enrolled_on")
     gaps += [f"contact_attempts na de verzenddatum ({d})"
              for d in _late([str(a.get("on") or "") for a in content.get("contact_attempts") or []], sent)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from adapters.duo.standin import RunningStandin, StandinConfig, start_standin
@@ -19,6 +19,7 @@ from adapters.mail.demo_certs import write_directory_certificates
 from adapters.mail.sandbox import SandboxSmtp
 from adapters.mail.sandbox import start_sandbox as start_smtp
 from demo.college import Location
+from gateway.domain.calendar import AMSTERDAM
 from gateway.testing.pki import DemoPki, PemFiles, demo_pki, issue_server_cert, issue_smime_cert
 from gateway.testing.synthetic import SyntheticSchool
 
@@ -26,6 +27,33 @@ from gateway.testing.synthetic import SyntheticSchool
 def school_email(location: Location) -> str:
     """The school's verzuim mailbox (sender of its mail meldingen)."""
     return f"verzuim@{location.brin.lower()}.school.example"
+
+
+# How DUO's statuses move on by the stand-in's clock: a day after registration a melding is In
+# behandeling, three days after it Afgesloten (with the Besluit's reden and toelichting codes).
+DUO_IN_BEHANDELING_AFTER = timedelta(days=1)
+DUO_AFGESLOTEN_AFTER = timedelta(days=3)
+
+
+@dataclass
+class WallClock:
+    """The demo's wall clock: real time, moved on by the demo (``advance``) to let days pass. The DUO
+    stand-in, the status poll and the receivers' deadlines read it; receipts of mail carry real time,
+    so the deadlines count from the same clock. (The school-year dates are ``demo.api.Clock``.)"""
+
+    offset: timedelta = field(default_factory=timedelta)
+
+    def __call__(self) -> datetime:
+        """Now on the demo's wall clock (aware, UTC)."""
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        """Let ``delta`` pass."""
+        self.offset += delta
+
+    def today(self) -> date:
+        """Today in Amsterdam on the demo's wall clock."""
+        return self().astimezone(AMSTERDAM).date()
 
 
 @dataclass
@@ -62,6 +90,7 @@ class Services:
     duo: RunningStandin
     smtp: SandboxSmtp
     sandbox_dir: Path
+    wall: WallClock
     magister: dict[str, MagisterRunning] = field(default_factory=dict)
     eduarte: dict[str, EduarteRunning] = field(default_factory=dict)
 
@@ -71,16 +100,20 @@ class Services:
 
 
 def start_services(stack: ExitStack, workdir: Path, pki: Pki) -> Services:
-    """Start the DUO stand-in (mutual TLS, saving each request in ``workdir/duo``) and the SMTP one."""
+    """Start the DUO stand-in (mutual TLS, saving each request in ``workdir/duo``, statuses moving on
+    by the demo's wall clock) and the SMTP one."""
+    wall = WallClock()
     duo = start_standin(StandinConfig(
         server_cert=pki.base.duo_server.cert, server_key=pki.base.duo_server.key, ca=pki.base.ca_cert,
         duo_oin=pki.base.duo_oin, gateway_oins=frozenset({pki.base.gateway_oin}),
-        save_dir=workdir / "duo" / "envelopes"))  # raw requests; the demo extracts each Body
+        save_dir=workdir / "duo" / "envelopes",  # raw requests; the demo extracts each Body
+        in_behandeling_after=DUO_IN_BEHANDELING_AFTER, afgesloten_after=DUO_AFGESLOTEN_AFTER),
+        clock=wall)
     stack.callback(duo.stop)
     sandbox_dir = workdir / ".sandbox"
     smtp = start_smtp(sandbox_dir / "maildir", pki.smtp_server.cert, pki.smtp_server.key)
     stack.callback(smtp.stop)
-    return Services(pki=pki, duo=duo, smtp=smtp, sandbox_dir=sandbox_dir)
+    return Services(pki=pki, duo=duo, smtp=smtp, sandbox_dir=sandbox_dir, wall=wall)
 
 
 def start_sis(stack: ExitStack, services: Services, location: Location, school: SyntheticSchool,

@@ -9,15 +9,19 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
+from demo.after import AfterDelivery, follow_up_lines, late_lines, poll_line
 from demo.checks import DELIVERED, Findings
 from demo.coordinator import Coordination
+from demo.figures import figure_lines
 from gateway.domain.completeness import describe_missing
 from gateway.domain.lifecycle import State
 from gateway.domain.outbox_lifecycle import Operation, OutboxState
+from gateway.domain.soort_verzuim import FOLLOW_UP_TITLES, MANUAL_TITLES, UITSCHRIJVING, UITSCHRIJVING_TITLE
 from gateway.rules.catalogue import RULE_IDS, RULE_TITLES
 from gateway.store import Store
 from gateway.store.schema import audit_log, meldingen, outbox
 
+TITLES = {**RULE_TITLES, **FOLLOW_UP_TITLES, **MANUAL_TITLES, UITSCHRIJVING: UITSCHRIJVING_TITLE}
 COLUMNS = ("regel", "totaal", "DUO", "mail", "terugval", "intern", "ingetrokken", "teruggekoppeld")
 
 
@@ -57,15 +61,16 @@ def per_rule(store: Store) -> list[str]:
             c[row.route] += 1
         if row.id in feedback_ids:
             c["teruggekoppeld"] += 1
+    order = [*(r for r in RULE_IDS if r in counts), *sorted(set(counts) - set(RULE_IDS))]
     table = [[rule, *(str(counts[rule][k]) for k in ("totaal", "duo", "mail", "terugval", "intern",
                                                       "ingetrokken", "teruggekoppeld"))]
-             for rule in RULE_IDS if rule in counts]
+             for rule in order]
     total = Counter[str]()
     for c in counts.values():
         total.update(c)
     table.append(["totaal", *(str(total[k]) for k in ("totaal", "duo", "mail", "terugval", "intern",
                                                        "ingetrokken", "teruggekoppeld"))])
-    legend = [f"  {rule}: {RULE_TITLES.get(rule, rule)}" for rule in RULE_IDS if rule in counts]
+    legend = [f"  {rule}: {TITLES.get(rule, rule)}" for rule in order]
     return ["Per regel (meldingen, signalen en taken):", *_table(COLUMNS, table), "", *legend]
 
 
@@ -115,4 +120,32 @@ def per_review(store: Store, work: Coordination) -> list[str]:
         again = "dezelfde melding" if work.manual_again_id == work.manual_id else "een andere melding"
         lines.append(f"  Handmatige zorgmelding {work.manual_id[:8]}…: {manual.status} via {manual.route}; "
                      f"nog eens ingediend gaf {again} terug")
+    return lines
+
+
+def per_receiver(after: AfterDelivery, findings: Findings) -> list[str]:
+    """After delivery: DUO's statuses by polling, the receivers' reports, late receivers, the no-show
+    follow-up and the monitor's figures (equal to the hand count, or the check says otherwise)."""
+    reports = after.reports
+    lines = ["Na aflevering (ontvangers):"]
+    lines += [f"  DUO-statussen via polling, ronde {n}: {poll_line(r)}" for n, r in enumerate(after.polls, 1)]
+    polled = Counter[str]()
+    for r in after.polls:
+        polled.update(r.statuses)
+    lines.append("  Statussen via polling binnengekomen: "
+                 + (", ".join(f"{status} {n}" for status, n in sorted(polled.items())) or "geen"))
+    lines.append(f"  Doorstroompunt: {len(reports.posted)} uitkomst(en): "
+                 + "; ".join(f"{m[:8]}… {status}" + (f" (gestart {start:%d-%m-%Y})" if start else "")
+                             for m, status, start in reports.posted))
+    lines.append(f"  Dezelfde uitkomst twee keer gestuurd ({reports.repeated[:8]}…): één keer bewaard")
+    lines.append(f"  Leerplicht sloot {reports.closed[:8]}… af met reden, toelichting en contactpersoon "
+                 f"(status {reports.closed_state})")
+    late = after.late
+    if late is not None:
+        lines.append(f"  Ontvangers te laat op {late.today:%d-%m-%Y} (klok van de demo):")
+        lines += [f"    {line}" for line in late_lines(late)]
+    lines.append("  No-show-vervolg:")
+    lines += [f"    {line}" for line in follow_up_lines(after.followup)]
+    lines.append("  Monitor no-shows (monitorcijfers = handmatige telling uit de ruwe gegevens):")
+    lines += figure_lines(findings.figures)
     return lines

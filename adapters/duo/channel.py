@@ -86,6 +86,23 @@ class DuoConfig:
                 from exc
 
 
+@dataclass(frozen=True)
+class StatusChange(StatusReport):
+    """One melding's status as DUO reports it in answer to a poll: the status, when it changed,
+    and for Afgesloten the Besluit's reden and toelichting codes (when the answer carries them)."""
+
+    changed_at: datetime | None = None
+    reden: str | None = None
+    toelichting_afsluiting: str | None = None
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A moment from DUO's answer in UTC (a time without offset is read as UTC)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 class DuoChannel:
     """A ``gateway.domain.ports.Channel`` to DUO's Verzuimloket over SOAP, mutual TLS and WS-Security."""
 
@@ -160,16 +177,20 @@ class DuoChannel:
                                     status=canonical_status(item.status))
         return StatusReport(message_id=melding.message_id, found=False)
 
-    def changes_since(self, school: SchoolIdentity, since: datetime) -> list[StatusReport]:
-        """Status changes of a school's meldingen since a moment (for the terugkoppeling poll)."""
+    def changes_since(self, school: SchoolIdentity, since: datetime) -> list[StatusChange]:
+        """Status changes of a school's meldingen since a moment (for the terugkoppeling poll),
+        each with when it changed; the same call answers a poll again after a failure."""
         payload = changes_payload(school, self.config.duo_oin, since)
         result = self._call("OpvragenStatuswijzigingen", school,
                             wsa_message_id(payload["bedrijfsdocument"][
                                 "identificatiecodeBedrijfsdocument"]), payload)
         self._raise_rejection(result)
-        return [StatusReport(message_id=item.kenmerkMelding, found=True,
+        return [StatusChange(message_id=item.kenmerkMelding, found=True,
                              receiver_reference=item.meldingsnummer,
-                             status=canonical_status(item.status))
+                             status=canonical_status(item.status),
+                             changed_at=_aware(item.datumTijdStatuswijziging),
+                             reden=getattr(item, "redenAfsluiting", None),
+                             toelichting_afsluiting=getattr(item, "toelichtingAfsluiting", None))
                 for item in result.melding or []]
 
     def close(self) -> None:

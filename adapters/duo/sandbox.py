@@ -64,9 +64,15 @@ def duo_oin(pki_dir: Path, given: str | None) -> str:
               help="Schrijf elk ontvangen SOAP-verzoek als XML-bestand in deze map.")
 @click.option("--status-step", default=60.0, show_default=True, type=float,
               help="Seconden per statusstap (Geregistreerd → In behandeling → Afgesloten).")
+@click.option("--in-behandeling-after", type=float, default=None,
+              help="Seconden na ontvangst tot In behandeling (samen met --afgesloten-after in plaats "
+                   "van --status-step).")
+@click.option("--afgesloten-after", type=float, default=None,
+              help="Seconden na ontvangst tot Afgesloten (met reden- en toelichtingcode).")
 def command(*, host: str, port: int, pki_dir: Path | None,  # noqa: PLR0913  click passes each option
             given_duo_oin: str | None, gateway_oins: tuple[str, ...], save_dir: Path | None,
-            status_step: float) -> None:
+            status_step: float, in_behandeling_after: float | None,
+            afgesloten_after: float | None) -> None:
     """Lokale stand-in van het DUO Verzuimloket (HTTPS met clientcertificaat)."""
     directory = pki_dir or Path(".sandbox/pki")
     if not (directory / SERVER_CERT).exists():
@@ -77,6 +83,8 @@ def command(*, host: str, port: int, pki_dir: Path | None,  # noqa: PLR0913  cli
         ca=directory / "ca.crt", duo_oin=duo_oin(directory, given_duo_oin),
         gateway_oins=allowed_gateways(directory, gateway_oins), save_dir=save_dir,
         status_step=timedelta(seconds=status_step) if status_step > 0 else None,
+        in_behandeling_after=_seconds(in_behandeling_after),
+        afgesloten_after=_seconds(afgesloten_after),
     )
     server, sock = make_server(VerzuimloketStandin(config), host, port)
     bound = sock.getsockname()
@@ -84,3 +92,8 @@ def command(*, host: str, port: int, pki_dir: Path | None,  # noqa: PLR0913  cli
                f"(OIN DUO {config.duo_oin}; gateways {', '.join(sorted(config.gateway_oins))}); "
                f"Ctrl-C stopt.")
     server.run(sockets=[sock])
+
+
+def _seconds(value: float | None) -> timedelta | None:
+    """A number of seconds from the command line as a duration (None stays None)."""
+    return None if value is None else timedelta(seconds=value)

@@ -39,6 +39,13 @@ from lxml import etree
 from adapters.duo.codes import OPEN_END_ALLOWED
 from adapters.duo.received import document_data
 from adapters.duo.security import SignatureInvalid, Signer, Verifier
+from adapters.duo.standin_status import (
+    DUO_STATUSES,
+    Registration,
+    StatusPlan,
+    StatusSet,
+    reden_in_answer,
+)
 from adapters.duo.xmlsafe import (
     ANONYMOUS,
     MAX_MESSAGE_BYTES,
@@ -50,7 +57,14 @@ from adapters.duo.xmlsafe import (
     parse_untrusted,
     wsdl_path,
 )
-from gateway.delivery.document.schema import VZ, VZ_V1, hardened_parser, validate, version_of
+from gateway.delivery.document.schema import (
+    VZ,
+    VZ_V1,
+    hardened_parser,
+    schema_path,
+    validate,
+    version_of,
+)
 from gateway.domain.identity import elfproef
 from gateway.domain.oin import certificate_oin, is_oin
 
@@ -61,9 +75,10 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-STATUS_FLOW = ("Geregistreerd", "In behandeling", "Afgesloten")
 # The contract version of a schema namespace, as the inspection endpoint names it.
 VERSIONS = {VZ_V1: "V1", VZ: "V2"}
+# The schemas as text, to see whether a status answer may carry the Besluit's closing codes.
+_SCHEMA_TEXT = {ns: schema_path(ns).read_bytes() for ns in VERSIONS}
 
 
 # Counting knobs in the order they are tried, with the fault each injects: 503 or dropping
@@ -117,30 +132,6 @@ class Faults:
 
 
 @dataclass
-class Registration:
-    """One melding as the stand-in holds it."""
-
-    kenmerk: str
-    message_id: str
-    school_oin: str
-    meldingsnummer: str
-    registered_at: datetime
-    verzuimsoort: str
-    version: str = VERSIONS[VZ]  # the contract version it was sent in
-    document: dict[str, Any] = field(default_factory=dict)  # what it carried (received.py)
-    withdrawn_at: datetime | None = None
-
-    def status_at(self, now: datetime, step: timedelta | None) -> tuple[str, datetime]:
-        """The status and when it last changed, as seen at ``now``."""
-        if self.withdrawn_at is not None:
-            return "Ingetrokken", self.withdrawn_at
-        if step is None or step.total_seconds() <= 0:
-            return STATUS_FLOW[0], self.registered_at
-        steps = min(int((now - self.registered_at) / step), len(STATUS_FLOW) - 1)
-        return STATUS_FLOW[steps], self.registered_at + steps * step
-
-
-@dataclass
 class StandinConfig:
     """What the stand-in trusts and how it behaves."""
 
@@ -152,12 +143,26 @@ class StandinConfig:
     # (DUO knows which parties connect), and the WS-Security signer must be that certificate.
     gateway_oins: frozenset[str]
     save_dir: Path | None = None
+    # Statuses move Geregistreerd -> In behandeling -> Afgesloten one ``status_step`` apart, or
+    # after the two explicit times when either is given (None: that status is never reached).
     status_step: timedelta | None = timedelta(minutes=1)
+    in_behandeling_after: timedelta | None = None
+    afgesloten_after: timedelta | None = None
+    # The Besluit's codes an Afgesloten melding carries (receiver_status.REDENEN_AFGESLOTEN,
+    # TOELICHTINGEN_AFSLUITING).
+    closing_reden: str = "terug_naar_school"
+    closing_toelichting: str = "gezien_door_gemeente"
     max_bytes: int = MAX_MESSAGE_BYTES
     # Threads that check and answer SOAP requests next to the event loop. The costly steps
     # (xmlsec verification, XSD validation, RSA signing) release the GIL, so two threads use
     # a second core while the loop keeps doing TLS and HTTP.
     workers: int = 2
+
+    def status_plan(self) -> StatusPlan:
+        """How statuses move on over time by the stand-in's clock."""
+        return StatusPlan.timed(step=self.status_step, in_behandeling_after=self.in_behandeling_after,
+                                afgesloten_after=self.afgesloten_after, reden=self.closing_reden,
+                                toelichting=self.closing_toelichting)
 
 
 @dataclass(frozen=True)
@@ -210,6 +215,7 @@ class VerzuimloketStandin:
         self.config = config
         self.clock = clock
         self.faults = Faults()
+        self.plan = config.status_plan()
         self.stats = Stats()
         self.registrations: dict[str, Registration] = {}  # by kenmerk
         self._answers: dict[str, bytes] = {}  # answer content by wsa:MessageID
@@ -237,6 +243,8 @@ class VerzuimloketStandin:
         path, method = scope["path"], scope["method"]
         if path == "/_admin/faults" and method == "POST":
             await self._admin(receive, send)
+        elif path == "/_admin/status" and method == "POST":
+            await self._admin_status(receive, send)
         elif path == "/_admin/stats" and method == "GET":
             # The process's CPU time lets a benchmark split the cost per melding by side.
             report = {**asdict(self.stats), "cpu_seconds": time.process_time()}
@@ -260,6 +268,33 @@ class VerzuimloketStandin:
             await _respond(send, 400, str(exc).encode(), "text/plain")
             return
         await _respond(send, 200, json.dumps(asdict(self.faults)).encode(), "application/json")
+
+    async def _admin_status(self, receive: Receive, send: Send) -> None:
+        """``{"kenmerk", "status", "reden"?, "toelichting"?}``: set a melding's status now."""
+        body = await _read_body(receive, 64 * 1024)
+        try:
+            values = json.loads(body or b"{}")
+            self.set_status(str(values["kenmerk"]), str(values["status"]),
+                            reden=values.get("reden"), toelichting=values.get("toelichting"))
+        except KeyError as exc:
+            await _respond(send, 404, f"onbekende melding of veld {exc}".encode(), "text/plain")
+            return
+        except (ValueError, TypeError, AttributeError) as exc:
+            await _respond(send, 400, str(exc).encode(), "text/plain")
+            return
+        await _respond(send, 200, b'{"ok": true}', "application/json")
+
+    def set_status(self, kenmerk: str, status: str, *, reden: str | None = None,
+                   toelichting: str | None = None) -> None:
+        """Give a registered melding ``status`` from now on (for tests and the demo); Afgesloten
+        without codes gets the configured ones. KeyError for an unknown kenmerk."""
+        if status not in DUO_STATUSES:
+            raise ValueError(f"onbekende status {status!r}")
+        if status == "Afgesloten":
+            reden, toelichting = reden or self.plan.reden, toelichting or self.plan.toelichting
+        with self._lock:
+            registration = self.registrations[kenmerk]
+            registration.status_set = StatusSet(status, self.clock(), reden, toelichting)
 
     def close(self) -> None:
         """Stop the worker threads (the server stops taking requests first)."""
@@ -449,20 +484,24 @@ class VerzuimloketStandin:
         since = datetime.fromisoformat(since_text) if since_text else None
         if since is not None and since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
+        with_codes = reden_in_answer(ns, _SCHEMA_TEXT.get(ns, b""))
         for registration in self.registrations.values():
             if registration.school_oin != school_oin:
                 continue
-            status, changed = registration.status_at(now, self.config.status_step)
+            seen = registration.status_at(now, self.plan)
             if since is None and registration.kenmerk not in wanted:
                 continue
-            if since is not None and changed < since:
+            if since is not None and seen.changed < since:
                 continue
             item = etree.SubElement(response, f"{{{ns}}}melding")
             etree.SubElement(item, f"{{{ns}}}kenmerkMelding").text = registration.kenmerk
             etree.SubElement(item, f"{{{ns}}}berichtId").text = registration.message_id
             etree.SubElement(item, f"{{{ns}}}meldingsnummer").text = registration.meldingsnummer
-            etree.SubElement(item, f"{{{ns}}}status").text = status
-            etree.SubElement(item, f"{{{ns}}}datumTijdStatuswijziging").text = changed.isoformat()
+            etree.SubElement(item, f"{{{ns}}}status").text = seen.status
+            etree.SubElement(item, f"{{{ns}}}datumTijdStatuswijziging").text = seen.changed.isoformat()
+            if with_codes and seen.reden and seen.toelichting:
+                etree.SubElement(item, f"{{{ns}}}redenAfsluiting").text = seen.reden
+                etree.SubElement(item, f"{{{ns}}}toelichtingAfsluiting").text = seen.toelichting
         return response
 
     def _business_header_errors(self, payload: etree._Element,

@@ -12,11 +12,10 @@ from adapters.mail.dutch import NOT_FILLED, Row, capital, datum, filled, ja_nee,
 from gateway.domain.age import ADULT_AGE, age_on
 from gateway.domain.melding_content import CONCERN_LABELS, CONCERNS, FIELD_LABELS, Address, Melder
 from gateway.domain.ports import OutgoingMelding
-from gateway.domain.soort_verzuim import UITSCHRIJVING, vermoedelijke_soort
+from gateway.domain.soort_verzuim import NO_SHOW_MELDINGEN, UITSCHRIJVING, vermoedelijke_soort
 
 # The specification is computed from the evidence; a melding stored before issue 16 has none.
 NOT_COMPUTED = "niet berekend"
-NO_SHOW = "no-show"
 RMC_KINDS = frozenset({"rmc-4w"})
 
 
@@ -109,7 +108,7 @@ def _attempts(melding: OutgoingMelding) -> str:
 
 def no_show_block(melding: OutgoingMelding) -> list[str]:
     """For a no-show (seed 000 step 4): the datum aanmelding and every contact attempt."""
-    if melding.signal.rule != NO_SHOW:
+    if melding.signal.rule not in NO_SHOW_MELDINGEN:
         return []
     enrolled_on = melding.student.enrolled_on
     return ["Aanmelding en contactpogingen (no-show)", *rows([

@@ -18,6 +18,7 @@ from gateway.cli.audit import checkpoint_schedule
 from gateway.delivery.outbox.levers import count_dead
 from gateway.delivery.routing import RecipientDirectory
 from gateway.delivery.worker import Worker, plugin_channels
+from gateway.pipeline.status_polling import poll_due
 
 # The run made dead letters: a script or a scheduler sees that something needs a person.
 EXIT_DEAD_LETTERS = 1
@@ -92,14 +93,16 @@ def worker(  # noqa: PLR0913  click hands over each command-line option as its o
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    channels = plugin_channels(os.environ)  # channel secrets come as <key>_env references
     runner = Worker(
         store,
-        plugin_channels(os.environ),  # channel secrets come as <key>_env references
+        channels,
         worker_id=name,
         directory=directory,
         today=(lambda: fixed) if fixed else date.today,
         due_alert_workdays=due_alert_workdays,
         checkpoints=checkpoint_schedule(settings, audit_checkpoint_minutes, audit_checkpoint_dir),
+        status_poller=lambda now: poll_due(store, channels, now=now, actor=f"worker:{name}"),
     )
     dead_before = count_dead(store)
     try:
@@ -107,6 +110,7 @@ def worker(  # noqa: PLR0913  click hands over each command-line option as its o
             runner.recover()
             runner.check_due_dates()
             runner.checkpoint_if_due()
+            runner.poll_statuses()
             handled = 0
             while not stop.is_set() and runner.run_once():
                 handled += 1

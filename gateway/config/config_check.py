@@ -31,7 +31,7 @@ from gateway.config.config_values import (
 from gateway.config.school import DUO_OIN_KEY, ENV_NAME, ENV_SUFFIX, SchoolConfig, resolve_env_references
 from gateway.domain.errors import ConfigurationError, GatewayError
 from gateway.domain.oin import OIN_FORM
-from gateway.domain.soort_verzuim import MANUAL_KINDS, UITSCHRIJVING
+from gateway.domain.soort_verzuim import KINDS_BEYOND_RULES
 from gateway.domain.values import is_phone_number
 from gateway.domain.vestiging import VESTIGING_FORM
 from gateway.rules.catalogue import RULE_IDS
@@ -232,7 +232,7 @@ def _profile_findings(config: SchoolConfig) -> list[Finding]:
 
 
 def _unknown_rule_findings(config: SchoolConfig) -> list[Finding]:
-    kinds = (*RULE_IDS, *MANUAL_KINDS, UITSCHRIJVING)
+    kinds = (*RULE_IDS, *KINDS_BEYOND_RULES)
     return [Finding(f"routes.{rule}", f"onbekende regel '{rule}'{did_you_mean(rule, kinds)}",
                     ", ".join(kinds))
             for rule in config.routes if rule not in kinds]

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from gateway.domain.calendar import working_days_until
 from gateway.domain.errors import ConfigurationError
 from gateway.domain.signals import Signal
+from gateway.domain.soort_verzuim import ROUTED_AS
 from gateway.intake.validation import describe
 from gateway.rules.catalogue import MAIL_RECIPIENTS
 
@@ -84,7 +85,8 @@ class RoutingPolicy:
         """The agreed route of a signal's rule; None for signals that stay inside the school."""
         if signal.kind == "signaal" or signal.recipient == "school":
             return None
-        return self.routes.get(signal.rule, self.default)
+        rule = ROUTED_AS.get(signal.rule, signal.rule)
+        return self.routes.get(signal.rule, self.routes.get(rule, self.default))
 
     def decide(self, signal: Signal, *, as_of: date, duo_failures: int = 0) -> RouteDecision | None:
         """The route for a signal now: the agreed one, or mail as fallback once ``duo_failures``

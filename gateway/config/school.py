@@ -189,6 +189,12 @@ def find_school(conn: sa.Connection, school_id: str) -> SchoolConfig | None:
     return None if text is None else SchoolConfig.model_validate_json(text)
 
 
+def registered_schools(conn: sa.Connection) -> list[SchoolConfig]:
+    """Every registered school's configuration, in id order."""
+    return [SchoolConfig.model_validate_json(text)
+            for text in conn.scalars(sa.select(schools.c.config).order_by(schools.c.id))]
+
+
 def load_school(conn: sa.Connection, school_id: str) -> SchoolConfig:
     """As ``find_school``; ``ConfigurationError`` when the school is not registered."""
     config = find_school(conn, school_id)

@@ -16,6 +16,7 @@ from gateway.console.pages.deadlines import deadlines_router
 from gateway.console.pages.manual import manual_router
 from gateway.console.pages.meldingen import meldingen_router
 from gateway.console.pages.monitor import monitor_router
+from gateway.console.pages.no_show import no_show_router
 from gateway.console.pages.signin import signin_router
 from gateway.console.pages.students import students_router
 from gateway.delivery.routing import DirectoryData
@@ -28,7 +29,8 @@ def console_router(settings: ConsoleSettings) -> APIRouter:
     router = APIRouter()
     # The manual filing's page comes before the meldingen group: /meldingen/nieuw is no melding id.
     for pages in (assets_router(), signin_router(settings), manual_router(), meldingen_router(),
-                  deadlines_router(), dead_letters_router(), students_router(), monitor_router()):
+                  deadlines_router(), no_show_router(), dead_letters_router(), students_router(),
+                  monitor_router()):
         router.include_router(pages)
     return router
 

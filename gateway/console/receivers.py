@@ -20,6 +20,7 @@ from gateway.access_keys import issue_key, key_id_of, key_matches
 from gateway.delivery.routing import DirectoryData
 from gateway.domain.errors import InvalidInput
 from gateway.domain.model import GEMEENTE_CODE_PATTERN
+from gateway.domain.soort_verzuim import NO_SHOW_MELDINGEN
 from gateway.rules.catalogue import OUTSIDE_RECIPIENTS
 from gateway.store import Store, audit, utcnow
 from gateway.store.face_tables import receiver_keys
@@ -35,6 +36,8 @@ SCOPE: dict[str, frozenset[str]] = {
 }
 # Kinds whose keys are not bound to a gemeente or region.
 AREA_FREE = frozenset({"duo"})
+# Kinds that speak for a gemeente (Leerplicht, RMC): the Besluit asks them a reason when they close.
+GEMEENTE_KINDS = frozenset({"leerplicht", "rmc"})
 
 
 @dataclass(frozen=True)
@@ -63,9 +66,14 @@ def organisation_area(organisation: str) -> str | None:
 def may_report_on(organisation: str, recipient: str, rule: str) -> bool:
     """Whether the organisation's kind may report the outcome of a melding for ``recipient`` by ``rule``."""
     kind = organisation_kind(organisation)
-    if kind == "dsp" and rule == "no-show":
+    if kind == "dsp" and rule in NO_SHOW_MELDINGEN:
         return True
     return recipient in SCOPE.get(kind, frozenset())
+
+
+def speaks_for_gemeente(organisation: str) -> bool:
+    """Whether the organisation is a gemeente's Leerplicht or RMC (not a DSP, not DUO)."""
+    return organisation_kind(organisation) in GEMEENTE_KINDS
 
 
 def area_unknown(organisation: str, directory: DirectoryData) -> str | None:

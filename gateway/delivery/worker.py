@@ -29,6 +29,7 @@ from gateway.config.school import SchoolConfig, find_school, resolve_env_referen
 from gateway.delivery import outbox
 from gateway.delivery.alerts import alert_due_dates
 from gateway.delivery.attempt import Outcome, Verdict, attempt, classify
+from gateway.delivery.receiver_deadlines import alert_late_receivers
 from gateway.delivery.retry import RetryPolicy, next_attempt
 from gateway.delivery.routing import RecipientDirectory
 from gateway.domain.age import age_on
@@ -140,6 +141,11 @@ class Worker:
     today: Callable[[], date] = date.today  # the clock for due dates (fallback, alerts)
     due_alert_workdays: int = 2  # alert when an undelivered melding is due within this many working days
     due_check_every: float = 300.0  # seconds between due-date checks in ``run``
+    # DUO's status poll (gateway.pipeline.status_polling.poll_due, given by the composition root: the
+    # pipeline sits above this wing): called with the clock's now every ``status_check_every`` seconds
+    # in ``run``; each school's own interval decides whether DUO is asked. None: no polling.
+    status_poller: Callable[[datetime], object] | None = None
+    status_check_every: float = 60.0
     checkpoints: CheckpointSchedule | None = None  # signed audit checkpoints on a schedule; off by default
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # the checkpoints' clock (aware, UTC)
     _next_checkpoint: datetime | None = None
@@ -375,7 +381,8 @@ class Worker:
                         route=claim.route, reason=error)
 
     def check_due_dates(self) -> int:
-        """Alert (log + audit, once per melding) on undelivered meldingen whose due date is near."""
+        """Alert (log + audit, once per melding) on undelivered meldingen whose due date is near, and
+        on delivered ones whose receiver is late (gateway.delivery.receiver_deadlines)."""
         alerts = alert_due_dates(self.store, self.today(), self.due_alert_workdays, self.actor)
         for a in alerts:
             log.warning(
@@ -388,7 +395,19 @@ class Worker:
                 working_days_left=a.working_days_left,
                 waiting_for=list(a.waiting_for),
             )
-        return len(alerts)
+        late = alert_late_receivers(self.store, self.today(), self.actor)
+        for r in late:
+            log.warning("alert: ontvanger te laat", melding=r.melding_id, school=r.school_id, rule=r.rule,
+                        recipient=r.recipient, kind=r.kind.value, deadline=r.deadline.isoformat(),
+                        days_late=r.days_late)
+        return len(alerts) + len(late)
+
+    def poll_statuses(self) -> object:
+        """Ask the receivers what changed (the ``status_poller``), despite lock conflicts; its result."""
+        poller = self.status_poller
+        if poller is None:
+            return None
+        return self._despite_lock_conflicts(lambda: poller(self.clock()), None)
 
     def checkpoint_if_due(self) -> Path | None:
         """Write a signed audit checkpoint when the schedule says one is due; returns its file.
@@ -418,11 +437,14 @@ class Worker:
         """Recover, then deliver until ``stop`` is set (or ``max_items`` were handled); returns the count."""
         self.recover()
         handled = 0
-        next_due_check = time.monotonic()
+        next_due_check = next_status_check = time.monotonic()
         while not stop.is_set() and (max_items is None or handled < max_items):
             if time.monotonic() >= next_due_check:
                 self.check_due_dates()
                 next_due_check = time.monotonic() + self.due_check_every
+            if time.monotonic() >= next_status_check:
+                self.poll_statuses()
+                next_status_check = time.monotonic() + self.status_check_every
             self.checkpoint_if_due()
             if self.run_once():
                 handled += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from gateway.domain import receiver_status as rs
 from gateway.domain.errors import IllegalTransition
 
 
@@ -38,26 +39,35 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     S.TER_KENNISGEVING: frozenset({S.AFGESLOTEN, S.INGETROKKEN}),
     S.AFGESLOTEN: frozenset({S.INGETROKKEN}),
     S.INGETROKKEN: frozenset(),
-    S.INTERN: frozenset({S.INGETROKKEN}),
+    # A school's own task (a no-show contact task) is closed when it is done.
+    S.INTERN: frozenset({S.AFGESLOTEN, S.INGETROKKEN}),
 }
 
 # States in which the receiver may hold the melding: withdrawing then needs a withdrawal message.
 # Not ``onbestelbaar`` as such: a dead letter after in-doubt attempts may have arrived too, but only
 # the outbox knows that (``outbox.was_in_doubt``), so ``pipeline.withdraw`` asks it as well.
 POSSIBLY_DELIVERED = frozenset({S.VERZONDEN, S.ONZEKER, S.ONTVANGEN} | _FEEDBACK)
-# Receiver status words (DUO, DSP) to states.
-FEEDBACK_STATES = {
-    "geregistreerd": S.ONTVANGEN,
-    "gestart bij mbo": S.AFGESLOTEN,  # DSP no-show outcomes
-    "gestart elders": S.AFGESLOTEN,
-    "niet gestart - in begeleiding": S.IN_BEHANDELING,
-    "in_behandeling": S.IN_BEHANDELING,
-    "in behandeling": S.IN_BEHANDELING,
-    "afgesloten": S.AFGESLOTEN,
-    "ter_kennisgeving": S.TER_KENNISGEVING,
-    "ter kennisgeving aangenomen": S.TER_KENNISGEVING,
-    "overgedragen aan derden": S.IN_BEHANDELING,  # legacy DUO value, read without failing
+# A receiver's status or outcome (canonical label of ``receiver_status``, or an old value) to the
+# state it moves the melding to: "Geregistreerd" is DUO's receipt; a DSP's "Niet gestart – in
+# begeleiding" keeps the melding in hand; "Uit beeld" closes it like the two "gestart" outcomes.
+FEEDBACK_STATES: dict[str, State] = {
+    rs.GEREGISTREERD: S.ONTVANGEN,
+    rs.IN_BEHANDELING: S.IN_BEHANDELING,
+    rs.AFGESLOTEN: S.AFGESLOTEN,
+    rs.TER_KENNISNEMING: S.TER_KENNISGEVING,
+    rs.GESTART_BIJ_MBO: S.AFGESLOTEN,
+    rs.GESTART_ELDERS: S.AFGESLOTEN,
+    rs.NIET_GESTART: S.IN_BEHANDELING,
+    rs.UIT_BEELD: S.AFGESLOTEN,
 }
+# Old values (e.g. DUO's abolished "Overgedragen aan derden") read as the label they stand for.
+FEEDBACK_STATES |= {old: FEEDBACK_STATES[new] for old, new in rs.LEGACY.items()}
+
+
+def feedback_state(text: str) -> State | None:
+    """The state a receiver's status or outcome moves a melding to, in any spelling; None if unknown."""
+    label = rs.normalise(text)
+    return FEEDBACK_STATES[label] if label is not None else None
 
 
 def check_transition(current: State | str, target: State | str) -> State:

@@ -1,8 +1,8 @@
 """The vermoedelijke soort verzuim: the Besluit Verzuimmelding's five kinds, and which melding is which.
 
-One table maps every melding kind the gateway can send (the rules' meldingen, the manual ones and
-the uitschrijving) onto the five kinds of the Besluit's annex; the DUO channel's own codes map
-from the rules in ``gateway.delivery.document.verzuimsoort``.
+One table maps every melding kind the gateway can send (the rules' meldingen, the manual ones, the
+no-show follow-up and the uitschrijving) onto the five kinds of the Besluit's annex; the DUO
+channel's own codes map from the rules in ``gateway.delivery.document.verzuimsoort``.
 """
 
 from __future__ import annotations
@@ -37,6 +37,23 @@ MANUAL_TITLES: Final = {
 }
 UITSCHRIJVING: Final = "uitschrijving"
 UITSCHRIJVING_TITLE: Final = "uitschrijving van een leerling onder de kwalificatieplicht"
+# The no-show follow-up (seeds 000 and 001, gateway.pipeline.no_show_followup): the school's
+# contact tasks on the first school days, and the second determination after two weeks. Not rule
+# ids (the catalogue is pinned), yet reconciled like the rules' signals.
+NO_SHOW_CONTACT: Final = "no-show-contact"
+NO_SHOW: Final = "no-show"  # the rule's id (gateway.rules.catalogue)
+NO_SHOW_SECOND: Final = "no-show-2"
+# Meldingen about a no-show: the rule's, and its second determination. They carry the no-show's
+# own part (datum aanmelding, contact attempts) and the DSP reports on them.
+NO_SHOW_MELDINGEN: Final = frozenset({NO_SHOW, NO_SHOW_SECOND})
+# Kinds that go the way another kind is routed: the second determination follows the no-show's route.
+ROUTED_AS: Final = {NO_SHOW_SECOND: NO_SHOW}
+# Every melding kind beyond the pinned rule ids: a route, a profile default or a review setting may name them.
+KINDS_BEYOND_RULES: Final = (*MANUAL_KINDS, UITSCHRIJVING, NO_SHOW_CONTACT, NO_SHOW_SECOND)
+FOLLOW_UP_TITLES: Final = {
+    NO_SHOW_CONTACT: "no-show: contact opnemen (eerste schooldagen)",
+    NO_SHOW_SECOND: "no-show: tweede vaststelling na 2 weken",
+}
 
 # Melding kind (rule id, manual kind) -> vermoedelijke soort. The research note pins the first
 # five rows; the others are this project's reading of seed 004: structureel te laat komen is
@@ -50,6 +67,7 @@ VERMOEDELIJKE_SOORT: Final = {
     "rmc-4w": EEN_MAAND,
     "luxe-verzuim": LUXE,
     "no-show": SIGNAAL,
+    "no-show-2": SIGNAAL,  # the same no-show, reported again after two weeks (seed 001)
     "te-laat": BEGINNEND,
     "ziek-zonder-verklaring": SIGNAAL,
     "sf-8w-ma": EEN_MAAND,

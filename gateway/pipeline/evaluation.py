@@ -21,6 +21,7 @@ from gateway.domain.progress import Progress, no_progress
 from gateway.domain.signals import MESSAGE_ID_NAMESPACE, Signal
 from gateway.domain.soort_verzuim import MANUAL_KINDS
 from gateway.pipeline.gate import GateContext, settle, settle_queue
+from gateway.pipeline.no_show_followup import followup_signals
 from gateway.pipeline.review import withdraw
 from gateway.pipeline.specification import Lesson, lessons_of, specify
 from gateway.pipeline.uitschrijving import uitschrijving_signals
@@ -129,6 +130,8 @@ def evaluate(  # noqa: PLR0913  progress is an optional keyword for the command 
             signals: list[Signal] = evaluate_fn(calendar, students, records, context.profile, as_of)  # type: ignore[operator]
             n_signals += len(signals)
             signals += uitschrijving_signals(students, as_of)
+            signals += followup_signals(conn, school_id, calendar, students, records, profile=context.profile,
+                                        as_of=as_of)
             made, gone = apply_signals(conn, context, chunk, signals, cipher=store.cipher)
             created += made
             withdrawn += gone

@@ -25,7 +25,7 @@ from gateway.domain.lifecycle import FEEDBACK_STATES, State
 from gateway.domain.melding_content import MeldingContent
 from gateway.domain.ports import StudentDetails
 from gateway.domain.signals import Signal
-from gateway.domain.soort_verzuim import UITSCHRIJVING
+from gateway.domain.soort_verzuim import NO_SHOW_MELDINGEN, UITSCHRIJVING
 from gateway.rules.profiles import ALL_KINDS, Profile, melding_defaults, requirements
 from gateway.store import audit
 from gateway.store.content import decode_content, encode_content
@@ -107,7 +107,7 @@ def deregistration_hold(conn: sa.Connection, school_id: str, signal: Signal) -> 
         return frozenset()
     statuses = set(conn.scalars(sa.select(meldingen.c.status).where(
         meldingen.c.school_id == school_id, meldingen.c.student_id == signal.student_id,
-        meldingen.c.rule == "no-show", meldingen.c.status != State.INGETROKKEN.value)))
+        meldingen.c.rule.in_(sorted(NO_SHOW_MELDINGEN)), meldingen.c.status != State.INGETROKKEN.value)))
     waiting = any(State(s) not in OUTCOME_STATES for s in statuses)
     return frozenset({DEREGISTRATION_HOLD}) if waiting else frozenset()
 

@@ -23,7 +23,7 @@ from gateway.domain.melding_content import (
     REQUIRABLE_FIELDS,
     MeldingContent,
 )
-from gateway.domain.soort_verzuim import MANUAL_KINDS, UITSCHRIJVING
+from gateway.domain.soort_verzuim import KINDS_BEYOND_RULES
 from gateway.intake.validation import describe
 from gateway.rules.catalogue import RULE_IDS
 
@@ -69,6 +69,22 @@ class ContentDefaults(BaseModel):
             agreements=self.agreements, asked_of_rmc=self.asked_of_rmc)
 
 
+class ReceiverDeadlines(BaseModel):
+    """How soon a receiver is expected to act on a melding (seed 000 step 5 for the DSP): make
+    contact (working days), report back (days), and send an actieplan when the student did not start."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    contact_workdays: int | None = Field(None, ge=1)
+    feedback_days: int | None = Field(None, ge=1)
+    actieplan_days: int | None = Field(None, ge=1)
+
+
+# Seed 000 (werkproces No Show, step 5): the DSP contacts the student within 3 working days,
+# reports back within a week, and makes an actieplan within 2 weeks when the student did not start.
+SEED_000_DSP = ReceiverDeadlines(contact_workdays=3, feedback_days=7, actieplan_days=14)
+
+
 class Profile(BaseModel):
     """A regional rule profile; key names follow DESIGN.md section 3. ``stamp`` marks decisions."""
 
@@ -98,6 +114,14 @@ class Profile(BaseModel):
     # defaults where the catalogue leaves actie_gewenst null; delivery routes per rule
     actie_gewenst: dict[str, bool] = Field(default_factory=dict)
     routes: dict[str, Literal["duo", "mail"]] = Field(default_factory=dict)
+    # After delivery (DESIGN.md section 7): the receivers' deadlines per recipient; the no-show
+    # follow-up: contact tasks on the first school days, a second determination (seed 001, Utrecht:
+    # "na 2 weken nogmaals gemeld"; None: not asked), and the school day by which an enrolled student
+    # without any attendance record is listed as not yet on a timetable.
+    receiver_deadlines: dict[str, ReceiverDeadlines] = Field(default_factory=lambda: {"dsp": SEED_000_DSP})
+    no_show_contact_task_days: int = Field(3, ge=0)
+    no_show_second_determination_school_days: int | None = Field(None, ge=1)
+    no_show_unscheduled_school_day: int = Field(3, ge=1)
     # The completeness gate (mappings/melding/required.toml): fields this profile requires on top
     # of the base, per group; the kinds whose complete meldingen go without review; and what the
     # profile decides for a kind (or "*") so that no person has to.
@@ -108,7 +132,7 @@ class Profile(BaseModel):
     @field_validator("send_without_review")
     @classmethod
     def _known_kinds(cls, value: list[str]) -> list[str]:
-        kinds = (ALL_KINDS, *RULE_IDS, *MANUAL_KINDS, UITSCHRIJVING)
+        kinds = (ALL_KINDS, *RULE_IDS, *KINDS_BEYOND_RULES)
         unknown = sorted(set(value) - set(kinds))
         if unknown:
             raise ValueError(f"onbekende soort(en) {', '.join(unknown)} (bekend: {', '.join(kinds)})")

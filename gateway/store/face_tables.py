@@ -58,9 +58,18 @@ feedback = sa.Table(
     sa.Column("toelichting", sa.Text, nullable=True),
     sa.Column("reported_on", sa.Date, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # Migration 0007: the Besluit's reason and toelichting codes for afgesloten, the date a no-show
+    # started (seed 000), the gemeentelijke contactpersoon (JSON, encrypted like the toelichting),
+    # and a digest of organisation, melding and content: the same report twice is stored once.
+    sa.Column("reden", sa.String(32), nullable=True),
+    sa.Column("toelichting_afsluiting", sa.String(32), nullable=True),
+    sa.Column("started_on", sa.Date, nullable=True),
+    sa.Column("contactpersoon", sa.Text, nullable=True),
+    sa.Column("digest", sa.String(64), nullable=True),
 )
 sa.Index("ix_feedback_melding", feedback.c.melding_id)
 sa.Index("ix_feedback_school", feedback.c.school_id)
+sa.Index("ux_feedback_digest", feedback.c.melding_id, feedback.c.digest, unique=True)
 
 # The push API's keys: the SHA-256 of each whole key, never the key itself.
 api_keys = sa.Table(

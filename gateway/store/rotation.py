@@ -38,6 +38,8 @@ ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
     EncryptedColumn("meldingen.inhoud", meldingen, "content", lambda row: content_context(row.id)),
     EncryptedColumn("terugkoppeling.toelichting", feedback, "toelichting",
                     lambda row: feedback_context(row.melding_id)),
+    EncryptedColumn("terugkoppeling.contactpersoon", feedback, "contactpersoon",
+                    lambda row: feedback_context(row.melding_id)),
 )
 
 

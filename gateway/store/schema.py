@@ -121,6 +121,10 @@ meldingen = sa.Table(
     # gated), and the verzuimspecificatie computed from the evidence (JSON; NULL: not computed).
     sa.Column("missing", sa.Text, nullable=True),
     sa.Column("specification", sa.Text, nullable=True),
+    # Migration 0007: when the receiver first had it (the receipt), and when it first reported back
+    # (status or outcome): the receiving side's deadlines and "verwerkt binnen 7 dagen" count from these.
+    sa.Column("delivered_at", sa.DateTime, nullable=True),
+    sa.Column("first_feedback_at", sa.DateTime, nullable=True),
     sa.Column("receiver_reference", sa.String(128), nullable=True),
     sa.Column("receiver_status", sa.String(64), nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),
@@ -158,6 +162,19 @@ outbox = sa.Table(
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.Index("ix_outbox_due", "state", "next_attempt_at"),
     sa.Index("ix_outbox_melding", "melding_id"),
+)
+
+# DUO's status operation, polled per school and route (migration 0007): the moment the last poll
+# asked from (``vanafDatumTijd``), when the next is due, and failures in a row (retried like deliveries).
+status_polls = sa.Table(
+    "status_polls",
+    metadata,
+    sa.Column("school_id", ID, primary_key=True),
+    sa.Column("route", sa.String(16), primary_key=True),
+    sa.Column("since", sa.DateTime, nullable=True),
+    sa.Column("next_poll_at", sa.DateTime, nullable=False),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text, nullable=True),
 )
 
 pauses = sa.Table(

@@ -144,6 +144,7 @@ def test_no_show_board_shows_the_dsp_outcome(page: Page, console: Console,
                                  directory=load_directory_data())
     response = httpx.post(f"{console.url}/api/v1/feedback", headers={"Authorization": f"Bearer {key}"},
                           json={"melding_id": console.melding("no-show", "N1").id, "status": "Gestart elders",
+                                "started_on": "2026-09-02",
                                 "toelichting": "Ingeschreven bij een andere opleiding"})
     assert response.status_code == 200
     page.get_by_role("link", name="No-show").click()

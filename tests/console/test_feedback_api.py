@@ -21,6 +21,7 @@ from tests.console.helpers import AS_OF, SCHOOL, csrf_of, fill_in
 from tests.store.helpers import CALENDAR, SIXTEEN_HOURS_DAYS, absences, student
 
 PROBLEM = "application/problem+json"
+STARTED = "2026-09-02"  # the day a no-show started, before the app's date (AS_OF)
 DIRECTORY = load_directory_data()  # the shipped recipient directory, as `serve` loads it by default
 
 
@@ -62,6 +63,7 @@ def test_dsp_outcome_is_recorded(console: Console, deliver: Callable[[], int]) -
     key = _key(console, "dsp-kop-van-nh")
     melding = console.melding("no-show", "N1")
     response = _post(console, key, {"melding_id": melding.id, "status": "Gestart bij mbo",
+                                    "started_on": STARTED,
                                     "toelichting": "Gestart op 14 september"})
     assert response.status_code == 200
     assert response.json() == {"melding_id": melding.id, "status": "afgesloten",
@@ -122,7 +124,8 @@ def test_melding_of_another_receiver_is_404(console: Console, deliver: Callable[
     _approve_all(console, deliver)
     key = _key(console, "leerplicht-0344")
     melding = console.melding("no-show", "N2")  # N2 lives in Utrecht (0344)
-    response = _post(console, key, {"melding_id": melding.id, "status": "Gestart elders"})
+    response = _post(console, key, {"melding_id": melding.id, "status": "Gestart elders",
+                                    "started_on": STARTED})
     assert response.status_code == 404
     assert get_melding(console.store, melding.id).status == "ontvangen"
 
@@ -133,7 +136,7 @@ def test_dsp_key_may_report_on_a_no_show_of_a_student_living_in_its_region(
     _approve_all(console, deliver)
     melding = console.melding("no-show", "N1")
     response = _post(console, _key(console, "dsp-kop-van-nh"),
-                     {"melding_id": melding.id, "status": "Gestart elders"})
+                     {"melding_id": melding.id, "status": "Gestart elders", "started_on": STARTED})
     assert response.status_code == 200 and response.json()["status"] == "afgesloten"
 
 
@@ -143,7 +146,7 @@ def test_dsp_key_gets_404_for_a_student_living_in_another_region(
     _approve_all(console, deliver)
     melding = console.melding("no-show", "N2")
     response = _post(console, _key(console, "dsp-kop-van-nh"),
-                     {"melding_id": melding.id, "status": "Gestart elders"})
+                     {"melding_id": melding.id, "status": "Gestart elders", "started_on": STARTED})
     assert response.status_code == 404 and response.headers["content-type"] == PROBLEM
     assert response.json()["detail"] == "geen melding met dit id voor uw organisatie"
     assert get_melding(console.store, melding.id).status == "ontvangen"
@@ -157,8 +160,9 @@ def test_rmc_key_gets_404_for_a_student_living_in_another_region(
     _approve_all(console, deliver)
     key = _key(console, "rmc-utrecht")
     n1, n2 = console.melding("no-show", "N1"), console.melding("no-show", "N2")
-    assert _post(console, key, {"melding_id": n1.id, "status": "Gestart elders"}).status_code == 404
-    assert _post(console, key, {"melding_id": n2.id, "status": "Gestart elders"}).status_code == 200
+    body = {"status": "Gestart elders", "started_on": STARTED}
+    assert _post(console, key, {"melding_id": n1.id, **body}).status_code == 404
+    assert _post(console, key, {"melding_id": n2.id, **body}).status_code == 200
 
 
 def test_leerplicht_key_may_report_on_a_student_living_in_its_gemeente(
@@ -185,7 +189,7 @@ def test_key_whose_region_the_directory_does_not_know_gets_a_clear_403(console: 
     """A key made without the directory for a region it lacks: 403 problem+json naming the region."""
     _, key = create_receiver_key(console.store, "dsp-nergens", actor="test", directory=None)
     response = _post(console, key, {"melding_id": console.melding("no-show", "N1").id,
-                                    "status": "Gestart elders"})
+                                    "status": "Gestart elders", "started_on": STARTED})
     assert response.status_code == 403 and response.headers["content-type"] == PROBLEM
     problem = response.json()
     assert problem["type"].endswith("onbekend-gebied")
@@ -221,7 +225,7 @@ def test_unknown_melding_is_404(console: Console) -> None:
     """An id that names no melding: 404."""
     key = _key(console, "dsp-kop-van-nh")
     response = _post(console, key, {"melding_id": "00000000-0000-0000-0000-000000000000",
-                                    "status": "Gestart bij mbo"})
+                                    "status": "Gestart bij mbo", "started_on": STARTED})
     assert response.status_code == 404
     assert response.json()["type"].endswith("onbekende-melding")
 
@@ -232,9 +236,9 @@ def test_a_melding_outside_the_scope_answers_exactly_as_a_missing_one(
     _approve_all(console, deliver)
     key = _key(console, "dsp-kop-van-nh")
     outside = _post(console, key, {"melding_id": console.melding("no-show", "N2").id,
-                                   "status": "Gestart elders"})
+                                   "status": "Gestart elders", "started_on": STARTED})
     missing = _post(console, key, {"melding_id": "00000000-0000-0000-0000-000000000000",
-                                   "status": "Gestart elders"})
+                                   "status": "Gestart elders", "started_on": STARTED})
     assert (outside.status_code, outside.json()) == (missing.status_code, missing.json())
 
 
@@ -257,7 +261,8 @@ def test_outcome_for_a_melding_not_sent_is_409(console: Console) -> None:
     """A melding still waiting for approval cannot be closed by a receiver: 409, nothing recorded."""
     key = _key(console, "dsp-kop-van-nh")
     melding = console.melding("no-show", "N1")
-    response = _post(console, key, {"melding_id": melding.id, "status": "Gestart bij mbo"})
+    response = _post(console, key, {"melding_id": melding.id, "status": "Gestart bij mbo",
+                                    "started_on": STARTED})
     assert response.status_code == 409
     assert get_melding(console.store, melding.id).status == "concept"
     with console.store.read() as conn:

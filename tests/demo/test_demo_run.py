@@ -28,7 +28,7 @@ def test_demo_exits_zero_and_says_so(demo_run: DemoRun) -> None:
 
 def test_demo_shows_progress_and_a_summary_per_rule_and_channel(demo_run: DemoRun) -> None:
     """Numbered progress lines, then a table per rule and lines per channel."""
-    assert "[ 1/13]" in demo_run.stdout and "[13/13]" in demo_run.stdout
+    assert "[ 1/16]" in demo_run.stdout and "[16/16]" in demo_run.stdout
     assert "Per regel" in demo_run.stdout and "Per kanaal" in demo_run.stdout
     assert "no-show" in demo_run.stdout and "DUO (SOAP, mutual TLS)" in demo_run.stdout
 

@@ -10,19 +10,15 @@ from structlog.testing import capture_logs
 from gateway.store import checkpoint
 from gateway.store.checkpoint_keys import signing_key
 from gateway.store.schema import audit_log
+from tests.clock import HandClock
 from tests.store.helpers import make_meldingen
 
 START = datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
+def Clock() -> HandClock:
+    """A clock the test moves by hand, from START."""
+    return HandClock(START)
 
 
 def schedule(tmp_path, minutes: int = 10) -> checkpoint.CheckpointSchedule:

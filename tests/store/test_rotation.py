@@ -14,6 +14,7 @@ from gateway.cli import cli
 from gateway.console.feedback import FeedbackEntry, feedback_for, store_feedback
 from gateway.domain.errors import IntegrityError
 from gateway.domain.ports import MeldingContent, SourceBatch
+from gateway.domain.receiver_status import Contactpersoon
 from gateway.pipeline import save_content
 from gateway.store import Store, audit
 from gateway.store.content import decode_content
@@ -29,19 +30,22 @@ NEW_KEY = bytes(range(32, 64))
 
 
 def _fill(store: Store) -> str:
-    """A student with personal data, a melding with coordinator content and a feedback toelichting."""
+    """A student with personal data, a melding with coordinator content, a feedback toelichting and
+    the receiver's contactpersoon."""
     pipeline.ingest(store, SCHOOL.id, "test", SourceBatch(students=[student("S1")]), "test")
     [melding_id] = make_meldingen(store, "S1")
     save_content(store, SCHOOL.id, melding_id, MeldingContent(toelichting="gesprek met moeder"), "test")
     store_feedback(store, SCHOOL.id,
-                   FeedbackEntry(melding_id, "dsp-utrecht", "Gestart elders", "belde zelf", date(2026, 9, 9)))
+                   FeedbackEntry(melding_id, "dsp-utrecht", "Gestart elders", "belde zelf", date(2026, 9, 9),
+                                 started_on=date(2026, 9, 8), contactpersoon=Contactpersoon("J. Jansen")))
     return melding_id
 
 
 def _values(store: Store) -> list[str]:
     with store.read() as conn:
         return [*conn.scalars(sa.select(students.c.personal)), *conn.scalars(sa.select(meldingen.c.content)),
-                *conn.scalars(sa.select(feedback.c.toelichting))]
+                *conn.scalars(sa.select(feedback.c.toelichting)),
+                *conn.scalars(sa.select(feedback.c.contactpersoon))]
 
 
 def _with_keys(store_url: str, keys: dict[str, bytes], active: str) -> Store:
@@ -55,7 +59,7 @@ def test_rotation_moves_every_value_to_the_new_key(store: Store, store_url: str)
     try:
         counts = reencrypt(rotated, actor="beheer")
         assert counts == {"studenten.persoonsgegevens": 1, "meldingen.inhoud": 1,
-                          "terugkoppeling.toelichting": 1}
+                          "terugkoppeling.toelichting": 1, "terugkoppeling.contactpersoon": 1}
         assert all(v.startswith("v1.k2.") for v in _values(rotated))
         assert stale_values(rotated) == 0
     finally:

@@ -1,4 +1,4 @@
-"""Overviews of what is due: the deadlines of meldingen not yet delivered and the no-show board."""
+"""What is due: the deadlines of meldingen not yet delivered (the no-show board is ``pages.no_show``)."""
 
 from __future__ import annotations
 
@@ -6,37 +6,25 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.api.app_state import store_of, today_of
-from gateway.console.feedback import DSP_OUTCOMES, feedback_for
 from gateway.console.pages.common import SessionDep, base_context, page, page_router
 from gateway.console.queries import deadlines, display_names
-from gateway.domain.lifecycle import State
-from gateway.store import list_meldingen
-
-NO_SHOW_LIMIT = 500
+from gateway.delivery.receiver_deadlines import LATENESS_LABELS, RECEIVER_NAMES, late_receivers
 
 
 def deadlines_router() -> APIRouter:
-    """``/console/termijnen`` and ``/console/no-show``."""
+    """``/console/termijnen``."""
     router = page_router()
 
     @router.get("/termijnen")
     def deadlines_page(request: Request, session: SessionDep) -> Response:
         store = store_of(request)
-        rows = deadlines(store, session.user.school_id, today_of(request))
-        names = display_names(store, session.user.school_id, {d.melding.student_id for d in rows})
-        return page(request, "termijnen.html", base_context(session, request, rows=rows, names=names,
-                                                            overdue=sum(d.overdue for d in rows)))
-
-    @router.get("/no-show")
-    def no_show_board(request: Request, session: SessionDep) -> Response:
-        store = store_of(request)
-        school = session.user.school_id
-        views = [m for m in list_meldingen(store, school, rule="no-show", limit=NO_SHOW_LIMIT)
-                 if m.status != State.INGETROKKEN.value]
-        views.sort(key=lambda m: (m.trigger_date, m.student_id))
-        outcomes = feedback_for(store, school, [m.id for m in views])
-        names = display_names(store, school, {m.student_id for m in views})
-        return page(request, "no_show.html", base_context(session, request, meldingen=views, names=names,
-                                                          outcomes=outcomes, dsp_outcomes=DSP_OUTCOMES))
+        school, today = session.user.school_id, today_of(request)
+        rows = deadlines(store, school, today)
+        late = late_receivers(store, school, today)  # the receiving side's deadlines (seed 000 step 5)
+        names = display_names(store, school, {d.melding.student_id for d in rows}
+                              | {x.student_id for x in late})
+        return page(request, "termijnen.html", base_context(
+            session, request, rows=rows, names=names, overdue=sum(d.overdue for d in rows), late=late,
+            lateness_labels=LATENESS_LABELS, receiver_names=RECEIVER_NAMES))
 
     return router

@@ -22,6 +22,7 @@ from gateway.console.pages.common import base_context, page
 from gateway.console.queries import display_names, evidence_rows, student_age
 from gateway.domain.age import ADULT_AGE
 from gateway.domain.melding_content import CONCERNS, CONTACT_WAYS, field_label
+from gateway.domain.receiver_status import REDENEN_AFGESLOTEN, TOELICHTINGEN_AFSLUITING
 from gateway.domain.soort_verzuim import UITSCHRIJVING
 from gateway.store import MeldingView, Store
 
@@ -64,6 +65,13 @@ def form_choices(store: Store, school_id: str) -> dict[str, Any]:
     return {"leslocaties": leslocaties, "contact_ways": CONTACT_WAYS, "concerns": CONCERNS}
 
 
+def feedback_section(store: Store, school_id: str, melding_id: str) -> dict[str, Any]:
+    """What the "Terugkoppeling" section shows: the receivers' reports, oldest first, and the Dutch
+    labels of the Besluit's reason and toelichting codes."""
+    return {"outcomes": feedback_for(store, school_id, [melding_id]).get(melding_id, []),
+            "reden_labels": REDENEN_AFGESLOTEN, "afsluiting_labels": TOELICHTINGEN_AFSLUITING}
+
+
 def render_melding(request: Request, session: auth.Session, melding: MeldingView, *,
                    values: FormValues | None = None, refusal: Refusal | None = None) -> Response:
     """The melding page; ``values`` (what was typed) replace the stored content in the form."""
@@ -77,7 +85,7 @@ def render_melding(request: Request, session: auth.Session, melding: MeldingView
         review=review, content=review.resolved, form=shown, attempts=attempt_rows(shown),
         missing=[(name, field_label(name)) for name in review.missing],
         sections=sections(melding, review, age is not None and age >= ADULT_AGE),
-        outcomes=feedback_for(store, school, [melding.id]).get(melding.id, []),
-        error=refusal.message if refusal else None, **form_choices(store, school))
+        error=refusal.message if refusal else None, **form_choices(store, school),
+        **feedback_section(store, school, melding.id))
     return page(request, "melding.html", context,
                 status_code=refusal.status_code if refusal else status.HTTP_200_OK)

@@ -1,24 +1,117 @@
-"""The monitoring figures of the regional no-show process, against their norms."""
+"""The monitoring figures of the no-show process against their norms: the school's, its region's for
+the ketenoverleg, and both as CSV (``;``-separated, decimal comma, UTF-8 with BOM: what a Dutch
+spreadsheet opens as it is). Only counts and shares: no student in any of them."""
 
 from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.api.app_state import store_of, today_of
-from gateway.console.monitor import NORM_PROCESSED, NORM_STARTED, no_show_figures
-from gateway.console.pages.common import SessionDep, base_context, page, page_router
+from gateway.config.school import get_school
+from gateway.console import auth
+from gateway.console.monitor import (
+    NORM_PROCESSED,
+    NORM_STARTED,
+    NoShowFigures,
+    RegionFigures,
+    SchoolFigures,
+    no_show_figures,
+    region_figures,
+    region_of,
+)
+from gateway.console.pages.common import SECURITY_HEADERS, SessionDep, base_context, page, page_router
+
+CSV_HEADER = ("Schooljaar", "Peildatum", "Regio", "School", "Naam", "No-shows (jongeren)",
+              "No-show-meldingen", "Binnen 7 dagen verwerkt", "Te laat verwerkt", "Verwerking lopend",
+              "Niet afgeleverd", "% binnen 7 dagen verwerkt", "Gestart vóór peildatum",
+              "% gestart vóór peildatum", "Herstarters", "Uitvallers", "Doorgeleid", "Zonder uitkomst")
+TOTAL = "totaal"
+_FORMULA_START = ("=", "+", "-", "@")
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def _text(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula."""
+    return f"'{value}" if value.startswith(_FORMULA_START) else value
+
+
+def _percent(share: float | None) -> str:
+    return "" if share is None else f"{share:.1f}".replace(".", ",")
+
+
+def _csv_row(school_id: str, name: str, region: str, f: NoShowFigures) -> list[str]:
+    counts = (f.no_shows, f.meldingen, f.processed_in_time, f.processed_late, f.running, f.undelivered)
+    return [f.year.label, f.year.peildatum.strftime("%d-%m-%Y"), _text(region), _text(school_id), _text(name),
+            *map(str, counts), _percent(f.share_processed), str(f.started_before_peildatum),
+            _percent(f.share_started), str(f.herstarters), str(f.uitvallers), str(f.doorgeleid),
+            str(f.without_outcome)]
+
+
+def figures_csv(schools: tuple[SchoolFigures, ...], total: NoShowFigures | None = None) -> str:
+    """A header row, one row per school and, for a region, its total (school ``totaal``)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for s in schools:
+        writer.writerow(_csv_row(s.school_id, s.name, s.region, s.figures))
+    if total is not None and schools:
+        writer.writerow(_csv_row(TOTAL, schools[0].region, schools[0].region, total))
+    return out.getvalue()
+
+
+def _csv_response(text: str, filename: str) -> Response:
+    safe = _UNSAFE_IN_FILENAME.sub("-", filename)
+    headers = {**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{safe}.csv"'}
+    return Response(("\ufeff" + text).encode("utf-8"), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def _own_school(request: Request, session: auth.Session) -> SchoolFigures:
+    config = get_school(store_of(request), session.user.school_id)
+    figures = no_show_figures(store_of(request), config.id, today_of(request))
+    return SchoolFigures(config.id, config.name, region_of(config), figures)
+
+
+def _own_region(request: Request, session: auth.Session) -> RegionFigures:
+    region = region_of(get_school(store_of(request), session.user.school_id))
+    return region_figures(store_of(request), region, today_of(request))
+
+
+def _context(session: auth.Session, request: Request, **extra: Any) -> dict[str, Any]:
+    return base_context(session, request, norm_processed=NORM_PROCESSED, norm_started=NORM_STARTED, **extra)
 
 
 def monitor_router() -> APIRouter:
-    """``/console/monitor``."""
+    """``/console/monitor`` and ``/console/monitor/regio``, each with its ``.csv``."""
     router = page_router()
 
     @router.get("/monitor")
     def monitor(request: Request, session: SessionDep) -> Response:
-        figures = no_show_figures(store_of(request), session.user.school_id, today_of(request))
-        return page(request, "monitor.html", base_context(session, request, f=figures,
-                                                          norm_processed=NORM_PROCESSED,
-                                                          norm_started=NORM_STARTED))
+        own = _own_school(request, session)
+        return page(request, "monitor.html", _context(session, request, f=own.figures, school=own,
+                                                      region=own.region, rows=None))
+
+    @router.get("/monitor.csv")
+    def monitor_csv(request: Request, session: SessionDep) -> Response:
+        own = _own_school(request, session)
+        return _csv_response(figures_csv((own,)),
+                             f"monitor-no-show-{own.school_id}-{own.figures.year.label}")
+
+    @router.get("/monitor/regio")
+    def monitor_region(request: Request, session: SessionDep) -> Response:
+        found = _own_region(request, session)
+        return page(request, "monitor.html", _context(session, request, f=found.total, school=None,
+                                                      region=found.region, rows=found.schools))
+
+    @router.get("/monitor/regio.csv")
+    def monitor_region_csv(request: Request, session: SessionDep) -> Response:
+        found = _own_region(request, session)
+        return _csv_response(figures_csv(found.schools, found.total),
+                             f"monitor-no-show-{found.region}-{found.total.year.label}")
 
     return router

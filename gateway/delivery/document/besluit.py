@@ -26,10 +26,9 @@ from gateway.domain.melding_content import (
     field_label,
 )
 from gateway.domain.ports import OutgoingMelding
-from gateway.domain.soort_verzuim import UITSCHRIJVING
+from gateway.domain.soort_verzuim import NO_SHOW_MELDINGEN, UITSCHRIJVING
 
 HOURS_QUANTUM = Decimal("0.01")
-NO_SHOW_RULE = "no-show"
 T = TypeVar("T")
 
 
@@ -206,7 +205,7 @@ def afwijkend_adres(address: Address | None) -> AfwijkendAdres | None:
 
 def niet_verschenen(melding: OutgoingMelding) -> NietVerschenen | None:
     """What a no-show melding adds; None for any other melding."""
-    if melding.signal.rule != NO_SHOW_RULE:
+    if melding.signal.rule not in NO_SHOW_MELDINGEN:
         return None
     content = melding.content
     attempts: list[Contactpoging] = [{"datum": a.on, "wijze": a.how, "uitkomst": a.outcome}

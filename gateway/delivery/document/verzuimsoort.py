@@ -35,6 +35,7 @@ VERZUIMSOORT: dict[str, Soort] = {
     "rmc-4w": Soort("RMC", "RMC", "RMC_VIER_WEKEN"),
     "luxe-verzuim": Soort("L", "L", "LUXE_VERZUIM"),
     "no-show": Soort("O", "O", "NO_SHOW"),
+    "no-show-2": Soort("O", "O", "NO_SHOW"),  # the second determination of the same no-show
     "te-laat": Soort("O", "O", "TE_LAAT"),
     "ziek-zonder-verklaring": Soort("O", "O", "ZIEK_ZONDER_VERKLARING"),
     "sf-8w-ma": Soort("O", "O", "MA_STUDIEFINANCIERING"),

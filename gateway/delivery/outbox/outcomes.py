@@ -3,7 +3,7 @@ in one transaction that locks the melding first (``_finish``)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,6 +57,11 @@ def _audit_attempt(conn: sa.Connection, claim: Claim, action: str, actor: str, e
            {"outbox_id": claim.outbox_id, "attempt": claim.attempts, **extra, "error": error})
 
 
+def _utc_naive(moment: datetime) -> datetime:
+    """As the store keeps time: UTC without an offset (a receiver may answer in its own zone)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
+
+
 def record_receipt(store: Store, claim: Claim, receipt: Receipt, actor: str) -> None:
     """The receiver acknowledged the delivery or withdrawal: row done, melding on, audited."""
     with store.write() as conn:
@@ -75,6 +80,8 @@ def record_receipt(store: Store, claim: Claim, receipt: Receipt, actor: str) -> 
             "receiver_reference": receipt.receiver_reference,
             "last_error": None,
             "receiver_status": receipt.status,
+            # The receiving side's deadlines count from here (a fallback's later receipt moves it on).
+            "delivered_at": _utc_naive(receipt.received_at),
         }
         # verzonden/onzeker -> ontvangen (onzeker passes verzonden: the status query found it there)
         target = State.ONTVANGEN if receipt.receiver_reference else State.VERZONDEN
