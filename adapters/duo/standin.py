@@ -44,7 +44,6 @@ from adapters.duo.standin_status import (
     Registration,
     StatusPlan,
     StatusSet,
-    reden_in_answer,
 )
 from adapters.duo.xmlsafe import (
     ANONYMOUS,
@@ -61,7 +60,6 @@ from gateway.delivery.document.schema import (
     VZ,
     VZ_V1,
     hardened_parser,
-    schema_path,
     validate,
     version_of,
 )
@@ -78,7 +76,6 @@ Send = Callable[[Message], Awaitable[None]]
 # The contract version of a schema namespace, as the inspection endpoint names it.
 VERSIONS = {VZ_V1: "V1", VZ: "V2"}
 # The schemas as text, to see whether a status answer may carry the Besluit's closing codes.
-_SCHEMA_TEXT = {ns: schema_path(ns).read_bytes() for ns in VERSIONS}
 
 
 # Counting knobs in the order they are tried, with the fault each injects: 503 or dropping
@@ -484,7 +481,7 @@ class VerzuimloketStandin:
         since = datetime.fromisoformat(since_text) if since_text else None
         if since is not None and since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
-        with_codes = reden_in_answer(ns, _SCHEMA_TEXT.get(ns, b""))
+        with_codes = ns == VZ  # version 2 carries the Besluit's closing codes; version 1 has none
         for registration in self.registrations.values():
             if registration.school_oin != school_oin:
                 continue

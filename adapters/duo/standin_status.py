@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from gateway.delivery.document.schema import VZ
-
 GEREGISTREERD = "Geregistreerd"
 IN_BEHANDELING = "In behandeling"
 AFGESLOTEN = "Afgesloten"
@@ -98,9 +96,3 @@ class Registration:
         if seen.status == AFGESLOTEN:
             return StatusSeen(AFGESLOTEN, seen.changed, plan.reden, plan.toelichting)
         return seen
-
-
-def reden_in_answer(namespace: str, schema_text: bytes) -> bool:
-    """Whether a status answer in ``namespace`` may carry the reden and toelichting codes: only
-    version 2, and only once its XSD declares them (an answer must stay valid for the client)."""
-    return namespace == VZ and b'name="redenAfsluiting"' in schema_text

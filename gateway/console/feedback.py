@@ -46,17 +46,10 @@ from gateway.pipeline.review import outcome_errors
 from gateway.store import MeldingView, Store, get_melding
 from gateway.store.students import woongemeente_of
 
-__all__ = ["DSP_OUTCOMES", "DUO_STATUSES", "NOT_STARTED", "STARTED", "FeedbackEntry", "feedback_for",
-           "feedback_router", "store_feedback"]
+__all__ = ["FeedbackEntry", "feedback_for", "feedback_router", "store_feedback"]
 
 log = structlog.get_logger(__name__)
-NOT_STARTED = rs.NIET_GESTART
-STARTED = rs.STARTED_OUTCOMES
-DSP_OUTCOMES = rs.DSP_OUTCOMES
-# What DUO and a gemeente report, with the spellings of earlier versions that still read.
-DUO_STATUSES = (rs.GEREGISTREERD, *rs.BESLUIT_STATUSES, "Ter kennisgeving aangenomen",
-                "Overgedragen aan derden")
-ACCEPTED = ", ".join(f"'{s}'" for s in (*rs.BESLUIT_STATUSES, *rs.DSP_OUTCOMES, rs.GEREGISTREERD))
+ACCEPTED = ", ".join(f"'{s}'" for s in rs.ALL_STATUSES)
 OPEN_PAGE_MAX = 200
 bearer = HTTPBearer(auto_error=False, description="Sleutel van de ontvangende organisatie: vr_<id>_<geheim>")
 

@@ -56,7 +56,6 @@ PROCESS_WITHIN = timedelta(days=7)
 PEILDATUM_MONTH = 10  # started before 1 October of the school year
 NORM_PROCESSED = 95.0
 NORM_STARTED = 70.0
-NO_SHOW_RULES = tuple(sorted(NO_SHOW_MELDINGEN))
 LEFT_OUT = (State.INGETROKKEN.value, State.INTERN.value)
 
 
@@ -179,7 +178,7 @@ def region_of(config: SchoolConfig) -> str:
 def _no_shows(conn: sa.Connection, school_id: str, year: SchoolYear) -> list[sa.Row[Any]]:
     query = (sa.select(meldingen.c.id, meldingen.c.student_id, meldingen.c.delivered_at,
                        meldingen.c.first_feedback_at)
-             .where(meldingen.c.school_id == school_id, meldingen.c.rule.in_(NO_SHOW_RULES),
+             .where(meldingen.c.school_id == school_id, meldingen.c.rule.in_(sorted(NO_SHOW_MELDINGEN)),
                     meldingen.c.status.not_in(LEFT_OUT), meldingen.c.trigger_date >= year.start,
                     meldingen.c.trigger_date < year.end))
     return list(conn.execute(query))

@@ -8,15 +8,10 @@ from datetime import date, timedelta
 import httpx
 
 from gateway import pipeline
-from gateway.config.school import SchoolConfig, school_profile
-from gateway.domain.model import Calendar
+from gateway.config.school import SchoolConfig
 from gateway.domain.ports import SourceBatch
-from gateway.pipeline.no_show_followup import followup_signals
-from gateway.rules import evaluate as run_rules
 from gateway.store import MeldingView, list_meldingen
-from gateway.store import attendance as attendance_repo
 from gateway.store import students as students_repo
-from gateway.store.schema import calendars
 from tests.console.conftest import Console
 from tests.console.helpers import AS_OF, SCHOOL, csrf_of
 from tests.store.helpers import CALENDAR, absences, student
@@ -28,21 +23,10 @@ DAY_10 = WEEK_2[-1]
 
 
 def _follow_up(console: Console, school: SchoolConfig = SCHOOL, as_of: date = AS_OF) -> None:
-    """Reconcile the rules' and the follow-up's signals of every student, as the evaluation does."""
-    store = console.store
-    with store.write() as conn:
-        calendar = Calendar.model_validate_json(
-            conn.scalar(calendars.select().with_only_columns(calendars.c.data)
-                        .where(calendars.c.school_id == school.id)))
-        ids = sorted(set(students_repo.dirty_ids(conn, school.id)) | {"S1", "N1", "N2"})
-        students = students_repo.load_students(conn, school.id, ids)
-        records = attendance_repo.load_records(conn, school.id, ids)
-        profile = school_profile(school)
-        signals = list(run_rules(calendar, students, records, profile, as_of))
-        signals += followup_signals(conn, school.id, calendar, students, records, profile=profile,
-                                    as_of=as_of)
-        context = pipeline.DecisionContext(school, profile, as_of, "test")
-        pipeline.apply_signals(conn, context, ids, signals, cipher=store.cipher)
+    """Evaluate the school as the daily job does: the rules' and the follow-up's signals, reconciled."""
+    with console.store.write() as conn:
+        students_repo.mark_all_dirty(conn, school.id)
+    pipeline.evaluate(console.store, school.id, as_of)
 
 
 def _tasks(console: Console, student_id: str) -> list[MeldingView]:

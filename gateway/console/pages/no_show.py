@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from gateway.api.app_state import store_of, today_of
 from gateway.config.school import load_school, school_profile
 from gateway.console import auth
-from gateway.console.feedback import DSP_OUTCOMES, feedback_for
+from gateway.console.feedback import feedback_for
 from gateway.console.pages.common import (
     PREFIX,
     Csrf,
@@ -32,6 +32,7 @@ from gateway.console.queries import display_names
 from gateway.domain.errors import InvalidInput
 from gateway.domain.lifecycle import State
 from gateway.domain.melding_content import CONTACT_WAYS, ContactAttempt
+from gateway.domain.receiver_status import DSP_OUTCOMES
 from gateway.domain.soort_verzuim import FOLLOW_UP_TITLES, NO_SHOW_CONTACT, NO_SHOW_SECOND
 from gateway.intake.melding_content import parse_content
 from gateway.pipeline.no_show_followup import close_contact_task, unscheduled_of_school

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from gateway.delivery.outbox.rows import Locked, lock_melding, move_row, try_lock_melding
+from gateway.delivery.outbox.rows import ROW_HEAD, Locked, lock_melding, move_row, try_lock_melding
 from gateway.domain.lifecycle import State
 from gateway.domain.outbox_lifecycle import DUE, IN_FLIGHT, Operation, OutboxState
 from gateway.store import audit
@@ -67,15 +67,7 @@ _CANDIDATES = (
     .limit(CLAIM_CANDIDATES)
 )
 _CLAIM = (
-    sa.select(
-        outbox.c.id,
-        outbox.c.melding_id,
-        outbox.c.school_id,
-        outbox.c.route,
-        outbox.c.operation,
-        outbox.c.state,
-        outbox.c.attempts,
-    )
+    sa.select(*ROW_HEAD)
     .where(outbox.c.id == sa.bindparam("oid"), *_due())  # still due now that it is locked
     .with_for_update(skip_locked=True, of=outbox)
 )

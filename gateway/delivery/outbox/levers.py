@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gateway.delivery.outbox.rows import NewRow, Request, insert_row, lock_melding, touch_rows
+from gateway.delivery.outbox.rows import ROW_HEAD, NewRow, Request, insert_row, lock_melding, touch_rows
 from gateway.domain.errors import GatewayError
 from gateway.domain.lifecycle import State
 from gateway.domain.outbox_lifecycle import ACTIVE, DUE, Operation, OutboxState
@@ -184,13 +184,7 @@ def replay(store: Store, melding_id: str, actor: str, reason: str) -> int:
 
 
 _LISTED = (
-    outbox.c.id,
-    outbox.c.melding_id,
-    outbox.c.school_id,
-    outbox.c.route,
-    outbox.c.operation,
-    outbox.c.state,
-    outbox.c.attempts,
+    *ROW_HEAD,
     outbox.c.next_attempt_at,
     outbox.c.last_error,
     outbox.c.parent_id,

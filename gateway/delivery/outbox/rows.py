@@ -25,6 +25,10 @@ from gateway.domain.outbox_lifecycle import (
 from gateway.store.engine import utcnow
 from gateway.store.schema import meldingen, outbox
 
+# What identifies an outbox row and where it stands: the columns a claim reads and a listing starts with.
+ROW_HEAD = (outbox.c.id, outbox.c.melding_id, outbox.c.school_id, outbox.c.route, outbox.c.operation,
+            outbox.c.state, outbox.c.attempts)
+
 
 @dataclass(frozen=True)
 class Locked:
