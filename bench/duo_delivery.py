@@ -9,10 +9,20 @@ The envelopes come from an untimed capture run of the same meldingen to a stand-
 what it receives; neither timed run writes files (that is the bench's bookkeeping, not delivery).
 Both use the same number of client threads and pooled keep-alive connections; each prints how
 many TLS connections (handshakes) the stand-in saw, which should equal the thread count, not
-the number of meldingen. Prints both rates, their ratio, the CPU time per melding on each side
-(client: this process's ``time.process_time``; stand-in: its own, from ``/_admin/stats``), the
-load average, and whether the targets (>= 200/s, ratio >= 0.5) are met.
+the number of meldingen.
+  3. one worker (``gateway.delivery.worker.Worker``, the loop ``verzuim-gateway worker`` runs, in
+     this process) delivering N meldingen from a store (SQLite, a fresh file per run) through the
+     outbox and the DUO channel loaded from the entry points: claim a batch, send it with 1 and
+     with ``CONCURRENCY`` requests in flight, record the batch. This is the rate per worker
+     process; every melding must end ``ontvangen``, registered once (a second send would be
+     refused by the stand-in and end as a dead letter).
+Left out of 3: the command's settings and start-up, and making the meldingen (ingest and
+evaluation; they are made with the store tests' builder, untimed).
+Prints the rates, the ratio of 1 to 2, the CPU time per melding on each side (client: this
+process's ``time.process_time``; stand-in: its own, from ``/_admin/stats``), the load average,
+and whether the targets (>= 200/s, ratio >= 0.5; >= 200/s per worker process) are met.
 Usage: .venv/bin/python bench/duo_delivery.py [N] [RUNS] [THREADS]
+(THREADS is also the worker's concurrency in 3.)
 (DUO_STANDIN_WORKERS=n sets the stand-in's worker threads, default 2.)
 """
 
@@ -39,10 +49,17 @@ sys.path.insert(0, str(ROOT))
 from adapters.duo.channel import DuoChannel, DuoConfig  # noqa: E402
 from adapters.duo.client import tls_context  # noqa: E402
 from adapters.duo.xmlsafe import ACTIONS  # noqa: E402
+from gateway.cli.worker import DEFAULT_BATCH, DEFAULT_CONCURRENCY  # noqa: E402
+from gateway.config.school import SchoolConfig  # noqa: E402
+from gateway.delivery.worker import Worker, plugin_channels  # noqa: E402
+from gateway.store import Store, audit, count_by_status  # noqa: E402
+from gateway.store.crypto import FieldCipher  # noqa: E402
 from gateway.testing.pki import DemoPki, demo_pki  # noqa: E402
+from tests.channel_settings import duo_table  # noqa: E402
 from tests.duo.helpers import melding  # noqa: E402
+from tests.store.helpers import SCHOOL, make_meldingen  # noqa: E402
 
-THREADS = 4
+THREADS = DEFAULT_CONCURRENCY
 TARGET_RATE = 200
 TARGET_RATIO = 0.5
 STANDIN_WORKERS = int(os.environ.get("DUO_STANDIN_WORKERS", "2"))
@@ -158,6 +175,33 @@ def run_bare(pki: DemoPki, bodies: list[bytes], threads: int) -> Run:
         stop_server(proc)
 
 
+def run_worker(pki: DemoPki, n: int, run: int, concurrency: int, folder: Path) -> Run:
+    """One worker delivering ``n`` meldingen from a fresh SQLite store to a fresh stand-in."""
+    proc, url = start_server(pki, None)
+    store = Store.open(f"sqlite:///{folder / f'worker{run}-{concurrency}.db'}",
+                       FieldCipher({"k1": b"k" * 32}, "k1"))
+    school = SchoolConfig(**{**SCHOOL.model_dump(), "channels": {"duo": duo_table(pki, url)}})
+    worker = Worker(store, plugin_channels(), worker_id="bench", batch=DEFAULT_BATCH,
+                    concurrency=concurrency)
+    try:
+        store.migrate()
+        make_meldingen(store, *(f"W{run}C{concurrency}S{i:05d}" for i in range(n)), school=school)
+        worker.channels(school, "duo").deliver(melding(student_id=f"warmup{run}"))  # zeep warm-up
+
+        def deliver_all() -> None:
+            while worker.run_round():
+                pass
+
+        result = timed(pki, url, n, deliver_all)
+        assert count_by_status(store) == {"ontvangen": n}, count_by_status(store)
+        assert audit.verify(store).ok
+        return result
+    finally:
+        worker.close()
+        store.close()
+        stop_server(proc)
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -167,12 +211,15 @@ def main() -> None:
         pki = demo_pki(Path(tmp) / "pki")
         channel_runs: list[Run] = []
         bare_runs: list[Run] = []
+        worker_runs: dict[int, list[Run]] = {1: [], threads: []}
         for run in range(runs):
             save = Path(tmp) / f"saved{run}"
             run_channel(pki, n, run, save, threads)  # capture the envelopes (not timed)
             bodies = [p.read_bytes() for p in sorted(save.glob("*-MeldenVerzuim.xml"))]
             channel_runs.append(run_channel(pki, n, run, None, threads))
             bare_runs.append(run_bare(pki, bodies, threads))
+            for concurrency, kept in worker_runs.items():
+                kept.append(run_worker(pki, n, run, concurrency, Path(tmp)))
     channel_rate = statistics.median(r.rate for r in channel_runs)
     bare_rate = statistics.median(r.rate for r in bare_runs)
     ratio = channel_rate / bare_rate
@@ -186,6 +233,11 @@ def main() -> None:
     print(f"bare HTTPS POST of the same envelopes:           {bare_rate:7.1f} POSTs/s "
           f"(runs: {', '.join(f'{r.rate:.1f}' for r in bare_runs)})")
     print(f"ratio channel/bare: {ratio:.2f}")
+    for concurrency, kept in worker_runs.items():
+        print(f"one worker process, store (SQLite) + outbox + DUO channel, {concurrency} in flight: "
+              f"{statistics.median(r.rate for r in kept):7.1f} meldingen/s per worker "
+              f"(runs: {', '.join(f'{r.rate:.1f}' for r in kept)}; client CPU "
+              f"{statistics.median(r.client_ms for r in kept):.2f} ms per melding)")
     for label, kind in (("DUO channel", channel_runs), ("bare POST", bare_runs)):
         print(f"CPU per melding, {label:11}: client "
               f"{statistics.median(r.client_ms for r in kind):.2f} ms, stand-in "
@@ -197,6 +249,9 @@ def main() -> None:
     met = channel_rate >= TARGET_RATE and ratio >= TARGET_RATIO
     print(f"targets (>= {TARGET_RATE}/s and ratio >= {TARGET_RATIO}): "
           f"{'met' if met else 'NOT met'}")
+    per_worker = statistics.median(r.rate for r in worker_runs[threads])
+    print(f"target per worker process ({threads} in flight, >= {TARGET_RATE}/s): "
+          f"{'met' if per_worker >= TARGET_RATE else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,10 @@
 """Mail channel throughput: compose (sign + encrypt) and full delivery over SMTP/STARTTLS.
 
 Prints medians of several runs. Uses a run-time PKI and the in-process SMTP sandbox on loopback.
+
+What it leaves out: the store and the worker. It times the mail channel alone (compose, then
+deliver over SMTP); the worker's claiming, outcome recording and audit are timed by
+``bench/worker.py``.
 """
 
 from __future__ import annotations

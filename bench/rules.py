@@ -5,6 +5,10 @@ records), absence from rare to chronic. Prints: the whole year evaluated (median
 process's peak memory, and the daily job (yesterday's frame extended by one school day, signals of
 that day) with a check that it gives exactly what a full evaluation gives for that day.
 
+What it leaves out: the store. The records are generated in memory as columns; nothing is read from
+a database, no melding is made, no audit entry written. It times the rules engine alone. What a
+school runs (``sync``, then evaluation through the store) is timed by ``bench/daily.py``.
+
     .venv/bin/python bench/rules.py [--students 20000] [--runs 3] [--profile utrecht]
 """
 

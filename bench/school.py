@@ -1,5 +1,8 @@
 """A realistic synthetic school year as columnar attendance, for the rules benchmarks.
 
+It is data for ``bench/rules.py`` (the engine alone, in memory), not a benchmark; the college the
+daily job is timed on is ``gateway.testing.synthetic`` in ``bench/daily.py``.
+
 Absence propensity per student runs from rare to chronic (a skewed beta distribution); chronic
 students skip whole days in streaks; some are often late, some fall ill in episodes, a few take
 luxe verzuim around holidays.

@@ -1,6 +1,12 @@
-"""Benchmark of the source side: synthetic school, Magister and Eduarte full pulls, a push batch.
+"""Benchmark of the source side: synthetic school, Magister full and daily pulls, an Eduarte full
+pull, a push batch.
 
 Prints medians of several runs. Run: ``.venv/bin/python bench/sources.py [--size 300] [--runs 3]``.
+
+What it leaves out: the command. The adapters' pulls run in-process (no ``sync`` start-up), and
+the push batch is ingested without the evaluation after it. ``bench/daily.py`` times what a
+school runs every night (``sync --as-of D``: pull, ingest, evaluation), ``bench/eduarte_daily.py``
+Eduarte's daily sync.
 """
 
 from __future__ import annotations
@@ -63,11 +69,31 @@ def main() -> None:
     print(f"magister full pull: {len(batch.records)} records, {requests} requests: {seconds:.2f} s "
           f"({len(batch.records) / seconds:,.0f} records/s)")
 
+    # The daily pull: one new school day after a pull of the day before (lessons of the new day,
+    # absences of the rolling window). bench/daily.py times it through sync on a year's store.
+    days = sorted({x.date for x in school.lessons})
+    before, day = days[-2], days[-1]
+    with start_magister(school, today=before) as running:
+        first = magister_source(running.sandbox.adapter_config(running.url, today=before.isoformat()))
+        cursor = first.fetch(None).cursor
+        first.close()
+        running.sandbox.today = day
+        daily_times = []
+        for _ in range(args.runs):
+            source = magister_source(running.sandbox.adapter_config(running.url, today=day.isoformat()))
+            start = time.perf_counter()
+            batch = source.fetch(cursor)
+            daily_times.append(time.perf_counter() - start)
+            requests = source.client.requests
+            source.close()
+    print(f"magister daily pull ({day}): {len(batch.records)} records, {requests} requests: "
+          f"{statistics.median(daily_times):.2f} s")
+
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "drop"
-        with start_eduarte(folder, school) as running:
-            seconds_w, _ = median_seconds(running.sandbox.write_snapshot, args.runs)
-            config = running.sandbox.adapter_config()
+        with start_eduarte(folder, school) as eduarte:
+            seconds_w, _ = median_seconds(eduarte.sandbox.write_snapshot, args.runs)
+            config = eduarte.sandbox.adapter_config()
             seconds, batch = median_seconds(lambda: eduarte_source(config).fetch(None), args.runs)
         print(f"eduarte snapshot write: {seconds_w:.2f} s; read+join: {len(batch.records)} records: "
               f"{seconds:.2f} s ({len(batch.records) / seconds:,.0f} records/s)")

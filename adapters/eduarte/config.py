@@ -28,6 +28,8 @@ class EduarteConfig(BaseModel):
     delimiter: str = Field(";", min_length=1, max_length=1)
     require_handled: bool = Field(False, description="only handled (afgehandeld) reports give a reason")
     calendar_file: Path | None = Field(None, description="default: kalender.json in the drop folder")
+    state_dir: Path | None = Field(None, description="where the adapter keeps what it last delivered "
+                                   "(default: .verzuim-gateway in the drop folder)")
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> EduarteConfig:
@@ -36,6 +38,10 @@ class EduarteConfig(BaseModel):
             return cls.model_validate(dict(config))
         except ValidationError as exc:
             raise ConfigurationError(f"Eduarte-configuratie ongeldig: {describe(exc)}") from exc
+
+    def state_folder(self) -> Path:
+        """The folder of the adapter's state files (see ``adapters.eduarte.state``)."""
+        return self.state_dir or self.drop_folder / ".verzuim-gateway"
 
     def load_calendar(self) -> Calendar | None:
         """The school's calendar (JSON), if there is one."""

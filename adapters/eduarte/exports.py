@@ -10,10 +10,12 @@ still handed to the caller (with ``error`` set and whatever fields could be read
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -35,13 +37,14 @@ COLUMNS = {
 # onderwijsnummer, and what a melding needs from the SIS (adapters.eduarte.deelnemers).
 OPTIONAL_COLUMNS = {"deelnemers": ("onderwijsnummer", "telefoonnummer", "locatie", "verbintenis_status",
                                    "verbintenis_einddatum")}
-# The largest export read (a large MBO institution's year of waarnemingen is some tens of MB):
-# a file beyond it is refused whole, before a line of it is read.
-MAX_EXPORT_BYTES = 512 * MIB
+# The largest export read: a college of 20,000 students has some 19 M waarnemingen in a year, about
+# 1 GB. A file beyond it is refused whole, before a line of it is read.
+MAX_EXPORT_BYTES = 2048 * MIB
 _NAME = re.compile(r"^(deelnemers|absentiemeldingen|waarnemingen)_(\d{8}T\d{6})\.csv$")
 T = TypeVar("T")
 
 
+@lru_cache(maxsize=8192)  # a year of waarnemingen repeats some 200 dates and 20 times millions of times
 def parse_date(value: str) -> date:
     """``dd-mm-jjjj`` (Eduarte) or ISO ``jjjj-mm-dd``."""
     value = value.strip()
@@ -53,6 +56,7 @@ def parse_date(value: str) -> date:
     raise ValueError(f"'{value}' is geen datum (dd-mm-jjjj)")
 
 
+@lru_cache(maxsize=8192)
 def parse_time(value: str) -> time:
     """``HH:MM`` or ``HH:MM:SS``, naive local time (Europe/Amsterdam)."""
     value = value.strip()
@@ -154,3 +158,61 @@ def parse_row(row: Row, parse: Callable[[dict[str, str]], T], problems: list[Sou
         problems.append(SourceProblem(where=row.where, message=f"{exc}; regel tegengehouden",
                                       record_id=record_id))
         return None
+
+
+def check_size(path: Path, max_bytes: int = MAX_EXPORT_BYTES) -> int:
+    """The size of an export; a file over ``max_bytes`` (or unreadable) is an error for the file."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InvalidInput(f"niet te lezen ({exc.strerror})", where=path.name) from exc
+    if size > max_bytes:
+        raise InvalidInput(too_large(size, max_bytes), where=path.name)
+    return size
+
+
+def header_columns(raw: bytes, kind: str, name: str, encoding: str, delimiter: str) -> list[str]:
+    """The columns named by an export's first line (its raw bytes); missing required columns, or an
+    unreadable line, are an error for the file."""
+    try:
+        fields = next(csv.reader(io.StringIO(raw.decode(encoding), newline=""), delimiter=delimiter), [])
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"kopregel onleesbaar ({exc})", where=f"{name}:1") from exc
+    header = [h.strip().lower() for h in fields]
+    missing = [c for c in COLUMNS[kind] if c not in header]
+    if missing:
+        raise InvalidInput(f"kolommen ontbreken: {', '.join(missing)}", where=f"{name}:1")
+    return header
+
+
+def _row(fields: list[str] | None, header: list[str], where: str) -> Row | None:
+    if fields is None or not any(f.strip() for f in fields):
+        return None
+    values = {h: f.strip() for h, f in zip(header, fields, strict=False)}
+    if len(fields) != len(header):
+        return Row(where=where, values=values,
+                   error=f"{len(fields)} velden in plaats van {len(header)}; tegengehouden")
+    return Row(where=where, values=values)
+
+
+def parse_line(raw: bytes, header: list[str], where: str, encoding: str, delimiter: str) -> Row | None:
+    """One data line (its raw bytes, one CSV record) as ``read_rows`` would give it; None when blank."""
+    try:
+        fields = next(csv.reader(io.StringIO(raw.decode(encoding), newline=""), delimiter=delimiter), None)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        return Row(where=where, values={}, error=f"regel onleesbaar ({exc}); tegengehouden")
+    return _row(fields, header, where)
+
+
+def parse_lines(raws: list[bytes], wheres: list[str], header: list[str], encoding: str,
+                delimiter: str) -> list[Row | None]:
+    """Many data lines at once (one decode, one CSV reader); line by line when any is unreadable."""
+    try:
+        text = b"".join(raws).decode(encoding)
+        fields = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except (csv.Error, UnicodeDecodeError):
+        fields = []
+    if len(fields) != len(raws):  # an unreadable line among them: find it, and read the rest
+        return [parse_line(raw, header, where, encoding, delimiter)
+                for raw, where in zip(raws, wheres, strict=True)]
+    return [_row(f, header, where) for f, where in zip(fields, wheres, strict=True)]

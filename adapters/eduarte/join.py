@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -178,7 +178,10 @@ class _Reports:
     """The readable reports, indexed, with the reasons their codes map to."""
 
     by_id: dict[str, Melding] = field(default_factory=dict)
-    by_number: dict[str, list[Melding]] = field(default_factory=lambda: defaultdict(list))
+    # Where to look for the reports that may cover a lesson: per deelnemer and day for reports with an
+    # end, per deelnemer for open-ended ones (a year of lessons against every report is too slow).
+    by_day: dict[tuple[str, date], list[Melding]] = field(default_factory=lambda: defaultdict(list))
+    open_ended: dict[str, list[Melding]] = field(default_factory=lambda: defaultdict(list))
     reasons: dict[str, str | None] = field(default_factory=dict)
     unmapped: set[str] = field(default_factory=set)  # ids of reports whose code maps to nothing
 
@@ -192,8 +195,14 @@ class _Reports:
             except UnmappedCode as exc:
                 reports.unmapped.add(melding.id)
                 problems.append(SourceProblem(where=melding.where, message=str(exc), record_id=melding.id))
-            reports.by_number[melding.number].append(melding)
             reports.by_id[melding.id] = melding
+            if melding.end is None:
+                reports.open_ended[melding.number].append(melding)
+                continue
+            day = melding.start.date()
+            while day <= melding.end.date():
+                reports.by_day[(melding.number, day)].append(melding)
+                day += timedelta(days=1)
         return reports
 
     def linked(self, w: Waarneming) -> Melding | None:
@@ -209,13 +218,17 @@ class _Reports:
     def latest_covering(self, w: Waarneming, kind: Kind) -> Melding | None:
         """The latest report that covers ``w``, preferring one of the fitting sort: a te-laat report
         explains a present observation, an absence report an absent one."""
-        covering = [m for m in self.by_number.get(w.number, []) if m.covers(w.day, w.start, w.end, w.lesuur)]
+        on_day, open_ended = self.by_day.get((w.number, w.day)), self.open_ended.get(w.number)
+        if not on_day and not open_ended:
+            return None  # most lessons: no report near them
+        covering = [m for m in (*(on_day or ()), *(open_ended or ()))
+                    if m.covers(w.day, w.start, w.end, w.lesuur)]
         fitting = [m for m in covering if (self.reasons.get(m.id) == LATE) == (kind != "absent")]
         return max(fitting or covering, key=lambda m: (m.start, m.id), default=None)
 
 
 @dataclass
-class _Joiner:
+class Joiner:
     """Turns one observation at a time into a record (or holds it back)."""
 
     students: dict[str, Student]
@@ -284,13 +297,18 @@ def _minutes(moment: time) -> int:
     return moment.hour * 60 + moment.minute
 
 
-def join(exports: Exports, *, brin: str, mapping: CodeMapping, require_handled: bool) -> JoinResult:
-    """Give each observed lesson its status and reason (see the module docstring)."""
-    result = JoinResult()
-    reports = _Reports.index(exports.meldingen, mapping, result.problems)
-    joiner = _Joiner(exports.students, reports, exports.broken, mapping, require_handled,
-                     late_minutes=late_minutes(mapping))
-    for w in exports.waarnemingen:
+def prepare(exports: Exports, *, mapping: CodeMapping, require_handled: bool,
+            problems: list[SourceProblem]) -> Joiner:
+    """Index the reports of ``exports`` once (an unmapped code lands in ``problems``), so that
+    observations can be joined in parts with ``join_some``."""
+    reports = _Reports.index(exports.meldingen, mapping, problems)
+    return Joiner(exports.students, reports, exports.broken, mapping, require_handled,
+                   late_minutes=late_minutes(mapping))
+
+
+def join_some(joiner: Joiner, waarnemingen: list[Waarneming], brin: str, result: JoinResult) -> None:
+    """Join ``waarnemingen`` into ``result``: each observation needs only its student and the reports."""
+    for w in waarnemingen:
         rid = record_id(brin, w.id)
         try:
             record = joiner.record(w, rid)
@@ -301,6 +319,13 @@ def join(exports: Exports, *, brin: str, mapping: CodeMapping, require_handled: 
             continue
         if record is not None:
             result.records.append(record)
+
+
+def join(exports: Exports, *, brin: str, mapping: CodeMapping, require_handled: bool) -> JoinResult:
+    """Give each observed lesson its status and reason (see the module docstring)."""
+    result = JoinResult()
+    joiner = prepare(exports, mapping=mapping, require_handled=require_handled, problems=result.problems)
+    join_some(joiner, exports.waarnemingen, brin, result)
     return result
 
 

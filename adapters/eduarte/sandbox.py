@@ -11,11 +11,12 @@ in-process with ``start_sandbox`` or as ``verzuim-gateway sandbox eduarte``.
 from __future__ import annotations
 
 import csv
-import io
 import threading
 from calendar import WEDNESDAY
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,14 @@ _CODES = {
 STUDY_HOUR = (time(16, 10), time(17, 0))  # an optional lesuur 9: observed as Nvt
 
 
+@lru_cache(maxsize=4096)  # a year of lessons repeats a few hundred dates millions of times
 def _d(day: date | None) -> str:
     return day.strftime("%d-%m-%Y") if day else ""
+
+
+@lru_cache(maxsize=256)
+def _hm(moment: time) -> str:
+    return moment.strftime("%H:%M")
 
 
 def _yn(value: bool) -> str:
@@ -108,21 +115,22 @@ class EduarteSandbox:
         return [f"M{event.seq}", self.school.numbers[event.student_id], _d(event.start), *times, code,
                 _yn(version.reason is not None), ""]
 
-    def _rows(self) -> dict[str, list[list[str]]]:
+    def _rows(self, kind: str) -> Iterator[list[str]]:
+        """The rows of one export, made one at a time (a college's year is millions of lines)."""
         school, today = self.school, self.today
-        rows: dict[str, list[list[str]]] = {kind: [] for kind in KINDS}
-        rows["deelnemers"] = [self._deelnemer(s) for s in school.students]
-        for event in school.events:
-            version = event.version_on(today)
-            if version is not None and event.reported and event.start <= today:
-                rows["absentiemeldingen"].append(self._melding(event, version))
-        for lesson in school.lessons_until(today):
-            rows["waarnemingen"].append(self._observation(lesson))
-            if lesson.date.weekday() == WEDNESDAY and lesson.lesuur == 1:  # an optional study hour
-                rows["waarnemingen"].append([
-                    f"N{lesson.seq}", school.numbers[lesson.student_id], _d(lesson.date),
-                    STUDY_HOUR[0].strftime("%H:%M"), STUDY_HOUR[1].strftime("%H:%M"), "9", "Nvt", ""])
-        return rows
+        if kind == "deelnemers":
+            yield from (self._deelnemer(s) for s in school.students)
+        elif kind == "absentiemeldingen":
+            for event in school.events:
+                version = event.version_on(today)
+                if version is not None and event.reported and event.start <= today:
+                    yield self._melding(event, version)
+        else:
+            for lesson in school.lessons_between(school.start, today):
+                yield self._observation(lesson)
+                if lesson.date.weekday() == WEDNESDAY and lesson.lesuur == 1:  # an optional study hour
+                    yield [f"N{lesson.seq}", school.numbers[lesson.student_id], _d(lesson.date),
+                           STUDY_HOUR[0].strftime("%H:%M"), STUDY_HOUR[1].strftime("%H:%M"), "9", "Nvt", ""]
 
     def _observation(self, lesson: Lesson) -> list[str]:
         found = self.school.registration(lesson, self.today)
@@ -135,7 +143,7 @@ class EduarteSandbox:
             if event.reported and lesson.seq % 2 == 0:
                 link = f"M{event.seq}"
         return [f"W{lesson.seq}", self.school.numbers[lesson.student_id], _d(lesson.date),
-                lesson.start.strftime("%H:%M"), lesson.end.strftime("%H:%M"), str(lesson.lesuur), soort, link]
+                _hm(lesson.start), _hm(lesson.end), str(lesson.lesuur), soort, link]
 
     def write_snapshot(self) -> str:
         """Write one full snapshot of the school as it stands on ``today``; returns its stamp."""
@@ -145,16 +153,15 @@ class EduarteSandbox:
         if existing:  # stamps only go up, even when two exports fall in one second
             moment = max(moment, datetime.strptime(existing[-1], "%Y%m%dT%H%M%S") + timedelta(seconds=1))
         stamp = f"{moment:%Y%m%dT%H%M%S}"
-        for kind, rows in self._rows().items():
-            buffer = io.StringIO()
-            writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-            writer.writerow(self.header(kind))
-            writer.writerows(rows)
-            for line in self.extra_rows.get(kind, []):
-                buffer.write(line + "\r\n")
+        for kind in KINDS:
             target = export_path(self.folder, kind, stamp)
             tmp = target.with_name(f".{target.name}.tmp")
-            tmp.write_text(buffer.getvalue(), encoding="utf-8-sig")
+            with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
+                writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
+                writer.writerow(self.header(kind))
+                writer.writerows(self._rows(kind))
+                for line in self.extra_rows.get(kind, []):
+                    handle.write(line + "\r\n")
             tmp.replace(target)
         (self.folder / "kalender.json").write_text(self.school.calendar.model_dump_json(indent=2),
                                                    encoding="utf-8")

@@ -8,6 +8,7 @@ client-credentials grant and are renewed before they expire or on a 401; they ar
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -155,6 +156,7 @@ class _Call:
     path: str
     params: dict[str, Any]
     reauthenticated: bool = False
+    token: str | None = None  # the bearer token of the last request
 
 
 class MagisterClient:
@@ -170,6 +172,7 @@ class MagisterClient:
                                   verify=config.verify, follow_redirects=False, transport=transport)
         self._token: str | None = None
         self._token_expires = 0.0
+        self._token_lock = threading.Lock()  # a source reads several students at once
         self.requests = 0  # for tests and benchmarks
 
     def close(self) -> None:
@@ -207,9 +210,16 @@ class MagisterClient:
         return token
 
     def _bearer(self) -> str:
-        if self._token is None or self._monotonic() >= self._token_expires - _TOKEN_MARGIN:
-            return self._authenticate()
-        return self._token
+        with self._token_lock:
+            if self._token is None or self._monotonic() >= self._token_expires - _TOKEN_MARGIN:
+                return self._authenticate()
+            return self._token
+
+    def _forget(self, token: str | None) -> None:
+        """Drop ``token`` after a 401, unless another call has already logged in again."""
+        with self._token_lock:
+            if self._token == token:
+                self._token = None
 
     # --- requests --------------------------------------------------------------------------
 
@@ -239,13 +249,14 @@ class MagisterClient:
             response = self._send(call)
             if not _asks_to_log_in(response.status_code):
                 return _read_json(call.path, response)
-            self._token = None
+            self._forget(call.token)
             if call.reauthenticated:
                 raise SourceError("Magister weigert het nieuwe token ook (401); controleer de rechten")
             call.reauthenticated = True
 
     def _send(self, call: _Call) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self._bearer()}", "Accept": "application/json"}
+        call.token = self._bearer()
+        headers = {"Authorization": f"Bearer {call.token}", "Accept": "application/json"}
         self.requests += 1
         request = self._http.build_request("GET", call.path, params=call.params, headers=headers)
         try:

@@ -27,7 +27,11 @@ class MagisterConfig(BaseModel):
     school_id: str | None = Field(None, description="name of the school's code override folder")
     code_overrides: dict[str, Any] = Field(default_factory=dict)
     codes_dir: Path | None = None
-    window_days: int = Field(28, ge=1, description="rolling window re-read on every pull")
+    window_days: int = Field(28, ge=1, description="rolling window whose absences every pull re-reads")
+    lesson_recheck_days: int = Field(
+        7, ge=0, description="re-read the lessons of the whole window when the last full read is this "
+                             "many days old (0: on every pull); in between, lessons of new days only")
+    concurrency: int = Field(4, ge=1, le=32, description="students read at the same time")
     since: date | None = Field(None, description="first day read on a full pull (default: 1 August)")
     today: date | None = Field(None, description="fixed clock for tests and the demo")
     page_size: int = Field(100, ge=1, le=1000)

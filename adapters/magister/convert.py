@@ -191,13 +191,34 @@ class Person:
         return record_id(self.brin, self.person_id, afspraak_id)
 
 
+# What a pull remembers of a lesson that was not plain present (absent or late), so a later pull
+# that reads only the absence items of a day can tell what changed: day, start, end (ISO), status,
+# reason, minutes late.
+Mark = tuple[str, str, str, str, str | None, int | None]
+
+
+def mark_of(record: AttendanceRecord) -> Mark:
+    """The remembered shape of a record (see ``Mark``)."""
+    return (record.date.isoformat(), record.start.isoformat(timespec="minutes"),
+            record.end.isoformat(timespec="minutes"), record.status, record.reason, record.minutes_late)
+
+
+def present_again(person: Person, record_id: str, mark: Mark) -> AttendanceRecord:
+    """The record of a lesson whose absence was removed: present, at the times remembered."""
+    day, start, end = date.fromisoformat(mark[0]), time.fromisoformat(mark[1]), time.fromisoformat(mark[2])
+    return AttendanceRecord(id=record_id, student_id=person.student_id, date=day, start=start, end=end,
+                            status="present")
+
+
 @dataclass
 class PersonResult:
-    """The records of one person's window, plus what was held back."""
+    """The records of one person's window, plus what was held back. ``marks``: every lesson of the
+    window that is absent or late now (by record id), for the next pull to compare against."""
 
     records: list[AttendanceRecord] = field(default_factory=list)
     held_ids: set[str] = field(default_factory=set)
     problems: list[SourceProblem] = field(default_factory=list)
+    marks: dict[str, Mark] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -279,11 +300,19 @@ class _PersonJoin:
             self.result.held_ids.add(rid)
 
 
-def person_records(person: Person, *, afspraken: list[dict[str, Any]], absenties: list[dict[str, Any]],
-                   mapping: CodeMapping, until: date) -> PersonResult:
+def person_records(  # noqa: PLR0913  the person, the two item lists, and how much is new
+    person: Person, *, afspraken: list[dict[str, Any]], absenties: list[dict[str, Any]],
+    mapping: CodeMapping, until: date, lessons_from: date | None = None,
+    marked: dict[str, Mark] | None = None,
+) -> PersonResult:
     """Join lessons and absence items: each lesson up to ``until`` is one record, present unless an
     absence (that is verzuim) names it. An unmapped kind, or an unmapped code on an absence (or on
-    an authorised late arrival), holds the lesson back as a problem."""
+    an authorised late arrival), holds the lesson back as a problem.
+
+    A daily pull reads lessons only from ``lessons_from`` on, and absence items for its whole
+    window: before ``lessons_from`` a record is yielded only when it differs from what the previous
+    pull left (``marked``: that person's absent or late lessons then, by record id), including an
+    absence since removed (present again)."""
     join = _PersonJoin(person, mapping)
     join.lessons = {a["Id"]: a for a in afspraken
                     if isinstance(a.get("Id"), int) and not a.get("DuurtHeleDag")}  # whole days: no lesson
@@ -292,4 +321,18 @@ def person_records(person: Person, *, afspraken: list[dict[str, Any]], absenties
     minutes = late_minutes(mapping)
     for afspraak_id in sorted(join.lessons):
         join.add_record(afspraak_id, minutes_late=minutes, until=until)
-    return join.result
+    result = join.result
+    result.marks = {r.id: mark_of(r) for r in result.records if r.status != "present"}
+    if lessons_from is None:
+        return result
+    known = marked or {}
+    first = lessons_from.isoformat()
+    old = {r.id for r in result.records if r.date < lessons_from}
+    result.records = [r for r in result.records
+                      if r.date >= lessons_from or result.marks.get(r.id) != known.get(r.id)]
+    for rid, mark in sorted(known.items()):  # absent before, no absence item now: present again
+        if mark[0] < first and rid not in old and rid not in result.held_ids:
+            result.records.append(present_again(person, rid, mark))
+    for rid in result.held_ids & known.keys():  # held back: what the school had stays remembered
+        result.marks[rid] = known[rid]
+    return result

@@ -13,10 +13,12 @@ it in-process with ``start_sandbox`` or from the command line with ``verzuim-gat
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import time as clock
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -24,15 +26,18 @@ from typing import Annotated, Any
 
 import click
 from fastapi import Body, FastAPI, Form, Header, HTTPException, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
+from adapters.magister.convert import record_id
 from gateway.api.server import ServerHandle, serve_in_thread
 from gateway.domain.calendar import AMSTERDAM
+from gateway.domain.model import AttendanceRecord
 from gateway.domain.reasons import is_authorised
 from gateway.testing.synthetic import SYNTHETIC_LESLOCATIES, Lesson, SyntheticSchool, generate_school
 
 CLOCK_PATH = "/sandbox/klok"  # the stand-in's clock, for the conformance kit's [clock]
 PERSON_BASE, AFSPRAAK_BASE, ABSENTIE_BASE, NOISE_BASE = 1000, 200000, 500000, 900000
+NOISE_EVERY = 97  # every this many lessons (by seq) has a "boeken vergeten" item
 
 # canonical reason -> (Verantwoordingtype, Code, Omschrijving); the school's code table.
 _ABSENT = {
@@ -49,10 +54,16 @@ _ABSENT = {
 _LOCATIE_IDS = {name: i for i, name in enumerate(SYNTHETIC_LESLOCATIES, start=1)}
 
 
+@functools.lru_cache(maxsize=65_536)  # a school year has a few thousand distinct lesson times
 def magister_instant(day: date, at: time = time(0)) -> str:
     """A local date and time as Magister sends it: UTC, seven fractional digits, ``Z``."""
     moment = datetime.combine(day, at, tzinfo=AMSTERDAM).astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
+
+
+def _json(body: dict[str, Any]) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+                    media_type="application/json")
 
 
 @dataclass(frozen=True)
@@ -90,10 +101,24 @@ class MagisterSandbox:
         self.refusals.extend(refusals)
 
     def __post_init__(self) -> None:
+        # Lessons are not indexed here: the school makes a student's lessons of a range on demand
+        # (a year of a large college is millions of them).
         self.persons = {PERSON_BASE + i: s for i, s in enumerate(self.school.students)}
-        self.lessons: dict[str, list[Lesson]] = {}
-        for lesson in self.school.lessons:
-            self.lessons.setdefault(lesson.student_id, []).append(lesson)
+        self.person_ids = {s.id: person_id for person_id, s in self.persons.items()}
+
+    def records_between(self, first: date, last: date, *, late_minutes: int) -> Iterator[AttendanceRecord]:
+        """What a correct Magister adapter yields for the lessons dated ``first``..``last`` on the
+        stand-in's ``today``, under the adapter's record ids, without HTTP: for building a large
+        store fast (``bench/daily.py``). The stand-in's code table maps back to the school's own
+        reasons; a late arrival counts ``late_minutes`` (Magister sends no minutes)."""
+        brin = self.school.brin
+        for lesson in self.school.lessons_between(first, min(last, self.today)):
+            if lesson.id in self.cancelled:
+                continue
+            record = self.school.record(lesson, self.today)
+            rid = record_id(brin, self.person_ids[lesson.student_id], AFSPRAAK_BASE + lesson.seq)
+            late = {"minutes_late": late_minutes} if record.status == "late" else {}
+            yield record.model_copy(update={"id": rid, **late})
 
     def expire_tokens(self) -> None:
         """Invalidate every token (clients must re-authenticate on their next call)."""
@@ -146,10 +171,20 @@ class MagisterSandbox:
             "Lokatie": f"B{100 + lesson.lesuur}", "Status": 1, "Type": 13,
         }
 
+    def _may_have_absence(self, student_id: str) -> Callable[[int, date], bool]:
+        """Which of a student's lessons (by seq and date) can carry an absence item: one in the
+        dates of an event of theirs, or a "boeken vergeten" one. The rest are not even made."""
+        spans = [(e.start, e.end or date.max) for e in self.school.events_of(student_id)]
+        noise = self.noise
+
+        def may(seq: int, day: date) -> bool:
+            return (noise and seq % NOISE_EVERY == 0) or any(a <= day <= b for a, b in spans)
+        return may
+
     def _absence(self, lesson: Lesson) -> dict[str, Any] | None:
         found = self.school.registration(lesson, self.today)
         if found is None:
-            if self.noise and lesson.seq % 97 == 0:
+            if self.noise and lesson.seq % NOISE_EVERY == 0:
                 return {"Id": NOISE_BASE + lesson.seq, "Verantwoordingtype": 7, "Code": "BO",
                         "Omschrijving": "Boeken vergeten ", "Geoorloofd": False,
                         **self._absence_frame(lesson)}
@@ -202,27 +237,31 @@ class MagisterSandbox:
             page = ids[skip: skip + min(top, self.max_page)]
             return {"Items": [self._student_item(i) for i in page], "TotalCount": len(ids), "Links": []}
 
-        def lessons_of(person_id: int, van: date, tot: date) -> list[Lesson]:
+        def lessons_of(person_id: int, van: date, tot: date, *, absences_only: bool = False) -> list[Lesson]:
             student = self.persons.get(person_id)
             if student is None:
                 raise HTTPException(status_code=404, detail="onbekende persoon")
-            return [x for x in self.lessons.get(student.id, [])
-                    if van <= x.date <= tot and x.id not in self.cancelled]
+            only = self._may_have_absence(student.id) if absences_only else None
+            lessons = self.school.lessons_of(student.id, van, tot, only)
+            return [x for x in lessons if x.id not in self.cancelled]
 
+        # Answers are encoded here (plain JSON types already): FastAPI's own encoder walks every
+        # value again. Handlers are async: no hop to a worker thread per request (a college's
+        # daily pull is two requests per student).
         @api.get("/api/personen/{person_id}/afspraken")
-        def afspraken(person_id: int, van: Annotated[date, Query()], tot: Annotated[date, Query()],
-                      authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+        async def afspraken(person_id: int, van: Annotated[date, Query()], tot: Annotated[date, Query()],
+                            authorization: Annotated[str | None, Header()] = None) -> Response:
             self._check(authorization)
             items = [self._afspraak(x) for x in lessons_of(person_id, van, tot)]
-            return {"Items": items, "TotalCount": len(items), "Links": []}
+            return _json({"Items": items, "TotalCount": len(items), "Links": []})
 
         @api.get("/api/personen/{person_id}/absenties")
-        def absenties(person_id: int, van: Annotated[date, Query()], tot: Annotated[date, Query()],
-                      authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+        async def absenties(person_id: int, van: Annotated[date, Query()], tot: Annotated[date, Query()],
+                            authorization: Annotated[str | None, Header()] = None) -> Response:
             self._check(authorization)
-            items = [a for x in lessons_of(person_id, van, tot) if x.date <= self.today
+            items = [a for x in lessons_of(person_id, van, min(tot, self.today), absences_only=True)
                      if (a := self._absence(x)) is not None]
-            return {"Items": items, "TotalCount": len(items), "Links": []}
+            return _json({"Items": items, "TotalCount": len(items), "Links": []})
 
         return api
 

@@ -22,6 +22,9 @@ from gateway.pipeline.status_polling import poll_due
 
 # The run made dead letters: a script or a scheduler sees that something needs a person.
 EXIT_DEAD_LETTERS = 1
+# Rows claimed and recorded per transaction (group commit), and attempts in flight at once.
+DEFAULT_BATCH = 16
+DEFAULT_CONCURRENCY = 4
 
 
 @click.command()
@@ -34,6 +37,20 @@ EXIT_DEAD_LETTERS = 1
     "verlopen).",
 )
 @click.option("--once", is_flag=True, help="Verwerk wat nu klaarstaat en stop.")
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=DEFAULT_BATCH,
+    show_default=True,
+    help="Verzendingen die samen worden opgepakt en samen vastgelegd (één commit per groep).",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="Verzendingen die tegelijk onderweg zijn (elk nog steeds precies één keer).",
+)
 @click.option("--idle-wait", default=1.0, show_default=True, help="Seconden wachten als er niets klaarstaat.")
 @click.option(
     "--recipient-certs",
@@ -72,6 +89,8 @@ def worker(  # noqa: PLR0913  click hands over each command-line option as its o
     *,
     name: str,
     once: bool,
+    batch: int,
+    concurrency: int,
     idle_wait: float,
     recipient_certs: Path | None,
     recipients: Path,
@@ -98,6 +117,8 @@ def worker(  # noqa: PLR0913  click hands over each command-line option as its o
         store,
         channels,
         worker_id=name,
+        batch=batch,
+        concurrency=concurrency,
         directory=directory,
         today=(lambda: fixed) if fixed else date.today,
         due_alert_workdays=due_alert_workdays,
@@ -112,8 +133,8 @@ def worker(  # noqa: PLR0913  click hands over each command-line option as its o
             runner.checkpoint_if_due()
             runner.poll_statuses()
             handled = 0
-            while not stop.is_set() and runner.run_once():
-                handled += 1
+            while not stop.is_set() and (done := runner.run_round()):
+                handled += done
         else:
             handled = runner.run(stop, idle_wait=idle_wait)
     finally:

@@ -6,6 +6,13 @@ attempt (``delivery.attempt``), whose verdict the worker records in the outbox; 
 are retried with exponential backoff and jitter, per melding (``delivery.retry``). A lock
 conflict in the database (deadlock, serialization failure, busy SQLite file) is rolled back and
 logged; the worker carries on with the next round.
+
+A round claims a batch of rows in one transaction, assembles their meldingen in one read,
+attempts them (several in flight with ``concurrency`` > 1, each row by one thread, once) and
+records all their outcomes in one transaction: two commits per batch instead of two per melding,
+and the audit head is taken once per batch. A crash between sending and recording leaves the
+batch ``sending``; those rows become in doubt, and the receiver's status is asked before
+anything is sent again, as for a single row.
 """
 
 from __future__ import annotations
@@ -17,10 +24,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -58,10 +67,10 @@ __all__ = [
 ]
 
 log = get_logger("worker")
-_MELDING = sa.select(
-    meldingen.c.signal, meldingen.c.content, meldingen.c.student_id, meldingen.c.created_at,
+_MELDINGEN = sa.select(
+    meldingen.c.id, meldingen.c.signal, meldingen.c.content, meldingen.c.student_id, meldingen.c.created_at,
     meldingen.c.specification,
-).where(meldingen.c.id == sa.bindparam("mid"))
+).where(meldingen.c.id.in_(sa.bindparam("mids", expanding=True)))
 ChannelResolver = Callable[[SchoolConfig, str], Channel]
 T = TypeVar("T")
 
@@ -87,21 +96,24 @@ class PluginChannels:
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self._cache: dict[tuple[str, str], Channel] = {}
         self._environ: Mapping[str, str] = environ or {}
+        self._lock = threading.Lock()  # a worker's sending threads share the channels
 
     def __call__(self, school: SchoolConfig, route: str) -> Channel:
         """The channel for a school's route (built on first use)."""
         from gateway.plugins import load  # noqa: PLC0415 - entry points are read only when used
 
         key = (school.id, route)
-        if key not in self._cache:
-            options = resolve_env_references(school.channel_options(route), self._environ,
-                                             f"school {school.id}, kanaal {route}")
-            self._cache[key] = load(CHANNELS_GROUP, route)(options)
-        return self._cache[key]
+        with self._lock:
+            if key not in self._cache:
+                options = resolve_env_references(school.channel_options(route), self._environ,
+                                                 f"school {school.id}, kanaal {route}")
+                self._cache[key] = load(CHANNELS_GROUP, route)(options)
+            return self._cache[key]
 
     def close(self) -> None:
         """Close every channel built so far."""
-        channels, self._cache = list(self._cache.values()), {}
+        with self._lock:
+            channels, self._cache = list(self._cache.values()), {}
         for channel in channels:
             channel.close()
 
@@ -127,6 +139,15 @@ class _Attempted:
         return self.outcome.receipt
 
 
+@dataclass(frozen=True)
+class _Decided:
+    """What to record for an attempted row, and what to log or alert once it is recorded (called
+    with the record's result, e.g. whether a dead letter is new)."""
+
+    record: outbox.Record
+    then: Callable[[object], None]
+
+
 @dataclass
 class Worker:
     """One delivery worker; run several (on PostgreSQL) with distinct ``worker_id``s."""
@@ -136,7 +157,12 @@ class Worker:
     # Unique per process by default; a fixed unique name lets a restarted worker recover its rows at once.
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-    lease: timedelta = timedelta(minutes=5)
+    lease: timedelta = timedelta(minutes=5)  # per wave of sends in a batch (see ``_claim_and_process``)
+    # Rows claimed together in one transaction and recorded together in one (group commit): two
+    # commits per batch instead of two per melding. A crash leaves at most a batch in doubt.
+    batch: int = 16
+    # Attempts in flight at once within a batch (threads); each row is still attempted once.
+    concurrency: int = 1
     directory: RecipientDirectory | None = None  # mail recipients; required once a route is mail
     today: Callable[[], date] = date.today  # the clock for due dates (fallback, alerts)
     due_alert_workdays: int = 2  # alert when an undelivered melding is due within this many working days
@@ -152,6 +178,7 @@ class Worker:
     _schools: dict[str, SchoolConfig] = field(default_factory=dict)
     _policies: dict[str, RoutingPolicy] = field(default_factory=dict)
     delivered: int = 0
+    _senders: ThreadPoolExecutor | None = None
 
     def recover(self) -> int:
         """At start-up: rows left ``sending`` by a crash of this worker name (or with a lapsed lease)
@@ -180,10 +207,33 @@ class Worker:
 
     def outgoing(self, claim: outbox.Claim) -> OutgoingMelding:
         """Assemble what the channel needs: school, student (decrypted), signal and content."""
+        [assembled] = self._assemble_all([claim])
+        if isinstance(assembled, Exception):
+            raise assembled
+        return assembled
+
+    def _assemble_all(self, claims: list[outbox.Claim]) -> list[OutgoingMelding | Exception]:
+        """Assemble the claimed rows' meldingen in one read (one connection, one query for the
+        meldingen); a melding that cannot be assembled gets the error instead, to be classified."""
+        with self.store.read() as conn:
+            found = {
+                row.id: row
+                for row in conn.execute(_MELDINGEN, {"mids": sorted({c.melding_id for c in claims})})
+            }
+            assembled: list[OutgoingMelding | Exception] = []
+            for claim in claims:
+                try:
+                    assembled.append(self._assemble(conn, claim, found.get(claim.melding_id)))
+                except Exception as exc:  # noqa: BLE001 - classified per row: no melding may stop the worker
+                    assembled.append(exc)
+        return assembled
+
+    def _assemble(self, conn: sa.Connection, claim: outbox.Claim, row: Any) -> OutgoingMelding:
+        """One claimed row's melding from its stored ``row`` (None: it is gone)."""
+        if row is None:
+            raise PermanentDeliveryError(f"melding {claim.melding_id} ontbreekt in de opslag")
         school = self._school(claim.school_id)
-        with self.store.engine.connect() as conn:
-            row = conn.execute(_MELDING, {"mid": claim.melding_id}).one()
-            details = student_details(conn, self.store.cipher, claim.school_id, row.student_id)
+        details = student_details(conn, self.store.cipher, claim.school_id, row.student_id)
         if details is None:
             raise PermanentDeliveryError(f"leerling van melding {claim.melding_id} ontbreekt in de opslag")
         content = decode_content(self.store.cipher, claim.melding_id, row.content)
@@ -217,14 +267,23 @@ class Worker:
 
     def run_once(self, now: datetime | None = None) -> bool:
         """Deliver one due row; False when nothing was due, or a lock conflict ended this round."""
-        return self._despite_lock_conflicts(lambda: self._claim_and_process(now), False)
+        return self.run_round(now, limit=1) > 0
 
-    def _claim_and_process(self, now: datetime | None) -> bool:
-        claim = outbox.claim(self.store, self.worker_id, self.lease, now)
-        if claim is None:
-            return False
-        self._process(claim)
-        return True
+    def run_round(self, now: datetime | None = None, limit: int | None = None) -> int:
+        """Claim up to ``limit`` (default ``batch``) due rows in one transaction, attempt them
+        (``concurrency`` at a time) and record their outcomes in one transaction; the rows handled
+        (0 when nothing was due, or a lock conflict ended this round)."""
+        size = max(1, limit if limit is not None else self.batch)
+        return self._despite_lock_conflicts(lambda: self._claim_and_process(now, size), 0)
+
+    def _claim_and_process(self, now: datetime | None, limit: int) -> int:
+        # The rows are sent in waves of ``concurrency``: the lease covers each wave, so no row's
+        # lease runs out (and another worker takes it over) while it is still to be sent.
+        waves = -(-limit // max(1, self.concurrency))
+        claims = outbox.claim_many(self.store, self.worker_id, self.lease * waves, limit, now)
+        if claims:
+            self._process(claims)
+        return len(claims)
 
     def _despite_lock_conflicts(self, step: Callable[[], T], instead: T) -> T:
         """Run ``step``; a lock conflict in the database gives ``instead`` rather than ending the worker.
@@ -250,10 +309,38 @@ class Worker:
         """How this worker signs the audit log."""
         return f"worker:{self.worker_id}"
 
-    def _process(self, claim: outbox.Claim) -> None:
-        """Attempt one claimed row, then record what its verdict calls for."""
-        done = self._attempt(claim)
-        record: dict[Verdict, Callable[[_Attempted], None]] = {
+    def _process(self, claims: list[outbox.Claim]) -> None:
+        """Attempt the claimed rows (several in flight when ``concurrency`` allows), then record
+        every outcome in one transaction and only then log and alert."""
+        decided = [self._decide(done) for done in self._attempt_all(claims)]
+        self._record(decided)
+
+    def _attempt_all(self, claims: list[outbox.Claim]) -> list[_Attempted]:
+        """One attempt per claimed row, each exactly once; in threads when ``concurrency`` > 1."""
+        prepared = list(zip(claims, self._assemble_all(claims), strict=True))
+        if self.concurrency <= 1 or len(claims) == 1:
+            return [self._attempt(each) for each in prepared]
+        if self._senders is None:
+            self._senders = ThreadPoolExecutor(self.concurrency, thread_name_prefix="verzender")
+        return list(self._senders.map(self._attempt, prepared))
+
+    def _record(self, decided: list[_Decided]) -> None:
+        """Record the outcomes in one transaction (group commit); after a lock conflict the batch
+        was rolled back and its rows are still this worker's, so each is recorded on its own."""
+        try:
+            results = outbox.record_all(self.store, [d.record for d in decided], self.actor)
+        except sa.exc.OperationalError as exc:
+            if len(decided) == 1 or not is_lock_conflict(exc):
+                raise
+            for each in decided:
+                self._despite_lock_conflicts(partial(self._record, [each]), None)
+            return
+        for each, result in zip(decided, results, strict=True):
+            each.then(result)
+
+    def _decide(self, done: _Attempted) -> _Decided:
+        """What the verdict calls for: the outcome to record, and what to log once it is recorded."""
+        decide: dict[Verdict, Callable[[_Attempted], _Decided]] = {
             Verdict.DELIVERED: self._delivered,
             Verdict.ALREADY_HELD: self._already_held,
             Verdict.TRANSIENT: self._unreachable,
@@ -264,12 +351,15 @@ class Worker:
             Verdict.UNROUTABLE: self._held_back,
             Verdict.MISCONFIGURED: self._misconfigured,
         }
-        record[done.outcome.verdict](done)
+        return decide[done.outcome.verdict](done)
 
-    def _attempt(self, claim: outbox.Claim) -> _Attempted:
-        """Assemble the melding, find the route's channel and make the attempt; every failure is a verdict."""
+    def _attempt(self, prepared: tuple[outbox.Claim, OutgoingMelding | Exception]) -> _Attempted:
+        """Find the route's channel for the assembled melding and make the attempt; every failure
+        (assembling the melding included) is a verdict."""
+        claim, melding = prepared
+        if isinstance(melding, Exception):
+            return _Attempted(claim, classify(melding), None)
         try:
-            melding = self.outgoing(claim)
             channel = self.channels(self._school(claim.school_id), claim.route)
         except Exception as exc:  # noqa: BLE001 - classified: no melding may stop the worker
             return _Attempted(claim, classify(exc), None)
@@ -278,29 +368,32 @@ class Worker:
         )
         return _Attempted(claim, outcome, melding)
 
-    def _delivered(self, done: _Attempted) -> None:
-        outbox.record_receipt(self.store, done.claim, done.receipt, self.actor)
-        self.delivered += 1
+    def _delivered(self, done: _Attempted) -> _Decided:
+        def then(_: object) -> None:
+            self.delivered += 1
 
-    def _already_held(self, done: _Attempted) -> None:
-        outbox.record_receipt(self.store, done.claim, done.receipt, self.actor)
-        log.info("onzekere melding was al ontvangen", melding=done.claim.melding_id)
+        return _Decided(outbox.Delivered(done.claim, done.receipt), then)
 
-    def _unreachable(self, done: _Attempted) -> None:
+    def _already_held(self, done: _Attempted) -> _Decided:
+        def then(_: object) -> None:
+            log.info("onzekere melding was al ontvangen", melding=done.claim.melding_id)
+
+        return _Decided(outbox.Delivered(done.claim, done.receipt), then)
+
+    def _unreachable(self, done: _Attempted) -> _Decided:
         """A transient failure: fall back to mail when the policy says so, else retry with backoff."""
-        if not self._fallback(done):
-            self._retry_later(done)
+        return self._fallback(done) or self._retry_later(done)
 
-    def _fallback(self, done: _Attempted) -> bool:
-        """Re-route to mail when DUO stayed unreachable near the due date; True when it did."""
+    def _fallback(self, done: _Attempted) -> _Decided | None:
+        """Re-route to mail when DUO stayed unreachable near the due date; None when it does not."""
         claim, melding = done.claim, done.melding
         if claim.operation is not Operation.DELIVER or claim.route != "duo" or melding is None:
-            return False
+            return None
         # A melding DUO may hold already (an in-doubt attempt) never falls back: a mail as well would
         # report it twice. An in-doubt row keeps asking DUO's status first; the due-date alert warns
         # a person in time.
         if outbox.may_be_held(self.store, claim):
-            return False
+            return None
         try:
             # Every earlier attempt of this row failed transiently (a receipt finishes the row, a
             # rejection makes it a dead letter, an in-doubt answer keeps it in doubt, put-backs are
@@ -310,75 +403,96 @@ class Worker:
             )
         except GatewayError as exc:  # e.g. the school's profile no longer loads: retry on DUO
             log.warning("terugval niet te bepalen", melding=claim.melding_id, reason=str(exc))
-            return False
+            return None
         if decision is None or decision.reason != "fallback":
-            return False
-        outbox.record_fallback(self.store, claim, done.outcome.error, decision.detail, self.actor)
-        log.warning("terugval naar mail", melding=claim.melding_id, reason=decision.detail)
-        return True
+            return None
 
-    def _retry_later(self, done: _Attempted) -> None:
+        def then(_: object) -> None:
+            log.warning("terugval naar mail", melding=claim.melding_id, reason=decision.detail)
+
+        return _Decided(outbox.Fallback(claim, done.outcome.error, decision.detail), then)
+
+    def _retry_later(self, done: _Attempted) -> _Decided:
         """Schedule the next attempt with backoff (an in-doubt row stays in doubt), or dead-letter it."""
         claim, error = done.claim, done.outcome.error
         retry = next_attempt(done.outcome, self.retry, attempts=claim.attempts, in_doubt=claim.in_doubt)
         if retry is None:
-            outbox.record_dead(self.store, claim, f"{error} (na {claim.attempts} pogingen)", self.actor)
-            self._alert_dead(claim, error)
-            return
+            return self._dead(outbox.Dead(claim, f"{error} (na {claim.attempts} pogingen)"), error)
         next_at = utcnow() + retry.wait
-        outbox.record_transient(self.store, claim, error, next_at, self.actor)
-        log.info(
-            "tijdelijke fout, nieuwe poging gepland",
-            melding=claim.melding_id,
-            attempt=claim.attempts,
-            next_attempt_at=next_at.isoformat(),
-        )
 
-    def _in_doubt(self, done: _Attempted) -> None:
-        self._record_in_doubt(done)
-        log.warning("verzending onzeker", melding=done.claim.melding_id)
+        def then(_: object) -> None:
+            log.info(
+                "tijdelijke fout, nieuwe poging gepland",
+                melding=claim.melding_id,
+                attempt=claim.attempts,
+                next_attempt_at=next_at.isoformat(),
+            )
 
-    def _unexpected(self, done: _Attempted) -> None:
-        self._record_in_doubt(done)
-        log.error(
-            "onverwachte fout in kanaal",
-            melding=done.claim.melding_id,
-            error=type(done.outcome.cause).__name__,
-            exc_info=done.outcome.cause,
-        )
+        return _Decided(outbox.Retry(claim, error, next_at), then)
 
-    def _record_in_doubt(self, done: _Attempted) -> None:
+    def _in_doubt(self, done: _Attempted) -> _Decided:
+        def then(_: object) -> None:
+            log.warning("verzending onzeker", melding=done.claim.melding_id)
+
+        return self._record_in_doubt(done, then)
+
+    def _unexpected(self, done: _Attempted) -> _Decided:
+        def then(_: object) -> None:
+            log.error(
+                "onverwachte fout in kanaal",
+                melding=done.claim.melding_id,
+                error=type(done.outcome.cause).__name__,
+                exc_info=done.outcome.cause,
+            )
+
+        return self._record_in_doubt(done, then)
+
+    def _record_in_doubt(self, done: _Attempted, then: Callable[[object], None]) -> _Decided:
         """Ask the receiver's status after the in-doubt delay; a dead letter once the attempts ran out."""
         claim, error = done.claim, done.outcome.error
         retry = next_attempt(done.outcome, self.retry, attempts=claim.attempts, in_doubt=claim.in_doubt)
         if retry is None:
             reason = f"{error} (onzeker na {claim.attempts} pogingen; controleer bij de ontvanger)"
-            outbox.record_dead(self.store, claim, reason, self.actor, maybe_received=True)
-            self._alert_dead(claim, error)
-            return
-        outbox.record_in_doubt(self.store, claim, error, utcnow() + retry.wait, self.actor)
+            return self._dead(outbox.Dead(claim, reason, maybe_received=True), error)
+        return _Decided(outbox.Unanswered(claim, error, utcnow() + retry.wait), then)
 
-    def _rejected(self, done: _Attempted) -> None:
-        if outbox.record_dead(self.store, done.claim, done.outcome.error, self.actor):
-            self._alert_dead(done.claim, done.outcome.error)
+    def _rejected(self, done: _Attempted) -> _Decided:
+        return self._dead(outbox.Dead(done.claim, done.outcome.error), done.outcome.error)
+
+    def _dead(self, record: outbox.Dead, reason: str) -> _Decided:
+        """A dead letter, alerted the first time (``record_all`` gives True then)."""
+
+        def then(first: object) -> None:
+            if first:
+                self._alert_dead(record.claim, reason)
+
+        return _Decided(record, then)
 
     def _alert_dead(self, claim: outbox.Claim, reason: str) -> None:
         log.warning("alert: melding onbestelbaar", melding=claim.melding_id, route=claim.route, reason=reason)
 
-    def _held_back(self, done: _Attempted) -> None:
+    def _held_back(self, done: _Attempted) -> _Decided:
         """No recipient: the row waits ``routing_delay`` without counting the attempt (alert once)."""
         claim, error = done.claim, done.outcome.error
         next_at = utcnow() + timedelta(seconds=self.retry.routing_delay)
-        if outbox.record_held_back(self.store, claim, error, next_at, self.actor):
-            log.warning("alert: melding niet te routeren", melding=claim.melding_id, route=claim.route,
-                        reason=error)
 
-    def _misconfigured(self, done: _Attempted) -> None:
+        def then(new: object) -> None:
+            if new:
+                log.warning("alert: melding niet te routeren", melding=claim.melding_id, route=claim.route,
+                            reason=error)
+
+        return _Decided(outbox.HeldBack(claim, error, next_at), then)
+
+    def _misconfigured(self, done: _Attempted) -> _Decided:
         """Nothing was sent: the row goes back and the school's route is paused (alert once)."""
         claim, error = done.claim, done.outcome.error
-        if outbox.pause_misconfigured(self.store, claim, error, self.actor):
-            log.warning("alert: route gepauzeerd, kanaal verkeerd ingesteld", school=claim.school_id,
-                        route=claim.route, reason=error)
+
+        def then(new: object) -> None:
+            if new:
+                log.warning("alert: route gepauzeerd, kanaal verkeerd ingesteld", school=claim.school_id,
+                            route=claim.route, reason=error)
+
+        return _Decided(outbox.Misconfigured(claim, error), then)
 
     def check_due_dates(self) -> int:
         """Alert (log + audit, once per melding) on undelivered meldingen whose due date is near, and
@@ -428,7 +542,10 @@ class Worker:
         return path
 
     def close(self) -> None:
-        """Release the channels' connections (when the resolver can)."""
+        """Stop the sending threads and release the channels' connections (when the resolver can)."""
+        if self._senders is not None:
+            self._senders.shutdown()
+            self._senders = None
         close = getattr(self.channels, "close", None)
         if callable(close):
             close()
@@ -446,8 +563,10 @@ class Worker:
                 self.poll_statuses()
                 next_status_check = time.monotonic() + self.status_check_every
             self.checkpoint_if_due()
-            if self.run_once():
-                handled += 1
+            limit = self.batch if max_items is None else min(self.batch, max_items - handled)
+            done = self.run_round(limit=limit)
+            if done:
+                handled += done
             else:
                 self._despite_lock_conflicts(self.recover_lapsed, 0)  # rows of workers that died
                 stop.wait(idle_wait)

@@ -161,7 +161,9 @@ class StatusReport:
 
 @runtime_checkable
 class Channel(Protocol):
-    """A delivery route to a receiver; raises a ``DeliveryError`` subclass on failure."""
+    """A delivery route to a receiver; raises a ``DeliveryError`` subclass on failure.
+
+    A worker may call one channel from several threads at once: channels must be thread-safe."""
 
     name: str
 

@@ -14,6 +14,11 @@ SignalKind = Literal["melding", "taak", "signaal"]
 MESSAGE_ID_NAMESPACE = uuid.UUID("6f1d2b9e-5c0a-4f59-9d3c-7a1e0c4b8d21")
 
 
+def business_id(student_id: str, rule: str, period_start: date, trigger_date: date) -> str:
+    """Stable identity of a melding: student, rule and period (unique in the store)."""
+    return f"{student_id}|{rule}|{period_start.isoformat()}|{trigger_date.isoformat()}"
+
+
 @dataclass(frozen=True)
 class Signal:
     """One rule firing for one student, with everything needed to explain and deliver it."""
@@ -38,8 +43,7 @@ class Signal:
     @property
     def business_id(self) -> str:
         """Stable identity of the melding: student, rule and period (unique in the store)."""
-        period = f"{self.period_start.isoformat()}|{self.trigger_date.isoformat()}"
-        return f"{self.student_id}|{self.rule}|{period}"
+        return business_id(self.student_id, self.rule, self.period_start, self.trigger_date)
 
     @property
     def message_id(self) -> str:

@@ -7,25 +7,16 @@ use case lives in its own module; this package names them all, so a face imports
 from __future__ import annotations
 
 from gateway.pipeline.content import EDITABLE, ContentReview, content_review, save_content
-from gateway.pipeline.evaluation import (
-    AS_OF_LOOKBACK,
-    EVALUATION_CHUNK,
-    DecisionContext,
-    EvaluationResult,
-    apply_signals,
-    evaluate,
-    mapping_stamps,
-)
+from gateway.pipeline.decisions import DecisionContext, apply_signals, mapping_stamps
+from gateway.pipeline.evaluation import EvaluationResult, evaluate
 from gateway.pipeline.ingest import MAX_SOURCE_NAME, IngestResult, ingest
 from gateway.pipeline.manual import Filed, ManualRequest, file_manual
 from gateway.pipeline.review import approve, record_feedback, withdraw
 from gateway.pipeline.schools import CONFIG_SOURCE, register_school
 
 __all__ = [
-    "AS_OF_LOOKBACK",
     "CONFIG_SOURCE",
     "EDITABLE",
-    "EVALUATION_CHUNK",
     "MAX_SOURCE_NAME",
     "ContentReview",
     "DecisionContext",

@@ -11,7 +11,16 @@ from gateway.store.engine import utcnow
 from gateway.store.schema import calendars, ingest_batches, source_cursors
 
 
+def lock_school_attendance(conn: sa.Connection, school_id: str) -> None:
+    """Serialise ingest and evaluation of one school for this transaction, so an evaluation sees every
+    batch up to the newest committed (PostgreSQL; SQLite has one writer already)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"attendance|{school_id}",))
+
+
 def open_batch(conn: sa.Connection, school_id: str, source: str, actor: str, cursor: str | None) -> int:
+    """Start an ingest batch of the school; its sequence number."""
+    lock_school_attendance(conn, school_id)
     return int(
         conn.execute(
             ingest_batches.insert().values(

@@ -1,46 +1,58 @@
-"""Evaluate the students that changed: new signals become meldingen, vanished ones are withdrawn."""
+"""Evaluate a school through the store: new signals become meldingen, vanished ones are withdrawn.
+
+The daily job at scale (DESIGN.md section 8). The rules read per student and school day what the
+records count as; those counts are kept from the evaluation before (``gateway.store.evaluation_state``)
+and brought up to date with only the records stored since (``day_counts``). Every student in scope is
+decided again from the counts; the records themselves are read only where a decision needs them:
+the evidence of signals that are new, and the follow-up of students whose no-show window is open or
+whose past changed. The result equals a full evaluation of every record (tests/store/test_daily_job.py).
+"""
 
 from __future__ import annotations
 
-import json
-import uuid
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from functools import cached_property
+from datetime import date
 
+import numpy as np
+import numpy.typing as npt
 import sqlalchemy as sa
 
-from gateway.config.school import SchoolConfig, load_school, school_profile
-from gateway.delivery import outbox
+from gateway.config.school import load_school, school_profile
+from gateway.domain.calendar import SchoolCalendar
 from gateway.domain.errors import ConfigurationError
-from gateway.domain.lifecycle import State
-from gateway.domain.melding_content import MeldingContent, specification_to_json
-from gateway.domain.model import Calendar
+from gateway.domain.model import AttendanceRecord, Calendar, Student
 from gateway.domain.progress import Progress, no_progress
-from gateway.domain.signals import MESSAGE_ID_NAMESPACE, Signal
-from gateway.domain.soort_verzuim import MANUAL_KINDS
-from gateway.pipeline.gate import GateContext, settle, settle_queue
-from gateway.pipeline.no_show_followup import followup_signals
-from gateway.pipeline.review import withdraw
-from gateway.pipeline.specification import Lesson, lessons_of, specify
+from gateway.domain.signals import Signal
+from gateway.domain.soort_verzuim import NO_SHOW, NO_SHOW_CONTACT, NO_SHOW_SECOND
+from gateway.pipeline.batches import lock_school_attendance
+from gateway.pipeline.day_counts import current_counts, facts_digests, valid_for
+from gateway.pipeline.decisions import (
+    ActiveMelding,
+    DecisionContext,
+    active_meldingen,
+    mapping_stamps,
+    reconcile,
+)
+from gateway.pipeline.gate import settle_queue
+from gateway.pipeline.no_show_followup import followup_signals, followup_window, in_followup_scope
+from gateway.pipeline.specification import LessonIndex
 from gateway.pipeline.uitschrijving import uitschrijving_signals
-from gateway.rules import evaluate as run_rules
-from gateway.rules.profiles import Profile
-from gateway.store import attendance as attendance_repo
-from gateway.store import audit
+from gateway.rules.engine import fire_all, firing_key, to_signal
+from gateway.rules.frame import EvaluationFrame, columns_from_rows
+from gateway.store import attendance_columns as columns_repo
+from gateway.store import audit, evaluation_state
 from gateway.store import students as students_repo
-from gateway.store.content import encode_content
 from gateway.store.crypto import FieldCipher
 from gateway.store.engine import Store
-from gateway.store.meldingen import NewMelding, insert_melding, lock_active, note
-from gateway.store.schema import calendars, ingest_batches, meldingen, schools
+from gateway.store.evaluation_state import EvaluationState
+from gateway.store.schema import calendars, schools
 from gateway.store.schema import students as students_table
 
-# When as_of moves on, students with records this close to the previous as_of are evaluated again:
-# a run or no-show rule can fire on a later day from records already stored (DESIGN.md section 3).
-AS_OF_LOOKBACK = timedelta(days=21)
-EVALUATION_CHUNK = 500
+# Meldingen the follow-up makes; reconciled only for students whose follow-up was decided again.
+FOLLOW_UP_KINDS = frozenset({NO_SHOW_CONTACT, NO_SHOW_SECOND})
 
 
 @dataclass(frozen=True)
@@ -51,230 +63,180 @@ class EvaluationResult:
     created: list[str] = field(default_factory=list)
     withdrawn: list[str] = field(default_factory=list)
     signals: int = 0
+    # Seconds per stage (load, rules, evidence, followup, reconcile, save), for the command line and
+    # the benchmarks.
+    timings: dict[str, float] = field(default_factory=dict)
 
 
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
 
-def _due_students(
-    conn: sa.Connection, school_id: str, as_of: date, last_as_of: date | None
-) -> dict[str, int]:
-    due = students_repo.dirty_ids(conn, school_id)
-    if last_as_of is not None and as_of > last_as_of:
-        a = sa.table("attendance", sa.column("school_id"), sa.column("student_id"), sa.column("day"))
-        s = students_table
-        since = last_as_of - AS_OF_LOOKBACK
-        day = since.isoformat() if conn.dialect.name == "sqlite" else since
-        rows = conn.execute(
-            sa.select(s.c.id, s.c.changed_seq).where(
-                s.c.school_id == school_id,
-                s.c.id.in_(
-                    sa.select(a.c.student_id).where(a.c.school_id == school_id, a.c.day >= day).distinct()
-                ),
-            )
-        )
-        for sid, seq in rows:
-            due.setdefault(sid, seq)
-    return due
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - start, 3)
 
 
-@dataclass(frozen=True)
-class DecisionContext:
-    """What every decision of one evaluation shares, and stamps on its ``besluit`` audit entry."""
+@dataclass
+class _School:
+    """What one evaluation reads of the school before it decides."""
 
-    config: SchoolConfig
-    profile: Profile
-    as_of: date
-    actor: str
-    mappings: Mapping[str, str] = field(default_factory=dict)  # source -> code mapping version
-
-    @property
-    def school_id(self) -> str:
-        """The school the decisions are for."""
-        return self.config.id
-
-    @cached_property
-    def gate(self) -> GateContext:
-        """The completeness gate's view of the school."""
-        return GateContext(self.config)
+    calendar: Calendar
+    calendar_text: str
+    ids: list[str]
+    facts: list[str]
+    last_as_of: date | None
 
 
-def evaluate(  # noqa: PLR0913  progress is an optional keyword for the command line
-    store: Store, school_id: str, as_of: date, actor: str = "evaluatie", rules: object = None, *,
-    progress: Progress = no_progress,
+def _read_school(conn: sa.Connection, school_id: str) -> _School:
+    cal_text = conn.scalar(sa.select(calendars.c.data).where(calendars.c.school_id == school_id))
+    if cal_text is None:
+        raise ConfigurationError(f"school '{school_id}' heeft nog geen kalender")
+    rows = conn.execute(sa.select(students_table.c.id, students_table.c.facts)
+                        .where(students_table.c.school_id == school_id).order_by(students_table.c.id)).all()
+    last_as_of = conn.scalar(sa.select(schools.c.last_as_of).where(schools.c.id == school_id))
+    return _School(Calendar.model_validate_json(cal_text), cal_text, [r.id for r in rows],
+                   [r.facts for r in rows], last_as_of)
+
+
+def evaluate(
+    store: Store, school_id: str, as_of: date, actor: str = "evaluatie", *, progress: Progress = no_progress,
 ) -> EvaluationResult:
-    """Re-evaluate the students whose records changed since their last evaluation (and, when
-    ``as_of`` moved on, those with recent records); new signals become meldingen, vanished ones
-    are withdrawn. ``progress`` hears the students done after each chunk."""
-    evaluate_fn = run_rules if rules is None else rules
-    created: list[str] = []
-    withdrawn: list[str] = []
-    n_signals = 0
+    """Decide again for the students whose records or facts changed (every student, when ``as_of``
+    moved); new signals become meldingen, vanished ones are withdrawn. ``progress`` hears how far the
+    meldingen to make are."""
+    watch = _Stopwatch()
     with store.write() as conn:
-        config = load_school(conn, school_id)
-        cal_text = conn.scalar(sa.select(calendars.c.data).where(calendars.c.school_id == school_id))
-        if cal_text is None:
-            raise ConfigurationError(f"school '{school_id}' heeft nog geen kalender")
-        calendar = Calendar.model_validate_json(cal_text)
-        profile = school_profile(config)
-        context = DecisionContext(config, profile, as_of, actor, mapping_stamps(conn, school_id))
-        last_as_of = conn.scalar(sa.select(schools.c.last_as_of).where(schools.c.id == school_id))
-        due = _due_students(conn, school_id, as_of, last_as_of)
-        ids = sorted(due)
-        # Lock order (gateway.delivery.outbox): the meldingen this evaluation may withdraw are locked before
-        # its first audit entry takes the audit head, as in every worker transaction; otherwise a
-        # worker holding one of them and waiting for the head would deadlock with it (PostgreSQL).
-        lock_active(conn, school_id, ids)
-        for i in range(0, len(ids), EVALUATION_CHUNK):
-            chunk = ids[i : i + EVALUATION_CHUNK]
-            students = students_repo.load_students(conn, school_id, chunk)
-            records = attendance_repo.load_records(conn, school_id, chunk)
-            signals: list[Signal] = evaluate_fn(calendar, students, records, context.profile, as_of)  # type: ignore[operator]
-            n_signals += len(signals)
-            signals += uitschrijving_signals(students, as_of)
-            signals += followup_signals(conn, school_id, calendar, students, records, profile=context.profile,
-                                        as_of=as_of)
-            made, gone = apply_signals(conn, context, chunk, signals, cipher=store.cipher)
-            created += made
-            withdrawn += gone
+        lock_school_attendance(conn, school_id)
+        with watch.stage("load"):
+            config = load_school(conn, school_id)
+            profile = school_profile(config)
+            context = DecisionContext(config, profile, as_of, actor, mapping_stamps(conn, school_id))
+            school = _read_school(conn, school_id)
+            calendar = SchoolCalendar(school.calendar)
+            upto = columns_repo.latest_batch(conn, school_id)
+            key = valid_for(school.calendar_text, profile.late_minutes)
+            state = evaluation_state.load(conn, school_id, key)
+            now = current_counts(conn, school_id, calendar, school.ids, state=state,
+                                 late_minutes=profile.late_minutes)
+            digests = facts_digests(school.facts)
+            dirty = students_repo.dirty_ids(conn, school_id)
+            scope, since = _scope(school, state, digests, set(dirty) | now.recounted, as_of)
+            past = (columns_repo.students_touched_until(conn, school_id, now.batches, since)
+                    if state is not None and since is not None else set())
+        decided = _decide(conn, context, school, calendar, now.counts, scope=scope, since=since,
+                          changed=now.recounted | past, cipher=store.cipher, watch=watch, progress=progress)
+        with watch.stage("reconcile"):
             # The SIS may have brought what a waiting melding missed (a phone number, a leslocatie).
-            settle_queue(conn, store.cipher, context.gate, actor, chunk)
-            progress(i + len(chunk), len(ids))
-        students_repo.mark_evaluated(conn, school_id, due)
-        if last_as_of is None or as_of > last_as_of:
-            conn.execute(schools.update().where(schools.c.id == school_id).values(last_as_of=as_of))
+            brought = (students_repo.details_changed_since(conn, school_id, state.watermark)
+                       if state is not None else sorted(dirty))
+            settle_queue(conn, store.cipher, context.gate, actor, brought)
+            students_repo.mark_evaluated(conn, school_id, dirty)
+            if school.last_as_of is None or as_of > school.last_as_of:
+                conn.execute(schools.update().where(schools.c.id == school_id).values(last_as_of=as_of))
+        with watch.stage("save"):
+            if state is None or state.watermark != upto or state.student_ids != school.ids:
+                kept = EvaluationState(upto, school.ids, digests, now.counts)
+                evaluation_state.save(conn, school_id, key, kept)
         audit.append(
-            conn,
-            actor=actor,
-            action="evaluatie",
-            school_id=school_id,
-            subject=as_of.isoformat(),
-            data={
-                "as_of": as_of.isoformat(),
-                "students": len(ids),
-                "created": len(created),
-                "withdrawn": len(withdrawn),
-                "profile": context.profile.stamp,
-                "mappings": dict(context.mappings),
-            },
+            conn, actor=actor, action="evaluatie", school_id=school_id, subject=as_of.isoformat(),
+            data={"as_of": as_of.isoformat(), "students": len(scope), "created": len(decided.created),
+                  "withdrawn": len(decided.withdrawn), "profile": profile.stamp,
+                  "mappings": dict(context.mappings)},
         )
-    return EvaluationResult(len(ids), created, withdrawn, n_signals)
+    return EvaluationResult(len(scope), decided.created, decided.withdrawn, decided.signals, watch.timings)
 
 
-def mapping_stamps(conn: sa.Connection, school_id: str) -> dict[str, str]:
-    """Per source of the school, the code mapping version of its newest batch that named one."""
-    newest = (
-        sa.select(ingest_batches.c.source, sa.func.max(ingest_batches.c.seq).label("seq"))
-        .where(ingest_batches.c.school_id == school_id, ingest_batches.c.counts.like('%"mapping"%'))
-        .group_by(ingest_batches.c.source)
-        .subquery()
-    )
-    rows = conn.execute(sa.select(ingest_batches.c.source, ingest_batches.c.counts)
-                        .join(newest, ingest_batches.c.seq == newest.c.seq))
-    return {source: str(json.loads(counts)["mapping"]) for source, counts in rows}
+def _scope(school: _School, state: EvaluationState | None, digests: npt.NDArray[np.uint64],
+           changed: set[str], as_of: date) -> tuple[list[int], date | None]:
+    """Positions of the students to decide again, and the day up to which nothing of the others
+    changed (None: no such day, everything is decided again)."""
+    if state is None or school.last_as_of is None or as_of != school.last_as_of:
+        moved_on = state is not None and school.last_as_of is not None and school.last_as_of < as_of
+        return list(range(len(school.ids))), school.last_as_of if moved_on else None
+    old = dict(zip(state.student_ids, state.facts_digests.tolist(), strict=True))
+    new = digests.tolist()
+    chosen = [i for i, sid in enumerate(school.ids) if sid in changed or old.get(sid) != new[i]]
+    return chosen, school.last_as_of
 
 
-def _free_business_id(conn: sa.Connection, school_id: str, business_id: str) -> str:
-    """The business id, or with ``#n`` when an earlier melding with it was withdrawn (it came back)."""
-    taken = set(
-        conn.scalars(
-            sa.select(meldingen.c.business_id).where(
-                meldingen.c.school_id == school_id,
-                sa.or_(
-                    meldingen.c.business_id == business_id, meldingen.c.business_id.like(business_id + "#%")
-                ),
-            )
-        )
-    )
-    if business_id not in taken:
-        return business_id
-    n = 2
-    while f"{business_id}#{n}" in taken:
-        n += 1
-    return f"{business_id}#{n}"
+@dataclass
+class _Decided:
+    created: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
+    signals: int = 0
 
 
-def apply_signals(
-    conn: sa.Connection, context: DecisionContext, student_ids: Sequence[str], signals: Sequence[Signal], *,
-    cipher: FieldCipher,
-) -> tuple[list[str], list[str]]:
-    """Reconcile the meldingen of ``student_ids`` with a fresh signal list (inside a transaction):
-    a new signal becomes a melding (through the completeness gate), an active melding whose signal
-    vanished is withdrawn. Manual meldingen are a person's, not the signals': they stay."""
-    active = {
-        r.business_id.split("#", 1)[0]: (r.id, r.trigger_date)
-        for r in conn.execute(
-            sa.select(meldingen.c.id, meldingen.c.business_id, meldingen.c.trigger_date).where(
-                meldingen.c.school_id == context.school_id,
-                meldingen.c.student_id.in_(list(student_ids)),
-                meldingen.c.status != State.INGETROKKEN.value,
-                meldingen.c.rule.notin_(MANUAL_KINDS),
-            )
-        )
-    }
-    fresh = {s.business_id: s for s in signals}
-    policy = context.config.routing_policy(context.profile.routes)
-    created: list[str] = []
-    for business_id, signal in fresh.items():
-        if business_id not in active:
-            route = policy.route_for(signal) if signal.kind == "melding" else None
-            created.append(create_melding(conn, context, route, signal, cipher))
-    withdrawn: list[str] = []
-    for business_id, (melding_id, trigger) in active.items():
-        if business_id in fresh or trigger > context.as_of:
+def _decide(  # noqa: PLR0913  one evaluation's inputs, passed on from evaluate
+    conn: sa.Connection, context: DecisionContext, school: _School, calendar: SchoolCalendar,
+    counts: npt.NDArray[np.int64], *, scope: list[int], since: date | None,
+    changed: set[str] | frozenset[str], cipher: FieldCipher, watch: _Stopwatch, progress: Progress,
+) -> _Decided:
+    """Decide for the students at ``scope`` and reconcile their meldingen with the decisions."""
+    decided = _Decided()
+    if not scope:
+        return decided
+    profile, as_of = context.profile, context.as_of
+    everyone = len(scope) == len(school.ids)
+    with watch.stage("rules"):
+        students = [Student.model_validate_json(school.facts[i]) for i in scope]
+        frame = EvaluationFrame.from_counts(calendar, students, counts if everyone else counts[:, :, scope],
+                                            profile, as_of)
+        firings = {firing_key(frame, f): f for f in fire_all(frame)}
+        decided.signals = len(firings)
+        active = active_meldingen(conn, context.school_id, None if everyone else [s.id for s in students])
+        fresh: dict[str, Signal | None] = dict.fromkeys(firings)
+        for signal in uitschrijving_signals(students, as_of):
+            fresh[signal.business_id] = signal
+    with watch.stage("evidence"):
+        new_firings = [f for k, f in firings.items() if k not in active]
+        spans: dict[str, tuple[date, date]] = {}
+        for f in new_firings:
+            sid = students[f.student].id
+            first, last = frame.day_dates[f.evidence.first_day], frame.day_dates[f.evidence.last_day]
+            old = spans.get(sid)
+            spans[sid] = (min(first, old[0]), max(last, old[1])) if old else (first, last)
+        rows = columns_repo.record_rows(conn, context.school_id, spans)
+        frame.with_evidence(columns_from_rows(rows, {s.id: i for i, s in enumerate(students)}))
+        read = LessonIndex(rows)
+        for f in new_firings:
+            fresh[firing_key(frame, f)] = to_signal(frame, f)
+    with watch.stage("followup"):
+        no_shows = {students[f.student].id for f in new_firings if f.rule == NO_SHOW}
+        followed, records = _follow_up(conn, context, calendar, students, active=active, since=since,
+                                       changed=changed | no_shows)
+        for signal in followup_signals(conn, context.school_id, school.calendar, followed, records,
+                                       profile=profile, as_of=as_of):
+            fresh[signal.business_id] = signal
+    with watch.stage("reconcile"):
+        followed_ids = {s.id for s in followed}
+        decided.created, decided.withdrawn = reconcile(
+            conn, context, active, fresh, cipher=cipher, progress=progress, lessons=read.of,
+            # A follow-up melding stays unless its student's follow-up was decided again.
+            keep=lambda a: a.rule in FOLLOW_UP_KINDS and a.student_id not in followed_ids)
+    return decided
+
+
+def _follow_up(  # noqa: PLR0913  the decisions so far, and what changed
+    conn: sa.Connection, context: DecisionContext, calendar: SchoolCalendar, students: Sequence[Student],
+    *, active: dict[str, ActiveMelding], since: date | None, changed: set[str] | frozenset[str],
+) -> tuple[list[Student], list[AttendanceRecord]]:
+    """The students whose follow-up is decided again, and their records in its window: those in its
+    population or with a no-show, whose window was still open ``since`` or whose past changed."""
+    with_melding = {a.student_id for a in active.values() if a.rule in (NO_SHOW, NO_SHOW_SECOND)}
+    chosen: list[Student] = []
+    spans: dict[str, tuple[date, date]] = {}
+    for student in students:
+        if not (in_followup_scope(student, calendar) or student.id in with_melding):
             continue
-        withdraw(conn, melding_id, context.actor, "signaal vervallen na correctie")
-        withdrawn.append(melding_id)
-    return created, withdrawn
-
-
-def create_melding(  # noqa: PLR0913  the decision, and what a manual melding brings of its own
-    conn: sa.Connection, context: DecisionContext, route: str | None, signal: Signal, cipher: FieldCipher,
-    *, business_id: str | None = None, lessons: Sequence[Lesson] | None = None,
-    content: MeldingContent | None = None,
-) -> str:
-    """Store a signal as a melding; one that goes out waits in the review queue with its delivery
-    held, its verzuimspecificatie computed, until the gate (``settle``) releases it. Its message id.
-
-    ``business_id`` is a manual melding's own; ``lessons`` the lessons its specification counts
-    (default: those of the evidence days); ``content`` what the person filing it filled in."""
-    business_id = business_id or _free_business_id(conn, context.school_id, signal.business_id)
-    message_id = (
-        signal.message_id
-        if business_id == signal.business_id
-        else str(uuid.uuid5(MESSAGE_ID_NAMESPACE, business_id))
-    )
-    status = State.INTERN if route is None else State.CONCEPT
-    melding = NewMelding(school_id=context.school_id, business_id=business_id, message_id=message_id,
-                         signal=signal, status=status, route=route, profile_stamp=context.profile.stamp)
-    insert_melding(conn, melding)
-    if content is not None:
-        note(conn, message_id, content=encode_content(cipher, message_id, content))
-    if route is not None:
-        outbox.queue_delivery(conn, message_id, school_id=context.school_id, route=route, held=True)
-        if lessons is None:
-            lessons = lessons_of(conn, context.school_id, signal.student_id, signal.evidence)
-        spec = specify(signal.evidence, lessons, signal.hours)
-        note(conn, message_id, specification=json.dumps(specification_to_json(spec)))
-    audit.append(
-        conn,
-        actor=context.actor,
-        action="besluit",
-        school_id=context.school_id,
-        subject=message_id,
-        data={
-            "rule": signal.rule,
-            "kind": signal.kind,
-            "student_id": signal.student_id,
-            "business_id": business_id,
-            "trigger_date": signal.trigger_date.isoformat(),
-            "evidence": list(signal.evidence),
-            "profile": context.profile.stamp,
-            "mappings": dict(context.mappings),
-            "route": route,
-            "status": status.value,
-        },
-    )
-    if route is not None:
-        settle(conn, cipher, context.gate, message_id, context.actor)
-    return message_id
-
-
+        window = followup_window(student, calendar, context.profile)
+        if window is None or window[0] > context.as_of:
+            continue
+        if since is None or window[1] > since or student.id in changed or student.id in with_melding:
+            chosen.append(student)
+            spans[student.id] = (window[0], min(window[1], context.as_of))
+    return chosen, columns_repo.records_between(conn, context.school_id, spans)

@@ -14,7 +14,7 @@ from gateway.domain.ports import SourceBatch
 from gateway.intake.batch_checks import Rejection, amsterdam_today, check_batch, unknown_withdrawals
 from gateway.pipeline.batches import open_batch, store_calendar, store_cursor
 from gateway.store import attendance as attendance_repo
-from gateway.store import audit
+from gateway.store import audit, statistics
 from gateway.store import students as students_repo
 from gateway.store.engine import Store
 from gateway.store.schema import calendars, ingest_batches
@@ -67,8 +67,8 @@ def ingest(  # noqa: PLR0913  the batch, where it goes, and how strictly it is c
     if not source or len(source) > MAX_SOURCE_NAME:
         raise GatewayError("bronnaam ontbreekt of is te lang")
     try:
-        return _ingest(store, school_id, source, batch, actor,
-                       as_of=as_of or amsterdam_today(), strict_withdrawals=strict_withdrawals)
+        result = _ingest(store, school_id, source, batch, actor,
+                         as_of=as_of or amsterdam_today(), strict_withdrawals=strict_withdrawals)
     except _Rejected as rejected:
         with store.write() as conn:  # the batch was rolled back; only the refusal is recorded
             audit.append(
@@ -84,6 +84,22 @@ def ingest(  # noqa: PLR0913  the batch, where it goes, and how strictly it is c
                 },
             )
         return IngestResult(accepted=False, rejected=rejected.rejected)
+    _refresh_statistics(store, result, len(batch.students))
+    return result
+
+
+def _refresh_statistics(store: Store, result: IngestResult, students: int) -> None:
+    """After a batch that changed a large share of a table, analyse it (in its own short transaction,
+    once the batch is committed, so no ingest holds the table's ANALYZE lock while it writes)."""
+    written = {
+        "attendance": result.new + result.changed + result.withdrawn,
+        "attendance_history": result.changed + result.withdrawn,
+        "students": students,
+    }
+    if not any(written.values()):
+        return  # nothing written (a re-delivery): the statistics are as current as they were
+    with store.write() as conn:
+        statistics.analyze_after_bulk(conn, written)
 
 
 def _ingest(  # noqa: PLR0913  ingest's arguments, passed on

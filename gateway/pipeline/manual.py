@@ -22,7 +22,7 @@ from gateway.domain.melding_content import MeldingContent
 from gateway.domain.signals import Signal
 from gateway.domain.soort_verzuim import MANUAL_KINDS, MANUAL_TITLES
 from gateway.pipeline.content import check_leslocatie
-from gateway.pipeline.evaluation import DecisionContext, create_melding
+from gateway.pipeline.decisions import DecisionContext, create_melding
 from gateway.pipeline.specification import lessons_between
 from gateway.store import Store
 from gateway.store import students as students_repo

@@ -72,7 +72,7 @@ class Unscheduled:
 # --- who the follow-up concerns --------------------------------------------------------------------
 
 
-def _in_no_show_scope(student: Student, calendar: SchoolCalendar) -> bool:
+def in_followup_scope(student: Student, calendar: SchoolCalendar) -> bool:
     """The no-show rule's population (DESIGN.md section 3): mbo, enrolled before the first school day,
     no intro day, no startkwalificatie."""
     return (student.leerweg in ("BOL", "BBL") and not student.intro_attended and not student.startkwalificatie
@@ -92,6 +92,18 @@ def _by_student(records: Iterable[AttendanceRecord]) -> dict[str, list[Attendanc
 
 def _no_show_days(student: Student, profile: Profile) -> int:
     return profile.no_show_bbl_school_days if student.leerweg == "BBL" else profile.no_show_bol_school_days
+
+
+def followup_window(student: Student, calendar: SchoolCalendar, profile: Profile) -> tuple[date, date] | None:
+    """The first and last school day whose records the follow-up reads for the student (its tasks
+    and second determination decide on no other day); None when the student has no school day."""
+    first = _first_index(student, calendar)
+    if first is None:
+        return None
+    span = min(profile.no_show_contact_task_days, _no_show_days(student, profile))
+    span = max(span, profile.no_show_second_determination_school_days or 0)
+    last = min(first + span - 1, len(calendar.school_days) - 1)
+    return calendar.school_days[first], calendar.school_days[max(first, last)]
 
 
 # --- contact tasks ---------------------------------------------------------------------------------
@@ -149,7 +161,7 @@ def contact_tasks(calendar: Calendar, students: Iterable[Student], records: Iter
     and, up to that day, no present or late record and no authorised absence."""
     frame = _Frame(SchoolCalendar(calendar), profile, as_of)
     own = _by_student(records)
-    return [task for s in students if _in_no_show_scope(s, frame.calendar)
+    return [task for s in students if in_followup_scope(s, frame.calendar)
             for task in _tasks_of(s, own.get(s.id, []), frame)]
 
 

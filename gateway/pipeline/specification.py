@@ -12,6 +12,8 @@ import sqlalchemy as sa
 
 from gateway.domain.melding_content import Verzuimspecificatie
 from gateway.domain.reasons import is_authorised
+from gateway.domain.signals import Signal
+from gateway.store.attendance_columns import RecordRow
 from gateway.store.schema import attendance
 
 _CHUNK = 500
@@ -75,6 +77,25 @@ def lessons_of(conn: sa.Connection, school_id: str, student_id: str,
     rows = conn.execute(sa.select(a.record_id, a.day, a.start_min, a.end_min, a.status, a.minutes_late)
                         .where(*live, a.day.in_(sorted(days))))
     return [Lesson(rid, _day(day), end - start, status, late) for rid, day, start, end, status, late in rows]
+
+
+class LessonIndex:
+    """Lessons already read (by the evaluation, for evidence), so a new melding's specification does
+    not read them again: ``of(signal)`` gives what ``lessons_of`` would, or None when not all are here."""
+
+    def __init__(self, rows: Iterable[RecordRow]) -> None:
+        self._by_day: dict[tuple[str, date], list[Lesson]] = {}
+        self._day_of: dict[str, tuple[str, date]] = {}
+        for rid, sid, day, start, end, status, _reason, late in rows:
+            self._by_day.setdefault((sid, day), []).append(Lesson(rid, day, end - start, status, late))
+            self._day_of[rid] = (sid, day)
+
+    def of(self, signal: Signal) -> list[Lesson] | None:
+        """The lessons on the days of the signal's evidence (the evidence included)."""
+        keys = {self._day_of.get(rid) for rid in signal.evidence}
+        if not signal.evidence or None in keys:
+            return None
+        return [lesson for key in sorted(k for k in keys if k is not None) for lesson in self._by_day[key]]
 
 
 def lessons_between(conn: sa.Connection, school_id: str, student_id: str,

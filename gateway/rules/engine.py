@@ -9,7 +9,7 @@ import numpy as np
 
 from gateway.domain.calendar import SchoolCalendar
 from gateway.domain.model import AttendanceRecord, Calendar, Student
-from gateway.domain.signals import Signal, SignalKind
+from gateway.domain.signals import Signal, SignalKind, business_id
 from gateway.rules import (
     intern_10u,
     langdurig_relatief_verzuim,
@@ -98,6 +98,12 @@ def fire_all(frame: EvaluationFrame) -> list[Firing]:
             silence_from[f.trigger_day, f.student] = True
     firings.extend(verzuim_16u.fire(frame, silence_from))
     return firings
+
+
+def firing_key(frame: EvaluationFrame, firing: Firing) -> str:
+    """The business id the firing's signal will have, without making the signal (no evidence)."""
+    return business_id(frame.students[firing.student].id, firing.rule, frame.day_dates[firing.start_day],
+                       frame.day_dates[firing.trigger_day])
 
 
 def _actie_gewenst(rule: str, profile: Profile) -> bool | None:

@@ -80,8 +80,35 @@ def columns_from_records(
     )
 
 
-def classify(columns: AttendanceColumns, late_minutes: int) -> npt.NDArray[np.int8]:
-    """What each record counts as under the profile's late limit (CLS_* codes)."""
+def _day_ordinals(days: Iterable[object]) -> dict[object, int]:
+    """Each distinct day (a date, or its ISO text as SQLite gives it) with its ordinal."""
+    out: dict[object, int] = {}
+    for day in days:
+        if day not in out:
+            out[day] = (day if isinstance(day, date) else date.fromisoformat(str(day))).toordinal()
+    return out
+
+
+def columns_from_rows(rows: Sequence[tuple[str, str, object, int, int, str, str | None, int | None]],
+                      index: dict[str, int]) -> AttendanceColumns:
+    """Columns from stored rows (record id, student id, day, start and end minute, status, reason,
+    minutes late), in their order; ``day`` is a date or its ISO text. Unknown students are skipped."""
+    kept = [r for r in rows if r[1] in index]
+    n = len(kept)
+    ordinals = _day_ordinals(r[2] for r in kept)
+    return AttendanceColumns(
+        student=np.fromiter((index[r[1]] for r in kept), np.int32, n),
+        day_ordinal=np.fromiter((ordinals[r[2]] for r in kept), np.int32, n),
+        minutes=np.fromiter((r[4] - r[3] for r in kept), np.int32, n),
+        status=np.fromiter((STATUS_CODES[r[5]] for r in kept), np.int8, n),
+        reason=np.fromiter((REASON_INDEX[r[6]] if r[6] else NO_REASON for r in kept), np.int16, n),
+        minutes_late=np.fromiter((r[7] or 0 for r in kept), np.int32, n),
+        ids=[r[0] for r in kept],
+    )
+
+
+def classify(columns: AttendanceColumns | GroupedAttendance, late_minutes: int) -> npt.NDArray[np.int8]:
+    """What each record (or group of alike records) counts as under the profile's late limit (CLS_*)."""
     authorised = np.isin(columns.reason, _AUTHORISED_CODES)
     late = columns.status == STATUS_LATE
     over = late & (columns.minutes_late > late_minutes)
@@ -92,6 +119,103 @@ def classify(columns: AttendanceColumns, late_minutes: int) -> npt.NDArray[np.in
     cls[over & ~authorised] = CLS_UNAUTHORISED
     cls[late & ~over & ~authorised] = CLS_LATE_ARRIVAL
     return cls
+
+
+@dataclass(frozen=True)
+class GroupedAttendance:
+    """Records grouped by student, day and everything their class depends on, with how many there
+    are and their minutes: what the store hands the daily job instead of one row per lesson."""
+
+    student: npt.NDArray[np.int32]       # index into the student list
+    day_ordinal: npt.NDArray[np.int32]
+    status: npt.NDArray[np.int8]
+    reason: npt.NDArray[np.int16]
+    minutes_late: npt.NDArray[np.int32]
+    count: npt.NDArray[np.int64]         # records in the group
+    minutes: npt.NDArray[np.int64]       # their minutes together
+
+    def __len__(self) -> int:
+        return int(self.student.shape[0])
+
+
+def grouped_from_rows(rows: Sequence[tuple[str, object, str, str | None, int | None, int, int]],
+                      index: dict[str, int]) -> GroupedAttendance:
+    """Groups as the store returns them: (student id, day, status, reason, minutes late, records,
+    minutes); ``day`` is a date or its ISO text. Rows of students not in ``index`` are skipped."""
+    kept = [r for r in rows if r[0] in index]
+    n = len(kept)
+    ordinals = _day_ordinals(r[1] for r in kept)
+    return GroupedAttendance(
+        student=np.fromiter((index[r[0]] for r in kept), np.int32, n),
+        day_ordinal=np.fromiter((ordinals[r[1]] for r in kept), np.int32, n),
+        status=np.fromiter((STATUS_CODES[r[2]] for r in kept), np.int8, n),
+        reason=np.fromiter((REASON_INDEX[r[3]] if r[3] else NO_REASON for r in kept), np.int16, n),
+        minutes_late=np.fromiter((r[4] or 0 for r in kept), np.int32, n),
+        count=np.fromiter((r[5] for r in kept), np.int64, n),
+        minutes=np.fromiter((r[6] for r in kept), np.int64, n),
+    )
+
+
+# What a frame counts per school day and student; the rules read nothing else but the evidence.
+MATRICES = ("records", "unauthorised", "unauthorised_minutes", "late_arrivals", "ziek", "luxe",
+            "present_or_late", "authorised_absent", "absent")
+
+
+def _masks(cls: npt.NDArray[np.int8], status: npt.NDArray[np.int8],
+           reason: npt.NDArray[np.int16]) -> dict[str, tuple[BoolArray, bool]]:
+    """Per matrix of MATRICES: which records it counts, and whether it sums their minutes."""
+    unauthorised = cls == CLS_UNAUTHORISED
+    absent = status == STATUS_ABSENT
+    return {
+        "records": (np.ones(len(cls), dtype=bool), False),
+        "unauthorised": (unauthorised, False),
+        "unauthorised_minutes": (unauthorised, True),
+        "late_arrivals": (cls == CLS_LATE_ARRIVAL, False),
+        "ziek": (absent & (reason == ZIEK), False),
+        "luxe": (absent & (reason == LUXE), False),
+        "present_or_late": (status != STATUS_ABSENT, False),
+        "authorised_absent": (cls == CLS_AUTHORISED, False),
+        "absent": (absent, False),
+    }
+
+
+def _count(flat: IntArray, size: int, *, cls: npt.NDArray[np.int8], status: npt.NDArray[np.int8],  # noqa: PLR0913
+           reason: npt.NDArray[np.int16], count: IntArray, minutes: IntArray) -> dict[str, IntArray]:
+    """Per cell of ``flat`` (day * n_students + student), every matrix of MATRICES."""
+    return {name: np.bincount(flat[mask], weights=(minutes if by_minutes else count)[mask],
+                              minlength=size).astype(np.int64)
+            for name, (mask, by_minutes) in _masks(cls, status, reason).items()}
+
+
+def school_day_positions(calendar: SchoolCalendar,
+                         day_ordinal: npt.NDArray[np.int32]) -> tuple[IntArray, BoolArray]:
+    """Per day: its index among the calendar's school days, and whether it is a school day at all."""
+    ordinals = np.array([d.toordinal() for d in calendar.school_days], dtype=np.int64)
+    pos = np.searchsorted(ordinals, day_ordinal)
+    if not len(ordinals):
+        return pos, np.zeros(len(day_ordinal), dtype=bool)
+    return pos, (pos < len(ordinals)) & (ordinals[np.minimum(pos, len(ordinals) - 1)] == day_ordinal)
+
+
+def new_day_counts(calendar: SchoolCalendar, n_students: int) -> IntArray:
+    """Zero counts ``[matrix, school day, student]`` over every school day of the calendar."""
+    return np.zeros((len(MATRICES), len(calendar.school_days), n_students), dtype=np.int64)
+
+
+def add_day_counts(counts: IntArray, calendar: SchoolCalendar, groups: GroupedAttendance,
+                   late_minutes: int) -> None:
+    """Add what ``groups`` count as to ``counts`` (from ``new_day_counts``), in place; groups on
+    days that are no school day count nowhere, as in a frame."""
+    n_students = counts.shape[2]
+    pos, on_day = school_day_positions(calendar, groups.day_ordinal)
+    rows = np.flatnonzero(on_day)
+    cls = classify(groups, late_minutes)[rows]
+    flat = pos[rows] * n_students + groups.student[rows].astype(np.int64)
+    count, minutes = groups.count[rows], groups.minutes[rows]
+    masks = _masks(cls, groups.status[rows], groups.reason[rows])
+    for i, name in enumerate(MATRICES):
+        mask, by_minutes = masks[name]
+        np.add.at(counts[i].reshape(-1), flat[mask], (minutes if by_minutes else count)[mask])
 
 
 @dataclass(frozen=True)
@@ -113,13 +237,7 @@ class RecordChunk:
 
     def __init__(self, calendar: SchoolCalendar, columns: AttendanceColumns, n_students: int,
                  n_days: int, late_minutes: int) -> None:
-        ordinals = np.array([d.toordinal() for d in calendar.school_days], dtype=np.int64)
-        pos = np.searchsorted(ordinals, columns.day_ordinal)
-        if len(ordinals):
-            on_school_day = (pos < len(ordinals)) & (
-                ordinals[np.minimum(pos, len(ordinals) - 1)] == columns.day_ordinal)
-        else:
-            on_school_day = np.zeros(len(columns), dtype=bool)
+        pos, on_school_day = school_day_positions(calendar, columns.day_ordinal)
         rows = np.flatnonzero(on_school_day & (pos < n_days))  # only school days up to as_of
         day = pos[rows]
         student = columns.student[rows].astype(np.int64)
@@ -197,6 +315,26 @@ class EvaluationFrame:
         }
         self.startkwalificatie = np.array([s.startkwalificatie for s in students], dtype=bool)
 
+    @classmethod
+    def from_counts(cls, calendar: SchoolCalendar, students: Sequence[Student], counts: IntArray,
+                    profile: Profile, as_of: date) -> EvaluationFrame:
+        """A frame from ``day_counts`` (``[matrix, school day, student]``, at least up to ``as_of``),
+        without records: ``with_evidence`` adds those the signals to be made point at."""
+        frame = cls.__new__(cls)
+        frame._setup(calendar, students, profile, as_of)
+        frame.chunks = []
+        frame._set_matrices({name: np.asarray(counts[i, : frame.n_days], dtype=np.int64)
+                             for i, name in enumerate(MATRICES)})
+        return frame
+
+    def with_evidence(self, columns: AttendanceColumns) -> None:
+        """Add records for ``evidence`` without counting them (they are in the matrices already).
+
+        A firing's evidence comes out right only when ``columns`` holds all of that student's
+        records in the firing's evidence span."""
+        self.chunks.append(RecordChunk(self.calendar, columns, self.n_students, self.n_days,
+                                       self.profile.late_minutes))
+
     def extended(self, columns: AttendanceColumns, as_of: date) -> EvaluationFrame:
         """A frame with new records added and ``as_of`` moved on (the daily job).
 
@@ -216,35 +354,14 @@ class EvaluationFrame:
 
     # --- matrices -----------------------------------------------------------------------------
 
-    MATRICES = ("records", "unauthorised", "unauthorised_minutes", "late_arrivals", "ziek", "luxe",
-                "present_or_late", "authorised_absent", "absent")
-
     def _count_chunk(self, chunk: RecordChunk) -> dict[str, IntArray]:
-        size = self.n_days * self.n_students
         flat = chunk.day * self.n_students + chunk.student
-
-        def count(mask: BoolArray, weights: IntArray | None = None) -> IntArray:
-            w = None if weights is None else weights[mask]
-            counts = np.bincount(flat[mask], weights=w, minlength=size)
-            return counts.astype(np.int64).reshape(self.n_days, self.n_students)
-
-        cls, status, reason = chunk.record_class, chunk.status, chunk.reason
-        unauthorised = cls == CLS_UNAUTHORISED
-        absent = status == STATUS_ABSENT
-        return {
-            "records": count(np.ones(len(cls), dtype=bool)),
-            "unauthorised": count(unauthorised),
-            "unauthorised_minutes": count(unauthorised, chunk.minutes),
-            "late_arrivals": count(cls == CLS_LATE_ARRIVAL),
-            "ziek": count(absent & (reason == ZIEK)),
-            "luxe": count(absent & (reason == LUXE)),
-            "present_or_late": count(status != STATUS_ABSENT),
-            "authorised_absent": count(cls == CLS_AUTHORISED),
-            "absent": count(absent),
-        }
+        counts = _count(flat, self.n_days * self.n_students, cls=chunk.record_class, status=chunk.status,
+                        reason=chunk.reason, count=np.ones(len(flat), dtype=np.int64), minutes=chunk.minutes)
+        return {name: matrix.reshape(self.n_days, self.n_students) for name, matrix in counts.items()}
 
     def _matrices(self) -> dict[str, IntArray]:
-        return {name: getattr(self, name) for name in self.MATRICES}
+        return {name: getattr(self, name) for name in MATRICES}
 
     def _set_matrices(self, counts: dict[str, IntArray]) -> None:
         self.records = counts["records"]

@@ -6,7 +6,7 @@ import hashlib
 import json
 import tomllib
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -147,7 +147,7 @@ class Profile(BaseModel):
                              f"(bekend: {', '.join(sorted(REQUIRABLE_FIELDS))})")
         return value
 
-    @property
+    @cached_property
     def stamp(self) -> str:
         """Version plus a digest of the effective values, so an override changes the stamp."""
         digest = hashlib.sha256(

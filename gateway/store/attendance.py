@@ -1,7 +1,9 @@
 """Attendance records in the store: idempotent by (school, source, record id), history kept.
 
 This is the hot path of ingest, so it speaks to the driver directly (``exec_driver_sql`` with
-``executemany``) instead of building a statement per row.
+``executemany``) instead of building a statement per row. On PostgreSQL a batch is COPied into a
+temporary table and compared with the stored records in SQL, by primary-key probes whose plan does
+not depend on the table's statistics (a re-delivered snapshot costs about what a fresh one does).
 """
 
 from __future__ import annotations
@@ -53,10 +55,13 @@ def _existing(
     for i in range(0, len(record_ids), _LOOKUP_CHUNK):
         chunk = list(record_ids[i : i + _LOOKUP_CHUNK])
         if conn.dialect.name == "postgresql":
+            # One primary-key probe per id, whatever the statistics say (see _PG_CHANGED).
             sql = (
-                f"SELECT {cols} FROM attendance WHERE school_id = %s AND source = %s AND record_id = ANY(%s)"  # noqa: S608
+                f"SELECT a.* FROM unnest(%s::text[]) AS b(record_id) CROSS JOIN LATERAL ("  # noqa: S608
+                f"SELECT {cols} FROM attendance WHERE school_id = %s AND source = %s "
+                "AND record_id = b.record_id OFFSET 0) AS a"
             )
-            params: tuple[Any, ...] = (school_id, source, chunk)
+            params: tuple[Any, ...] = (chunk, school_id, source)
         else:
             sql = (
                 f"SELECT {cols} FROM attendance WHERE school_id = ? AND source = ? "  # noqa: S608
@@ -121,9 +126,11 @@ def upsert_records(
 ) -> UpsertCounts:
     """Insert new records, replace changed ones (the old version goes to the history), skip equal ones."""
     latest = _insert_rows(records, school_id, source, seq, sqlite=conn.dialect.name == "sqlite")
-    counts = UpsertCounts()
     if not latest:
-        return counts
+        return UpsertCounts()
+    if conn.dialect.name == "postgresql":
+        return _upsert_postgres(conn, school_id, source, latest, seq)
+    counts = UpsertCounts()
     # Fresh records go in at once; only when some ids were already stored do we look them up.
     columns = ", ".join(_INSERT_COLUMNS)
     inserted = conn.exec_driver_sql(
@@ -150,12 +157,79 @@ def upsert_records(
         updates.append((*values, old[7] + 1, seq, False, school_id, source, rid))
         counts.students.update((values[0], old[0]))
     counts.changed = len(updates)
-    if updates:
-        _copy_to_history(conn, school_id, source, [u[-1] for u in updates], seq)
-        m = _marks(conn, 1)
-        sets = ", ".join(f"{c} = {m}" for c in (*_VALUE_COLUMNS, "version", "batch_seq", "withdrawn"))
-        where = f"school_id = {m} AND source = {m} AND record_id = {m}"
-        conn.exec_driver_sql(f"UPDATE attendance SET {sets} WHERE {where}", updates)  # noqa: S608
+    _replace(conn, school_id, source, updates, seq)
+    return counts
+
+
+def _replace(
+    conn: sa.Connection, school_id: str, source: str, updates: list[tuple[Any, ...]], seq: int
+) -> None:
+    """Copy the stored versions to the history, then overwrite them (rows in ``UPDATE`` shape)."""
+    if not updates:
+        return
+    _copy_to_history(conn, school_id, source, [u[-1] for u in updates], seq)
+    m = _marks(conn, 1)
+    sets = ", ".join(f"{c} = {m}" for c in (*_VALUE_COLUMNS, "version", "batch_seq", "withdrawn"))
+    where = f"school_id = {m} AND source = {m} AND record_id = {m}"
+    conn.exec_driver_sql(f"UPDATE attendance SET {sets} WHERE {where}", updates)  # noqa: S608
+
+
+# PostgreSQL: the batch is copied into a temporary table, and everything else is done in SQL, so
+# unchanged records never travel back to Python. The table lives per connection and is emptied at
+# every commit.
+_PG_BATCH_TABLE = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS ingest_batch (record_id varchar(128) NOT NULL, "
+    "student_id varchar(64) NOT NULL, day date NOT NULL, start_min smallint NOT NULL, "
+    "end_min smallint NOT NULL, status varchar(8) NOT NULL, reason varchar(32), minutes_late smallint) "
+    "ON COMMIT DELETE ROWS"
+)
+_PG_BATCH_COLUMNS = ("record_id", *_VALUE_COLUMNS)
+_PG_INSERT = (
+    "WITH added AS (INSERT INTO attendance ({columns}) "
+    "SELECT %(school)s, %(source)s, {batch}, 1, %(seq)s, false FROM ingest_batch ORDER BY record_id "
+    "ON CONFLICT (school_id, source, record_id) DO NOTHING RETURNING student_id) "
+    "SELECT count(*), coalesce(array_agg(DISTINCT student_id), '{{}}') FROM added"
+)
+# The stored records this batch changes (a withdrawn one delivered again counts as changed); rows
+# inserted by this batch (batch_seq = seq) are new, not changed. The lateral subquery with OFFSET 0
+# cannot be flattened into a join, so the plan is one primary-key probe per batch row whatever the
+# statistics say: never a hash join over the whole table on a stale row count.
+_PG_CHANGED = (
+    "SELECT b.record_id, a.student_id, a.version FROM ingest_batch b CROSS JOIN LATERAL ("  # noqa: S608
+    f"SELECT {', '.join(_VALUE_COLUMNS)}, version, withdrawn, batch_seq FROM attendance "
+    "WHERE school_id = %(school)s AND source = %(source)s AND record_id = b.record_id OFFSET 0) a "
+    "WHERE a.batch_seq <> %(seq)s AND (a.withdrawn OR "
+    f"({', '.join(f'a.{c}' for c in _VALUE_COLUMNS)}) IS DISTINCT FROM "
+    f"({', '.join(f'b.{c}' for c in _VALUE_COLUMNS)}))"
+)
+
+
+def _upsert_postgres(
+    conn: sa.Connection, school_id: str, source: str, latest: dict[str, tuple[Any, ...]], seq: int
+) -> UpsertCounts:
+    """``upsert_records`` on PostgreSQL: only new students and changed records come back to Python."""
+    conn.exec_driver_sql(_PG_BATCH_TABLE)
+    conn.exec_driver_sql("DELETE FROM ingest_batch")  # a second call in one transaction starts afresh
+    with conn.connection.driver_connection.cursor() as cur, cur.copy(  # type: ignore[union-attr]
+        f"COPY ingest_batch ({', '.join(_PG_BATCH_COLUMNS)}) FROM STDIN"
+    ) as copy:
+        for row in latest.values():
+            copy.write_row(row[2:10])
+    names = {"school": school_id, "source": source, "seq": seq}
+    new, new_students = conn.exec_driver_sql(
+        _PG_INSERT.format(columns=", ".join(_INSERT_COLUMNS), batch=", ".join(_PG_BATCH_COLUMNS)), names
+    ).one()
+    counts = UpsertCounts(new=new, students=set(new_students))
+    if new == len(latest):
+        return counts
+    updates = []
+    for rid, old_student, version in conn.exec_driver_sql(_PG_CHANGED, names):
+        values = latest[rid][3:10]
+        updates.append((*values, version + 1, seq, False, school_id, source, rid))
+        counts.students.update((values[0], old_student))
+    counts.changed = len(updates)
+    counts.unchanged = len(latest) - new - len(updates)
+    _replace(conn, school_id, source, updates, seq)
     return counts
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -72,6 +72,17 @@ _MOVE_HEAD = (
 )
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One entry to append: who did what, for which school and subject, with what data."""
+
+    actor: str
+    action: str
+    data: Mapping[str, Any]
+    school_id: str | None = None
+    subject: str | None = None
+
+
 def append(  # noqa: PLR0913  the entry's own fields, keyword-only, named at every call site
     conn: sa.Connection,
     *,
@@ -82,21 +93,39 @@ def append(  # noqa: PLR0913  the entry's own fields, keyword-only, named at eve
     subject: str | None = None,
 ) -> int:
     """Append one entry inside the caller's transaction; returns its sequence number."""
-    _check_no_personal_data(data)
+    return append_many(conn, [Entry(actor, action, data, school_id, subject)])
+
+
+def append_many(conn: sa.Connection, entries: Sequence[Entry]) -> int:
+    """Append entries in order inside the caller's transaction, taking the audit head once (a
+    worker records a whole batch of outcomes this way); returns the last sequence number.
+
+    The chain is the same as with one ``append`` per entry: each entry hashes the previous one.
+    """
+    for entry in entries:
+        _check_no_personal_data(entry.data)
     head = conn.execute(_HEAD).one()
-    body = EntryBody(
-        seq=int(head.seq) + 1,
-        ts=datetime.now(UTC).isoformat(timespec="microseconds"),
-        actor=actor,
-        action=action,
-        school_id=school_id,
-        subject=subject,
-        data=canonical_json(dict(data)),
-    )
-    digest = entry_hash(head.hash, body)
-    conn.execute(_INSERT, {**asdict(body), "prev_hash": head.hash, "hash": digest})
-    conn.execute(_MOVE_HEAD, {"new_seq": body.seq, "new_hash": digest})
-    return body.seq
+    seq, prev_hash = int(head.seq), str(head.hash)
+    if not entries:
+        return seq
+    rows = []
+    for entry in entries:
+        seq += 1
+        body = EntryBody(
+            seq=seq,
+            ts=datetime.now(UTC).isoformat(timespec="microseconds"),
+            actor=entry.actor,
+            action=entry.action,
+            school_id=entry.school_id,
+            subject=entry.subject,
+            data=canonical_json(dict(entry.data)),
+        )
+        digest = entry_hash(prev_hash, body)
+        rows.append({**asdict(body), "prev_hash": prev_hash, "hash": digest})
+        prev_hash = digest
+    conn.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
+    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
+    return seq
 
 
 @dataclass(frozen=True)

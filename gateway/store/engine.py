@@ -14,6 +14,7 @@ from alembic.config import Config
 from sqlalchemy import event
 
 from gateway.domain.errors import ConfigurationError
+from gateway.store import statistics
 from gateway.store.crypto import FieldCipher
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -109,6 +110,9 @@ class Store:
             conn.execution_options(write=True)
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
+            conn.commit()
+            # A migration may create, fill or rebuild tables: the planner should not be left guessing.
+            statistics.analyze_all(conn)
             conn.commit()
 
     def close(self) -> None:

@@ -27,7 +27,7 @@ from gateway.domain.errors import ConfigurationError
 from gateway.domain.lifecycle import State
 from gateway.domain.model import Calendar
 from gateway.domain.outbox_lifecycle import ACTIVE
-from gateway.store import audit
+from gateway.store import audit, evaluation_state
 from gateway.store.engine import Store
 from gateway.store.schema import (
     attendance,
@@ -116,6 +116,9 @@ def _prune_school(
             )
         )
         setattr(result, field, getattr(result, field) + int(gone.rowcount))
+        if table is attendance and gone.rowcount:
+            # The kept evaluation state counts what was just deleted: the next evaluation reads the store.
+            evaluation_state.forget(conn, school_id)
     old_batches = sa.select(ingest_batches.c.seq).where(
         ingest_batches.c.school_id == school_id,
         ingest_batches.c.created_at < datetime.combine(cutoff, time()),

@@ -35,6 +35,8 @@ students = sa.Table(
     sa.Column("personal", sa.Text, nullable=True),
     sa.Column("changed_seq", sa.Integer, nullable=False),  # ingest batch that last changed the student
     sa.Column("evaluated_seq", sa.Integer, nullable=False, server_default="0"),
+    # Ingest batch that last changed the student's facts or personal data (the gate reads both).
+    sa.Column("details_seq", sa.Integer, nullable=False, server_default="0"),
 )
 
 attendance = sa.Table(
@@ -53,7 +55,10 @@ attendance = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("batch_seq", sa.Integer, nullable=False),
     sa.Column("withdrawn", sa.Boolean, nullable=False),
-    sa.Index("ix_attendance_student", "school_id", "student_id"),
+    # Covering what a record counts as: evaluation groups a school's records in index order, unsorted.
+    sa.Index("ix_attendance_student_day", "school_id", "student_id", "day", "status", "reason",
+             "minutes_late", "withdrawn", "start_min", "end_min"),
+    sa.Index("ix_attendance_batch", "school_id", "batch_seq"),
 )
 
 # Every replaced or withdrawn version of a record, as it was.
@@ -74,6 +79,19 @@ attendance_history = sa.Table(
     sa.Column("batch_seq", sa.Integer, nullable=False),
     sa.Column("withdrawn", sa.Boolean, nullable=False),
     sa.Column("replaced_by_seq", sa.Integer, nullable=False),
+    sa.Index("ix_attendance_history_replaced", "school_id", "replaced_by_seq"),
+)
+
+# Yesterday's evaluation of a school: per student and school day what its records count as, up to
+# batch ``watermark``, so the daily job re-reads only what changed (gateway/store/evaluation_state.py).
+evaluation_state = sa.Table(
+    "evaluation_state",
+    metadata,
+    sa.Column("school_id", ID, primary_key=True),
+    sa.Column("valid_for", sa.String(64), nullable=False),  # digest of what the counts depend on
+    sa.Column("watermark", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 
 ingest_batches = sa.Table(

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from gateway.domain.errors import IntegrityError
 from gateway.domain.model import Student
 from gateway.domain.personal_data import RULE_FACTS, is_personal
 from gateway.domain.ports import StudentDetails
@@ -63,53 +64,73 @@ def mark_changed(conn: sa.Connection, school_id: str, ids: Iterable[str], seq: i
     return found
 
 
+def _personal_text(personal: dict[str, Any]) -> str | None:
+    return json.dumps(personal, sort_keys=True) if personal else None
+
+
+def _stored_personal(cipher: FieldCipher, context: str, sealed: str | None) -> str | None:
+    """The stored personal data as text; None when there is none or it no longer opens (then it is
+    written again)."""
+    if sealed is None:
+        return None
+    try:
+        return cipher.decrypt(sealed, context)
+    except IntegrityError:
+        return None
+
+
 def upsert_students(
     conn: sa.Connection, cipher: FieldCipher, school_id: str, batch: Sequence[Student], seq: int
 ) -> set[str]:
-    """Insert or replace students; returns the ids whose rule facts are new or changed."""
+    """Insert or replace students; returns the ids whose rule facts are new or changed. A student
+    whose facts and personal data are as stored is not written (a daily sync repeats them all)."""
     if not batch:
         return set()
     latest = {s.id: s for s in batch}
-    current = {
-        r.id: r.facts
-        for r in conn.execute(
-            sa.select(students.c.id, students.c.facts).where(
-                students.c.school_id == school_id, students.c.id.in_(list(latest))
-            )
-        )
-    }
+    wanted = list(latest)
+    current: dict[str, Any] = {}
+    for i in range(0, len(wanted), 1000):
+        current.update((r.id, r) for r in conn.execute(
+            sa.select(students.c.id, students.c.facts, students.c.personal, students.c.changed_seq).where(
+                students.c.school_id == school_id, students.c.id.in_(wanted[i : i + 1000]))))
     changed: set[str] = set()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for sid, student in latest.items():
         facts, personal = split_student(student)
-        sealed = (
-            cipher.encrypt(json.dumps(personal, sort_keys=True), personal_context(school_id, sid))
-            if personal
-            else None
-        )
-        if sid not in current:
-            conn.execute(
-                students.insert().values(
-                    school_id=school_id,
-                    id=sid,
-                    facts=facts,
-                    personal=sealed,
-                    changed_seq=seq,
-                    evaluated_seq=0,
-                )
-            )
+        text = _personal_text(personal)
+        context = personal_context(school_id, sid)
+        old = current.get(sid)
+        if old is None:
+            inserts.append({"school_id": school_id, "id": sid, "facts": facts, "changed_seq": seq,
+                            "evaluated_seq": 0, "details_seq": seq,
+                            "personal": cipher.encrypt(text, context) if text else None})
             changed.add(sid)
-        else:
-            values: dict[str, Any] = {"personal": sealed}
-            if current[sid] != facts:
-                values["facts"] = facts
-                values["changed_seq"] = seq
-                changed.add(sid)
-            conn.execute(
-                students.update()
-                .where(students.c.school_id == school_id, students.c.id == sid)
-                .values(**values)
-            )
+            continue
+        stored = _stored_personal(cipher, context, old.personal)
+        same_personal = stored == text and (old.personal is None) == (text is None)
+        if old.facts == facts and same_personal:
+            continue
+        if old.facts != facts:
+            changed.add(sid)
+        updates.append({"sid": sid, "facts": facts, "details_seq": seq,
+                        "changed_seq": seq if old.facts != facts else old.changed_seq,
+                        "personal": old.personal if same_personal else (
+                            cipher.encrypt(text, context) if text else None)})
+    if inserts:
+        conn.execute(students.insert(), inserts)
+    if updates:
+        written = ("facts", "personal", "changed_seq", "details_seq")
+        conn.execute(students.update()
+                     .where(students.c.school_id == school_id, students.c.id == sa.bindparam("sid"))
+                     .values({c: sa.bindparam(c) for c in written}), updates)
     return changed
+
+
+def details_changed_since(conn: sa.Connection, school_id: str, seq: int) -> list[str]:
+    """Students whose facts or personal data changed after ingest batch ``seq``, sorted."""
+    return list(conn.scalars(sa.select(students.c.id).where(
+        students.c.school_id == school_id, students.c.details_seq > seq).order_by(students.c.id)))
 
 
 def load_students(conn: sa.Connection, school_id: str, ids: Sequence[str]) -> list[Student]:

@@ -12,13 +12,15 @@ STUDENT = ["100001", "01-03-2009", "BOL", "2", "01-05-2026", "", "N", "N", "N", 
 
 def write_snapshot(folder: Path, stamp: str, *, deelnemers: list[list[str]] | None = None,
                    meldingen: list[list[str]] | None = None, waarnemingen: list[list[str]] | None = None,
-                   raw: dict[str, list[str]] | None = None) -> None:
-    """Write the three exports of one snapshot (semicolon CSV with header); ``raw`` adds lines as-is."""
+                   raw: dict[str, list[str]] | None = None, deelnemer_columns: tuple[str, ...] = ()) -> None:
+    """Write the three exports of one snapshot (semicolon CSV with header); ``raw`` adds lines as-is;
+    ``deelnemer_columns`` are optional columns after the required ones of the deelnemers."""
     folder.mkdir(parents=True, exist_ok=True)
     data = {"deelnemers": [STUDENT] if deelnemers is None else deelnemers,
             "absentiemeldingen": meldingen or [], "waarnemingen": waarnemingen or []}
     for kind, rows in data.items():
-        lines = [";".join(COLUMNS[kind]), *(";".join(r) for r in rows), *(raw or {}).get(kind, [])]
+        header = COLUMNS[kind] + (deelnemer_columns if kind == "deelnemers" else ())
+        lines = [";".join(header), *(";".join(r) for r in rows), *(raw or {}).get(kind, [])]
         (folder / f"{kind}_{stamp}.csv").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
 
 

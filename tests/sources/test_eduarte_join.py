@@ -184,15 +184,6 @@ def test_same_cursor_gives_an_empty_batch(tmp_path: Path) -> None:
     assert batch.records == [] and batch.cursor == STAMP
 
 
-def test_observation_gone_from_the_next_snapshot_is_withdrawn(tmp_path: Path) -> None:
-    """An id in the previous snapshot and not in the newest one is withdrawn."""
-    write_snapshot(tmp_path, STAMP, waarnemingen=[waarneming("W1", "01-09-2026"),
-                                                  waarneming("W2", "01-09-2026", start="09:20", end="10:10")])
-    write_snapshot(tmp_path, "20260916T060000", waarnemingen=[waarneming("W1", "01-09-2026")])
-    batch = _fetch(tmp_path, STAMP)
-    assert batch.withdrawn_record_ids == ["eduarte:99YY:W2"] and batch.cursor == "20260916T060000"
-
-
 NEXT, LATER = "20260916T060000", "20260917T060000"
 W2 = "eduarte:99YY:W2"
 
@@ -201,11 +192,26 @@ def _w2(day: str = "01-09-2026") -> list[str]:
     return waarneming("W2", day, start="09:20", end="10:10")
 
 
+def _next(folder: Path, first: list[list[str]], then: list[list[str]],
+          raw: dict[str, list[str]] | None = None) -> SourceBatch:
+    """Sync snapshot STAMP holding ``first``, then fetch snapshot NEXT holding ``then``."""
+    write_snapshot(folder, STAMP, waarnemingen=first)
+    cursor = _fetch(folder).cursor
+    write_snapshot(folder, NEXT, waarnemingen=then, raw=raw)
+    return _fetch(folder, cursor)
+
+
+def test_observation_gone_from_the_next_snapshot_is_withdrawn(tmp_path: Path) -> None:
+    """An id in the previous snapshot and not in the newest one is withdrawn."""
+    batch = _next(tmp_path, [waarneming("W1", "01-09-2026"), _w2()], [waarneming("W1", "01-09-2026")])
+    assert batch.withdrawn_record_ids == ["eduarte:99YY:W2"]
+    assert (batch.cursor or "").startswith(f"{NEXT}+")
+
+
 def test_row_held_back_for_a_bad_date_keeps_its_earlier_record_standing(tmp_path: Path) -> None:
     """W2 was good; now its date does not parse: it is held back, not withdrawn and not replaced."""
-    write_snapshot(tmp_path, STAMP, waarnemingen=[waarneming("W1", "01-09-2026"), _w2()])
-    write_snapshot(tmp_path, NEXT, waarnemingen=[waarneming("W1", "01-09-2026"), _w2("31-02-2026")])
-    batch = _fetch(tmp_path, STAMP)
+    batch = _next(tmp_path, [waarneming("W1", "01-09-2026"), _w2()],
+                  [waarneming("W1", "01-09-2026"), _w2("31-02-2026")])
     assert batch.withdrawn_record_ids == [] and W2 not in {r.id for r in batch.records}
     [problem] = batch.problems
     assert (problem.where, problem.record_id) == (f"waarnemingen_{NEXT}.csv:3", W2)
@@ -213,27 +219,23 @@ def test_row_held_back_for_a_bad_date_keeps_its_earlier_record_standing(tmp_path
 
 def test_row_with_too_few_fields_keeps_its_earlier_record_standing(tmp_path: Path) -> None:
     """A truncated line still names its id, so its record is held back rather than withdrawn."""
-    write_snapshot(tmp_path, STAMP, waarnemingen=[waarneming("W1", "01-09-2026"), _w2()])
-    write_snapshot(tmp_path, NEXT, waarnemingen=[waarneming("W1", "01-09-2026")],
-                   raw={"waarnemingen": ["W2;100001;01-09-2026"]})
-    batch = _fetch(tmp_path, STAMP)
+    batch = _next(tmp_path, [waarneming("W1", "01-09-2026"), _w2()], [waarneming("W1", "01-09-2026")],
+                  raw={"waarnemingen": ["W2;100001;01-09-2026"]})
     assert batch.withdrawn_record_ids == [] and batch.problems[0].record_id == W2
 
 
 def test_held_back_row_that_then_disappears_is_withdrawn(tmp_path: Path) -> None:
     """Good, then held back, then gone: the earlier good version is withdrawn at last."""
-    write_snapshot(tmp_path, STAMP, waarnemingen=[waarneming("W1", "01-09-2026"), _w2()])
-    write_snapshot(tmp_path, NEXT, waarnemingen=[waarneming("W1", "01-09-2026"), _w2("31-02-2026")])
+    held = _next(tmp_path, [waarneming("W1", "01-09-2026"), _w2()],
+                 [waarneming("W1", "01-09-2026"), _w2("31-02-2026")])
     write_snapshot(tmp_path, LATER, waarnemingen=[waarneming("W1", "01-09-2026")])
-    assert _fetch(tmp_path, NEXT).withdrawn_record_ids == [W2]
+    assert _fetch(tmp_path, held.cursor).withdrawn_record_ids == [W2]
 
 
 def test_line_without_a_readable_id_withdraws_nothing_and_says_so(tmp_path: Path) -> None:
     """An undecodable line could be any observation: no withdrawals are guessed for that export."""
-    write_snapshot(tmp_path, STAMP, waarnemingen=[waarneming("W1", "01-09-2026"), _w2()])
-    write_snapshot(tmp_path, NEXT, waarnemingen=[waarneming("W1", "01-09-2026")],
-                   raw={"waarnemingen": ['"' + "x" * 200_000 + '";100001']})
-    batch = _fetch(tmp_path, STAMP)
+    batch = _next(tmp_path, [waarneming("W1", "01-09-2026"), _w2()], [waarneming("W1", "01-09-2026")],
+                  raw={"waarnemingen": ['"' + "x" * 200_000 + '";100001']})
     assert batch.withdrawn_record_ids == []
     assert any("niet te bepalen" in p.message for p in batch.problems)
 

@@ -84,8 +84,9 @@ def test_ids_are_stable_between_pulls(sandbox: RunningSandbox) -> None:
 
 
 def test_later_pull_reads_the_rolling_window_only(sandbox: RunningSandbox) -> None:
-    """With a cursor the adapter re-reads window_days before the last pull, not the whole year."""
-    source = _source(sandbox, window_days=7)
+    """With a cursor the adapter re-reads window_days before the last pull, not the whole year
+    (here every pull re-reads the lessons of the whole window)."""
+    source = _source(sandbox, window_days=7, lesson_recheck_days=0)
     cursor = source.fetch(None).cursor
     batch = source.fetch(cursor)
     assert min(r.date for r in batch.records) >= SCHOOL.end - timedelta(days=7)
@@ -121,7 +122,7 @@ def test_lesson_that_vanished_is_withdrawn_by_a_new_process(sandbox: RunningSand
     first = _source(sandbox).fetch(None)
     gone = SCHOOL.lessons_until(SCHOOL.end)[-1]  # inside the rolling window
     sandbox.sandbox.cancelled.add(gone.id)
-    batch = _source(sandbox).fetch(first.cursor)
+    batch = _source(sandbox, lesson_recheck_days=0).fetch(first.cursor)
     [withdrawn] = batch.withdrawn_record_ids
     assert withdrawn in {r.id for r in first.records} and withdrawn not in {r.id for r in batch.records}
 
@@ -130,7 +131,7 @@ def test_vanished_lesson_is_withdrawn_again_from_a_cursor_that_was_not_stored(
         sandbox: RunningSandbox) -> None:
     """A pull that saw the lesson gone, but whose batch was never stored, changes nothing: pulling
     again from the stored cursor withdraws it again."""
-    source = _source(sandbox)
+    source = _source(sandbox, lesson_recheck_days=0)
     stored = source.fetch(None).cursor
     sandbox.sandbox.cancelled.add(SCHOOL.lessons_until(SCHOOL.end)[-1].id)
     lost = source.fetch(stored)  # its ingest is rejected: the gateway keeps ``stored``
@@ -203,3 +204,64 @@ def test_outage_longer_than_the_attempts_fails_the_pull_as_transient(sandbox: Ru
     sandbox.sandbox.refuse_next(Refusal(503), Refusal(503))
     with pytest.raises(TransientSourceError, match="503 na 2 pogingen"):
         source.fetch(None)
+
+
+# A term with corrections, withdrawn absences and a holiday, read day by day.
+TERM = generate_school(seed=11, size=25, end=date(2026, 11, 20))
+TERM_DAYS = [d for d in sorted({x.date for x in TERM.lessons}) if d >= date(2026, 10, 5)]
+
+
+def _apply(state: dict[str, AttendanceRecord], batch: Any) -> None:
+    state.update({r.id: r for r in batch.records})
+    for rid in batch.withdrawn_record_ids:
+        state.pop(rid, None)
+
+
+def _daily(running: RunningSandbox, day: date, cursor: str | None, **extra: Any) -> Any:
+    running.sandbox.today = day
+    return _source(running, today=day.isoformat(), **extra).fetch(cursor)
+
+
+def test_daily_pulls_add_up_to_what_a_full_pull_gives() -> None:
+    """A full pull, then one pull per school day: applied in order, the records equal the school as
+    a full pull shows it that day, corrections and removed absences of earlier days included."""
+    state: dict[str, AttendanceRecord] = {}
+    with start_sandbox(TERM, today=TERM_DAYS[0]) as running:
+        first = _daily(running, TERM_DAYS[0], None)
+        _apply(state, first)
+        cursor = first.cursor
+        for day in TERM_DAYS[1:]:
+            batch = _daily(running, day, cursor)
+            assert not batch.problems
+            _apply(state, batch)
+            cursor = batch.cursor
+            assert _view(list(state.values())) == _view(TERM.records_as_of(day)), day
+
+
+def test_a_daily_pull_yields_the_new_day_and_only_the_changes_before_it() -> None:
+    """Lessons are read for the new day only: earlier days come back only where the school changed
+    a registration (fewer than one in ten of them)."""
+    day = date(2026, 11, 4)
+    before = TERM_DAYS[TERM_DAYS.index(day) - 1]  # a day earlier: no recheck of the whole window
+    with start_sandbox(TERM, today=before) as running:
+        cursor = _daily(running, before, None).cursor
+        batch = _daily(running, day, cursor)
+    new_day = list(TERM.records_between(day, day, day))
+    assert _view([r for r in batch.records if r.date == day]) == _view(new_day)
+    earlier = [r for r in batch.records if r.date < day]
+    was = _view(TERM.records_as_of(before))
+    assert all(was.get(_key(r)) != (r.status, r.reason) for r in earlier)
+    assert len(earlier) < len(new_day) / 10
+
+
+def test_a_lesson_taken_off_an_earlier_day_is_withdrawn_at_the_weekly_recheck() -> None:
+    """Daily pulls read the lessons of new days only; once the last full read is
+    lesson_recheck_days old, a pull reads the whole window again and withdraws what vanished."""
+    with start_sandbox(TERM, today=TERM_DAYS[5]) as running:
+        cursor = _daily(running, TERM_DAYS[5], None).cursor
+        gone = TERM.lessons_on(TERM_DAYS[4])[0]
+        running.sandbox.cancelled.add(gone.id)
+        daily = _daily(running, TERM_DAYS[6], cursor)
+        recheck = _daily(running, TERM_DAYS[5] + timedelta(days=7), daily.cursor)
+    assert daily.withdrawn_record_ids == []
+    assert len(recheck.withdrawn_record_ids) == 1

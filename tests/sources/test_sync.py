@@ -53,7 +53,10 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
     data = tmp_path / "data"
     with start_magister(MAGISTER_SCHOOL) as magister, \
             start_eduarte(tmp_path / "drop", EDUARTE_SCHOOL, today=AS_OF - timedelta(days=14)) as eduarte:
-        magister_cfg = magister.sandbox.adapter_config(magister.url, calendar_file=str(tmp_path / "cal.json"))
+        # Every pull re-reads the lessons of the whole window: a lesson taken off an earlier day is
+        # withdrawn by the next sync (daily pulls wait for the weekly recheck: test_magister_e2e).
+        magister_cfg = magister.sandbox.adapter_config(magister.url, calendar_file=str(tmp_path / "cal.json"),
+                                                       lesson_recheck_days=0)
         (tmp_path / "cal.json").write_text(MAGISTER_SCHOOL.calendar.model_dump_json(), encoding="utf-8")
         _register(data, [
             SchoolConfig(id="99XX00", brin="99XX", oin="00000009999999990000", name="College M",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -68,3 +70,26 @@ def test_a_terminal_gets_a_bar_instead_of_lines() -> None:
     text = out.getvalue()
     assert "leerlingen" in text and "10/10" in text
     assert "leerlingen: 10/10" not in text  # not the plain-line form
+
+
+def test_sync_shows_the_time_of_each_stage_when_asked(setup: Setup, tmp_path: Path) -> None:  # noqa: F811
+    """--timings: a Dutch line per source (pull, store) and for the rules on stderr; --timings-json
+    writes the same figures for a benchmark."""
+    path = tmp_path / "tijden.json"
+    result = CliRunner().invoke(cli, ["sync", "--as-of", AS_OF.isoformat(), "--actor", "test", "--school",
+                                      "99XX00", "--timings", "--timings-json", str(path)], env=setup.env)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("tijd 99XX00 magister: ophalen ") and ", opslaan " in line for line in lines)
+    assert any(line.startswith("tijd 99XX00 regels: ") and "totaal " in line for line in lines)
+    assert "tijd " not in result.stdout
+    parts = {part["onderdeel"]: part["seconden"] for part in json.loads(path.read_text())}
+    assert set(parts) == {"magister", "regels"}
+    assert {"ophalen", "opslaan"} <= set(parts["magister"]) and "totaal" in parts["regels"]
+
+
+def test_sync_shows_no_times_unless_asked(setup: Setup) -> None:  # noqa: F811
+    """Without --timings stderr has no time lines."""
+    result = CliRunner().invoke(cli, ["sync", "--as-of", AS_OF.isoformat(), "--actor", "test",
+                                      "--school", "99XX00", "--no-evaluate"], env=setup.env)
+    assert result.exit_code == 0 and "tijd " not in result.stderr

@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -59,6 +60,17 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         yield url
     finally:
         drop_schema(schema)
+
+
+@contextmanager
+def sqlite_store(folder: Path) -> Iterator[Store]:
+    """A migrated SQLite store in ``folder`` (for tests about channels, not the database)."""
+    s = Store.open(f"sqlite:///{folder / 'gateway.db'}", FieldCipher(KEYS, "k1"))
+    s.migrate()
+    try:
+        yield s
+    finally:
+        s.close()
 
 
 @contextmanager

@@ -16,6 +16,12 @@ from gateway.domain.errors import InDoubtDeliveryError, TransientDeliveryError
 from gateway.domain.ports import OutgoingMelding, Receipt, StatusReport
 
 
+class _Server(ThreadingHTTPServer):
+    # Several workers with several sends in flight each: the default backlog of 5 resets connections
+    # on a busy machine, which a real receiver would not.
+    request_queue_size = 128
+
+
 class Receiver:
     """Registers each message id; duplicates are counted, so a test can prove exactly-once."""
 
@@ -61,7 +67,7 @@ class Receiver:
                 with contextlib.suppress(OSError):
                     self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

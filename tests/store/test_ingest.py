@@ -146,3 +146,112 @@ def test_calendar_from_the_school_configuration_lets_records_in(store):
     )
     assert result.accepted
     assert _count(store, attendance) == len(batch.records)
+
+
+# Re-ingest: what a full-snapshot source (Eduarte) delivers every day. PostgreSQL compares the batch
+# with the stored records in SQL (gateway/store/attendance.py), SQLite in Python; both must agree.
+
+
+def _week(sid: str = "S1") -> list[AttendanceRecord]:
+    return absences(sid, [date(2026, 9, d) for d in (1, 2, 3)], per_day=4)
+
+
+def _first_load(store, *sids: str) -> list[AttendanceRecord]:
+    records = [r for sid in sids for r in _week(sid)]
+    batch = SourceBatch(students=[student(s) for s in sids], records=records, calendar=CALENDAR)
+    assert pipeline.ingest(store, SCHOOL.id, "eduarte", batch, "test").accepted
+    return records
+
+
+def _again(store, records, withdrawn=()):
+    batch = SourceBatch(records=records, withdrawn_record_ids=list(withdrawn))
+    return pipeline.ingest(store, SCHOOL.id, "eduarte", batch, "test")
+
+
+def _stored(store, record_id: str):
+    with store.read() as conn:
+        return conn.execute(
+            sa.select(attendance).where(attendance.c.source == "eduarte", attendance.c.record_id == record_id)
+        ).one()
+
+
+def _changed_seq(store) -> dict[str, int]:
+    with store.read() as conn:
+        return {sid: seq for sid, seq in conn.execute(sa.select(students.c.id, students.c.changed_seq))}
+
+
+def test_unchanged_snapshot_writes_nothing_and_touches_no_student(store):
+    """A snapshot equal to what is stored counts every record unchanged and leaves rows and students be."""
+    records = _first_load(store, "S1", "S2")
+    before = _changed_seq(store)
+    again = _again(store, records)
+    assert (again.new, again.changed, again.unchanged, again.students_changed) == (0, 0, 24, [])
+    assert _stored(store, records[0].id).batch_seq < again.batch_seq
+    assert _changed_seq(store) == before
+
+
+def test_changed_record_in_a_snapshot_gets_a_new_version_and_history(store):
+    """One changed record among unchanged ones: version + 1, this batch's seq, the old version in history."""
+    records = _first_load(store, "S1", "S2")
+    first_seq = _stored(store, records[5].id).batch_seq
+    records[5] = records[5].model_copy(update={"reason": "ziek"})
+    again = _again(store, records)
+    assert (again.new, again.changed, again.unchanged, again.students_changed) == (0, 1, 23, ["S1"])
+    row = _stored(store, records[5].id)
+    assert (row.reason, row.version, row.batch_seq) == ("ziek", 2, again.batch_seq)
+    with store.read() as conn:
+        [old] = history(conn, SCHOOL.id, "eduarte", records[5].id)
+    assert (old["reason"], old["version"], old["batch_seq"], old["replaced_by_seq"]) == (
+        None, 1, first_seq, again.batch_seq
+    )
+    assert _changed_seq(store)["S1"] == again.batch_seq != _changed_seq(store)["S2"]
+
+
+def test_record_moved_to_another_student_touches_both_students(store):
+    """A record booked on the wrong student and corrected: both the old and the new student changed."""
+    records = _first_load(store, "S1", "S2", "S3")
+    records[0] = records[0].model_copy(update={"student_id": "S2"})
+    again = _again(store, records)
+    assert (again.changed, again.unchanged, again.students_changed) == (1, 35, ["S1", "S2"])
+    assert _stored(store, records[0].id).student_id == "S2"
+    with store.read() as conn:
+        assert [h["student_id"] for h in history(conn, SCHOOL.id, "eduarte", records[0].id)] == ["S1"]
+    seqs = _changed_seq(store)
+    assert seqs["S1"] == seqs["S2"] == again.batch_seq != seqs["S3"]
+
+
+def test_snapshot_with_new_changed_and_unchanged_records_counts_each(store):
+    """New records go in at version 1, changed ones are replaced, equal ones are counted and left."""
+    records = _first_load(store, "S1", "S2")
+    records[13] = records[13].model_copy(update={"status": "present"})  # S2's
+    extra = absences("S3", [date(2026, 9, 4)], per_day=2)
+    pipeline.ingest(store, SCHOOL.id, "eduarte", SourceBatch(students=[student("S3")]), "test")
+    again = _again(store, records + extra)
+    assert (again.new, again.changed, again.unchanged, again.students_changed) == (2, 1, 23, ["S2", "S3"])
+    assert (_stored(store, extra[0].id).version, _stored(store, records[13].id).version) == (1, 2)
+    assert _count(store, attendance) == 26
+
+
+def test_withdrawn_record_delivered_again_is_a_change(store):
+    """A record the source withdrew and then delivers unchanged comes back: counted as changed."""
+    records = _first_load(store, "S1")
+    _again(store, [], withdrawn=[records[0].id])
+    back = _again(store, records)
+    assert (back.changed, back.unchanged, back.students_changed) == (1, 11, ["S1"])
+    row = _stored(store, records[0].id)
+    assert (row.withdrawn, row.version) == (False, 3)
+    with store.read() as conn:
+        assert [h["withdrawn"] for h in history(conn, SCHOOL.id, "eduarte", records[0].id)] == [False, True]
+
+
+def test_two_upserts_in_one_transaction_each_compare_with_what_is_stored(store):
+    """The second upsert of a transaction sees the first one's rows (the PostgreSQL batch table is reused)."""
+    from gateway.store.attendance import upsert_records  # noqa: PLC0415
+
+    records = _first_load(store, "S1")
+    changed = [r.model_copy(update={"reason": "ziek"}) for r in records]
+    with store.write() as conn:
+        first = upsert_records(conn, SCHOOL.id, "eduarte", changed, 999)
+        second = upsert_records(conn, SCHOOL.id, "eduarte", records[:3], 1000)
+    assert (first.changed, first.unchanged) == (12, 0)
+    assert (second.changed, second.unchanged, second.new) == (3, 0, 0)

@@ -163,7 +163,7 @@ def _deadlock() -> sa.exc.OperationalError:
 def test_worker_survives_a_deadlock_while_claiming(store, worker, channel, monkeypatch):
     """A deadlock reported by the database ends that round only: the next round delivers."""
     [mid] = make_meldingen(store, "S1")
-    real_claim = outbox.claim
+    real_claim = outbox.claim_many
     conflicts = [_deadlock()]
 
     def claim_after_a_deadlock(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -171,7 +171,7 @@ def test_worker_survives_a_deadlock_while_claiming(store, worker, channel, monke
             raise conflicts.pop()
         return real_claim(*args, **kwargs)
 
-    monkeypatch.setattr(outbox, "claim", claim_after_a_deadlock)
+    monkeypatch.setattr(outbox, "claim_many", claim_after_a_deadlock)
     assert not worker.run_once()
     assert worker.run_once()
     assert (get_melding(store, mid).status, channel.delivered) == ("ontvangen", {mid: 1})
@@ -184,7 +184,7 @@ def test_other_database_errors_still_stop_the_worker(store, worker, monkeypatch)
     def claim_without_server(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise lost
 
-    monkeypatch.setattr(outbox, "claim", claim_without_server)
+    monkeypatch.setattr(outbox, "claim_many", claim_without_server)
     with pytest.raises(sa.exc.OperationalError):
         worker.run_once()
 

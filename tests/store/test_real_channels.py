@@ -23,10 +23,9 @@ from gateway.delivery.routing import RecipientDirectory
 from gateway.delivery.worker import RetryPolicy, Worker, plugin_channels
 from gateway.domain.ports import SourceBatch
 from gateway.store import Store, get_melding
-from gateway.store.crypto import FieldCipher
 from gateway.store.engine import utcnow
 from tests.channel_settings import ChannelPki, channel_pki, duo_standin, duo_table, mail_table, smtp_sandbox
-from tests.store.conftest import KEYS
+from tests.store.conftest import sqlite_store
 from tests.store.helpers import (
     AS_OF,
     CALENDAR,
@@ -87,10 +86,8 @@ def school_with_channels(
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     """A migrated SQLite store (these tests are about the channels, not the database)."""
-    s = Store.open(f"sqlite:///{tmp_path / 'gateway.db'}", FieldCipher(KEYS, "k1"))
-    s.migrate()
-    yield s
-    s.close()
+    with sqlite_store(tmp_path) as s:
+        yield s
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from gateway.domain.model import Calendar
 from gateway.domain.ports import SourceBatch
 from gateway.store import get_melding
 from gateway.store.retention import RetentionPolicy, run_retention
-from gateway.store.schema import attendance, attendance_history, audit_log, students
+from gateway.store.schema import attendance, attendance_history, audit_log, evaluation_state, students
 from tests.store.helpers import AS_OF, SCHOOL, absences, drain, sixteen_hour_batch
 
 NEXT_YEAR = Calendar(first_school_day=date(2030, 8, 26), last_school_day=date(2031, 7, 11), holidays=[])
@@ -146,3 +146,12 @@ def test_retention_command_prints_counts(store, store_url, worker, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "Proefrun, zou verwijderen: 8 aanwezigheidsregels" in result.output
+
+
+def test_deleting_records_drops_the_kept_evaluation_state(store, worker):
+    """The daily job's kept counts would still count the deleted records: they are made again."""
+    _melding(store, worker, feedback="Afgesloten")
+    _new_school_year(store)
+    run_retention(store, LATER, "beheer", SHORT)
+    with store.read() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(evaluation_state)) == 0

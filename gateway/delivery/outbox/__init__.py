@@ -4,7 +4,9 @@ withdrawals, claiming due rows, recording outcomes, and the operator's levers.
 Row states and the moves between them are ``gateway.domain.outbox_lifecycle``; every move here is
 checked against that table. Retry state lives per row (no head-of-line blocking). Claims use
 ``FOR UPDATE SKIP LOCKED`` on PostgreSQL and the database write lock on SQLite, so several workers
-never take the same row.
+never take the same row. A worker claims a batch of rows in one transaction (``claim_many``) and
+records the batch's outcomes in one (``record_all``, which locks all its meldingen in id order
+first and appends its audit entries last, taking the audit head once).
 
 Lock order (PostgreSQL): every transaction that changes a melding and its outbox rows locks the
 melding's row first, then its outbox rows, and appends to the audit log (which locks the audit
@@ -17,12 +19,27 @@ evaluates before its first audit entry. Two transactions that took the rows the 
 could each wait for the other (deadlock).
 """
 
-from gateway.delivery.outbox.claiming import CLAIM_CANDIDATES, Claim, claim, recover, recover_lapsed
+from gateway.delivery.outbox.claiming import (
+    Claim,
+    claim,
+    claim_many,
+    recover,
+    recover_lapsed,
+)
 from gateway.delivery.outbox.levers import ATTENTION, list_pauses, list_rows, pause, replay, resume, retry_now
 from gateway.delivery.outbox.outcomes import (
     FALLBACK_ROUTE,
+    Dead,
+    Delivered,
+    Fallback,
+    HeldBack,
+    Misconfigured,
+    Record,
+    Retry,
+    Unanswered,
     may_be_held,
     pause_misconfigured,
+    record_all,
     record_dead,
     record_fallback,
     record_held_back,
@@ -35,17 +52,26 @@ from gateway.delivery.outbox.rows import Request
 
 __all__ = [
     "ATTENTION",
-    "CLAIM_CANDIDATES",
     "FALLBACK_ROUTE",
     "Claim",
+    "Dead",
+    "Delivered",
+    "Fallback",
+    "HeldBack",
+    "Misconfigured",
+    "Record",
     "Request",
+    "Retry",
+    "Unanswered",
     "claim",
+    "claim_many",
     "list_pauses",
     "list_rows",
     "may_be_held",
     "pause",
     "pause_misconfigured",
     "queue_delivery",
+    "record_all",
     "record_dead",
     "record_fallback",
     "record_held_back",

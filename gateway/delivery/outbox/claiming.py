@@ -7,13 +7,14 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from gateway.delivery.outbox.rows import ROW_HEAD, Locked, lock_melding, move_row, try_lock_melding
+from gateway.delivery.outbox.melding_moves import guarded_move_many
+from gateway.delivery.outbox.rows import ROW_HEAD, Locked, lock_melding, lock_with_rows, move_each, move_row
 from gateway.domain.lifecycle import State
 from gateway.domain.outbox_lifecycle import DUE, IN_FLIGHT, Operation, OutboxState
 from gateway.store import audit
 from gateway.store.engine import Store, utcnow
-from gateway.store.meldingen import guarded_move, lock_status, set_status
-from gateway.store.schema import outbox, pauses
+from gateway.store.meldingen import lock_status, set_status
+from gateway.store.schema import meldingen, outbox, pauses
 
 
 @dataclass(frozen=True)
@@ -57,63 +58,74 @@ def _due() -> tuple[sa.ColumnElement[bool], ...]:
     )
 
 
-# Claiming follows the lock order: candidates are read without locks, then a candidate's melding
-# is locked and only then its row (both SKIP LOCKED: a claim never waits, it takes another row).
-CLAIM_CANDIDATES = 32
-_CANDIDATES = (
-    sa.select(outbox.c.id, outbox.c.melding_id)
-    .where(*_due())
-    .order_by(outbox.c.next_attempt_at, outbox.c.id)
-    .limit(CLAIM_CANDIDATES)
-)
+# A claim locks each due row's melding together with the row, in one statement that never waits
+# (SKIP LOCKED: a row whose melding or row another transaction holds is passed over, and another
+# is taken). It holds nothing while it would wait, so it cannot take part in a deadlock. The
+# meldingen table comes first: its rows are locked before the outbox rows (lock order).
 _CLAIM = (
     sa.select(*ROW_HEAD)
-    .where(outbox.c.id == sa.bindparam("oid"), *_due())  # still due now that it is locked
-    .with_for_update(skip_locked=True, of=outbox)
+    .select_from(meldingen.join(outbox, outbox.c.melding_id == meldingen.c.id))
+    .where(*_due())
+    .order_by(outbox.c.next_attempt_at, outbox.c.id)
+    .limit(sa.bindparam("limit"))
+    .with_for_update(skip_locked=True, of=[meldingen, outbox])
 )
 
 
 def claim(store: Store, worker_id: str, lease: timedelta, now: datetime | None = None) -> Claim | None:
     """Take the most overdue deliverable row (not paused), mark it ``sending``; None when nothing is due."""
+    taken = claim_many(store, worker_id, lease, 1, now)
+    return taken[0] if taken else None
+
+
+def claim_many(
+    store: Store, worker_id: str, lease: timedelta, limit: int, now: datetime | None = None
+) -> list[Claim]:
+    """Take up to ``limit`` of the most overdue deliverable rows (not paused) in one transaction,
+    marking each ``sending`` and each delivery's melding ``verzonden``; an empty list when nothing
+    is due."""
     now = now or utcnow()
     with store.write() as conn:
-        for candidate in conn.execute(_CANDIDATES, {"now": now}).all():
-            locked = try_lock_melding(conn, candidate.melding_id)
-            if locked is None:
-                continue  # another transaction is changing this melding: take the next row
-            row = conn.execute(_CLAIM, {"now": now, "oid": candidate.id}).one_or_none()
-            if row is not None:
-                taken = Claim(
-                    row.id,
-                    row.melding_id,
-                    row.school_id,
-                    row.route,
-                    Operation(row.operation),
-                    row.state == OutboxState.IN_DOUBT,
-                    row.attempts + 1,
-                )
-                _mark_sending(locked, taken, worker_id, now + lease, now)
-                return taken
-    return None
+        taken: list[tuple[Locked, Claim]] = []
+        delivering: set[str] = set()
+        for locked, row in lock_with_rows(conn, _CLAIM, {"now": now, "limit": limit}):
+            one = Claim(
+                row.id,
+                row.melding_id,
+                row.school_id,
+                row.route,
+                Operation(row.operation),
+                row.state == OutboxState.IN_DOUBT,
+                row.attempts + 1,
+            )
+            if one.operation is Operation.WITHDRAW and one.melding_id in delivering:
+                continue  # a withdrawal waits while a delivery of its melding is on its way
+            if one.operation is Operation.DELIVER:
+                delivering.add(one.melding_id)
+            taken.append((locked, one))
+        if taken:
+            _mark_sending(taken, worker_id, now + lease, now)
+    return [one for _, one in taken]
 
 
-def _mark_sending(locked: Locked, claim: Claim, worker_id: str, lease_until: datetime, now: datetime) -> None:
-    """The locked, due row becomes ``sending`` for ``worker_id``; a delivery's melding ``verzonden``."""
-    current = OutboxState.IN_DOUBT if claim.in_doubt else OutboxState.PENDING
-    move_row(
-        locked,
-        claim.outbox_id,
-        current,
+def _mark_sending(
+    taken: list[tuple[Locked, Claim]], worker_id: str, lease_until: datetime, now: datetime
+) -> None:
+    """The locked, due rows become ``sending`` for ``worker_id``; each new delivery's melding
+    ``verzonden``."""
+    move_each(
+        [(locked, one.outbox_id) for locked, one in taken],
+        (OutboxState.PENDING, OutboxState.IN_DOUBT),
         OutboxState.SENDING,
         worker_id=worker_id,
         lease_until=lease_until,
-        attempts=claim.attempts,
+        attempts=outbox.c.attempts + 1,
         updated_at=now,
     )
-    if claim.operation is Operation.DELIVER and not claim.in_doubt:
-        guarded_move(
-            locked.conn, claim.melding_id, State.VERZONDEN, (State.KLAAR, State.OPNIEUW), updated_at=now
-        )
+    sending = [one.melding_id for _, one in taken if one.operation is Operation.DELIVER and not one.in_doubt]
+    if sending:
+        conn = taken[0][0].conn
+        guarded_move_many(conn, sending, State.VERZONDEN, (State.KLAAR, State.OPNIEUW))
 
 
 def recover(store: Store, worker_id: str, now: datetime | None = None) -> int:

@@ -1,7 +1,7 @@
 """Outbox rows at the lowest level: the melding lock every write takes first, and the statements
 that insert and move rows, each move checked against the outbox lifecycle.
 
-The row writers take a ``Locked`` (only ``lock_melding`` and ``try_lock_melding`` make one) and
+The row writers take a ``Locked`` (only the ``lock_*`` functions here make one) and
 touch only that melding's rows: no outbox row can be written before its melding is locked.
 """
 
@@ -40,9 +40,6 @@ class Locked:
 
 
 _LOCK = sa.select(meldingen.c.id).where(meldingen.c.id == sa.bindparam("mid")).with_for_update()
-_LOCK_OR_SKIP = (
-    sa.select(meldingen.c.id).where(meldingen.c.id == sa.bindparam("mid")).with_for_update(skip_locked=True)
-)
 
 
 def lock_melding(conn: sa.Connection, melding_id: str) -> Locked:
@@ -51,11 +48,22 @@ def lock_melding(conn: sa.Connection, melding_id: str) -> Locked:
     return Locked(conn, melding_id)
 
 
-def try_lock_melding(conn: sa.Connection, melding_id: str) -> Locked | None:
-    """Lock the melding's row unless another transaction holds it (then None: never wait)."""
-    if conn.execute(_LOCK_OR_SKIP, {"mid": melding_id}).first() is None:
-        return None
-    return Locked(conn, melding_id)
+def lock_meldingen(conn: sa.Connection, melding_ids: Iterable[str]) -> dict[str, Locked]:
+    """Lock several meldingen (waiting for them) in one statement, in id order: two transactions
+    that lock overlapping sets this way never wait for each other in a circle."""
+    ids = sorted(set(melding_ids))
+    conn.execute(
+        sa.select(meldingen.c.id).where(meldingen.c.id.in_(ids)).order_by(meldingen.c.id).with_for_update()
+    )
+    return {mid: Locked(conn, mid) for mid in ids}
+
+
+def lock_with_rows(
+    conn: sa.Connection, query: sa.Select[Any], params: dict[str, Any]
+) -> list[tuple[Locked, Any]]:
+    """Run ``query``, which locks each result's melding together with its outbox row (``FOR UPDATE
+    OF meldingen, outbox``); each result row comes with the proof that its melding is locked."""
+    return [(Locked(conn, row.melding_id), row) for row in conn.execute(query, params)]
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,23 @@ def move_row(
         statement,
         {"p_oid": outbox_id, "p_mid": locked.melding_id, **{f"p_{k}": v for k, v in changes.items()}},
     )
+
+
+def move_each(
+    rows: Iterable[tuple[Locked, int]], sources: Iterable[OutboxState], target: OutboxState, **values: Any
+) -> int:
+    """Move several rows, each of its locked melding, from a state in ``sources`` to ``target`` with
+    the same ``values`` (SQL expressions allowed), in one statement; returns the count."""
+    pairs = list(rows)
+    if not pairs:
+        return 0
+    for source in sources:
+        check_transition(source, target)
+    conn = pairs[0][0].conn
+    query = outbox.update().where(
+        sa.tuple_(outbox.c.id, outbox.c.melding_id).in_([(oid, locked.melding_id) for locked, oid in pairs])
+    )
+    return int(conn.execute(query.values(state=target.value, **values)).rowcount)
 
 
 def _rows_of(locked: Locked, states: Iterable[OutboxState], operation: Operation | None) -> sa.Update:
