@@ -21,6 +21,7 @@ from gateway.store import Store, evaluation_state
 from gateway.store import attendance_columns as columns_repo
 from gateway.store.schema import evaluation_state as state_table
 from gateway.store.schema import meldingen
+from gateway.store.schema import students as students_table
 from gateway.testing.synthetic import SyntheticSchool, generate_school
 from tests.store.conftest import school_store
 from tests.store.helpers import CALENDAR, SCHOOL, absences, student
@@ -158,3 +159,30 @@ def test_a_damaged_kept_state_is_read_past_and_made_again(store):
     with store.read() as conn:
         kept_for = conn.scalar(sa.select(state_table.c.valid_for))
         assert evaluation_state.load(conn, SCHOOL.id, kept_for) is not None
+
+
+def _details_and_change_seq(store: Store) -> tuple[int, int]:
+    with store.read() as conn:
+        row = conn.execute(sa.select(students_table.c.details_seq, students_table.c.changed_seq)).one()
+        return int(row.details_seq), int(row.changed_seq)
+
+
+def test_a_daily_sync_repeating_a_student_unchanged_writes_nothing_of_them(store):
+    """The SIS sends every student every day: one whose facts and personal data are as stored is not
+    rewritten, so nothing of theirs counts as changed."""
+    first = SourceBatch(students=[student("S1")], calendar=CALENDAR)
+    pipeline.ingest(store, SCHOOL.id, "magister", first, "t")
+    before = _details_and_change_seq(store)
+    pipeline.ingest(store, SCHOOL.id, "magister", SourceBatch(students=[student("S1")]), "t")
+    assert _details_and_change_seq(store) == before
+
+
+def test_a_new_phone_number_marks_the_student_s_details_changed_but_not_their_rule_facts(store):
+    """A phone number can complete a waiting melding (the gate reads it), yet no rule reads it."""
+    first = SourceBatch(students=[student("S1")], calendar=CALENDAR)
+    pipeline.ingest(store, SCHOOL.id, "magister", first, "t")
+    details, changed = _details_and_change_seq(store)
+    pipeline.ingest(store, SCHOOL.id, "magister",
+                    SourceBatch(students=[student("S1", phone="06-87654321")]), "t")
+    new_details, new_changed = _details_and_change_seq(store)
+    assert new_details > details and new_changed == changed
