@@ -149,7 +149,7 @@ def sync(  # noqa: PLR0913  click hands over each command-line option as its own
             if not no_evaluate and school.sources:
                 started = time.perf_counter()
                 try:
-                    with progress(f"{school.id}: regels toepassen (leerlingen)") as shown:
+                    with progress(f"{school.id}: regels toepassen (nieuwe meldingen)") as shown:
                         result = pipeline.evaluate(store, school.id, as_of=as_of or date.today(), actor=actor,
                                                    progress=shown)
                 except GatewayError as exc:

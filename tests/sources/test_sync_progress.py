@@ -15,7 +15,7 @@ from tests.sources.test_sync import AS_OF, Setup, setup  # noqa: F401  the stand
 
 def test_sync_reports_the_pull_and_the_evaluation_on_stderr(setup: Setup) -> None:  # noqa: F811
     """Each source pull counts its students up to the total, storing is announced, and the
-    evaluation counts students; none of it is on stdout."""
+    evaluation counts the meldingen it makes; none of it is on stdout."""
     result = CliRunner().invoke(cli, ["sync", "--as-of", AS_OF.isoformat(), "--actor", "test",
                                       "--school", "99XX00"], env=setup.env)
     assert result.exit_code == 0, result.output
@@ -23,7 +23,7 @@ def test_sync_reports_the_pull_and_the_evaluation_on_stderr(setup: Setup) -> Non
     assert "99XX00 magister: ophalen: 0/30" in lines
     assert "99XX00 magister: ophalen: 30/30" in lines
     assert any(line.startswith("99XX00 magister: 30 leerlingen en ") and "opslaan" in line for line in lines)
-    assert any(line.startswith("99XX00: regels toepassen (leerlingen): ") for line in lines)
+    assert any(line.startswith("99XX00: regels toepassen (nieuwe meldingen): ") for line in lines)
     assert "ophalen" not in result.stdout and "regels toepassen" not in result.stdout
 
 
