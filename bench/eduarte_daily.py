@@ -18,9 +18,9 @@ What it leaves out, plainly:
   records into an attendance table that does not hold the year: inserts, where a real store would
   compare most re-read records with stored ones and find them unchanged.
 - SQLite only (the gateway's default store).
-- With ``--clock`` the command runs with today (Europe/Amsterdam) set to D, because ``sync``
-  refuses lessons after today and the synthetic year may lie ahead: the same command, its
-  clock moved (``gateway.pipeline.ingest.amsterdam_today``), nothing else.
+- The command is run as ``bench/daily.py`` runs it (``bench.daily.cli``): its peak memory is its
+  own high-water mark, not the figure Linux carries over from this process. ``sync --as-of D``
+  also sets the day lessons may not lie after, so a synthetic year ahead of today loads as is.
 
 Run: ``.venv/bin/python bench/eduarte_daily.py --size 20000 --runs 3`` (``--drop DIR`` reuses a drop
 folder whose two newest snapshots are D-1 and D; writing a year of 20,000 students takes minutes).
@@ -34,7 +34,6 @@ import re
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,10 +42,13 @@ from pathlib import Path
 
 import structlog
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from adapters.eduarte import create_source
 from adapters.eduarte.exports import KINDS, export_path, snapshots
 from adapters.eduarte.sandbox import EduarteSandbox
 from adapters.eduarte.state import split_cursor
+from bench.daily import cli
 from gateway import pipeline
 from gateway.config.school import SchoolConfig
 from gateway.config.settings import Settings, open_store, write_key_file
@@ -69,32 +71,6 @@ def _child_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-# ``verzuim-gateway`` with today (Europe/Amsterdam) set to the day given first: ``sync`` refuses
-# lessons after today, and a synthetic year may lie in the future. Only that clock is moved.
-_AT_DAY = """import sys
-from datetime import date
-import gateway.pipeline
-from gateway.cli import main
-day = date.fromisoformat(sys.argv.pop(1))
-sys.modules["gateway.pipeline.ingest"].amsterdam_today = lambda: day
-sys.argv[0] = "verzuim-gateway"
-main()
-"""
-
-
-def _run_cli(args: list[str], env: dict[str, str], today: date | None) -> tuple[float, float, int, str]:
-    """Run the command (with its clock at ``today``, if given); its wall time, CPU time, peak
-    memory of any child so far (MB) and output."""
-    command = ([sys.executable, "-c", _AT_DAY, today.isoformat()] if today is not None
-               else [str(Path(sys.executable).with_name("verzuim-gateway"))])
-    started, cpu = time.perf_counter(), _child_cpu()
-    done = subprocess.run([*command, *args], env=env, capture_output=True, text=True, check=False)
-    seconds, cpu = time.perf_counter() - started, _child_cpu() - cpu
-    if done.returncode:
-        raise SystemExit(f"sync mislukt:\n{done.stdout}\n{done.stderr}")
-    return seconds, cpu, int(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024), done.stdout
-
-
 def main() -> None:
     """Build (or reuse) the college's exports of D-1 and D, then time the daily sync of D."""
     parser = argparse.ArgumentParser()
@@ -107,15 +83,13 @@ def main() -> None:
                         "same --keep and --drop reuses its setup)")
     parser.add_argument("--as-of", type=date.fromisoformat,
                         help="the sync's day with --drop (default: --day); the stand-in stamps by the clock")
-    parser.add_argument("--clock", action="store_true",
-                        help="run the command with today set to D (a school year in the future)")
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
     work = args.keep or Path(tempfile.mkdtemp(prefix="eduarte-daily-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
         drop = args.drop or _write_exports(args.size, args.day, work / "drop")
-        _bench(drop, args.as_of or args.day, args.runs, work, clock=args.clock)
+        _bench(drop, args.as_of or args.day, args.runs, work)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -155,7 +129,7 @@ def _setup(data: Path, env: dict[str, str], config: dict[str, str], previous: st
     store.close()
 
 
-def _bench(drop: Path, as_of: date, runs: int, work: Path, *, clock: bool) -> None:
+def _bench(drop: Path, as_of: date, runs: int, work: Path) -> None:
     previous, day = snapshots(drop)[-2:]
     size_mb = export_path(drop, "waarnemingen", day).stat().st_size / 1e6
     print(f"exports D-1 {previous}, D {day} (school day {as_of}) in {drop}; waarnemingen of D: "
@@ -201,18 +175,19 @@ def _bench(drop: Path, as_of: date, runs: int, work: Path, *, clock: bool) -> No
         shutil.copy(work / "gateway.db.d-1", db)
         command = ["sync", "--school", SCHOOL_ID, "--source", "eduarte", "--as-of", as_of.isoformat(),
                    "--no-evaluate", "--actor", "bench"]
-        seconds, cpu, peak, output = _run_cli(command, env, as_of if clock else None)
-        cli_times.append(seconds)
-        cli_cpu.append(cpu)
-        peaks.append(peak)
-        match = _COUNTS.search(output)
-        counts = match.group(0) if match else output.strip().splitlines()[-1]
-    cli = statistics.median(cli_times)
-    print(f"verzuim-gateway sync --source eduarte --as-of {as_of} --no-evaluate: median {cli:.1f} s wall "
+        cpu = _child_cpu()
+        run = cli(command, env, work)
+        cli_times.append(run.seconds)
+        cli_cpu.append(_child_cpu() - cpu)
+        peaks.append(round(run.peak_mb))
+        match = _COUNTS.search(run.output)
+        counts = match.group(0) if match else run.output.strip().splitlines()[-1]
+    median = statistics.median(cli_times)
+    print(f"verzuim-gateway sync --source eduarte --as-of {as_of} --no-evaluate: median {median:.1f} s wall "
           f"(runs: {', '.join(f'{t:.1f}' for t in cli_times)}), {statistics.median(cli_cpu):.1f} s CPU, "
           f"peak {max(peaks)} MB; {counts}", flush=True)
     print(f"  of which ingest and startup (command minus adapter read): "
-          f"{cli - statistics.median(fetch_times):.1f} s wall, "
+          f"{median - statistics.median(fetch_times):.1f} s wall, "
           f"{statistics.median(cli_cpu) - statistics.median(fetch_cpu):.1f} s CPU", flush=True)
 
     store = open_store(Settings.from_env(env))

@@ -193,9 +193,9 @@ def _decide(  # noqa: PLR0913  one evaluation's inputs, passed on from evaluate
         for signal in uitschrijving_signals(students, as_of):
             fresh[signal.business_id] = signal
     with watch.stage("evidence"):
-        new_firings = [f for k, f in firings.items() if k not in active]
+        new_firings = {k: f for k, f in firings.items() if k not in active}
         spans: dict[str, tuple[date, date]] = {}
-        for f in new_firings:
+        for f in new_firings.values():
             sid = students[f.student].id
             first, last = frame.day_dates[f.evidence.first_day], frame.day_dates[f.evidence.last_day]
             old = spans.get(sid)
@@ -203,10 +203,10 @@ def _decide(  # noqa: PLR0913  one evaluation's inputs, passed on from evaluate
         rows = columns_repo.record_rows(conn, context.school_id, spans)
         frame.with_evidence(columns_from_rows(rows, {s.id: i for i, s in enumerate(students)}))
         read = LessonIndex(rows)
-        for f in new_firings:
-            fresh[firing_key(frame, f)] = to_signal(frame, f)
+        for k, f in new_firings.items():
+            fresh[k] = to_signal(frame, f)
     with watch.stage("followup"):
-        no_shows = {students[f.student].id for f in new_firings if f.rule == NO_SHOW}
+        no_shows = {students[f.student].id for f in new_firings.values() if f.rule == NO_SHOW}
         followed, records = _follow_up(conn, context, calendar, students, active=active, since=since,
                                        changed=changed | no_shows)
         for signal in followup_signals(conn, context.school_id, school.calendar, followed, records,

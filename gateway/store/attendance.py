@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from gateway.domain.model import AttendanceRecord
+from gateway.store.attendance_columns import records_between
 
 _VALUE_COLUMNS = ("student_id", "day", "start_min", "end_min", "status", "reason", "minutes_late")
 _INSERT_COLUMNS = ("school_id", "source", "record_id", *_VALUE_COLUMNS, "version", "batch_seq", "withdrawn")
@@ -258,31 +259,8 @@ def withdraw_records(
 
 
 def load_records(conn: sa.Connection, school_id: str, student_ids: Sequence[str]) -> list[AttendanceRecord]:
-    """The live records of the given students (validated on ingest, so built without re-validation)."""
-    out: list[AttendanceRecord] = []
-    a = sa.table(
-        "attendance", *(sa.column(c) for c in ("school_id", "record_id", *_VALUE_COLUMNS, "withdrawn"))
-    )
-    for i in range(0, len(student_ids), 1000):
-        query = sa.select(a.c.record_id, *(a.c[c] for c in _VALUE_COLUMNS)).where(
-            a.c.school_id == school_id,
-            a.c.student_id.in_(list(student_ids[i : i + 1000])),
-            a.c.withdrawn == sa.false(),
-        )
-        for rid, sid, day, start, end, status, reason, late in conn.execute(query):
-            out.append(
-                AttendanceRecord.model_construct(
-                    id=rid,
-                    student_id=sid,
-                    date=day if isinstance(day, date) else date.fromisoformat(day),
-                    start=time(start // 60, start % 60),
-                    end=time(end // 60, end % 60),
-                    status=status,
-                    reason=reason,
-                    minutes_late=late,
-                )
-            )
-    return out
+    """The live records of the given students, every day."""
+    return records_between(conn, school_id, dict.fromkeys(student_ids, (date.min, date.max)))
 
 
 def history(conn: sa.Connection, school_id: str, source: str, record_id: str) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from gateway.domain.model import AttendanceRecord, Status
 from gateway.store.schema import attendance, attendance_history, ingest_batches
 
-_STUDENT_CHUNK = 500
+_CHUNK = 500
 _FETCH = 50_000
 
 # (student id, day, status, reason, minutes late, records, minutes): one group per combination the
@@ -69,8 +69,8 @@ def grouped_of(conn: sa.Connection, school_id: str, student_ids: Sequence[str],
                ) -> Iterator[list[GroupRow]]:
     """The live records of the given students, grouped, in chunks."""
     a = attendance.c
-    for i in range(0, len(student_ids), _STUDENT_CHUNK):
-        chunk = list(student_ids[i : i + _STUDENT_CHUNK])
+    for i in range(0, len(student_ids), _CHUNK):
+        chunk = list(student_ids[i : i + _CHUNK])
         yield from _stream(conn, _grouped([a.school_id == school_id, a.student_id.in_(chunk)]))
 
 
@@ -88,8 +88,8 @@ def batches_since(conn: sa.Connection, school_id: str, since: int) -> list[int]:
 def grouped_new(conn: sa.Connection, school_id: str, batches: Sequence[int]) -> Iterator[list[GroupRow]]:
     """Records first stored in ``batches`` (never changed since), each a group of one, in chunks."""
     a = attendance.c
-    for i in range(0, len(batches), _STUDENT_CHUNK):
-        chunk = list(batches[i : i + _STUDENT_CHUNK])
+    for i in range(0, len(batches), _CHUNK):
+        chunk = list(batches[i : i + _CHUNK])
         where = [a.school_id == school_id, a.batch_seq.in_(chunk), a.version == 1]
         yield from _stream(conn, _ungrouped(where))
 
@@ -99,8 +99,8 @@ def corrected_students(conn: sa.Connection, school_id: str, batches: Sequence[in
     one it belonged to before (a record can move to another student)."""
     a, h = attendance.c, attendance_history.c
     found: set[str] = set()
-    for i in range(0, len(batches), _STUDENT_CHUNK):
-        chunk = list(batches[i : i + _STUDENT_CHUNK])
+    for i in range(0, len(batches), _CHUNK):
+        chunk = list(batches[i : i + _CHUNK])
         found.update(conn.scalars(sa.select(a.student_id).where(
             a.school_id == school_id, a.batch_seq.in_(chunk), a.version > 1)))
         found.update(conn.scalars(sa.select(h.student_id).where(
@@ -113,8 +113,8 @@ def students_touched_until(conn: sa.Connection, school_id: str, batches: Sequenc
     """Students with a record stored in ``batches`` dated on or before ``day`` (their past changed)."""
     a = attendance.c
     found: set[str] = set()
-    for i in range(0, len(batches), _STUDENT_CHUNK):
-        chunk = list(batches[i : i + _STUDENT_CHUNK])
+    for i in range(0, len(batches), _CHUNK):
+        chunk = list(batches[i : i + _CHUNK])
         found.update(conn.scalars(sa.select(a.student_id).where(
             a.school_id == school_id, a.batch_seq.in_(chunk), a.day <= _day(conn, day))))
     return found
@@ -129,8 +129,8 @@ def record_rows(conn: sa.Connection, school_id: str, spans: Spans) -> list[Recor
     a = attendance.c
     out: list[RecordRow] = []
     ids = sorted(spans)
-    for i in range(0, len(ids), _STUDENT_CHUNK):
-        chunk = ids[i : i + _STUDENT_CHUNK]
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
         first = min(spans[s][0] for s in chunk)
         last = max(spans[s][1] for s in chunk)
         query = (sa.select(a.record_id, a.student_id, a.day, a.start_min, a.end_min, a.status, a.reason,
