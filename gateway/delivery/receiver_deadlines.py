@@ -43,6 +43,7 @@ from gateway.domain.receiver_status import (
     TER_KENNISNEMING,
     normalise,
 )
+from gateway.rules.catalogue import RECIPIENT_NAMES
 from gateway.rules.profiles import ReceiverDeadlines
 from gateway.store import audit
 from gateway.store.engine import Store
@@ -69,7 +70,7 @@ LATENESS_LABELS = {
     Lateness.TERUGKOPPELING: "Geen terugkoppeling",
     Lateness.ACTIEPLAN: "Geen actieplan (niet gestart)",
 }
-RECEIVER_NAMES = {"dsp": "Doorstroompunt", "leerplicht": "Leerplicht", "rmc": "RMC"}
+RECEIVER_NAMES = RECIPIENT_NAMES
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,26 @@ class State(StrEnum):
     INTERN = "intern"  # a signaal or taak for the school itself: nothing is sent
 
 
+# Each state as words for people (console, reports).
+STATE_NAMES: dict[State, str] = {
+    State.CONCEPT: "te beoordelen",
+    State.KLAAR: "klaar om te verzenden",
+    State.VERZONDEN: "verzonden",
+    State.ONTVANGEN: "ontvangen",
+    State.IN_BEHANDELING: "in behandeling",
+    State.AFGESLOTEN: "afgesloten",
+    State.TER_KENNISGEVING: "ter kennisgeving",
+    State.OPNIEUW: "wordt opnieuw verzonden",
+    State.ONZEKER: "onzeker, status wordt nagevraagd",
+    State.ONBESTELBAAR: "onbestelbaar",
+    State.INGETROKKEN: "ingetrokken",
+    State.INTERN: "intern, niet verzonden",
+}
+# What waits for a person of the school: review, a dead letter; and a ``taak`` still ``intern``
+# (an open task of the school itself; an intern signaal stays ``intern`` and waits for nobody).
+NEEDS_ACTION: frozenset[State] = frozenset({State.CONCEPT, State.ONBESTELBAAR})
+OPEN_TASK_STATE: State = State.INTERN
+
 S = State
 _FEEDBACK = {S.IN_BEHANDELING, S.AFGESLOTEN, S.TER_KENNISGEVING}
 TRANSITIONS: dict[State, frozenset[State]] = {

@@ -12,6 +12,14 @@ UNAUTHORISED: Final = frozenset({
     "spijbelen", "toegang_geweigerd", "luxe_verzuim", "werk_ongeoorloofd", "onbekend",
 })
 ALL_REASONS: Final = AUTHORISED | UNAUTHORISED
+# Each reason as a word for people (console, reports).
+REASON_NAMES: Final = {
+    "ziek": "ziek", "artsbezoek": "bezoek arts of tandarts", "overmacht": "overmacht", "verlof": "verlof",
+    "schorsing": "schorsing", "stage": "stage", "vrijstelling": "vrijstelling",
+    "administratieve_correctie": "administratieve correctie", "zwanger": "zwangerschap",
+    "spijbelen": "spijbelen", "toegang_geweigerd": "toegang geweigerd", "luxe_verzuim": "luxe verzuim",
+    "werk_ongeoorloofd": "werken zonder toestemming", "onbekend": "onbekend",
+}
 
 # Stable small-integer codes for columnar evaluation; index into REASON_CODES.
 REASON_CODES: Final = tuple(sorted(ALL_REASONS))

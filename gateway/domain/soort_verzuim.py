@@ -81,3 +81,13 @@ def vermoedelijke_soort(kind: str) -> Soort | None:
     """The Besluit's kind of a melding kind (rule id or manual kind); None for an uitschrijving or
     a kind that is never sent."""
     return VERMOEDELIJKE_SOORT.get(kind)
+
+# The short name for people of every kind beyond the rule ids (the rules' own: ``RULE_NAMES``).
+KIND_NAMES: Final = {
+    "beginnend-verzuim": "Beginnend verzuim",
+    "signaalverzuim": "Signaalverzuim",
+    "zorgmelding": "Zorgmelding",
+    UITSCHRIJVING: "Uitschrijving",
+    NO_SHOW_CONTACT: "No-show: contact opnemen",
+    NO_SHOW_SECOND: "No-show: tweede vaststelling",
+}

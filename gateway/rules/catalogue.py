@@ -46,6 +46,29 @@ LEGAL_BASIS_18_PLUS: Final = {
 MAIL_RECIPIENTS: Final = ("leerplicht", "rmc", "dsp")
 OUTSIDE_RECIPIENTS: Final = frozenset({*MAIL_RECIPIENTS, "duo-ib"})
 
+# Each rule's short name for people (console lists, reports), as the seeds name it.
+RULE_NAMES: Final = {
+    "verzuim-16u": "16 uur in 4 lesweken",
+    "herhaalmelding": "Herhaalmelding 16 uur in 4 lesweken",
+    "lrv": "Langdurig relatief verzuim",
+    "rmc-4w": "4 weken aaneengesloten verzuim (RMC, 18-23 jaar)",
+    "luxe-verzuim": "Luxe verzuim",
+    "no-show": "No-show",
+    "sf-4w-contact": "Studiefinanciering: 4 weken afwezig",
+    "sf-8w-ma": "Studiefinanciering: 8 weken afwezig (MA-formulier)",
+    "te-laat": "Vaak te laat",
+    "ziek-zonder-verklaring": "Langdurig ziek zonder verklaring",
+    "zorg-langdurig-ziek": "Zorgsignaal langdurig ziek",
+    "zorg-vaak-ziek": "Zorgsignaal vaak ziek",
+    "intern-10u": "Intern signaal 10 uur",
+}
+
+# Every recipient a melding can have, by its name for people (lists, filters, reports).
+RECIPIENT_NAMES: Final = {
+    "leerplicht": "Leerplicht", "rmc": "RMC", "dsp": "Doorstroompunt",
+    "duo-ib": "DUO (IB-groep)", "school": "School zelf",
+}
+
 RULE_TITLES: Final = {
     "verzuim-16u": "16 uur ongeoorloofd verzuim in 4 lesweken",
     "herhaalmelding": "herhaalmelding 16 uur in 4 lesweken",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -20,10 +20,10 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from gateway.api.app_state import store_of, today_of
-from gateway.console import auth
+from gateway.console import auth, formatting
+from gateway.console.formatting import STATUS_NAMES
 from gateway.domain.completeness import describe_missing
 from gateway.domain.errors import GatewayError
-from gateway.domain.lifecycle import State
 from gateway.domain.melding_content import CONCERN_LABELS
 from gateway.store import MeldingView, Store, get_melding
 
@@ -40,7 +40,6 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
 }
-STATUS_LABELS = {s.value: s.value.replace("_", " ") for s in State}
 # The ``bericht`` query parameter of a redirect after a form names one of these confirmations.
 MESSAGES = {
     "goedgekeurd": "De melding is goedgekeurd en staat klaar om te verzenden.",
@@ -53,7 +52,6 @@ MESSAGES = {
     "afgemeld": "U bent afgemeld.",
 }
 CSRF_REFUSED = "formulier verlopen of ongeldig (CSRF); laad de pagina opnieuw"
-DAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
 
 
 @dataclass(frozen=True)
@@ -64,14 +62,9 @@ class ConsoleSettings:
     secure_cookies: bool = False
 
 
-def _dag(day: date) -> str:
-    """``ma 01-09-2026``."""
-    return f"{DAYS[day.weekday()]} {day.strftime('%d-%m-%Y')}"
-
-
 templates = Jinja2Templates(directory=str(CONSOLE_DIR / "templates"))
-templates.env.globals.update(concern_labels=CONCERN_LABELS, status_labels=STATUS_LABELS)
-templates.env.filters["dag"] = _dag
+templates.env.globals.update(concern_labels=CONCERN_LABELS, status_labels=STATUS_NAMES)
+formatting.install(templates.env)
 templates.env.filters["ontbreekt"] = describe_missing
 
 
