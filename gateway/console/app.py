@@ -14,6 +14,7 @@ from gateway.console.pages.common import ConsoleSettings
 from gateway.console.pages.dead_letters import dead_letters_router
 from gateway.console.pages.deadlines import deadlines_router
 from gateway.console.pages.manual import manual_router
+from gateway.console.pages.melding_list import melding_list_router
 from gateway.console.pages.meldingen import meldingen_router
 from gateway.console.pages.monitor import monitor_router
 from gateway.console.pages.no_show import no_show_router
@@ -28,9 +29,9 @@ def console_router(settings: ConsoleSettings) -> APIRouter:
     """The console pages: every page group's router in one."""
     router = APIRouter()
     # The manual filing's page comes before the meldingen group: /meldingen/nieuw is no melding id.
-    for pages in (assets_router(), signin_router(settings), manual_router(), meldingen_router(),
-                  deadlines_router(), no_show_router(), dead_letters_router(), students_router(),
-                  monitor_router()):
+    for pages in (assets_router(), signin_router(settings), manual_router(), melding_list_router(),
+                  meldingen_router(), deadlines_router(), no_show_router(), dead_letters_router(),
+                  students_router(), monitor_router()):
         router.include_router(pages)
     return router
 

@@ -6,7 +6,8 @@ or not change) with what was typed and the reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, status
@@ -39,10 +40,12 @@ PostedForm = Annotated[FormValues, Depends(posted_form)]
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a form was refused, and with which HTTP status the page is shown again."""
+    """Why a form was refused, with which HTTP status the page is shown again, and the Dutch message
+    to show beside each field that was at fault (by the form field's name)."""
 
     message: str
     status_code: int = status.HTTP_422_UNPROCESSABLE_CONTENT
+    fields: Mapping[str, str] = field(default_factory=dict)
 
 
 def sections(melding: MeldingView, review: pipeline.ContentReview, adult: bool) -> dict[str, bool]:
@@ -85,7 +88,8 @@ def render_melding(request: Request, session: auth.Session, melding: MeldingView
         review=review, content=review.resolved, form=shown, attempts=attempt_rows(shown),
         missing=[(name, field_label(name)) for name in review.missing],
         sections=sections(melding, review, age is not None and age >= ADULT_AGE),
-        error=refusal.message if refusal else None, **form_choices(store, school),
+        error=refusal.message if refusal else None,
+        field_errors=dict(refusal.fields) if refusal else {}, **form_choices(store, school),
         **feedback_section(store, school, melding.id))
     return page(request, "melding.html", context,
                 status_code=refusal.status_code if refusal else status.HTTP_200_OK)

@@ -16,23 +16,18 @@ from gateway.console.pages.common import (
     Csrf,
     MeldingForm,
     SessionDep,
-    base_context,
     melding_form,
     melding_or_404,
-    page,
     page_router,
     refused_as,
     see_other,
 )
 from gateway.console.pages.melding_page import PostedForm, Refusal, render_melding
-from gateway.console.queries import display_names
 from gateway.domain.errors import GatewayError, IncompleteMelding, InvalidInput
 from gateway.domain.lifecycle import State
 from gateway.intake.melding_content import parse_content
-from gateway.store import audit, list_meldingen
+from gateway.store import audit
 
-TO_REVIEW = "te-beoordelen"  # the list's default filter: concept meldingen waiting for review
-QUEUE_LIMIT = 300
 NOT_EDITABLE = "deze melding is al verzonden of ingetrokken; de inhoud kan niet meer worden aangepast"
 
 
@@ -53,25 +48,13 @@ def _save(request: Request, session: auth.Session, posted: MeldingForm, values: 
 
 
 def meldingen_router() -> APIRouter:
-    """``/console`` (opens the queue), ``/console/meldingen`` and the forms on one melding."""
+    """``/console`` (opens the queue), one melding and the forms on it (the list: ``melding_list``)."""
     router = page_router()
 
     @router.get("")
     @router.get("/")
     def home() -> Response:
         return see_other(HOME)
-
-    @router.get("/meldingen")
-    def meldingen_list(request: Request, session: SessionDep, filter: str = TO_REVIEW) -> Response:
-        store = store_of(request)
-        school = session.user.school_id
-        to_review = filter == TO_REVIEW
-        views = [m for m in list_meldingen(store, school, status=[State.CONCEPT.value] if to_review else None,
-                                           limit=QUEUE_LIMIT)
-                 if m.kind != "signaal" or not to_review]
-        names = display_names(store, school, {m.student_id for m in views})
-        return page(request, "meldingen.html", base_context(session, request, meldingen=views, names=names,
-                                                            filter=filter))
 
     @router.get("/meldingen/{melding_id}")
     def melding_detail(request: Request, session: SessionDep, melding_id: str) -> Response:
