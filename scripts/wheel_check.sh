@@ -48,4 +48,17 @@ from pathlib import Path
 for module in (gateway, mappings):
     assert "site-packages" in str(Path(module.__file__)), f"{module.__name__} not from the wheel: {module.__file__}"
 PY
+# /docs and /redoc load their assets from the installed fastapi-offline package, not from a CDN.
+"$work/venv/bin/python" - <<'PY'
+import warnings
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # Starlette's TestClient warns about its httpx backend
+    from fastapi.testclient import TestClient
+from gateway.api.app import ApiSettings, create_app
+client = TestClient(create_app(ApiSettings(), None))  # the documentation needs no store
+for path in ("/docs", "/redoc", "/docs/static/swagger-ui-bundle.js", "/docs/static/redoc.standalone.js",
+             "/docs/static/swagger-ui.css", "/docs/static/favicon.png"):
+    response = client.get(path)
+    assert response.status_code == 200 and response.content, f"{path} from the wheel: {response.status_code}"
+PY
 echo "wheel check: ok"

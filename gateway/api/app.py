@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.api import problems
+from gateway.api.docs import docs_router
 from gateway.api.limits import BodySizeLimit
 from gateway.api.routes import meldingen_router, push_router
 from gateway.api.schemas import Health
@@ -41,27 +42,35 @@ class ApiSettings(BaseModel):
 
 def create_app(settings: ApiSettings, store: Store, *,
                clock: Callable[[], date] = amsterdam_today,
-               extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
+               extra_routers: Sequence[APIRouter] = (),
+               error_pages: problems.ErrorPages | None = None) -> FastAPI:
     """Build the app: push and meldingen routers, problem+json errors, a request size limit.
 
     The schools' API keys live in ``store`` (``gateway.api.keys``). ``clock`` gives the as-of day
     of a push (today in Europe/Amsterdam; tests pass a fixed day): the evaluation after it runs on
     that day, and a lesson dated after the next day is refused. ``extra_routers`` lets the console
-    (issue 7) join the same app.
+    (issue 7) join the same app; ``error_pages`` lets it answer errors on its own pages (HTML).
     """
+    # /docs and /redoc come from gateway.api.docs (packaged assets), not FastAPI's CDN pages.
     app = FastAPI(title=settings.title, version="1.0.0", description=DESCRIPTION,
+                  docs_url=None, redoc_url=None,
                   openapi_tags=[{"name": "aanlevering", "description": "Gegevens aanleveren"},
-                                {"name": "meldingen", "description": "Meldingen en hun status lezen"}])
+                                {"name": "meldingen", "description": "Meldingen en hun status lezen"},
+                                {"name": "terugkoppeling",
+                                 "description": "Ontvangers (Leerplicht, RMC, DSP, DUO) melden de uitkomst"},
+                                {"name": "beheer", "description": "De gateway zelf"}])
     app.state.store = store
     app.state.clock = clock
     app.state.evaluate_on_push = settings.evaluate_on_push
-    problems.install(app)
+    problems.install(app, error_pages)
 
-    @app.get("/api/v1/health", response_model=Health, tags=["beheer"], summary="Leeft de gateway?")
+    @app.get("/api/v1/health", response_model=Health, tags=["beheer"], summary="Leeft de gateway?",
+             description="Antwoordt zolang de gateway draait; zonder sleutel.")
     def health() -> Health:
         """Liveness check (no authentication)."""
         return Health()
 
+    app.include_router(docs_router())
     app.include_router(push_router())
     app.include_router(meldingen_router())
     for router in extra_routers:

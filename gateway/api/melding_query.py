@@ -23,12 +23,14 @@ class MeldingFilter:
 
     status: Annotated[str | None, Query(max_length=40, json_schema_extra={"enum": list(STATUSES)},
                                         description="Status van de melding")] = None
-    student_id: Annotated[str | None, Query(max_length=200)] = None
+    student_id: Annotated[str | None, Query(max_length=200, description="Studentnummer")] = None
     rule: Annotated[str | None, Query(max_length=40, json_schema_extra={"enum": list(RULE_IDS)},
                                       description="Regel uit de catalogus")] = None
-    kind: Literal["melding", "taak", "signaal"] | None = None
-    limit: Annotated[int, Query(ge=1, le=500)] = 100
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
+    kind: Annotated[Literal["melding", "taak", "signaal"] | None,
+                    Query(description="Soort: melding (naar een ontvanger), taak of signaal (voor de "
+                                      "school)")] = None
+    limit: Annotated[int, Query(ge=1, le=500, description="Hoogstens zoveel meldingen per pagina")] = 100
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Zoveel meldingen overslaan")] = 0
 
 
 def check_filter(query: MeldingFilter) -> None:

@@ -30,7 +30,7 @@ from gateway.intake.melding_content import ContentIn, parse_content
 from gateway.store import MeldingView, get_melding
 
 School = Annotated[str, Depends(authorised_school)]
-MeldingId = Annotated[str, Path(min_length=1, max_length=100)]
+MeldingId = Annotated[str, Path(min_length=1, max_length=100, description="Id van de melding")]
 READ_ERRORS = responses(status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND,
                         status.HTTP_422_UNPROCESSABLE_CONTENT)
 WRITE_ERRORS = responses(status.HTTP_400_BAD_REQUEST, status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN,
@@ -130,6 +130,9 @@ def add_melding_work(router: APIRouter) -> None:
     """Add the content, approval and manual-filing endpoints to the meldingen router."""
 
     @router.get("/{melding_id}/inhoud", response_model=ContentOut, summary="Inhoud van een melding",
+                description="Wat de school invulde, de inhoud waarmee de melding verzonden wordt (met de "
+                            "gegevens uit het administratiesysteem en de standaarden van het profiel) en wat "
+                            "nog ontbreekt.",
                 responses=READ_ERRORS)
     def get_content(school_id: School, request: Request, melding_id: MeldingId) -> ContentOut:
         """What the school filled in, what the melding resolves to and what is still missing."""
@@ -143,6 +146,9 @@ def add_melding_work(router: APIRouter) -> None:
             "vermoedelijke_soort": soort_out(review.soort)})
 
     @router.put("/{melding_id}/inhoud", response_model=StatusOut, summary="Inhoud van een melding invullen",
+                description="Sla op wat de school invult (vervangt wat eerder was ingevuld); het antwoord "
+                            "noemt de status en de velden die nog ontbreken. 409 zodra de melding verzonden "
+                            "is, of als een goedgekeurde melding een veld zou missen.",
                 responses=WRITE_ERRORS)
     def put_content(school_id: School, actor: Actor, request: Request, melding_id: MeldingId,
                     body: Annotated[ContentIn, Body()]) -> StatusOut:
@@ -152,6 +158,8 @@ def add_melding_work(router: APIRouter) -> None:
         return _save(request, school_id, melding_id, _content(request, body), actor)
 
     @router.post("/{melding_id}/goedkeuren", response_model=StatusOut, summary="Melding goedkeuren",
+                 description="Keur een conceptmelding goed: zij gaat daarna uit. 409 met elk ontbrekend veld "
+                             "zolang zij onvolledig is, of als zij geen concept is.",
                  responses=WRITE_ERRORS)
     def approve(school_id: School, actor: Actor, request: Request, melding_id: MeldingId) -> StatusOut:
         """Approve a concept melding: it goes out. 409 naming every missing field while it is incomplete,
@@ -167,6 +175,9 @@ def add_melding_work(router: APIRouter) -> None:
 
     @router.post("", response_model=MeldingOut, status_code=status.HTTP_201_CREATED,
                  summary="Melding indienen die geen regel maakte",
+                 description="Dien een beginnend verzuim, signaalverzuim of zorgmelding in; zij komt in de "
+                             "beoordeling zoals de melding van een regel (201 met Location). Dezelfde "
+                             "student, soort en begindatum nog eens: 200 met de eerste melding.",
                  responses={**WRITE_ERRORS, status.HTTP_200_OK: {
                      "model": MeldingOut, "description": "Dezelfde melding was al ingediend: de eerste"}})
     def file(school_id: School, actor: Actor, request: Request,

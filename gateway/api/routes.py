@@ -41,10 +41,26 @@ log = structlog.get_logger(__name__)
 
 School = Annotated[str, Depends(authorised_school)]
 SourceName = Annotated[str, Query(pattern=r"^[a-z][a-z0-9-]{0,31}$",
-                                  description="Name of the pushing system (the batch's source)")]
+                                  description="Naam van het aanleverende systeem (de bron van de levering)",
+                                  examples=["magister-push"])]
 PUSH_ERRORS = responses(status.HTTP_400_BAD_REQUEST, status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN,
                         status.HTTP_404_NOT_FOUND, status.HTTP_413_CONTENT_TOO_LARGE,
                         status.HTTP_422_UNPROCESSABLE_CONTENT)
+STUDENTS_DESCRIPTION = """\
+Voeg studenten toe of werk ze bij (gekoppeld op `id`); persoonsgegevens worden versleuteld opgeslagen.
+Een student die een melding kan krijgen (jonger dan 23 zonder startkwalificatie, of met
+studiefinanciering) heeft een BSN of onderwijsnummer nodig. Alles of niets: een afgewezen levering is
+een 422 die elk veld noemt, en dan is er niets opgeslagen."""
+CALENDAR_DESCRIPTION = """\
+Leg de schoolkalender van het schooljaar vast: eerste en laatste schooldag en de vakanties. Vervangt de
+vorige kalender."""
+ATTENDANCE_DESCRIPTION = """\
+Voeg lesregistraties toe of vervang ze (op `id`) en trek verdwenen registraties in; alles of niets.
+Afgewezen: een id twee keer in één levering, een les na morgen, of een ingetrokken id dat nooit is
+aangeleverd. Na een geaccepteerde levering past de gateway de verzuimregels toe."""
+LIST_DESCRIPTION = """\
+De meldingen van de school, nieuwste aanleiding eerst, met het totaal en de link naar de volgende pagina.
+Een onbekende status of regel geeft 422 (en niet stilletjes een lege lijst)."""
 
 
 def _refuse(rejected: Sequence[Rejection]) -> ApiProblem:
@@ -95,7 +111,7 @@ def push_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1/schools/{school_id}", tags=["aanlevering"])
 
     @router.post("/students", response_model=IngestOut, responses=PUSH_ERRORS,
-                 summary="Studenten toevoegen of bijwerken")
+                 summary="Studenten toevoegen of bijwerken", description=STUDENTS_DESCRIPTION)
     def put_students(school_id: School, request: Request, body: Annotated[StudentsIn, Body()],
                      source: SourceName = "push") -> IngestOut:
         """Add or update students (matched by id); personal data is stored encrypted. A student who
@@ -104,14 +120,14 @@ def push_router() -> APIRouter:
         return _ingest(request, school_id, source, students_batch(body))
 
     @router.put("/calendar", response_model=IngestOut, responses=PUSH_ERRORS,
-                summary="Schoolkalender vastleggen")
+                summary="Schoolkalender vastleggen", description=CALENDAR_DESCRIPTION)
     def put_calendar(school_id: School, request: Request, body: Annotated[CalendarIn, Body()],
                      source: SourceName = "push") -> IngestOut:
         """Set the school's calendar for the school year."""
         return _ingest(request, school_id, source, calendar_batch(body))
 
     @router.post("/attendance", response_model=IngestOut, responses=PUSH_ERRORS,
-                 summary="Aanwezigheid aanleveren")
+                 summary="Aanwezigheid aanleveren", description=ATTENDANCE_DESCRIPTION)
     def post_attendance(school_id: School, request: Request, body: Annotated[AttendanceIn, Body()],
                         source: SourceName = "push") -> IngestOut:
         """Add or replace attendance records (by id) and withdraw vanished ones; all or nothing. Refused:
@@ -126,7 +142,7 @@ def meldingen_router() -> APIRouter:
     (``gateway.api.melding_work``)."""
     router = APIRouter(prefix="/api/v1/schools/{school_id}/meldingen", tags=["meldingen"])
 
-    @router.get("", response_model=MeldingList, summary="Meldingen",
+    @router.get("", response_model=MeldingList, summary="Meldingen", description=LIST_DESCRIPTION,
                 responses=responses(status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN,
                                     status.HTTP_422_UNPROCESSABLE_CONTENT))
     def list_(school_id: School, request: Request, query: Annotated[MeldingFilter, Depends()]) -> MeldingList:
@@ -139,10 +155,13 @@ def meldingen_router() -> APIRouter:
                            limit=query.limit, offset=query.offset, next=next_link(request, query, total))
 
     @router.get("/{melding_id}", response_model=MeldingOut, summary="Eén melding en haar status",
+                description="Eén melding van de school, met de status van verzending en ontvanger en de "
+                            "velden die nog ontbreken. Een melding van een andere school geeft 404.",
                 responses=responses(status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN,
                                     status.HTTP_404_NOT_FOUND, status.HTTP_422_UNPROCESSABLE_CONTENT))
     def get_melding_(school_id: School, request: Request,
-                     melding_id: Annotated[str, Path(min_length=1, max_length=100)]) -> MeldingOut:
+                     melding_id: Annotated[str, Path(min_length=1, max_length=100,
+                                                     description="Id van de melding")]) -> MeldingOut:
         """One melding of the school, with its delivery and receiver status and what it still misses."""
         return MeldingOut.of(melding_or_404(request, school_id, melding_id))
 

@@ -59,7 +59,9 @@ class StudentsIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "examples": [{"students": [STUDENT_EXAMPLE, ENDED_STUDENT_EXAMPLE]}]})
 
-    students: list[Student] = Field(min_length=1, max_length=MAX_STUDENTS)
+    students: list[Student] = Field(min_length=1, max_length=MAX_STUDENTS,
+                                    description=f"De studenten, 1 tot {MAX_STUDENTS} per levering; gekoppeld "
+                                                "op `id`")
 
 
 class CalendarIn(Calendar):
@@ -67,7 +69,8 @@ class CalendarIn(Calendar):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [CALENDAR_EXAMPLE]})
 
-    holidays: list[Holiday] = Field(default_factory=list, max_length=60)
+    holidays: list[Holiday] = Field(default_factory=list, max_length=60,
+                                    description="Vakanties en vrije dagen in het schooljaar (hoogstens 60)")
 
     @model_validator(mode="after")
     def _one_school_year(self) -> CalendarIn:
@@ -83,10 +86,14 @@ class AttendanceIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"records": [RECORD_EXAMPLE], "withdrawn_record_ids": [], "cursor": "2026-09-01T18:00"}]})
 
-    records: list[AttendanceRecord] = Field(default_factory=list, max_length=MAX_RECORDS)
-    withdrawn_record_ids: list[RecordId] = Field(default_factory=list, max_length=MAX_RECORDS)
+    records: list[AttendanceRecord] = Field(
+        default_factory=list, max_length=MAX_RECORDS,
+        description="Lesregistraties om toe te voegen of te vervangen (op `id`; elk id hoogstens één keer)")
+    withdrawn_record_ids: list[RecordId] = Field(
+        default_factory=list, max_length=MAX_RECORDS,
+        description="Ids van eerder aangeleverde lesregistraties die niet meer bestaan")
     cursor: Annotated[str, Field(max_length=200)] | None = Field(
-        None, description="The vendor's own position marker, stored like an adapter's cursor")
+        None, description="Eigen positiemarkering van de leverancier; bewaard als de cursor van een adapter")
 
 
 def students_batch(body: StudentsIn) -> SourceBatch:
@@ -108,11 +115,12 @@ def attendance_batch(body: AttendanceIn) -> SourceBatch:
 class EvaluationOut(BaseModel):
     """What the evaluation after an accepted push did."""
 
-    as_of: date
-    students_evaluated: int = 0
-    meldingen_created: int = 0
-    meldingen_withdrawn: int = 0
-    error: str | None = Field(None, description="Set when the evaluation could not run; the data is stored")
+    as_of: date = Field(description="De dag waarop de regels zijn toegepast (vandaag in Europe/Amsterdam)")
+    students_evaluated: int = Field(0, description="Aantal studenten waarop de regels opnieuw zijn toegepast")
+    meldingen_created: int = Field(0, description="Aantal nieuwe meldingen")
+    meldingen_withdrawn: int = Field(0, description="Aantal ingetrokken meldingen")
+    error: str | None = Field(None, description="Gezet als de evaluatie niet kon draaien; de gegevens zijn "
+                                                "wel opgeslagen")
 
 
 class IngestOut(BaseModel):
@@ -123,17 +131,21 @@ class IngestOut(BaseModel):
         "students_changed": 3, "evaluation": {"as_of": "2026-09-02", "students_evaluated": 3,
                                               "meldingen_created": 1, "meldingen_withdrawn": 0}}]})
 
-    accepted: bool
-    batch_seq: int | None
-    new: int
-    changed: int
-    unchanged: int
-    withdrawn: int
-    students_changed: int
-    evaluation: EvaluationOut | None = None
+    accepted: bool = Field(description="Altijd true: een afgewezen levering is een 422-probleem")
+    batch_seq: int | None = Field(description="Volgnummer van de opgeslagen levering")
+    new: int = Field(description="Aantal nieuwe records")
+    changed: int = Field(description="Aantal gewijzigde records")
+    unchanged: int = Field(description="Aantal ongewijzigde records")
+    withdrawn: int = Field(description="Aantal ingetrokken lesregistraties")
+    students_changed: int = Field(description="Aantal studenten van wie regelgegevens veranderden")
+    evaluation: EvaluationOut | None = Field(
+        None, description="Wat de evaluatie na de levering deed; null als er geen student veranderde of "
+                          "de gateway niet direct evalueert")
 
 
 class Health(BaseModel):
     """Liveness."""
 
-    status: str = "ok"
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
+
+    status: str = Field("ok", description="Altijd \"ok\" zolang de gateway draait")

@@ -12,9 +12,11 @@ import uvicorn
 
 from gateway.api.app import ApiSettings, create_app
 from gateway.api.keys import create_api_key, list_api_keys, revoke_api_key
+from gateway.api.problems import AnsweredErrors
 from gateway.cli._listen import listening_socket
 from gateway.cli._store import actor_option, recipients_option, settings_and_store
 from gateway.console import ConsoleSettings, console_routers
+from gateway.console.pages.errors import error_page
 from gateway.console.receivers import create_receiver_key, list_receiver_keys, revoke_receiver_key
 from gateway.delivery.routing import load_directory_data
 from gateway.domain.errors import GatewayError
@@ -49,12 +51,13 @@ def serve(  # noqa: PLR0913  click hands over each command-line option as its ow
     directory = load_directory_data(recipients)
     console = ConsoleSettings(secure_cookies=bool(certfile))
     app = create_app(ApiSettings(max_body_bytes=max_body_mb * MIB, evaluate_on_push=not no_evaluate),
-                     store, extra_routers=console_routers(console, directory=directory))
+                     store, extra_routers=console_routers(console, directory=directory),
+                     error_pages=error_page)
     scheme = "https" if certfile else "http"
     click.echo(f"Aanlever-API op {scheme}://{host}:{port}/docs, console op {scheme}://{host}:{port}/console "
                "(stoppen met Ctrl-C)", err=True)
-    config = uvicorn.Config(app, host=host, port=port, ssl_certfile=certfile, ssl_keyfile=keyfile,
-                            log_level=settings.log_level.lower(), access_log=False)
+    config = uvicorn.Config(AnsweredErrors(app), host=host, port=port, ssl_certfile=certfile,
+                            ssl_keyfile=keyfile, log_level=settings.log_level.lower(), access_log=False)
     uvicorn.Server(config).run(sockets=[sock])
 
 

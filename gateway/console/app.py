@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from gateway.console.feedback import feedback_router
 from gateway.console.pages.assets import assets_router
+from gateway.console.pages.audit import audit_router
 from gateway.console.pages.common import ConsoleSettings
 from gateway.console.pages.dead_letters import dead_letters_router
 from gateway.console.pages.deadlines import deadlines_router
@@ -18,6 +19,7 @@ from gateway.console.pages.melding_list import melding_list_router
 from gateway.console.pages.meldingen import meldingen_router
 from gateway.console.pages.monitor import monitor_router
 from gateway.console.pages.no_show import no_show_router
+from gateway.console.pages.report import report_router
 from gateway.console.pages.signin import signin_router
 from gateway.console.pages.students import students_router
 from gateway.delivery.routing import DirectoryData
@@ -31,7 +33,7 @@ def console_router(settings: ConsoleSettings) -> APIRouter:
     # The manual filing's page comes before the meldingen group: /meldingen/nieuw is no melding id.
     for pages in (assets_router(), signin_router(settings), manual_router(), melding_list_router(),
                   meldingen_router(), deadlines_router(), no_show_router(), dead_letters_router(),
-                  students_router(), monitor_router()):
+                  students_router(), monitor_router(), report_router(), audit_router()):
         router.include_router(pages)
     return router
 

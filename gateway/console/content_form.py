@@ -3,16 +3,21 @@ data the intake checks (``gateway.intake.melding_content.parse_content``).
 
 A form keeps every value as text, so a refused form is shown again with exactly what was typed.
 Empty means *not decided*: an actie gewenst or a concern left unanswered stays open for the gate.
+A refusal names the form's fields at fault (``field_errors``), so each message stands beside its field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from gateway.domain.errors import InvalidInput
 from gateway.domain.melding_content import CONCERNS, MAX_ITEMS, MAX_TEXT, MeldingContent
+from gateway.intake.validation import dutch_message
 
 FormValues = dict[str, str]
 
@@ -105,3 +110,113 @@ def content_data(values: FormValues) -> dict[str, Any]:
     data["concerns"] = _concerns(values)
     data["contact_attempts"] = _attempts(values)
     return data
+
+
+# --- refusals beside their fields ---------------------------------------------------------------
+
+CONCERNS_FIELD = "zorgen"  # the three concern questions share one message, below the last
+# The content's nested objects and lists -> the prefix of their inputs on the form.
+PARTS = {"melder": ("melder", MELDER_KEYS), "different_address": ("adres", ADDRESS_KEYS)}
+ATTEMPT_INPUTS = {"on": "datum", "how": "hoe", "outcome": "uitkomst"}
+RENAMED = {"actions_taken": "acties", "concerns": CONCERNS_FIELD}  # content field -> its input's name
+# The Dutch label of each input of _inhoud.html (a contact attempt's are made by ``label_of``).
+FORM_LABELS = {
+    "vermoedelijke_reden": "vermoedelijke reden van het verzuim", "acties": "door school ondernomen actie",
+    "actie_gewenst": "actie door gemeente gewenst", "toelichting": "toelichting bij actie gewenst",
+    "leslocatie": "naam leslocatie", "phone": "telefoonnummer ouder of leerling",
+    "melder_naam": "naam melder", "melder_functie": "functie melder", "melder_telefoon": "telefoon melder",
+    "melder_email": "e-mail melder", "adres_straat": "straat", "adres_huisnummer": "huisnummer",
+    "adres_huisletter": "huisletter", "adres_toevoeging": "toevoeging", "adres_postcode": "postcode",
+    "adres_plaatsnaam": "plaats", CONCERNS_FIELD: "zorgen", "agreements": "gemaakte afspraken",
+    "asked_of_rmc": "wat de school van het RMC vraagt",
+    "deregistration_agreed": "afstemming met Leerplicht/DSP over de uitschrijving",
+}
+# A pattern a person cannot read, said in words (by input).
+PATTERN_WORDS = {
+    "adres_postcode": "is geen postcode (vier cijfers en twee hoofdletters, zoals 1234 AB)",
+    "adres_huisnummer": "is geen huisnummer (alleen cijfers)",
+    "adres_huisletter": "is geen huisletter (één letter)",
+    "melder_email": "is geen e-mailadres",
+}
+RELEASED_MISSING = "vul dit in: een vrijgegeven melding moet volledig blijven"
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def path_of(where: str) -> tuple[str | int, ...]:
+    """``contact_attempts[0].on`` -> ``("contact_attempts", 0, "on")``."""
+    return tuple(int(index) if index else name for name, index in _STEP.findall(where))
+
+
+def _nested_field(head: str, rest: tuple[str | int, ...]) -> str:
+    """The input of a nested object's field (a whole object: its first input) or a contact attempt's."""
+    if head in PARTS:
+        prefix, keys = PARTS[head]
+        key = rest[0] if rest and rest[0] in keys else keys[0]  # a whole part or an input not on the form
+        return f"{prefix}_{key}"
+    index = rest[0] if rest and isinstance(rest[0], int) else 0
+    step = rest[1] if len(rest) > 1 and isinstance(rest[1], str) else "on"
+    return f"poging_{index}_{ATTEMPT_INPUTS.get(step, 'datum')}"
+
+
+def form_field(loc: Sequence[str | int], own: Iterable[str] = ()) -> str | None:
+    """The form input a content field's location stands for (``own``: a page's other inputs, named
+    as in the form); ``None`` when the form has no input for it."""
+    head, rest = (loc[0], tuple(loc[1:])) if loc else (None, ())
+    if not isinstance(head, str):
+        return None
+    if head in PARTS or head == "contact_attempts":
+        return _nested_field(head, rest)
+    if head in TEXT_KEYS or head == "actie_gewenst" or head in set(own):
+        return head
+    return RENAMED.get(head)
+
+
+def label_of(name: str, labels: Mapping[str, str] | None = None) -> str:
+    """The Dutch label of a form input (``labels``: a page's own inputs)."""
+    if (found := (labels or {}).get(name) or FORM_LABELS.get(name)) is not None:
+        return found
+    if (attempt := re.fullmatch(r"poging_(\d+)_(datum|hoe|uitkomst)", name)) is not None:
+        return f"contactpoging {int(attempt[1]) + 1} ({attempt[2]})"
+    return name
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _pydantic_errors(exc: ValidationError, own: Iterable[str],
+                     labels: Mapping[str, str] | None) -> dict[str, str]:
+    """Each error of the intake's validation beside its input: "Postcode is geen postcode (...)"."""
+    errors: dict[str, str] = {}
+    for err in exc.errors():
+        name = form_field(tuple(err["loc"]), own)
+        if name is None:
+            continue
+        words = PATTERN_WORDS.get(name) if err["type"] == "string_pattern_mismatch" else None
+        text = f"{_capital(label_of(name, labels))} {words or dutch_message(err)}"
+        errors[name] = f"{errors[name]}; {text}" if name in errors else text
+    return errors
+
+
+def field_errors(exc: InvalidInput, own: Iterable[str] = (),
+                 labels: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The Dutch message of a refused form by the input at fault (empty when no input is named).
+
+    ``own`` and ``labels``: the page's inputs besides the content's, and their labels.
+    """
+    if isinstance(exc.__cause__, ValidationError):  # the intake names every wrong field
+        return _pydantic_errors(exc.__cause__, tuple(own), labels)
+    name = form_field(path_of(exc.where), own) if exc.where else None
+    if name is None:
+        return {}
+    return {name: str(exc).removeprefix(f"{exc.where}: ")}
+
+
+def missing_errors(missing: Iterable[str], words: str = RELEASED_MISSING) -> dict[str, str]:
+    """The gate's missing fields (``IncompleteMelding.missing``), each beside its input saying ``words``."""
+    return {name: words for field in missing if (name := form_field((field,))) is not None}
+
+
+def refusal_message(what: str, errors: Mapping[str, str], labels: Mapping[str, str] | None = None) -> str:
+    """The sentence above a refused form: ``what`` did not happen, and which inputs to check."""
+    return f"{what}: controleer {', '.join(label_of(name, labels) for name in errors)}."

@@ -50,6 +50,7 @@ __all__ = ["FeedbackEntry", "feedback_for", "feedback_router", "store_feedback"]
 
 log = structlog.get_logger(__name__)
 ACCEPTED = ", ".join(f"'{s}'" for s in rs.ALL_STATUSES)
+MELDING_ID_EXAMPLE = "493e032c-8f1a-5b6e-9c2d-0a7b4e1f3d55"
 OPEN_PAGE_MAX = 200
 bearer = HTTPBearer(auto_error=False, description="Sleutel van de ontvangende organisatie: vr_<id>_<geheim>")
 
@@ -65,20 +66,20 @@ class ContactpersoonIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    naam: str = Field(min_length=1, max_length=200)
-    functie: str | None = Field(None, max_length=200)
-    telefoon: str | None = Field(None, max_length=40)
-    email: str | None = Field(None, max_length=254)
+    naam: str = Field(min_length=1, max_length=200, description="Naam van de contactpersoon")
+    functie: str | None = Field(None, max_length=200, description="Functie, bijvoorbeeld leerplichtambtenaar")
+    telefoon: str | None = Field(None, max_length=40, description="Telefoonnummer")
+    email: str | None = Field(None, max_length=254, description="E-mailadres")
 
 
 class FeedbackIn(BaseModel):
     """An outcome reported by Leerplicht, RMC, the DSP or DUO."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"melding_id": "493e032c-...", "status": "Afgesloten", "reden": "terug_naar_school",
+        {"melding_id": MELDING_ID_EXAMPLE, "status": "Afgesloten", "reden": "terug_naar_school",
          "toelichting_afsluiting": "gezien_door_gemeente",
          "contactpersoon": {"naam": "A. de Boer", "functie": "leerplichtambtenaar"}},
-        {"melding_id": "493e032c-...", "status": "Gestart elders", "started_on": "2026-09-14"}]})
+        {"melding_id": MELDING_ID_EXAMPLE, "status": "Gestart elders", "started_on": "2026-09-14"}]})
 
     melding_id: str = Field(min_length=1, max_length=64, description="Id van de melding (= message id)")
     status: str = Field(min_length=1, max_length=64, json_schema_extra={
@@ -92,8 +93,9 @@ class FeedbackIn(BaseModel):
         description="Toelichting afsluiting (alleen bij Afgesloten)")
     started_on: date | None = Field(None, description="Datum waarop de jongere startte (verplicht bij "
                                                       "Gestart bij mbo en Gestart elders)")
-    contactpersoon: ContactpersoonIn | None = None
-    toelichting: str | None = Field(None, max_length=2000)
+    contactpersoon: ContactpersoonIn | None = Field(
+        None, description="Gemeentelijke contactpersoon die de melding behandelt (Besluit)")
+    toelichting: str | None = Field(None, max_length=2000, description="Vrije toelichting bij de uitkomst")
 
     @field_validator("status")
     @classmethod
@@ -124,37 +126,59 @@ class FeedbackIn(BaseModel):
 class FeedbackOut(BaseModel):
     """The melding after the outcome was recorded (the same answer when the report is repeated)."""
 
-    melding_id: str
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"melding_id": MELDING_ID_EXAMPLE, "status": "afgesloten", "receiver_status": "Afgesloten",
+         "organisation": "leerplicht-0344"}]})
+
+    melding_id: str = Field(description="Id van de melding")
     status: str = Field(description="Nieuwe status van de melding in de gateway")
     receiver_status: str | None = Field(description="De gemelde status zoals de gateway hem schrijft")
-    organisation: str
+    organisation: str = Field(description="De organisatie van de sleutel die de uitkomst meldde")
 
 
 class OpenMeldingOut(BaseModel):
     """An open melding of the receiver: ids, rule, dates and statuses only."""
 
-    melding_id: str
-    school_id: str
-    rule: str
-    recipient: str
+    melding_id: str = Field(description="Id van de melding (= message id)")
+    school_id: str = Field(description="Id van de school die meldde")
+    rule: str = Field(description="Regel uit de catalogus die de melding maakte")
+    recipient: str = Field(description="Ontvanger: leerplicht, rmc, dsp of duo-ib")
     status: str = Field(description="Status van de melding in de gateway")
     receiver_status: str | None = Field(description="Laatst gemelde status van de ontvanger")
     receiver_reference: str | None = Field(description="Kenmerk van de ontvanger (ontvangstbevestiging)")
-    trigger_date: date
-    period_start: date
-    period_end: date | None
+    trigger_date: date = Field(description="Dag waarop de regel afging")
+    period_start: date = Field(description="Eerste dag van de verzuimperiode")
+    period_end: date | None = Field(description="Laatste dag van de verzuimperiode; null als die nog loopt")
     delivered_at: datetime | None = Field(description="Moment van de ontvangstbevestiging (UTC)")
 
 
 class OpenMeldingList(BaseModel):
     """A page of open meldingen, oldest first: ``total`` counts all, ``next`` links the next page."""
 
-    items: list[OpenMeldingOut]
-    total: int
-    limit: int
-    offset: int
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "items": [{"melding_id": MELDING_ID_EXAMPLE, "school_id": "25AB00", "rule": "verzuim-16u",
+                   "recipient": "leerplicht", "status": "ontvangen", "receiver_status": "Geregistreerd",
+                   "receiver_reference": "DUO-2026-000123", "trigger_date": "2026-09-22",
+                   "period_start": "2026-09-01", "period_end": "2026-09-22",
+                   "delivered_at": "2026-09-23T07:15:00Z"}],
+        "total": 1, "limit": 50, "offset": 0, "next": None}]})
+
+    items: list[OpenMeldingOut] = Field(description="De open meldingen op deze pagina")
+    total: int = Field(description="Aantal open meldingen over alle pagina's")
+    limit: int = Field(description="Hoogstens zoveel meldingen per pagina")
+    offset: int = Field(description="Aantal overgeslagen meldingen vóór deze pagina")
     next: str | None = Field(None, json_schema_extra={"format": "uri-reference"},
                              description="Pad en query van de volgende pagina; null op de laatste")
+
+
+POST_DESCRIPTION = """\
+Meld de uitkomst van een melding aan uw organisatie: de status uit het Besluit Verzuimmelding met reden,
+toelichting en contactpersoon, of de uitkomst van een Doorstroompunt met de startdatum. Dezelfde melding
+twee keer melden verandert niets en geeft hetzelfde antwoord. Een melding buiten uw gebied of van een andere
+soort ontvanger geeft 404, net als een melding die niet bestaat."""
+OPEN_DESCRIPTION = """\
+De meldingen aan uw organisatie die verzonden zijn en nog niet afgesloten of ingetrokken, oudste eerst,
+met het totaal en de link naar de volgende pagina."""
 
 
 def report_errors(body: FeedbackIn, organisation: str, today: date) -> list[FieldError]:
@@ -254,6 +278,7 @@ def feedback_router(directory: DirectoryData) -> APIRouter:
     router = APIRouter(tags=["terugkoppeling"])
 
     @router.post("/api/v1/feedback", response_model=FeedbackOut, summary="Uitkomst van een melding melden",
+                 description=POST_DESCRIPTION,
                  responses=responses(status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN,
                                      status.HTTP_404_NOT_FOUND, status.HTTP_409_CONFLICT,
                                      status.HTTP_422_UNPROCESSABLE_CONTENT))
@@ -272,12 +297,15 @@ def feedback_router(directory: DirectoryData) -> APIRouter:
                            organisation=organisation)
 
     @router.get("/api/v1/feedback/open", response_model=OpenMeldingList,
-                summary="Eigen open meldingen", responses=responses(
+                summary="Eigen open meldingen", description=OPEN_DESCRIPTION, responses=responses(
                     status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN,
                     status.HTTP_422_UNPROCESSABLE_CONTENT))
     def list_open(request: Request, organisation: Annotated[str, Depends(_organisation)],
-                  limit: Annotated[int, Query(ge=1, le=OPEN_PAGE_MAX)] = 50,
-                  offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> OpenMeldingList:
+                  limit: Annotated[int, Query(ge=1, le=OPEN_PAGE_MAX,
+                                              description="Hoogstens zoveel meldingen per pagina")] = 50,
+                  offset: Annotated[int, Query(ge=0, le=1_000_000,
+                                               description="Zoveel meldingen overslaan")] = 0
+                  ) -> OpenMeldingList:
         """The caller's meldingen that are delivered and not yet closed or withdrawn, oldest first."""
         _known_area(organisation, directory)
         page, total = open_meldingen(store_of(request), organisation, directory, limit, offset)

@@ -9,15 +9,21 @@ field and lists nothing, rather than a list that silently ignores part of what w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Final
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
+
+from gateway.store.melding_search import MeldingQuery
 
 # Every filter a list can offer, by its query parameter; a list names the ones it offers.
 ZOEK, REGEL, STATUS, AAN, LOCATIE = "zoek", "regel", "status", "aan", "locatie"
-VAN, TOT, ACTIE = "van", "tot", "actie"
+VAN, TOT, ACTIE, GEMELD = "van", "tot", "actie", "gemeld"
 SORTEER, PAGINA, PER = "sorteer", "pagina", "per"
+# Parameters a page reads itself (a confirmation after a form): allowed beside every list's filters.
+PAGE_PARAMS: Final = frozenset({"bericht", "vastgelegd"})
+# The yes/no filters: "needs my action" and "only students with meldingen".
+SWITCHES: Final = (ACTIE, GEMELD)
 PAGE_SIZES: Final = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE: Final = 50
 MAX_SEARCH: Final = 100
@@ -35,6 +41,7 @@ class ListFilters:
     van: date | None = None
     tot: date | None = None
     actie: bool = False
+    gemeld: bool = False
     sorteer: str = ""
     pagina: int = 1
     per: int = DEFAULT_PAGE_SIZE
@@ -83,7 +90,7 @@ def parse_filters(params: Mapping[str, str], spec: ListSpec) -> Parsed:  # noqa:
     cannot use, is an error named by the parameter."""
     errors: dict[str, str] = {}
     values: dict[str, object] = {"sorteer": spec.default_sort}
-    known = spec.filters | {SORTEER, PAGINA, PER}
+    known = spec.filters | {SORTEER, PAGINA, PER} | PAGE_PARAMS
     for name in sorted(set(params) - known):
         errors[name] = f"onbekende filter '{name}' in het adres"
     for name in sorted(spec.filters & set(params)):
@@ -95,7 +102,7 @@ def parse_filters(params: Mapping[str, str], spec: ListSpec) -> Parsed:  # noqa:
                 values[name] = _date(raw)
             except ValueError:
                 errors[name] = "geen geldige datum (jjjj-mm-dd)"
-        elif name == ACTIE:
+        elif name in SWITCHES:
             if raw not in ("1", "ja"):
                 errors[name] = "kies 'ja' of laat leeg"
             values[name] = True
@@ -188,3 +195,128 @@ class Paging:
     def has_next(self) -> bool:
         """True when there is a page after this one."""
         return self.page < self.pages
+
+
+# What a list's filter form calls each field (a page may name one differently).
+LABELS: Final = {
+    ZOEK: "Zoek op naam of leerlingnummer", REGEL: "Regel", STATUS: "Status", AAN: "Aan",
+    LOCATIE: "Leslocatie", VAN: "Datum vanaf", TOT: "Datum tot en met", ACTIE: "Alleen wat actie nodig heeft",
+    GEMELD: "Alleen leerlingen met meldingen", PER: "Per pagina",
+}
+# The order of the fields in every filter form.
+FIELD_ORDER: Final = (ZOEK, REGEL, STATUS, AAN, LOCATIE, VAN, TOT, ACTIE, GEMELD)
+
+
+@dataclass(frozen=True)
+class ListView:
+    """What a list page's template needs: the view read from the URL (with what was typed, so a
+    refused form is shown as it was sent), the choices per field, the links that keep the view, and
+    the paging once the total is known."""
+
+    path: str
+    spec: ListSpec
+    parsed: Parsed
+    typed: Mapping[str, str]
+    options: Mapping[str, list[tuple[str, str]]]
+    total: int = 0
+    labels: Mapping[str, str] = field(default_factory=lambda: LABELS)
+
+    @property
+    def filters(self) -> ListFilters:
+        """The view's filters, sort and page."""
+        return self.parsed.filters
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """The Dutch message per query parameter that was not valid."""
+        return self.parsed.errors
+
+    @property
+    def fields(self) -> list[str]:
+        """The filter fields this list offers, in the form's order."""
+        return [name for name in FIELD_ORDER if name in self.spec.filters]
+
+    @property
+    def filtered(self) -> bool:
+        """True when any filter narrows the list."""
+        return any(getattr(self.filters, name) not in ("", None, False) for name in self.fields)
+
+    @property
+    def stray_errors(self) -> dict[str, str]:
+        """Errors of parameters without a field of their own (unknown names, sort, page)."""
+        own = set(self.fields) | {PER}
+        return {name: text for name, text in self.errors.items() if name not in own}
+
+    @property
+    def page_sizes(self) -> list[tuple[str, str]]:
+        """The page sizes to choose from (value and label)."""
+        return [(str(size), str(size)) for size in PAGE_SIZES]
+
+    @property
+    def paging(self) -> Paging:
+        """Where this page lies in the whole list."""
+        return Paging(self.total, self.filters.pagina, self.filters.per)
+
+    @property
+    def sorted_off_default(self) -> bool:
+        """True when the list is sorted other than by default (the form then carries the sort)."""
+        return self.filters.sorteer != self.spec.default_sort
+
+    def value(self, name: str) -> str:
+        """What the field shows: what was typed, else the view's value."""
+        if name in self.typed:
+            return self.typed[name]
+        value = getattr(self.filters, name)
+        return value.isoformat() if isinstance(value, date) else "" if value in (None, False) else str(value)
+
+    def link(self, **changes: object) -> str:
+        """This list's address with ``changes`` to the view (back to page 1 unless a page is given)."""
+        changes.setdefault(PAGINA, 1)
+        return self.path + query_string(self.filters, self.spec, **changes)
+
+    def page_link(self, page: int) -> str:
+        """The address of page ``page`` of this view."""
+        return self.path + query_string(self.filters, self.spec, pagina=page)
+
+    def sort_href(self, key: str) -> str:
+        """The address that sorts on ``key`` (ascending first, then descending)."""
+        return self.path + sort_link(self.filters, self.spec, key)
+
+    def aria_sort(self, key: str) -> str:
+        """``ascending``, ``descending`` or ``none`` for a column's header."""
+        if self.filters.sort_key != key:
+            return "none"
+        return "descending" if self.filters.descending else "ascending"
+
+    def canonical(self) -> str | None:
+        """The view's own address when the URL says it in other words (empty fields of a sent form,
+        default values), so a bookmark is short; None when the URL is already that address or a
+        page parameter (a confirmation) is in it."""
+        if self.errors or PAGE_PARAMS & set(self.typed):
+            return None
+        own = query_string(self.filters, self.spec)
+        given = sorted(self.typed.items())
+        return None if given == sorted(parse_qsl(own.removeprefix("?"))) else self.path + own
+
+
+def list_view(path: str, params: Mapping[str, str], spec: ListSpec,
+              options: Mapping[str, list[tuple[str, str]]]) -> ListView:
+    """A list's view read from its query parameters (``options``: value and label per choice;
+    the spec's accepted choices are these values)."""
+    choices = {name: frozenset(value for value, _ in pairs) for name, pairs in options.items()}
+    spec = replace(spec, choices={**spec.choices, **choices})
+    typed = {name: params[name] for name in params}
+    return ListView(path, spec, parse_filters(params, spec), typed, options)
+
+
+def melding_query(filters: ListFilters, *, statuses: tuple[str, ...] = (), rules: tuple[str, ...] = (),
+                  due_only: bool = False) -> MeldingQuery:
+    """The store's query for a meldingen list's view; ``statuses`` and ``rules`` are the list's own
+    scope, narrowed by the view's choice (which the spec only accepts from within that scope)."""
+    return MeldingQuery(
+        statuses=(filters.status,) if filters.status else statuses,
+        rules=(filters.regel,) if filters.regel else rules,
+        recipients=(filters.aan,) if filters.aan else (),
+        leslocatie=filters.locatie or None, trigger_from=filters.van, trigger_to=filters.tot,
+        due_only=due_only, search=filters.zoek, needs_action=filters.actie,
+        sort=filters.sort_key, descending=filters.descending, limit=filters.per, offset=filters.offset)

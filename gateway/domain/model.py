@@ -67,36 +67,40 @@ class _Canonical(BaseModel):
 class Student(_Canonical):
     """A student as the rules see them, plus optional melding content (personal data)."""
 
-    id: StudentId
-    birth_date: Day
-    startkwalificatie: StrictBool = False
-    leerweg: Leerweg
-    niveau: Annotated[StrictInt, Field(ge=1, le=4)] | None = None
-    enrolled_on: Day | None = None
-    first_school_day: Day | None = None
-    intro_attended: StrictBool = False
-    studiefinanciering: StrictBool = False
-    woongemeente: Annotated[StrictStr, Field(pattern=GEMEENTE_CODE_PATTERN)] | None = None
-    doktersverklaring: StrictBool = False
+    id: StudentId = Field(description="Studentnummer in het administratiesysteem van de school")
+    birth_date: Day = Field(description="Geboortedatum")
+    startkwalificatie: StrictBool = Field(False, description="Of de student een startkwalificatie heeft")
+    leerweg: Leerweg = Field(description="Leerweg: BOL, BBL of VO")
+    niveau: Annotated[StrictInt, Field(ge=1, le=4)] | None = Field(None, description="Mbo-niveau (1 tot 4)")
+    enrolled_on: Day | None = Field(None, description="Datum van inschrijving")
+    first_school_day: Day | None = Field(
+        None, description="Eerste schooldag van deze student (no-show); leeg: die van de school")
+    intro_attended: StrictBool = Field(False, description="Of de student bij de introductie was (no-show)")
+    studiefinanciering: StrictBool = Field(False, description="Of de student studiefinanciering krijgt")
+    woongemeente: Annotated[StrictStr, Field(pattern=GEMEENTE_CODE_PATTERN)] | None = Field(
+        None, description="CBS-code van de woongemeente (vier cijfers)")
+    doktersverklaring: StrictBool = Field(False, description="Of er een doktersverklaring is voor ziekte")
     # Melding content, optional for evaluation; personal data: encrypted at rest, never logged.
     # BSN and onderwijsnummer are checked by the elfproef on arrival (gateway.domain.identity).
-    bsn: Bsn | None = None
-    onderwijsnummer: Onderwijsnummer | None = None
-    given_names: Text = None
-    family_name: Text = None
-    street: Text = None
-    house_number: Text = None
-    postcode: Text = None
-    city: Text = None
-    crebo: Text = None
-    opleiding: Text = None
-    leerjaar: StrictInt | None = None
+    bsn: Bsn | None = Field(None, description="Burgerservicenummer")
+    onderwijsnummer: Onderwijsnummer | None = Field(None, description="Onderwijsnummer (zonder BSN)")
+    given_names: Text = Field(None, description="Voornamen")
+    family_name: Text = Field(None, description="Achternaam, met tussenvoegsels")
+    street: Text = Field(None, description="Straat van het woonadres")
+    house_number: Text = Field(None, description="Huisnummer met toevoeging")
+    postcode: Text = Field(None, description="Postcode")
+    city: Text = Field(None, description="Woonplaats")
+    crebo: Text = Field(None, description="Crebo-code van de opleiding")
+    opleiding: Text = Field(None, description="Naam van de opleiding")
+    leerjaar: StrictInt | None = Field(None, description="Leerjaar")
     # Melding content the SIS may know (DESIGN.md section 6): the phone number of a parent or the
     # student (personal data), the leslocatie (one of the school's configured list).
-    phone: PhoneNumber | None = None
-    leslocatie: Annotated[StrictStr, Field(min_length=1, max_length=MAX_LESLOCATIE)] | None = None
-    enrolment_status: EnrolmentStatus = "active"
-    enrolment_end: Day | None = Field(None, validate_default=True)  # checked even when left out
+    phone: PhoneNumber | None = Field(None, description="Telefoonnummer van een ouder of de student")
+    leslocatie: Annotated[StrictStr, Field(min_length=1, max_length=MAX_LESLOCATIE)] | None = Field(
+        None, description="Leslocatie, een van de locaties die de school heeft ingesteld")
+    enrolment_status: EnrolmentStatus = Field("active", description="`active`, of `ended` bij uitschrijving")
+    enrolment_end: Day | None = Field(None, validate_default=True,  # checked even when left out
+                                      description="Datum van uitschrijving (alleen bij `ended`)")
 
     @field_validator("enrolment_end")
     @classmethod
@@ -112,14 +116,17 @@ class Student(_Canonical):
 class AttendanceRecord(_Canonical):
     """One scheduled lesson of one student; a later record with the same id replaces it."""
 
-    id: Annotated[StrictStr, Field(min_length=1, max_length=MAX_RECORD_ID)]
-    student_id: StudentId
-    date: Day
+    id: Annotated[StrictStr, Field(min_length=1, max_length=MAX_RECORD_ID)] = Field(
+        description="Eigen id van de lesregistratie; een latere met hetzelfde id vervangt haar")
+    student_id: StudentId = Field(description="Studentnummer van een aangeleverde student")
+    date: Day = Field(description="Datum van de les")
     start: LocalTime  # local time, Europe/Amsterdam: "08:30", never a number or an offset
     end: LocalTime
-    status: Status
-    reason: Text = None
-    minutes_late: Annotated[StrictInt, Field(ge=0, le=MAX_MINUTES_LATE)] | None = None
+    status: Status = Field(description="`present`, `absent` of `late`")
+    reason: Text = Field(None, description="Reden van afwezigheid, een vaste code (bijvoorbeeld ziek, "
+                                           "verlof, spijbelen)")
+    minutes_late: Annotated[StrictInt, Field(ge=0, le=MAX_MINUTES_LATE)] | None = Field(
+        None, description="Minuten te laat (verplicht bij `late`)")
 
     @field_validator("reason")
     @classmethod
@@ -145,9 +152,9 @@ class AttendanceRecord(_Canonical):
 class Holiday(_Canonical):
     """A school holiday: a closed date range."""
 
-    name: StrictStr = ""
-    start: Day
-    end: Day
+    name: StrictStr = Field("", description="Naam, bijvoorbeeld herfstvakantie")
+    start: Day = Field(description="Eerste vrije dag")
+    end: Day = Field(description="Laatste vrije dag")
 
     @model_validator(mode="after")
     def _ordered(self) -> Holiday:
@@ -159,9 +166,9 @@ class Holiday(_Canonical):
 class Calendar(_Canonical):
     """A school's calendar for one school year."""
 
-    first_school_day: Day
-    last_school_day: Day
-    holidays: list[Holiday] = Field(default_factory=list)
+    first_school_day: Day = Field(description="Eerste schooldag van het schooljaar")
+    last_school_day: Day = Field(description="Laatste schooldag van het schooljaar")
+    holidays: list[Holiday] = Field(default_factory=list, description="Vakanties en vrije dagen")
 
     @model_validator(mode="after")
     def _ordered(self) -> Calendar:

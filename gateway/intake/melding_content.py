@@ -12,6 +12,7 @@ from gateway.domain.errors import InvalidInput
 from gateway.domain.melding_content import (
     CONCERNS,
     CONTACT_WAYS,
+    FIELD_LABELS,
     MAX_ITEM_TEXT,
     MAX_ITEMS,
     MAX_TEXT,
@@ -36,30 +37,33 @@ class _Strict(BaseModel):
 class MelderIn(_Strict):
     """Who makes the melding (Besluit: naam, functie, telefoonnummer, e-mail)."""
 
-    naam: Short
-    functie: Short
-    telefoon: PhoneNumber
-    email: Email
+    naam: Short = Field(description="Naam van de melder")
+    functie: Short = Field(description="Functie van de melder, bijvoorbeeld verzuimcoördinator")
+    telefoon: PhoneNumber = Field(description="Telefoonnummer van de melder")
+    email: Email = Field(description="E-mailadres van de melder")
 
 
 class AddressIn(_Strict):
     """An afwijkend verblijfadres."""
 
-    straat: Short
-    huisnummer: Annotated[StrictStr, Field(pattern=r"^[1-9][0-9]{0,4}$")]
-    huisletter: Annotated[StrictStr, Field(pattern=r"^[A-Za-z]$")] | None = None
-    toevoeging: Annotated[StrictStr, Field(min_length=1, max_length=4)] | None = None
-    postcode: Postcode
-    locatieaanduiding: Annotated[StrictStr, Field(pattern=r"^(by|to)$")] | None = None
-    plaatsnaam: Short
+    straat: Short = Field(description="Straatnaam")
+    huisnummer: Annotated[StrictStr, Field(pattern=r"^[1-9][0-9]{0,4}$")] = Field(description="Huisnummer")
+    huisletter: Annotated[StrictStr, Field(pattern=r"^[A-Za-z]$")] | None = Field(
+        None, description="Huisletter")
+    toevoeging: Annotated[StrictStr, Field(min_length=1, max_length=4)] | None = Field(
+        None, description="Huisnummertoevoeging")
+    postcode: Postcode = Field(description="Postcode, bijvoorbeeld 3511 AB")
+    locatieaanduiding: Annotated[StrictStr, Field(pattern=r"^(by|to)$")] | None = Field(
+        None, description="`by` (bij) of `to` (tegenover)")
+    plaatsnaam: Short = Field(description="Plaatsnaam")
 
 
 class ContactAttemptIn(_Strict):
     """One attempt to reach a no-show: the date, how (one of CONTACT_WAYS), and what came of it."""
 
-    on: CalendarDay
-    how: StrictStr
-    outcome: Short
+    on: CalendarDay = Field(description="Datum van de poging (niet in de toekomst)")
+    how: StrictStr = Field(description=f"Hoe: {', '.join(CONTACT_WAYS)}")
+    outcome: Short = Field(description="Wat de poging opleverde")
 
     @field_validator("how")
     @classmethod
@@ -72,20 +76,28 @@ class ContactAttemptIn(_Strict):
 class ContentIn(_Strict):
     """The fields a person fills in on a melding; an absent or null field stays undecided."""
 
-    vermoedelijke_reden: Text | None = None
-    actions_taken: Annotated[list[Short], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
-    actie_gewenst: StrictBool | None = None
-    toelichting: Text | None = None
-    leslocatie: Short | None = None
-    melder: MelderIn | None = None
-    phone: PhoneNumber | None = None
-    different_address: AddressIn | None = None
-    concerns: Annotated[list[StrictStr], Field(max_length=len(CONCERNS))] | None = None
-    agreements: Text | None = None
-    asked_of_rmc: Text | None = None
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "vermoedelijke_reden": "Zorgen over de thuissituatie", "actions_taken": ["Gesprek met de mentor"],
+        "actie_gewenst": True, "toelichting": "Graag een huisbezoek",
+        "melder": {"naam": "J. Jansen", "functie": "verzuimcoördinator", "telefoon": "030-1234567",
+                   "email": "verzuim@school.example"}}]})
+
+    vermoedelijke_reden: Text | None = Field(None, description=FIELD_LABELS["vermoedelijke_reden"])
+    actions_taken: Annotated[list[Short], Field(max_length=MAX_ITEMS)] = Field(
+        default_factory=list, description=FIELD_LABELS["actions_taken"])
+    actie_gewenst: StrictBool | None = Field(None, description=FIELD_LABELS["actie_gewenst"])
+    toelichting: Text | None = Field(None, description=FIELD_LABELS["toelichting"])
+    leslocatie: Short | None = Field(None, description=FIELD_LABELS["leslocatie"])
+    melder: MelderIn | None = Field(None, description=FIELD_LABELS["melder"])
+    phone: PhoneNumber | None = Field(None, description=FIELD_LABELS["phone"])
+    different_address: AddressIn | None = Field(None, description=FIELD_LABELS["different_address"])
+    concerns: Annotated[list[StrictStr], Field(max_length=len(CONCERNS))] | None = Field(
+        None, description=f"Zorgen (18+, RMC): {', '.join(CONCERNS)}")
+    agreements: Text | None = Field(None, description=FIELD_LABELS["agreements"])
+    asked_of_rmc: Text | None = Field(None, description=FIELD_LABELS["asked_of_rmc"])
     contact_attempts: Annotated[list[ContactAttemptIn], Field(max_length=MAX_ITEMS)] = Field(
-        default_factory=list)
-    deregistration_agreed: Text | None = None
+        default_factory=list, description=FIELD_LABELS["contact_attempts"])
+    deregistration_agreed: Text | None = Field(None, description=FIELD_LABELS["deregistration_agreed"])
 
     @field_validator("concerns")
     @classmethod

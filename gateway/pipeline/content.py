@@ -96,7 +96,8 @@ def save_content(store: Store, school_id: str, melding_id: str, content: Melding
             if verdict.missing:
                 raise IncompleteMelding(f"de melding is al vrijgegeven en moet volledig blijven; "
                                         f"{describe_missing(verdict.missing)}", verdict.missing)
-            note(conn, melding_id, content=encode_content(store.cipher, melding_id, verdict.content))
+            note(conn, melding_id, content=encode_content(store.cipher, melding_id, verdict.content),
+                 leslocatie=verdict.content.leslocatie)
             missing = ()
         audit.append(conn, actor=actor, action="melding.inhoud", school_id=school_id, subject=melding_id,
                      data={"velden": list(content.decided_fields()), "ontbreekt": list(missing)})

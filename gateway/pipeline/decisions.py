@@ -30,6 +30,8 @@ from gateway.store.meldingen import NewMelding, insert_melding, note
 from gateway.store.schema import ingest_batches, meldingen
 
 _CHUNK = 500
+# The reason a melding withdrawn by the rules carries (the console says it in words).
+RULES_WITHDRAWAL_REASON = "signaal vervallen na correctie"
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ def reconcile(  # noqa: PLR0913  the decisions, and how to treat what they do no
         conn.execute(sa.select(meldingen.c.id).where(meldingen.c.id.in_(gone[i : i + _CHUNK]))
                      .order_by(meldingen.c.id).with_for_update()).all()
     for melding_id in gone:
-        withdraw(conn, melding_id, context.actor, "signaal vervallen na correctie")
+        withdraw(conn, melding_id, context.actor, RULES_WITHDRAWAL_REASON)
     new = sorted((s for k, s in fresh.items() if s is not None and k not in active),
                  key=lambda s: (s.student_id, s.trigger_date, s.rule))
     policy = context.config.routing_policy(context.profile.routes)

@@ -149,7 +149,8 @@ def settle(conn: sa.Connection, cipher: FieldCipher, gate: GateContext, melding_
     if lock_status(conn, melding_id) is not State.CONCEPT:
         return None
     judgement = judge_melding(conn, cipher, gate, melding_id)
-    note(conn, melding_id, missing=json.dumps(list(judgement.missing)))
+    note(conn, melding_id, missing=json.dumps(list(judgement.missing)),
+         leslocatie=judgement.content.leslocatie)
     if judgement.automatic:
         how = Release(actor=actor, approved_by=f"profiel:{gate.profile.name}", action="melding.vrijgegeven")
         release(conn, cipher, melding_id, judgement.content, how)
@@ -169,7 +170,7 @@ def release(conn: sa.Connection, cipher: FieldCipher, melding_id: str, content: 
             how: Release) -> None:
     """Move a complete melding to ``klaar`` with its resolved content frozen, and free its outbox row."""
     set_status(conn, melding_id, State.KLAAR, approved_by=how.approved_by, missing="[]",
-               content=encode_content(cipher, melding_id, content))
+               leslocatie=content.leslocatie, content=encode_content(cipher, melding_id, content))
     outbox.release_held(conn, melding_id)
     school_id = conn.scalar(sa.select(meldingen.c.school_id).where(meldingen.c.id == melding_id))
     audit.append(conn, actor=how.actor, action=how.action, school_id=school_id, subject=melding_id,

@@ -12,7 +12,9 @@ import re
 from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from gateway.domain.errors import ConfigurationError, IntegrityError
 
@@ -23,6 +25,8 @@ KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 KEY_ID_RULE = "1 tot 16 letters, cijfers, '-' of '_'"
 _PREFIX = "v1"
 _NONCE_BYTES = 12
+# Keys for the blind index of students' names are derived, never the encryption keys themselves.
+_SEARCH_KEY_INFO = b"verzuim-gateway student-names"
 
 
 class FieldCipher:
@@ -45,7 +49,12 @@ class FieldCipher:
         if active not in keys:
             raise ConfigurationError(f"actieve sleutel '{active}' ontbreekt")
         self._aead = {kid: AESGCM(key) for kid, key in keys.items()}
+        self._search_keys = {kid: _derive_search_key(key) for kid, key in keys.items()}
         self.active_key_id = active
+
+    def search_keys(self) -> dict[str, bytes]:
+        """Per key id, the HMAC key of the students' name index (HKDF-SHA256 of that key)."""
+        return dict(self._search_keys)
 
     def encrypt(self, plaintext: str, context: str) -> str:
         """Encrypt ``plaintext`` bound to ``context`` (e.g. school and student id)."""
@@ -77,3 +86,7 @@ class FieldCipher:
     def key_id_of(token: str) -> str:
         """The key id a stored value was encrypted with (to find values needing re-encryption)."""
         return token.split(".", 2)[1]
+
+
+def _derive_search_key(key: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=_SEARCH_KEY_INFO).derive(key)

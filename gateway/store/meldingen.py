@@ -91,6 +91,11 @@ def _view(row: sa.Row[Any]) -> MeldingView:
     )
 
 
+def melding_view(row: sa.Row[Any]) -> MeldingView:
+    """A melding row (``meldingen`` with ``fallback_from_column()``) as the API and console show it."""
+    return _view(row)
+
+
 def fallback_from_column() -> sa.Label[str | None]:
     """The route a melding fell back from (None without a fallback), correlated to ``meldingen``:
     an outbox row of the melding whose parent row went by another route."""

@@ -4,8 +4,8 @@ What goes, per school, as of a day:
 - attendance records (live and history) dated before the attendance cutoff: ``as_of`` minus
   ``attendance_days``, and never on or after the first school day of the school's current
   calendar (the rules only read the current school year, so evaluation cannot change);
-- a student's encrypted personal data when the student has no records left and was last
-  changed by a batch older than the attendance cutoff;
+- a student's encrypted personal data (and the blind index of their names) when the student has
+  no records left and was last changed by a batch older than the attendance cutoff;
 - the payload (evidence, explanation, the coordinator's text) of a melding that is finished
   (acknowledged, withdrawn or internal, nothing left in its outbox) and unchanged for
   ``melding_days``; the melding row itself (ids, rule, dates, status) stays for the audit trail.
@@ -27,7 +27,7 @@ from gateway.domain.errors import ConfigurationError
 from gateway.domain.lifecycle import State
 from gateway.domain.model import Calendar
 from gateway.domain.outbox_lifecycle import ACTIVE
-from gateway.store import audit, evaluation_state
+from gateway.store import audit, evaluation_state, student_names
 from gateway.store.engine import Store
 from gateway.store.schema import (
     attendance,
@@ -138,6 +138,8 @@ def _prune_school(
         .values(personal=None)
     )
     result.personal_cleared += int(cleared.rowcount)
+    # Their names' index goes with the names (hashes of names are personal data too).
+    student_names.forget_without_personal(conn, school_id)
     queued = sa.select(outbox.c.melding_id).where(
         outbox.c.school_id == school_id, outbox.c.state.in_(ACTIVE_OUTBOX_STATES)
     )

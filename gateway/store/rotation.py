@@ -3,18 +3,21 @@
 Rotating is two steps: add a new key and make it active (``VERZUIM_KEYS`` / ``keys.toml``), then
 run ``verzuim-gateway db rotate-keys``; once it reports nothing left, the old key can be dropped.
 Each batch is one transaction and a value is only replaced when it is still the one read, so the
-command can be interrupted and run again, also while the gateway is working.
+command can be interrupted and run again, also while the gateway is working. A student's blind
+index of names (``gateway.store.student_names``) is made anew under the active key with their
+personal data.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
-from gateway.store import Store, audit
+from gateway.store import Store, audit, student_names
 from gateway.store.content import content_context
 from gateway.store.crypto import FieldCipher
 from gateway.store.face_tables import feedback, feedback_context
@@ -30,11 +33,18 @@ class EncryptedColumn:
     table: sa.Table
     column: str
     context: Callable[[Any], str]  # from a row holding the table's primary key (and melding id)
+    # What else is made under the key, redone in the same transaction: (conn, cipher, row, plaintext).
+    follow: Callable[[sa.Connection, FieldCipher, Any, str], None] | None = None
+
+
+def _reindex_names(conn: sa.Connection, cipher: FieldCipher, row: Any, plaintext: str) -> None:
+    """A student's name index follows their personal data onto the active key."""
+    student_names.replace_index(conn, cipher, row.school_id, {row.id: json.loads(plaintext)})
 
 
 ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
     EncryptedColumn("studenten.persoonsgegevens", students, "personal",
-                    lambda row: personal_context(row.school_id, row.id)),
+                    lambda row: personal_context(row.school_id, row.id), follow=_reindex_names),
     EncryptedColumn("meldingen.inhoud", meldingen, "content", lambda row: content_context(row.id)),
     EncryptedColumn("terugkoppeling.toelichting", feedback, "toelichting",
                     lambda row: feedback_context(row.melding_id)),
@@ -64,11 +74,14 @@ def _rotate_batch(store: Store, column: EncryptedColumn, batch_size: int) -> int
     with store.write() as conn:
         for row in conn.execute(_stale(column, cipher.active_key_id, batch_size)).all():
             context = column.context(row)
-            fresh = cipher.encrypt(cipher.decrypt(row.value, context), context)
+            plaintext = cipher.decrypt(row.value, context)
+            fresh = cipher.encrypt(plaintext, context)
             match = [c == row._mapping[c.name] for c in column.table.primary_key.columns]
             result = conn.execute(column.table.update().where(*match, value == row.value)
                                   .values({column.column: fresh}))
             replaced += result.rowcount
+            if result.rowcount and column.follow is not None:
+                column.follow(conn, cipher, row, plaintext)
     return replaced
 
 

@@ -37,6 +37,23 @@ students = sa.Table(
     sa.Column("evaluated_seq", sa.Integer, nullable=False, server_default="0"),
     # Ingest batch that last changed the student's facts or personal data (the gate reads both).
     sa.Column("details_seq", sa.Integer, nullable=False, server_default="0"),
+    # The SIS's leslocatie, a fact copied out of ``facts`` so the console's lists filter on it (0009).
+    sa.Column("leslocatie", sa.String(80), nullable=True),
+    sa.Index("ix_students_leslocatie", "school_id", "leslocatie"),
+)
+
+# Blind index of students' names (migration 0009): keyed hashes of each normalised word of the
+# given and family names and of each beginning of a word (gateway/store/student_names.py). It shows
+# which students of a school share a word, never the word; ``key_id`` names the key it was made under.
+student_names = sa.Table(
+    "student_names",
+    metadata,
+    sa.Column("school_id", ID, primary_key=True),
+    sa.Column("student_id", ID, primary_key=True),
+    sa.Column("key_id", sa.String(16), primary_key=True),
+    sa.Column("token", sa.String(32), primary_key=True),
+    # Covering the search: which students hold a token, read from the index alone.
+    sa.Index("ix_student_names_token", "school_id", "token", "student_id"),
 )
 
 attendance = sa.Table(
@@ -149,9 +166,15 @@ meldingen = sa.Table(
     sa.Column("approved_by", sa.String(128), nullable=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
+    # Migration 0009: the leslocatie the gate resolved (NULL: not gated since; the lists then take
+    # the student's), in clear so the console filters on it.
+    sa.Column("leslocatie", sa.String(80), nullable=True),
     sa.UniqueConstraint("school_id", "business_id", name="uq_meldingen_business_id"),
     sa.Index("ix_meldingen_school_status", "school_id", "status"),
     sa.Index("ix_meldingen_student", "school_id", "student_id"),
+    # The console's lists, newest first or by due date (migration 0009).
+    sa.Index("ix_meldingen_trigger", "school_id", "trigger_date"),
+    sa.Index("ix_meldingen_due", "school_id", "due_date"),
 )
 
 # One row per delivery or withdrawal attempt chain; retry state lives here, per melding.
@@ -217,6 +240,8 @@ audit_log = sa.Table(
     sa.Column("data", sa.Text, nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    sa.Index("ix_audit_school_seq", "school_id", "seq"),
+    sa.Index("ix_audit_subject_seq", "subject", "seq"),
 )
 
 # The chain's head: one row, locked while appending so concurrent writers keep one order.

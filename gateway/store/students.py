@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from gateway.domain.errors import IntegrityError
 from gateway.domain.model import Student
 from gateway.domain.personal_data import RULE_FACTS, is_personal
 from gateway.domain.ports import StudentDetails
+from gateway.store import student_names
 from gateway.store.crypto import FieldCipher
 from gateway.store.schema import students
 
@@ -20,6 +22,7 @@ from gateway.store.schema import students
 # the ones the rules need (birth date) stay among the facts.
 PERSONAL_FIELDS = tuple(f for f in Student.model_fields if is_personal(f) and f not in RULE_FACTS)
 FACT_FIELDS = tuple(f for f in Student.model_fields if f not in PERSONAL_FIELDS)
+Names = dict[str, dict[str, Any] | None]  # student id -> personal data fields, for the name index
 
 
 def personal_context(school_id: str, student_id: str) -> str:
@@ -96,6 +99,7 @@ def upsert_students(
     changed: set[str] = set()
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    names = _NameWork()
     for sid, student in latest.items():
         facts, personal = split_student(student)
         text = _personal_text(personal)
@@ -103,28 +107,50 @@ def upsert_students(
         old = current.get(sid)
         if old is None:
             inserts.append({"school_id": school_id, "id": sid, "facts": facts, "changed_seq": seq,
-                            "evaluated_seq": 0, "details_seq": seq,
+                            "evaluated_seq": 0, "details_seq": seq, "leslocatie": student.leslocatie,
                             "personal": cipher.encrypt(text, context) if text else None})
+            names.fresh[sid] = personal
             changed.add(sid)
             continue
         stored = _stored_personal(cipher, context, old.personal)
         same_personal = stored == text and (old.personal is None) == (text is None)
+        (names.kept if same_personal else names.changed)[sid] = personal
         if old.facts == facts and same_personal:
             continue
         if old.facts != facts:
             changed.add(sid)
-        updates.append({"sid": sid, "facts": facts, "details_seq": seq,
+        updates.append({"sid": sid, "facts": facts, "details_seq": seq, "leslocatie": student.leslocatie,
                         "changed_seq": seq if old.facts != facts else old.changed_seq,
                         "personal": old.personal if same_personal else (
                             cipher.encrypt(text, context) if text else None)})
     if inserts:
         conn.execute(students.insert(), inserts)
     if updates:
-        written = ("facts", "personal", "changed_seq", "details_seq")
+        written = ("facts", "personal", "changed_seq", "details_seq", "leslocatie")
         conn.execute(students.update()
                      .where(students.c.school_id == school_id, students.c.id == sa.bindparam("sid"))
                      .values({c: sa.bindparam(c) for c in written}), updates)
+    names.write(conn, cipher, school_id)
     return changed
+
+
+@dataclass
+class _NameWork:
+    """The students of one upsert by what their names' blind index needs."""
+
+    fresh: Names = field(default_factory=dict)  # new students
+    changed: Names = field(default_factory=dict)  # personal data changed
+    kept: Names = field(default_factory=dict)  # personal data as stored
+
+    def write(self, conn: sa.Connection, cipher: FieldCipher, school_id: str) -> None:
+        """New students are indexed, changed ones anew. A named student stored before the index
+        existed (or indexed under another key) is indexed when the SIS repeats them; one indexed
+        under the active key is left alone."""
+        named = [sid for sid, fields in self.kept.items() if fields and student_names.name_words(fields)]
+        indexed = student_names.indexed_under(conn, school_id, cipher.active_key_id, named)
+        stale = {sid: self.kept[sid] for sid in named if sid not in indexed}
+        student_names.replace_index(conn, cipher, school_id, {**self.changed, **stale})
+        student_names.add_index(conn, cipher, school_id, self.fresh)
 
 
 def details_changed_since(conn: sa.Connection, school_id: str, seq: int) -> list[str]:

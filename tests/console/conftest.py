@@ -15,11 +15,13 @@ from gateway.api.app import ApiSettings, create_app
 from gateway.api.server import serve_in_thread
 from gateway.console import console_routers
 from gateway.console.auth import User, create_user
+from gateway.console.pages.errors import error_page
 from gateway.delivery.routing import load_directory_data
 from gateway.delivery.worker import RetryPolicy, Worker
 from gateway.store import MeldingView, Store, list_meldingen
 from gateway.store.crypto import FieldCipher
 from tests.console.helpers import AS_OF, OTHER, PASSWORD, SCHOOL, other_batch, school_batch, sign_in
+from tests.store.conftest import store_url  # noqa: F401  the fixture: an empty database of each kind
 from tests.store.helpers import FakeChannel
 
 KEYS = {"k1": bytes(range(32))}
@@ -74,7 +76,7 @@ def console(tmp_path: Path) -> Iterator[Console]:
     store = make_store(tmp_path / "gateway.db")
     running = Console("", store, [])
     app = create_app(ApiSettings(), store, clock=lambda: running.today,
-                     extra_routers=console_routers(directory=load_directory_data()))
+                     extra_routers=console_routers(directory=load_directory_data()), error_pages=error_page)
     with serve_in_thread(app) as handle:
         running.url = handle.url
         yield running
@@ -101,3 +103,14 @@ def deliver(console: Console, channel: FakeChannel) -> Callable[[], int]:
         return handled
 
     return run
+
+
+@pytest.fixture
+def bare_store(store_url: str) -> Iterator[Store]:  # noqa: F811  ``store_url`` is the imported fixture
+    """An empty migrated store of each database kind (PostgreSQL in a schema of its own)."""
+    store = Store.open(store_url, FieldCipher(KEYS, "k1"))
+    store.migrate()
+    try:
+        yield store
+    finally:
+        store.close()

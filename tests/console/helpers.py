@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
 
 from gateway import pipeline
 from gateway.config.school import SchoolConfig
+from gateway.domain.lifecycle import State
 from gateway.domain.melding_content import ContactAttempt, MeldingContent
 from gateway.domain.model import Student
 from gateway.domain.ports import SourceBatch
+from gateway.domain.signals import Signal
 from gateway.store import Store
+from gateway.store.meldingen import NewMelding, insert_melding
 from tests.store.helpers import CALENDAR, SIXTEEN_HOURS_DAYS, absences, student
 
 # No profile defaults: what a person must fill in is really missing. The school keeps two
@@ -86,3 +89,28 @@ def sign_in(client: httpx.Client, username: str, password: str = PASSWORD) -> ht
     page = client.get("/console/aanmelden")
     return client.post("/console/aanmelden", data={"username": username, "password": password,
                                                    "csrf": csrf_of(page.text)})
+
+
+def add_students(store: Store, school_id: str, *students: Student) -> None:
+    """Students as the SIS delivers them (their names enter the blind index), without records."""
+    batch = SourceBatch(students=list(students), calendar=CALENDAR)
+    assert pipeline.ingest(store, school_id, "test", batch, "test").accepted
+
+
+def add_meldingen(store: Store, school_id: str, student_id: str, count: int, *,
+                  rule: str = "te-laat", status: State = State.INTERN, recipient: str = "school",
+                  first: date = date(2026, 9, 1), due_in: int | None = None) -> list[str]:
+    """``count`` meldingen of one student on the days from ``first`` (one a day), the n-th with
+    n + 0,5 hours and, with ``due_in``, due that many days after its trigger date; their ids."""
+    ids = []
+    with store.write() as conn:
+        for n in range(count):
+            day = first + timedelta(days=n)
+            signal = Signal(rule=rule, kind="melding", student_id=student_id, recipient=recipient,
+                            trigger_date=day, period_start=day, period_end=None,
+                            due_date=None if due_in is None else day + timedelta(days=due_in),
+                            hours=n + 0.5, actie_gewenst=None, legal_basis="test", evidence=())
+            insert_melding(conn, NewMelding(school_id, signal.business_id, signal.message_id, signal,
+                                            status, route=None, profile_stamp="test"))
+            ids.append(signal.message_id)
+    return ids

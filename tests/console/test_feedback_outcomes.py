@@ -201,7 +201,7 @@ def test_the_start_date_is_stored_and_shown(console: Console, deliver: Callable[
     [row] = _rows(console)
     assert row.started_on == date(2026, 9, 2)
     page = console.client("melder@voorbeeld").get(f"/console/meldingen/{melding.id}").text
-    for shown in ("Gestart elders", "02-09-2026", "Clusius College", "Piet Jansen, trajectbegeleider"):
+    for shown in ("Gestart elders", "2 sep 2026", "Clusius College", "Piet Jansen, trajectbegeleider"):
         assert shown in page
 
 

@@ -60,7 +60,7 @@ def test_the_page_shows_the_computed_specification_and_the_soort(console: Consol
     """Verzuimdagen, verzuimuren and the vermoedelijke soort are computed from the evidence."""
     client, melding_id, _ = _open(console)
     page = client.get(f"/console/meldingen/{melding_id}").text
-    assert 'id="verzuimdagen">2<' in page and 'id="verzuimuren">16.00<' in page
+    assert 'id="verzuimdagen">2<' in page and 'id="verzuimuren">16,00<' in page
     assert "16 uur in 4 opeenvolgende lesweken" in page
     assert 'id="alle-lessen">' in page
 
@@ -138,12 +138,12 @@ def test_a_leslocatie_outside_the_schools_list_is_refused(console: Console) -> N
 
 
 def test_a_half_filled_melder_names_what_it_lacks(console: Console) -> None:
-    """A melder without an e-mail address is refused naming 'melder.email'."""
+    """A melder without an e-mail address is refused naming the e-mail beside its input."""
     client, melding_id, csrf = _open(console)
     response = _save(client, melding_id, csrf, melder_naam="A. Jansen", melder_functie="mentor",
                      melder_telefoon="0612345678")
     assert response.status_code == 422
-    assert "melder.email" in response.text
+    assert '<p class="field-error" id="melder_email-fout">E-mail melder ontbreekt</p>' in response.text
 
 
 def test_the_concerns_are_answered_all_or_none(console: Console) -> None:

@@ -15,7 +15,7 @@ def test_the_console_opens_on_the_review_queue(console: Console, path: str) -> N
     """The console's own address redirects to the meldingen list."""
     response = console.client().get(path)
     assert response.status_code == 303
-    assert response.headers["location"] == "/console/meldingen"
+    assert response.headers["location"] == "/console/meldingen?actie=1"
 
 
 def test_the_stylesheet_is_served_with_its_type_and_cache_time(console: Console) -> None:
@@ -50,4 +50,4 @@ def test_sign_in_returns_to_the_console_page_asked_for(console: Console) -> None
                                     "/elders"])
 def test_sign_in_never_sends_the_user_to_another_site(console: Console, target: str) -> None:
     """A ``next`` outside the console (another site, a path trick) is replaced by the review queue."""
-    assert _sign_in_to(console, target) == "/console/meldingen"
+    assert _sign_in_to(console, target) == "/console/meldingen?actie=1"

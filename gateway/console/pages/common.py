@@ -30,6 +30,8 @@ from gateway.store import MeldingView, Store, get_melding
 CONSOLE_DIR = Path(__file__).resolve().parent.parent
 PREFIX = "/console"
 HOME = f"{PREFIX}/meldingen"
+# Where a working day starts: the meldingen that wait for the school (review, dead letters, tasks).
+START = f"{HOME}?actie=1"
 SIGN_IN = f"{PREFIX}/aanmelden"
 SESSION_COOKIE = "vg_sessie"
 SECURITY_HEADERS = {
@@ -107,8 +109,9 @@ Csrf = Annotated[str, Form(alias="csrf")]
 
 
 def check_csrf(session: auth.Session, token: str) -> None:
-    """Refuse (403) a form whose CSRF token is not the session's."""
-    if not auth.csrf_matches(session, token):
+    """Refuse (403) a form whose CSRF token is not the session's (a token is ASCII: compare_digest
+    refuses anything else with a TypeError, which would be a 500)."""
+    if not token.isascii() or not auth.csrf_matches(session, token):
         raise HTTPException(status.HTTP_403_FORBIDDEN, CSRF_REFUSED)
 
 

@@ -1,26 +1,39 @@
-"""Dead letters (onbestelbaar): meldingen the worker gave up on, and offering one again (beheerder)."""
+"""Dead letters (onbestelbaar): meldingen the worker gave up on, filtered and paged, and offering one
+again (beheerder)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import replace
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import Response
 
 from gateway.api.app_state import store_of
+from gateway.console.listing import AAN, REGEL, TOT, VAN, ZOEK, ListFilters, ListSpec
 from gateway.console.pages.common import (
     PREFIX,
     Csrf,
     SessionDep,
-    base_context,
     melding_form,
-    page,
     page_router,
     refused_as,
     see_other,
 )
-from gateway.console.queries import dead_letters_of, display_names
+from gateway.console.pages.lists import read_view, recipient_options, render_list, rule_options
+from gateway.console.queries import DEAD_LETTER_SORTS, DeadLetterQuery, dead_letters_page, display_names
 from gateway.delivery import outbox
+
+SPEC: Final = ListSpec(filters=frozenset({ZOEK, REGEL, AAN, VAN, TOT}), sort_keys=tuple(DEAD_LETTER_SORTS),
+                       default_sort="-bijgewerkt", choices={})
+
+
+def dead_letter_query(filters: ListFilters) -> DeadLetterQuery:
+    """The store's query for the list's view."""
+    return DeadLetterQuery(rules=(filters.regel,) if filters.regel else (),
+                           recipients=(filters.aan,) if filters.aan else (), search=filters.zoek,
+                           trigger_from=filters.van, trigger_to=filters.tot, sort=filters.sort_key,
+                           descending=filters.descending, limit=filters.per, offset=filters.offset)
 
 
 def dead_letters_router() -> APIRouter:
@@ -29,10 +42,16 @@ def dead_letters_router() -> APIRouter:
 
     @router.get("/onbestelbaar")
     def dead_letters(request: Request, session: SessionDep) -> Response:
-        store = store_of(request)
-        rows = dead_letters_of(store, session.user.school_id)
-        names = display_names(store, session.user.school_id, {r["student_id"] for r in rows})
-        return page(request, "onbestelbaar.html", base_context(session, request, rows=rows, names=names))
+        store, school = store_of(request), session.user.school_id
+        view = read_view(request, SPEC, {REGEL: rule_options(), AAN: recipient_options()})
+        if isinstance(view, Response):
+            return view
+        if view.errors:
+            return render_list(request, session, "onbestelbaar.html", view, rows=[], names={})
+        found = dead_letters_page(store, school, dead_letter_query(view.filters))
+        names = display_names(store, school, {r["student_id"] for r in found.rows})
+        return render_list(request, session, "onbestelbaar.html", replace(view, total=found.total),
+                           rows=found.rows, names=names)
 
     @router.post("/onbestelbaar/{melding_id}/opnieuw")
     def dead_letter_retry(request: Request, session: SessionDep, melding_id: str, csrf: Csrf,

@@ -3,6 +3,7 @@ its handling. Filing the same melding twice leads to the first, with a note sayi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from fastapi import APIRouter, Request, status
@@ -12,7 +13,14 @@ from gateway import pipeline
 from gateway.api.app_state import store_of, today_of
 from gateway.config.school import load_school
 from gateway.console import auth
-from gateway.console.content_form import FormValues, attempt_rows, content_data, form_values
+from gateway.console.content_form import (
+    FormValues,
+    attempt_rows,
+    content_data,
+    field_errors,
+    form_values,
+    refusal_message,
+)
 from gateway.console.pages.common import (
     HOME,
     SessionDep,
@@ -30,6 +38,10 @@ from gateway.intake.melding_content import parse_content
 from gateway.store import Store
 
 SECTIONS = {"rmc": True, "no_show": False, "uitschrijving": False}  # a manual melding may be an 18+'s
+# The form's inputs besides the content's, with their labels.
+LABELS = {"student_id": "leerlingnummer", "kind": "soort melding", "period_start": "begindatum",
+          "period_end": "einddatum"}
+NOT_FILED = "De melding is niet ingediend"
 
 
 def _day(values: FormValues, key: str, label: str) -> date | None:
@@ -63,9 +75,11 @@ def _defaults(store: Store, school_id: str) -> FormValues:
 
 
 def _form_page(request: Request, session: auth.Session, values: FormValues,
-               error: str | None = None) -> Response:
+               error: str | None = None, errors: Mapping[str, str] | None = None) -> Response:
+    """The form; after a refusal (422) with the message above it and each input's beside it."""
     context = base_context(session, request, form=values, attempts=attempt_rows(values), sections=SECTIONS,
                            kinds=[(k, MANUAL_TITLES[k]) for k in MANUAL_KINDS], error=error,
+                           field_errors=dict(errors or {}),
                            **form_choices(store_of(request), session.user.school_id))
     code = status.HTTP_422_UNPROCESSABLE_CONTENT if error else status.HTTP_200_OK
     return page(request, "nieuw.html", context, status_code=code)
@@ -87,7 +101,9 @@ def manual_router() -> APIRouter:
             filed = pipeline.file_manual(store_of(request), session.user.school_id,
                                          manual_request(values, today), session.user.username, today)
         except InvalidInput as exc:
-            return _form_page(request, session, values, str(exc))
+            errors = field_errors(exc, LABELS, LABELS)
+            summary = refusal_message(NOT_FILED, errors, LABELS) if errors else str(exc)
+            return _form_page(request, session, values, summary, errors)
         note = "ingediend" if filed.created else "al-ingediend"
         return see_other(f"{HOME}/{filed.melding_id}?bericht={note}")
 
