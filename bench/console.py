@@ -50,7 +50,7 @@ from gateway.store.schema import meldingen
 from gateway.testing.synthetic import SYNTHETIC_LESLOCATIES, generate_school
 
 SCHOOL_ID = "99XX00"
-USER = "coordinator@bench"
+USER = f"coordinator-{uuid.uuid4().hex[:8]}@bench"  # one per run: a reused store keeps earlier ones
 PASSWORD = uuid.uuid4().hex  # made at run time: no password is committed
 YEAR_START = date(2026, 8, 31)
 TODAY = date.today()  # serve's console works on today (Amsterdam): the year runs up to it
@@ -182,7 +182,7 @@ def pages(client: httpx.Client) -> dict[str, str]:
         "meldingen, locatie+periode": f"/console/meldingen?locatie={SYNTHETIC_LESLOCATIES[0]}"
                                       "&van=2026-10-01&tot=2026-12-31",
         "meldingen, zoek op naam": "/console/meldingen?zoek=de",
-        "meldingen, pagina 100": "/console/meldingen?pagina=100&per=50",
+        "meldingen, pagina 100": "/console/meldingen?pagina=100",
         "meldingen, sorteer uren": "/console/meldingen?sorteer=-uren",
         "één melding": melding,
         "termijnen": "/console/termijnen",

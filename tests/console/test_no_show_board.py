@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import httpx
+import pytest
 
 from gateway import pipeline
 from gateway.config.school import SchoolConfig
@@ -136,3 +137,16 @@ def test_the_second_determination_shows_linked_to_the_first(console: Console) ->
     row = row[: row.index("</tr>")]
     assert "tweede vaststelling" in row and f'href="/console/meldingen/{first.id}"' in row
     assert "04-09-2026" in row
+
+
+def test_a_long_list_of_students_without_a_record_shows_the_longest_waiting_and_the_total(
+        console: Console, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A college may have thousands on no timetable: the board shows the first of them and says how many."""
+    monkeypatch.setattr("gateway.console.pages.no_show.SECTION_LIMIT", 1)
+    batch = SourceBatch(students=[student("U1", given_names="Ursula"), student("U2", given_names="Umar")],
+                        calendar=CALENDAR)
+    pipeline.ingest(console.store, SCHOOL.id, "test", batch, "test")
+    board = console.client(MELDER).get(BOARD).text
+    section = board[board.index('id="zonder-rooster"'):]
+    assert "De eerste 1 van 2, de langst wachtende eerst." in section
+    assert section.count("<tr>") - section.count("<thead><tr>") == 1

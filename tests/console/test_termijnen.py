@@ -85,3 +85,13 @@ def test_other_schools_late_receivers_are_not_shown(console: Console, deliver: C
     page = console.client("melder@ander").get("/console/termijnen").text
     assert melding.id not in page
     assert "Geen ontvanger te laat." in page
+
+
+def test_a_long_list_of_late_receivers_shows_the_longest_waiting_and_the_total(
+        console: Console, deliver: Callable[[], int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the first rows of late receivers show, with how many there are in all."""
+    monkeypatch.setattr("gateway.console.pages.deadlines.SECTION_LIMIT", 0)
+    _delivered_no_show(console, deliver)
+    console.today = date(2026, 9, 10)
+    page = console.client(MELDER).get("/console/termijnen").text
+    assert 'id="ontvanger-te-laat-aantal">De 0 langst wachtende van 1.</p>' in page

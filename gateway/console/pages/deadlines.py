@@ -24,6 +24,7 @@ from gateway.console.listing import (
 )
 from gateway.console.pages.common import SessionDep, page_router
 from gateway.console.pages.lists import (
+    SECTION_LIMIT,
     location_options,
     read_view,
     recipient_options,
@@ -53,7 +54,9 @@ def deadlines_router() -> APIRouter:
         view = read_view(request, SPEC, options)
         if isinstance(view, Response):
             return view
-        late = late_receivers(store, school, today)  # the receiving side's deadlines (seed 000 step 5)
+        # The receiving side's deadlines (seed 000 step 5), the longest overdue first.
+        late_all = sorted(late_receivers(store, school, today), key=lambda x: -x.days_late)
+        late = late_all[:SECTION_LIMIT]
         rows: list[Deadline] = []
         if not view.errors:
             found = search_meldingen(store, school, melding_query(view.filters, statuses=NOT_YET_SENT,
@@ -64,6 +67,7 @@ def deadlines_router() -> APIRouter:
         names = display_names(store, school, students)
         return render_list(request, session, "termijnen.html", view, rows=rows, names=names,
                            overdue=overdue_count(store, school, today), late=late,
+                           late_total=len(late_all),
                            lateness_labels=LATENESS_LABELS, receiver_names=RECEIVER_NAMES)
 
     return router

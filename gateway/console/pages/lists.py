@@ -18,6 +18,9 @@ from gateway.store.engine import Store
 from gateway.store.melding_search import leslocaties_in_use
 
 Options = list[tuple[str, str]]
+# A section beside a list (receivers late, students not on a timetable) shows at most this many rows,
+# the most urgent first, and says how many there are in all.
+SECTION_LIMIT = 100
 
 
 def named(codes: Iterable[str], names: Mapping[str, str]) -> Options:

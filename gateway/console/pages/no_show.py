@@ -42,6 +42,7 @@ from gateway.console.pages.common import (
     see_other,
 )
 from gateway.console.pages.lists import (
+    SECTION_LIMIT,
     location_options,
     read_view,
     recipient_options,
@@ -114,7 +115,8 @@ def board_context(store: Store, school_id: str, today: date) -> dict[str, Any]:
     with store.read() as conn:
         profile = school_profile(load_school(conn, school_id))
         unscheduled = unscheduled_of_school(conn, school_id, profile, today)
-    return {"tasks": open_tasks, "closed": _closed_tasks(store, done), "unscheduled": unscheduled,
+    return {"tasks": open_tasks, "closed": _closed_tasks(store, done),
+            "unscheduled": unscheduled[:SECTION_LIMIT], "unscheduled_total": len(unscheduled),
             "contact_ways": CONTACT_WAYS, "unscheduled_day": profile.no_show_unscheduled_school_day}
 
 
