@@ -16,6 +16,7 @@ from gateway.domain.errors import GatewayError
 from gateway.logging import configure_logging
 from gateway.store.retention import RetentionPolicy, run_retention
 from gateway.store.rotation import reencrypt, stale_values
+from gateway.store.students import index_unindexed
 
 
 @click.group()
@@ -45,7 +46,10 @@ def migrate() -> None:
     """Breng de database naar de nieuwste versie."""
     _, store = settings_and_store()
     store.migrate()
-    click.echo("Database bijgewerkt.")
+    with store.write() as conn:
+        indexed = index_unindexed(conn, store.cipher)
+    made = f" Namen van {indexed} leerling(en) doorzoekbaar gemaakt." if indexed else ""
+    click.echo(f"Database bijgewerkt.{made}")
 
 
 @db.command("register-school")

@@ -164,11 +164,13 @@ def session_for(store: Store, token: str | None) -> Session | None:
 def end_session(store: Store, token: str) -> None:
     """Sign out: the session is removed."""
     with store.write() as conn:
-        row = conn.execute(sa.select(sessions.c.username).where(sessions.c.token_hash == token_digest(token))
-                           ).one_or_none()
+        row = conn.execute(sa.select(sessions.c.username, users.c.school_id)
+                           .join(users, users.c.username == sessions.c.username)
+                           .where(sessions.c.token_hash == token_digest(token))).one_or_none()
         conn.execute(sessions.delete().where(sessions.c.token_hash == token_digest(token)))
-        if row is not None:
-            audit.append(conn, actor=row.username, action="console.afgemeld", subject=row.username, data={})
+        if row is not None:  # with the school, so the sign-out shows in its trail as the sign-in does
+            audit.append(conn, actor=row.username, action="console.afgemeld", school_id=row.school_id,
+                         subject=row.username, data={})
 
 
 def csrf_matches(session: Session, presented: str | None) -> bool:

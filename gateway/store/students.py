@@ -15,6 +15,7 @@ from gateway.domain.personal_data import RULE_FACTS, is_personal
 from gateway.domain.ports import StudentDetails
 from gateway.store import student_names
 from gateway.store.crypto import FieldCipher
+from gateway.store.schema import student_names as names_table
 from gateway.store.schema import students
 
 # The canonical Student fields that are personal data, sealed in the ``personal`` column. They
@@ -238,3 +239,21 @@ def mark_evaluated(conn: sa.Connection, school_id: str, seen: dict[str, int]) ->
             .values(evaluated_seq=sa.bindparam("seen")),
             [{"sid": sid, "seen": seq} for sid, seq in seen.items()],
         )
+
+
+def index_unindexed(conn: sa.Connection, cipher: FieldCipher) -> int:
+    """Index the names of students stored before the name index existed (a store migrated to 0009)
+    or whose rows were lost; returns how many. A value that does not open is left to the next sync."""
+    n = names_table
+    missing = sa.select(students.c.school_id, students.c.id, students.c.personal).where(
+        students.c.personal.is_not(None),
+        ~sa.select(n.c.student_id).where(n.c.school_id == students.c.school_id,
+                                         n.c.student_id == students.c.id).exists())
+    by_school: dict[str, dict[str, Any]] = {}
+    for row in conn.execute(missing):
+        text = _stored_personal(cipher, personal_context(row.school_id, row.id), row.personal)
+        if text is not None:
+            by_school.setdefault(row.school_id, {})[row.id] = json.loads(text)
+    for school_id, personal in by_school.items():
+        student_names.add_index(conn, cipher, school_id, personal)
+    return sum(len(p) for p in by_school.values())

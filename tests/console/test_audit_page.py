@@ -340,3 +340,12 @@ def test_the_filters_and_the_check_work_on_both_databases(bare_store: Store) -> 
     assert checked.ok and checked.entries == 4
     last = audit_trail.last_verification(bare_store)
     assert last is not None and (last.ok, last.entries) == (True, 4)
+
+
+def test_signing_out_shows_in_the_school_s_trail(console: Console) -> None:
+    """Sign-out is an entry of the user's school, like the sign-in before it."""
+    leaving = console.client(MELDER)
+    form = leaving.get("/console/meldingen")
+    assert leaving.post("/console/afmelden", data={"csrf": csrf_of(form.text)}).status_code == 303
+    sentences = _sentences(_trail(console.client(BEHEER), soort="aanmelding"))
+    assert f"{MELDER} afgemeld van de console" in sentences

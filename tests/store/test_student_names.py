@@ -4,12 +4,14 @@ with the personal data through ingest, rotation and retention (SQLite and Postgr
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
 from gateway import pipeline
+from gateway.config.settings import Settings, open_store
 from gateway.delivery.worker import Worker
 from gateway.domain.ports import SourceBatch
 from gateway.store import Store
@@ -20,10 +22,12 @@ from gateway.store.retention import RetentionPolicy, run_retention
 from gateway.store.rotation import reencrypt
 from gateway.store.schema import student_names, students
 from gateway.store.student_names import normalised_words, token, tokens
+from gateway.store.students import index_unindexed
 from tests.store.conftest import KEYS
 from tests.store.helpers import SCHOOL, student
 from tests.store.search_helpers import add_students
 from tests.store.test_retention import LATER, SHORT, _melding, _new_school_year
+from tests.test_cli_errors import run
 
 NEW_KEY = bytes(range(32, 64))
 
@@ -103,6 +107,16 @@ def test_a_student_stored_before_the_index_is_indexed_when_repeated(store: Store
         conn.execute(student_names.delete())
     add_students(store, ("S1", "Jan", "Jansen"))
     assert _found(store, "jansen") == ["S1"]
+
+
+def test_a_store_upgraded_to_the_index_is_indexed_without_waiting_for_a_sync(store: Store) -> None:
+    """``db migrate`` indexes the students it finds without rows; those with rows are left alone."""
+    add_students(store, ("S1", "Jan", "Jansen"), ("S2", "Eva", "de Vries"))
+    with store.write() as conn:
+        conn.execute(student_names.delete().where(student_names.c.student_id == "S1"))
+        assert index_unindexed(conn, store.cipher) == 1
+        assert index_unindexed(conn, store.cipher) == 0
+    assert _found(store, "jans") == ["S1"] and _found(store, "vries") == ["S2"]
 
 
 def test_names_removed_by_the_sis_remove_the_index(store: Store) -> None:
@@ -211,3 +225,18 @@ def test_migration_0009_downgrades_cleanly(store_url: str) -> None:
             assert "student_names" in sa.inspect(conn).get_table_names()
     finally:
         s.close()
+
+
+def test_db_migrate_makes_the_names_of_an_upgraded_store_searchable(tmp_path: Path) -> None:
+    """The command says how many students it indexed; run again, it has nothing left to do."""
+    assert run(tmp_path, "db", "init").returncode == 0
+    store = open_store(Settings.from_env({"VERZUIM_DATA_DIR": str(tmp_path / "data")}))
+    pipeline.register_school(store, SCHOOL, "test")
+    add_students(store, ("S1", "Jan", "Jansen"))
+    with store.write() as conn:
+        conn.execute(student_names.delete())
+    first, again = run(tmp_path, "db", "migrate"), run(tmp_path, "db", "migrate")
+    assert "Namen van 1 leerling(en) doorzoekbaar gemaakt." in first.stdout, first.stderr
+    assert again.stdout.strip() == "Database bijgewerkt."
+    assert _found(store, "jan") == ["S1"]
+    store.close()
