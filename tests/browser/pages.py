@@ -19,7 +19,10 @@ ENGLISH = re.compile(
     r"\"detail\"|\b(?:None|null|True|False|undefined|NaN|Error|Traceback)\b|"
     r"\b(?:verzuim-16u|luxe-verzuim|luxe_verzuim|rmc-4w|lrv|no-show-contact|sf-4w-contact|sf-8w-ma|"
     r"intern-10u|zorg-vaak-ziek|zorg-langdurig-ziek|ziek-zonder-verklaring|te-laat|in_behandeling|"
-    r"ter_kennisgeving)\b")
+    r"ter_kennisgeving)\b|"
+    # A decimal point ("19.17", "60.0 %"): Dutch numbers have a comma (a dot only groups thousands,
+    # three digits at a time; "art. 8.1.8a" is a legal reference, not a number).
+    r"(?<![\d.])\d+\.\d{1,2}(?![\d.\w])")
 TOTAL = re.compile(r"van ([\d.]+) ")  # "1–50 van 1.234 meldingen": the total, Dutch thousands dot
 
 

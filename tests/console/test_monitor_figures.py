@@ -271,7 +271,7 @@ def test_region_csv_has_a_row_per_school_and_the_total(client: httpx.Client) -> 
 def test_school_page_shows_each_figure_and_its_charts(client: httpx.Client) -> None:
     """The page has the figures of A by id and three charts: norms, processing, outcomes."""
     page = client.get("/console/monitor").text
-    for key, value in {"verwerkt": "60.0 %", "gestart": "28.6 %", "aantal": "7", "binnen-termijn": "3",
+    for key, value in {"verwerkt": "60,0%", "gestart": "28,6%", "aantal": "7", "binnen-termijn": "3",
                        "te-laat": "2", "lopend": "1", "niet-afgeleverd": "1", "herstarters": "2",
                        "uitvallers": "1", "doorgeleid": "1", "zonder-uitkomst": "3"}.items():
         assert f'id="{key}">{value}<' in page, key
@@ -284,7 +284,7 @@ def test_region_page_lists_the_regions_schools_and_their_total(client: httpx.Cli
     page = client.get("/console/monitor/regio").text
     assert 'id="school-A1"' in page and 'id="school-B2"' in page
     assert 'id="school-C3"' not in page and "ROC Utrecht C" not in page
-    assert 'id="verwerkt">71.4 %<' in page and 'id="doorgeleid">2<' in page
+    assert 'id="verwerkt">71,4%<' in page and 'id="doorgeleid">2<' in page
     assert page.count("<svg") == 3
 
 
