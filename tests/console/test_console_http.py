@@ -289,8 +289,8 @@ def test_no_show_board_and_monitor_figures(console: Console, deliver: Callable[[
     board = client.get("/console/no-show").text
     assert "Gestart bij mbo" in board and "Start 14-9" in board and "Niet gestart – in begeleiding" in board
     monitor = client.get("/console/monitor").text
-    assert 'id="verwerkt">100.0 %' in monitor  # both reported on within seconds of their receipt
-    assert 'id="gestart">0.0 %' in monitor  # "gestart" counts by start date, and none was given
+    assert 'id="verwerkt">100,0%' in monitor  # both reported on within seconds of their receipt
+    assert 'id="gestart">0,0%' in monitor  # "gestart" counts by start date, and none was given
     assert 'id="herstarters">1<' in monitor and 'id="doorgeleid">1<' in monitor
     assert "<svg" in monitor and "niet gehaald" in monitor
 
