@@ -19,14 +19,24 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 
 from gateway.console import audit_words
-from gateway.console.listing import DEFAULT_PAGE_SIZE, MAX_SEARCH, PAGE_SIZES, Paging
+from gateway.console.listing import (
+    DEFAULT_PAGE_SIZE,
+    MAX_SEARCH,
+    PAGINA,
+    PER,
+    TOT,
+    VAN,
+    Paging,
+    changed_pairs,
+    read_dates,
+    read_paging,
+)
 from gateway.domain.calendar import AMSTERDAM
 from gateway.pipeline.decisions import RULES_WITHDRAWAL_REASON
 from gateway.store import Store, audit
 from gateway.store.schema import audit_log, meldingen
 
-LEERLING, MELDING, SOORT, WIE, VAN, TOT, PAGINA, PER = (
-    "leerling", "melding", "soort", "wie", "van", "tot", "pagina", "per")
+LEERLING, MELDING, SOORT, WIE = "leerling", "melding", "soort", "wie"
 PARAMETERS: Final = (LEERLING, MELDING, SOORT, WIE, VAN, TOT, PAGINA, PER)
 MAX_ID: Final = 64
 GENERAL: Final = "adres"  # the key of an error about the address itself (an unknown parameter)
@@ -51,7 +61,7 @@ class TrailFilters:
         return any((self.leerling, self.melding, self.soort, self.wie, self.van, self.tot))
 
 
-def parse_trail(params: Mapping[str, str]) -> tuple[TrailFilters, dict[str, str]]:  # noqa: C901, PLR0912  one branch per parameter
+def parse_trail(params: Mapping[str, str]) -> tuple[TrailFilters, dict[str, str]]:
     """The trail's view from its query parameters, and a Dutch message per parameter it cannot use."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
@@ -67,39 +77,15 @@ def parse_trail(params: Mapping[str, str]) -> tuple[TrailFilters, dict[str, str]
     if soort and soort not in audit_words.GROUPS:
         errors[SOORT] = f"onbekende soort gebeurtenis '{soort[:40]}'"
     values[SOORT] = soort
-    for name in (VAN, TOT):
-        raw = params.get(name, "").strip()
-        if raw:
-            try:
-                values[name] = date.fromisoformat(raw)
-            except ValueError:
-                errors[name] = "geen geldige datum (jjjj-mm-dd)"
-    if values.get(VAN) and values.get(TOT) and values[TOT] < values[VAN]:
-        errors[TOT] = "de einddatum ligt voor de begindatum"
-    page = params.get(PAGINA, "").strip()
-    if page:
-        if page.isdigit() and int(page) >= 1:
-            values[PAGINA] = int(page)
-        else:
-            errors[PAGINA] = "paginanummer moet 1 of hoger zijn"
-    size = params.get(PER, "").strip()
-    if size:
-        if size.isdigit() and int(size) in PAGE_SIZES:
-            values[PER] = int(size)
-        else:
-            errors[PER] = "kies " + ", ".join(str(s) for s in PAGE_SIZES) + " per pagina"
+    values.update(read_dates(params, errors))
+    values.update(read_paging(params, errors))
     return TrailFilters(**values), errors
 
 
 def trail_query(filters: TrailFilters, **changes: object) -> str:
     """The query string of ``filters`` with ``changes``, defaults left out; ``?`` included, or empty."""
     view = replace(filters, **changes)  # type: ignore[arg-type]  # field names of TrailFilters
-    default = TrailFilters()
-    pairs = []
-    for f in fields(TrailFilters):
-        value = getattr(view, f.name)
-        if value != getattr(default, f.name):
-            pairs.append((f.name, value.isoformat() if isinstance(value, date) else str(value)))
+    pairs = changed_pairs(view, TrailFilters(), [f.name for f in fields(TrailFilters)])
     return "?" + urlencode(pairs) if pairs else ""
 
 

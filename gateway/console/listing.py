@@ -8,7 +8,7 @@ field and lists nothing, rather than a list that silently ignores part of what w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Final
@@ -81,11 +81,50 @@ class Parsed:
     errors: dict[str, str]
 
 
-def _date(text: str) -> date:
-    return date.fromisoformat(text)
+def read_dates(params: Mapping[str, str], errors: dict[str, str]) -> dict[str, date]:
+    """The period (``van``, ``tot``) from the query parameters; a message in ``errors`` per date that
+    is not one, and for an end before the start."""
+    period: dict[str, date] = {}
+    for name in (VAN, TOT):
+        raw = params.get(name, "").strip()
+        if raw:
+            try:
+                period[name] = date.fromisoformat(raw)
+            except ValueError:
+                errors[name] = "geen geldige datum (jjjj-mm-dd)"
+    if VAN in period and TOT in period and period[TOT] < period[VAN]:
+        errors[TOT] = "de einddatum ligt voor de begindatum"
+    return period
 
 
-def parse_filters(params: Mapping[str, str], spec: ListSpec) -> Parsed:  # noqa: C901, PLR0912  one branch per parameter, in the order of the form
+def read_paging(params: Mapping[str, str], errors: dict[str, str]) -> dict[str, int]:
+    """The page and page size from the query parameters; a message in ``errors`` per one unusable."""
+    paging: dict[str, int] = {}
+    page = params.get(PAGINA, "").strip()
+    if page:
+        if not page.isdigit() or int(page) < 1:
+            errors[PAGINA] = "paginanummer moet 1 of hoger zijn"
+        else:
+            paging[PAGINA] = int(page)
+    size = params.get(PER, "").strip()
+    if size:
+        if not size.isdigit() or int(size) not in PAGE_SIZES:
+            errors[PER] = "kies " + ", ".join(str(s) for s in PAGE_SIZES) + " per pagina"
+        else:
+            paging[PER] = int(size)
+    return paging
+
+
+def _read_value(name: str, raw: str, spec: ListSpec) -> tuple[object, str | None]:
+    """One filter's value as sent, and what is wrong with it (None: nothing)."""
+    if name in SWITCHES:
+        return True, None if raw in ("1", "ja") else "kies 'ja' of laat leeg"
+    if name == ZOEK:
+        return raw, None if len(raw) <= MAX_SEARCH else f"zoekterm is langer dan {MAX_SEARCH} tekens"
+    return raw, None if raw in spec.choices.get(name, frozenset()) else f"onbekende waarde '{raw}'"
+
+
+def parse_filters(params: Mapping[str, str], spec: ListSpec) -> Parsed:
     """Read a list's view from its query parameters; every parameter it does not know, or value it
     cannot use, is an error named by the parameter."""
     errors: dict[str, str] = {}
@@ -93,66 +132,40 @@ def parse_filters(params: Mapping[str, str], spec: ListSpec) -> Parsed:  # noqa:
     known = spec.filters | {SORTEER, PAGINA, PER} | PAGE_PARAMS
     for name in sorted(set(params) - known):
         errors[name] = f"onbekende filter '{name}' in het adres"
-    for name in sorted(spec.filters & set(params)):
+    for name in sorted(spec.filters & set(params) - {VAN, TOT}):
         raw = params[name].strip()
-        if raw == "":
-            continue
-        if name in (VAN, TOT):
-            try:
-                values[name] = _date(raw)
-            except ValueError:
-                errors[name] = "geen geldige datum (jjjj-mm-dd)"
-        elif name in SWITCHES:
-            if raw not in ("1", "ja"):
-                errors[name] = "kies 'ja' of laat leeg"
-            values[name] = True
-        elif name == ZOEK:
-            if len(raw) > MAX_SEARCH:
-                errors[name] = f"zoekterm is langer dan {MAX_SEARCH} tekens"
-            values[name] = raw
-        else:
-            allowed = spec.choices.get(name, frozenset())
-            if raw not in allowed:
-                errors[name] = f"onbekende waarde '{raw}'"
-            values[name] = raw
-    van, tot = values.get(VAN), values.get(TOT)
-    if isinstance(van, date) and isinstance(tot, date) and tot < van:
-        errors[TOT] = "de einddatum ligt voor de begindatum"
+        if raw:
+            values[name], problem = _read_value(name, raw, spec)
+            if problem:
+                errors[name] = problem
+    values.update(read_dates({k: v for k, v in params.items() if k in spec.filters}, errors))
     sort = params.get(SORTEER, "").strip()
     if sort:
         if sort.removeprefix("-") not in spec.sort_keys:
             errors[SORTEER] = f"kan niet sorteren op '{sort}'"
         values[SORTEER] = sort
-    page = params.get(PAGINA, "").strip()
-    if page:
-        if not page.isdigit() or int(page) < 1:
-            errors[PAGINA] = "paginanummer moet 1 of hoger zijn"
-        else:
-            values[PAGINA] = int(page)
-    size = params.get(PER, "").strip()
-    if size:
-        if not size.isdigit() or int(size) not in PAGE_SIZES:
-            errors[PER] = "kies " + ", ".join(str(s) for s in PAGE_SIZES) + " per pagina"
-        else:
-            values[PER] = int(size)
+    values.update(read_paging(params, errors))
     filters = ListFilters(**values)  # type: ignore[arg-type]  # keys are the dataclass's own fields
     return Parsed(filters, errors)
+
+
+def changed_pairs(view: object, default: object, names: Iterable[str]) -> list[tuple[str, str]]:
+    """The fields ``names`` of a view (a dataclass) that differ from ``default``, as query pairs."""
+    pairs: list[tuple[str, str]] = []
+    for name in names:
+        value = getattr(view, name)
+        if value != getattr(default, name):
+            text = "1" if value is True else value.isoformat() if isinstance(value, date) else str(value)
+            pairs.append((name, text))
+    return pairs
 
 
 def query_string(filters: ListFilters, spec: ListSpec, **changes: object) -> str:
     """The query string of ``filters`` with ``changes`` applied, leaving out default values (so a
     bookmark stays short); ``?`` included, or empty."""
     view = replace(filters, **changes)  # type: ignore[arg-type]  # field names of ListFilters
-    default = ListFilters(sorteer=spec.default_sort)
-    pairs: list[tuple[str, str]] = []
-    for f in fields(ListFilters):
-        value = getattr(view, f.name)
-        if value == getattr(default, f.name):
-            continue
-        if f.name not in spec.filters and f.name not in (SORTEER, PAGINA, PER):
-            continue
-        text = "1" if value is True else value.isoformat() if isinstance(value, date) else str(value)
-        pairs.append((f.name, text))
+    names = [f.name for f in fields(ListFilters) if f.name in spec.filters | {SORTEER, PAGINA, PER}]
+    pairs = changed_pairs(view, ListFilters(sorteer=spec.default_sort), names)
     return "?" + urlencode(pairs) if pairs else ""
 
 
@@ -276,7 +289,7 @@ class ListView:
 
     def page_link(self, page: int) -> str:
         """The address of page ``page`` of this view."""
-        return self.path + query_string(self.filters, self.spec, pagina=page)
+        return self.link(pagina=page)
 
     def sort_href(self, key: str) -> str:
         """The address that sorts on ``key`` (ascending first, then descending)."""
