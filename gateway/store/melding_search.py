@@ -114,7 +114,9 @@ def _ordered(column: sa.ColumnElement[Any], descending: bool) -> sa.UnaryExpress
     return (column.desc() if descending else column.asc()).nulls_last()
 
 
-def _melding_filters(store: Store, school_id: str, query: MeldingQuery) -> list[sa.ColumnElement[bool]]:
+def melding_filters(store: Store, school_id: str, query: MeldingQuery) -> list[sa.ColumnElement[bool]]:
+    """The conditions on ``meldingen`` of ``query``'s filters (its sort and page aside); the
+    leslocatie filter needs ``students`` joined."""
     m = meldingen.c
     where: list[sa.ColumnElement[bool]] = [m.school_id == school_id]
     for column, values in ((m.status, query.statuses), (m.rule, query.rules), (m.kind, query.kinds),
@@ -141,7 +143,7 @@ def _melding_filters(store: Store, school_id: str, query: MeldingQuery) -> list[
 def search_meldingen(store: Store, school_id: str, query: MeldingQuery) -> MeldingPage:
     """One page of a school's meldingen that match ``query``, with the total."""
     _check_page(query.sort, MELDING_SORTS, query.limit, query.offset)
-    where = _melding_filters(store, school_id, query)
+    where = melding_filters(store, school_id, query)
     source: sa.FromClause = meldingen
     if query.leslocatie is not None:  # only this filter reads the student
         source = meldingen.outerjoin(students, sa.and_(students.c.school_id == meldingen.c.school_id,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import Response
 
 from gateway.api.app_state import store_of
-from gateway.console.listing import AAN, REGEL, TOT, VAN, ZOEK, ListFilters, ListSpec
+from gateway.console.listing import AAN, REGEL, TOT, VAN, ZOEK, ListSpec, melding_query
 from gateway.console.pages.common import (
     PREFIX,
     Csrf,
@@ -21,19 +21,11 @@ from gateway.console.pages.common import (
     see_other,
 )
 from gateway.console.pages.lists import read_view, recipient_options, render_list, rule_options
-from gateway.console.queries import DEAD_LETTER_SORTS, DeadLetterQuery, dead_letters_page, display_names
+from gateway.console.queries import DEAD_LETTER_SORTS, dead_letters_page, display_names
 from gateway.delivery import outbox
 
 SPEC: Final = ListSpec(filters=frozenset({ZOEK, REGEL, AAN, VAN, TOT}), sort_keys=tuple(DEAD_LETTER_SORTS),
                        default_sort="-bijgewerkt", choices={})
-
-
-def dead_letter_query(filters: ListFilters) -> DeadLetterQuery:
-    """The store's query for the list's view."""
-    return DeadLetterQuery(rules=(filters.regel,) if filters.regel else (),
-                           recipients=(filters.aan,) if filters.aan else (), search=filters.zoek,
-                           trigger_from=filters.van, trigger_to=filters.tot, sort=filters.sort_key,
-                           descending=filters.descending, limit=filters.per, offset=filters.offset)
 
 
 def dead_letters_router() -> APIRouter:
@@ -48,7 +40,7 @@ def dead_letters_router() -> APIRouter:
             return view
         if view.errors:
             return render_list(request, session, "onbestelbaar.html", view, rows=[], names={})
-        found = dead_letters_page(store, school, dead_letter_query(view.filters))
+        found = dead_letters_page(store, school, melding_query(view.filters))
         names = display_names(store, school, {r["student_id"] for r in found.rows})
         return render_list(request, session, "onbestelbaar.html", replace(view, total=found.total),
                            rows=found.rows, names=names)
