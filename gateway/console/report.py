@@ -37,7 +37,8 @@ from gateway.domain.errors import InvalidInput
 from gateway.domain.lifecycle import State
 from gateway.rules.catalogue import RECIPIENT_NAMES, RULE_NAMES
 from gateway.store import Store, utcnow
-from gateway.store.schema import meldingen, students
+from gateway.store.melding_search import melding_leslocatie, with_students
+from gateway.store.schema import meldingen
 
 TREND_MONTHS: Final = 12
 UNKNOWN_LOCATION: Final = "onbekend"
@@ -180,10 +181,9 @@ def _sorted(counts: dict[str, list[int]], always: Iterable[str]) -> Counts:
 def _breakdowns(conn: sa.Connection, school_id: str, month: Month,
                 locations: Iterable[str]) -> tuple[Count, Counts, Counts, Counts]:
     """The month's total and its counts per rule, leslocatie and recipient (one GROUP BY)."""
-    # As the meldingen list filters: the melding's own leslocatie, else its student's from the SIS.
-    location = sa.func.coalesce(meldingen.c.leslocatie, students.c.leslocatie)
-    joined = meldingen.outerjoin(students, sa.and_(students.c.school_id == meldingen.c.school_id,
-                                                   students.c.id == meldingen.c.student_id))
+    # As the meldingen list filters, so a director's count matches the filtered list.
+    location = melding_leslocatie()
+    joined = with_students()
     query = (sa.select(meldingen.c.rule, meldingen.c.recipient, location, sa.func.count(), _WITHDRAWN_COUNT)
              .select_from(joined).where(_in_months(school_id, month, month))
              .group_by(meldingen.c.rule, meldingen.c.recipient, location))

@@ -114,6 +114,18 @@ def _ordered(column: sa.ColumnElement[Any], descending: bool) -> sa.UnaryExpress
     return (column.desc() if descending else column.asc()).nulls_last()
 
 
+def with_students() -> sa.Join:
+    """``meldingen`` with each one's student (when stored), for what is read of the student."""
+    return meldingen.outerjoin(students, sa.and_(students.c.school_id == meldingen.c.school_id,
+                                                  students.c.id == meldingen.c.student_id))
+
+
+def melding_leslocatie() -> sa.ColumnElement[str | None]:
+    """A melding's leslocatie: its own (what the gate resolved), else its student's from the SIS
+    (needs ``with_students``)."""
+    return sa.func.coalesce(meldingen.c.leslocatie, students.c.leslocatie)
+
+
 def melding_filters(store: Store, school_id: str, query: MeldingQuery) -> list[sa.ColumnElement[bool]]:
     """The conditions on ``meldingen`` of ``query``'s filters (its sort and page aside); the
     leslocatie filter needs ``students`` joined."""
@@ -133,8 +145,7 @@ def melding_filters(store: Store, school_id: str, query: MeldingQuery) -> list[s
         where.append(sa.or_(m.status.in_(sorted(s.value for s in NEEDS_ACTION)),
                             sa.and_(m.status == OPEN_TASK_STATE.value, m.kind == "taak")))
     if query.leslocatie is not None:
-        # The melding's own leslocatie (what the gate resolved), else its student's from the SIS.
-        where.append(sa.func.coalesce(m.leslocatie, students.c.leslocatie) == query.leslocatie)
+        where.append(melding_leslocatie() == query.leslocatie)
     if query.search.strip():
         where.append(search_condition(store.cipher, school_id, query.search, m.student_id))
     return where
@@ -146,8 +157,7 @@ def search_meldingen(store: Store, school_id: str, query: MeldingQuery) -> Meldi
     where = melding_filters(store, school_id, query)
     source: sa.FromClause = meldingen
     if query.leslocatie is not None:  # only this filter reads the student
-        source = meldingen.outerjoin(students, sa.and_(students.c.school_id == meldingen.c.school_id,
-                                                        students.c.id == meldingen.c.student_id))
+        source = with_students()
     order = [_ordered(_MELDING_COLUMNS[query.sort], query.descending), meldingen.c.id]
     page = (sa.select(meldingen, fallback_from_column()).select_from(source).where(*where).order_by(*order)
             .limit(query.limit).offset(query.offset))
