@@ -10,7 +10,9 @@ CSV. It prints the median and the slowest run per page.
 
 What it leaves out: the meldingen are written straight into the store, not made by the rules (their
 evidence is empty, so a melding page has no lessons to read; the rules' own cost is
-``bench/daily.py``'s), and no other load runs against the server.
+``bench/daily.py``'s); they have no outbox rows, so "onbestelbaar" lists none; no attendance is
+stored, so every student counts as not yet on a timetable on the no-show board (a real school has
+few); and no other load runs against the server.
 
 Run: ``.venv/bin/python bench/console.py --students 20000 --meldingen 30000 --runs 5``
 (``--dialect postgresql --pg URL`` for PostgreSQL; ``--keep DIR`` reuses a built store).
