@@ -16,7 +16,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
 from gateway.domain.calendar import AMSTERDAM
-from gateway.domain.lifecycle import STATE_NAMES, State
+from gateway.domain.lifecycle import STATE_NAMES
 from gateway.domain.reasons import REASON_NAMES
 from gateway.domain.soort_verzuim import KIND_NAMES
 from gateway.rules.catalogue import RECIPIENT_NAMES, RULE_NAMES
@@ -119,8 +119,5 @@ FILTERS: Final = {
 
 
 def install(env: Any) -> None:
-    """Give a Jinja environment these filters, and the name tables for choice lists."""
+    """Give a Jinja environment these filters."""
     env.filters.update(FILTERS)
-    env.globals.update(melding_names=MELDING_NAMES, status_names=STATUS_NAMES,
-                       recipient_names=RECIPIENT_NAMES, reason_names=REASON_NAMES,
-                       states=[s.value for s in State])

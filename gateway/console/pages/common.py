@@ -21,7 +21,6 @@ from fastapi.templating import Jinja2Templates
 
 from gateway.api.app_state import store_of, today_of
 from gateway.console import auth, formatting
-from gateway.console.formatting import STATUS_NAMES
 from gateway.domain.completeness import describe_missing
 from gateway.domain.errors import GatewayError
 from gateway.domain.melding_content import CONCERN_LABELS
@@ -65,7 +64,7 @@ class ConsoleSettings:
 
 
 templates = Jinja2Templates(directory=str(CONSOLE_DIR / "templates"))
-templates.env.globals.update(concern_labels=CONCERN_LABELS, status_labels=STATUS_NAMES)
+templates.env.globals.update(concern_labels=CONCERN_LABELS)
 formatting.install(templates.env)
 templates.env.filters["ontbreekt"] = describe_missing
 
