@@ -16,6 +16,7 @@ from typing import Final
 from gateway.console.queries import EvidenceRow
 from gateway.domain.calendar import SchoolCalendar
 from gateway.domain.reasons import is_authorised
+from gateway.rules.explain import dutch_number
 from gateway.rules.profiles import Profile
 
 # The rolling window of the hour rules: the lesweek itself and the 3 before it (gateway/rules/window.py).
@@ -100,10 +101,9 @@ def threshold_for(rule: str, profile: Profile) -> Threshold | None:
 
 
 def _window_caption(hours: float, more: str) -> str:
-    shown = f"{hours:g}".replace(".", ",")
-    return (f"De lijn staat op de drempel van de regel: {more}{shown} uur ongeoorloofd verzuim in "
-            f"{WINDOW_LESWEKEN} lesweken samen. De punten tonen per lesweek het totaal van die lesweek "
-            f"en de {WINDOW_LESWEKEN - 1} lesweken ervoor.")
+    return (f"De lijn staat op de drempel van de regel: {more}{dutch_number(hours)} uur ongeoorloofd "
+            f"verzuim in {WINDOW_LESWEKEN} lesweken samen. De punten tonen per lesweek het totaal van "
+            f"die lesweek en de {WINDOW_LESWEKEN - 1} lesweken ervoor.")
 
 
 def summarise(rows: Sequence[EvidenceRow], calendar: SchoolCalendar, period: tuple[date, date], *,  # noqa: PLR0913  the records, where they lie, and the rule's own measures
