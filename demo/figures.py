@@ -153,7 +153,7 @@ def write_csv(store: Store, as_of: date, now: datetime, folder: Path) -> list[Pa
     for region in regions(store):
         figures: RegionFigures = region_figures(store, region, as_of, now)
         path = folder / f"monitor-{region}.csv"
-        path.write_text(figures_csv(figures.schools, figures.total), encoding="utf-8")
+        path.write_bytes(figures_csv(figures.schools, figures.total))  # as the console downloads it
         written.append(path)
     return written
 

@@ -8,30 +8,16 @@ people, in Dutch. A trend row's ``maand`` is its own month; every other row's is
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import Final
 
 from gateway.console.formatting import MELDING_NAMES, maand
 from gateway.console.report import Count, MonthReport
+from gateway.console.spreadsheet import csv_bytes, decimal, text_cell
 from gateway.rules.catalogue import RECIPIENT_NAMES
 
 HEADER: Final = ("maand", "onderdeel", "sleutel", "naam", "kengetal", "waarde")
-BOM: Final = "\ufeff"
-_FORMULA_START = ("=", "+", "-", "@")
-
 Row = tuple[str, str, str, str, str, str]
-
-
-def text_cell(value: str) -> str:
-    """A text cell a spreadsheet will not run as a formula (a leslocatie is typed by people)."""
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
-
-
-def decimal(value: float | None) -> str:
-    """``60,0``: one decimal with a comma; empty when there is no value."""
-    return "" if value is None else f"{value:.1f}".replace(".", ",")
 
 
 def _counts(month: str, part: str, counts: tuple[Count, ...], names: dict[str, str]) -> Iterator[Row]:
@@ -89,14 +75,9 @@ def _no_show(r: MonthReport) -> Iterator[Row]:
 
 def report_csv(report: MonthReport) -> bytes:
     """The report as CSV bytes: BOM, header, one figure per row, CRLF line ends."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(HEADER)
-    writer.writerows(_rows(report))
-    return (BOM + out.getvalue()).encode("utf-8")
+    return csv_bytes(HEADER, _rows(report))
 
 
 def filename(report: MonthReport) -> str:
-    """``verzuimrapportage-<school>-<yyyy-mm>.csv``, with only safe characters from the school id."""
-    school = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "_-") else "-" for ch in report.school_id)
-    return f"verzuimrapportage-{school}-{report.month.key}.csv"
+    """``verzuimrapportage-<school>-<yyyy-mm>``: the download's name without ``.csv``."""
+    return f"verzuimrapportage-{report.school_id}-{report.month.key}"

@@ -4,9 +4,6 @@ spreadsheet opens as it is). Only counts and shares: no student in any of them."
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -25,50 +22,29 @@ from gateway.console.monitor import (
     region_figures,
     region_of,
 )
-from gateway.console.pages.common import SECURITY_HEADERS, SessionDep, base_context, page, page_router
+from gateway.console.pages.common import SessionDep, base_context, page, page_router
+from gateway.console.spreadsheet import csv_bytes, csv_download, decimal, text_cell
 
 CSV_HEADER = ("Schooljaar", "Peildatum", "Regio", "School", "Naam", "No-shows (jongeren)",
               "No-show-meldingen", "Binnen 7 dagen verwerkt", "Te laat verwerkt", "Verwerking lopend",
               "Niet afgeleverd", "% binnen 7 dagen verwerkt", "Gestart vóór peildatum",
               "% gestart vóór peildatum", "Herstarters", "Uitvallers", "Doorgeleid", "Zonder uitkomst")
 TOTAL = "totaal"
-_FORMULA_START = ("=", "+", "-", "@")
-_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-def _text(value: str) -> str:
-    """A text cell a spreadsheet will not run as a formula."""
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
-
-
-def _percent(share: float | None) -> str:
-    return "" if share is None else f"{share:.1f}".replace(".", ",")
-
-
 def _csv_row(school_id: str, name: str, region: str, f: NoShowFigures) -> list[str]:
     counts = (f.no_shows, f.meldingen, f.processed_in_time, f.processed_late, f.running, f.undelivered)
-    return [f.year.label, f.year.peildatum.strftime("%d-%m-%Y"), _text(region), _text(school_id), _text(name),
-            *map(str, counts), _percent(f.share_processed), str(f.started_before_peildatum),
-            _percent(f.share_started), str(f.herstarters), str(f.uitvallers), str(f.doorgeleid),
+    return [f.year.label, f.year.peildatum.strftime("%d-%m-%Y"), text_cell(region), text_cell(school_id),
+            text_cell(name),
+            *map(str, counts), decimal(f.share_processed), str(f.started_before_peildatum),
+            decimal(f.share_started), str(f.herstarters), str(f.uitvallers), str(f.doorgeleid),
             str(f.without_outcome)]
 
 
-def figures_csv(schools: tuple[SchoolFigures, ...], total: NoShowFigures | None = None) -> str:
+def figures_csv(schools: tuple[SchoolFigures, ...], total: NoShowFigures | None = None) -> bytes:
     """A header row, one row per school and, for a region, its total (school ``totaal``)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for s in schools:
-        writer.writerow(_csv_row(s.school_id, s.name, s.region, s.figures))
+    rows = [_csv_row(s.school_id, s.name, s.region, s.figures) for s in schools]
     if total is not None and schools:
-        writer.writerow(_csv_row(TOTAL, schools[0].region, schools[0].region, total))
-    return out.getvalue()
-
-
-def _csv_response(text: str, filename: str) -> Response:
-    safe = _UNSAFE_IN_FILENAME.sub("-", filename)
-    headers = {**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{safe}.csv"'}
-    return Response(("\ufeff" + text).encode("utf-8"), media_type="text/csv; charset=utf-8", headers=headers)
+        rows.append(_csv_row(TOTAL, schools[0].region, schools[0].region, total))
+    return csv_bytes(CSV_HEADER, rows)
 
 
 def _own_school(request: Request, session: auth.Session) -> SchoolFigures:
@@ -99,7 +75,7 @@ def monitor_router() -> APIRouter:
     @router.get("/monitor.csv")
     def monitor_csv(request: Request, session: SessionDep) -> Response:
         own = _own_school(request, session)
-        return _csv_response(figures_csv((own,)),
+        return csv_download(figures_csv((own,)),
                              f"monitor-no-show-{own.school_id}-{own.figures.year.label}")
 
     @router.get("/monitor/regio")
@@ -111,7 +87,7 @@ def monitor_router() -> APIRouter:
     @router.get("/monitor/regio.csv")
     def monitor_region_csv(request: Request, session: SessionDep) -> Response:
         found = _own_region(request, session)
-        return _csv_response(figures_csv(found.schools, found.total),
+        return csv_download(figures_csv(found.schools, found.total),
                              f"monitor-no-show-{found.region}-{found.total.year.label}")
 
     return router

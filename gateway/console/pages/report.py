@@ -12,9 +12,10 @@ from fastapi.responses import Response
 from gateway.api.app_state import store_of, today_of
 from gateway.console import auth
 from gateway.console.monitor import NORM_PROCESSED, NORM_STARTED
-from gateway.console.pages.common import SECURITY_HEADERS, SessionDep, base_context, page, page_router
+from gateway.console.pages.common import SessionDep, base_context, page, page_router
 from gateway.console.report import FIRST_YEAR, LAST_YEAR, InvalidMonth, Month, MonthReport, month_report
 from gateway.console.report_csv import filename, report_csv
+from gateway.console.spreadsheet import csv_download
 
 TEMPLATE = "rapportage.html"
 
@@ -52,7 +53,6 @@ def report_router() -> APIRouter:
             report = _report(request, session, maand)
         except InvalidMonth as exc:
             return _refused(request, session, maand or "", exc)
-        headers = {**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{filename(report)}"'}
-        return Response(report_csv(report), media_type="text/csv; charset=utf-8", headers=headers)
+        return csv_download(report_csv(report), filename(report))
 
     return router
